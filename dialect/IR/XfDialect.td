@@ -1,0 +1,68 @@
+//===- XfDialect.td - The xf dialect, its attributes and base op classes --===//
+//
+// The `xf` dialect models a Transformer at the granularity a framework
+// executes it. This file declares the dialect, its enum attributes and the
+// TableGen classes that the ops in XfOps.td share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_DIALECT_TD
+#define XF_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Xf_Dialect : Dialect {
+  let name = "xf";
+  let cppNamespace = "::mlir::xf";
+  let summary = "Transformer operations at framework granularity";
+  let description = [{
+    Ops on ranked tensors with dynamic batch and sequence dimensions:
+    parameters, embeddings, positions, batched matmuls with transpose flags,
+    transposes, reshapes, broadcasting elementwise arithmetic, softmax, norms,
+    activations and masks, plus the fused `xf.attention` that the fusion passes
+    create. The frontend emits the unfused ops; passes fuse them.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Enum attributes
+//===----------------------------------------------------------------------===//
+
+def Xf_Layout : I32EnumAttr<"Layout", "memory layout of an attention operand", [
+    I32EnumAttrCase<"BHSD", 0, "bhsd">,
+    I32EnumAttrCase<"BSHD", 1, "bshd">,
+    I32EnumAttrCase<"BHDS", 2, "bhds">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::xf";
+  let description = [{
+    Axis order of a 4-D attention operand: `b` batch, `h` heads, `s` sequence,
+    `d` head width. `bhsd` is the framework's layout after the head-split
+    transpose; `bshd` is the layout before it (heads split by reshape only);
+    `bhds` is a key stored transposed (`Kᵀ`).
+  }];
+}
+
+def Xf_LayoutAttr : EnumAttr<Xf_Dialect, Xf_Layout, "layout"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Xf_FloatTensor : RankedTensorOf<[F32]>;
+def Xf_IdTensor : RankedTensorOf<[I64]>;
+def Xf_MaskTensor : RankedTensorOf<[I1]>;
+
+//===----------------------------------------------------------------------===//
+// Base op classes
+//===----------------------------------------------------------------------===//
+
+class Xf_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Xf_Dialect, mnemonic, traits>;
+
+#endif // XF_DIALECT_TD

@@ -1,0 +1,408 @@
+//===- XfOps.td - Operations of the xf dialect -------------*- tablegen -*-===//
+//
+// Every op a Transformer needs at framework granularity, plus the fused
+// attention op. Result types are inferred from operands and attributes (except
+// where only the caller knows them: `xf.param`, `xf.reshape`); the inference
+// functions double as the verifiers and report precise shape errors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_OPS_TD
+#define XF_OPS_TD
+
+include "dialect/IR/XfDialect.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+/// A pure op whose result type is inferred from its operands and attributes;
+/// a declared result type must equal the inferred one.
+class Xf_InferredOp<string mnemonic, list<Trait> traits = []>
+    : Xf_Op<mnemonic, !listconcat(traits, [Pure,
+          InferTypeOpAdaptor])>;
+
+//===----------------------------------------------------------------------===//
+// Parameters, embeddings, positions
+//===----------------------------------------------------------------------===//
+
+def Xf_ParamOp : Xf_Op<"param", [Pure]> {
+  let summary = "a named, trained parameter read from the weights file";
+  let description = [{
+    Yields the tensor stored under `name` in the model's weights file
+    (a PyTorch `state_dict` name). Its shape is static: the runtime checks the
+    file against it when weights are bound.
+
+    ```mlir
+    %w = xf.param "encoder.layers.0.enc_self_attn.W_Q.weight" : tensor<512x512xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Xf_EmbeddingOp : Xf_InferredOp<"embedding"> {
+  let summary = "gathers rows of an embedding table by token id";
+  let description = [{
+    `result[i..., :] = table[ids[i...], :]`, as `nn.Embedding`. Ids outside
+    `[0, rows)` are a run-time error.
+
+    ```mlir
+    %x = xf.embedding %table, %ids : tensor<6x512xf32>, tensor<?x?xi64>
+    // %x : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$table, Xf_IdTensor:$ids);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `,` $ids attr-dict `:` type($table) `,` type($ids)
+  }];
+}
+
+def Xf_SinusoidTableOp : Xf_InferredOp<"sinusoid_table"> {
+  let summary = "the sinusoidal position table of `length` rows";
+  let description = [{
+    `result[p, 2i] = sin(p / 10000^(2i/dim))`,
+    `result[p, 2i+1] = cos(p / 10000^(2i/dim))` for `p < length`: the rows of
+    the "Attention Is All You Need" table that a sequence of `length` uses.
+    `dim` must be even.
+
+    ```mlir
+    %pe = xf.sinusoid_table %len {dim = 512 : i64}
+    // %pe : tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins Index:$length, I64Attr:$dim);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$length attr-dict";
+}
+
+def Xf_ArangeOp : Xf_InferredOp<"arange"> {
+  let summary = "the positions 0, 1, ..., length-1";
+  let description = [{
+    Used to look up learned position embeddings.
+
+    ```mlir
+    %pos = xf.arange %len
+    // %pos : tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Index:$length);
+  let results = (outs Xf_IdTensor:$result);
+  let assemblyFormat = "$length attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and data movement
+//===----------------------------------------------------------------------===//
+
+def Xf_MatmulOp : Xf_InferredOp<"matmul"> {
+  let summary = "batched matrix product with broadcasting batch dims";
+  let description = [{
+    `torch.matmul` on operands of rank >= 2: the last two dims multiply, the
+    leading (batch) dims broadcast. `transpose_a` / `transpose_b` read an
+    operand's last two dims swapped, so `x · Wᵀ` with `W` stored `[out, in]`
+    needs no transpose in memory. The frontend always emits them false; the
+    transpose-folding pass sets them.
+
+    ```mlir
+    %y = xf.matmul %x, %w {transpose_b = true}
+        : tensor<?x?x512xf32>, tensor<2048x512xf32>
+    // %y : tensor<?x?x2048xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$lhs, Xf_FloatTensor:$rhs,
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_b);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+def Xf_TransposeOp : Xf_InferredOp<"transpose"> {
+  let summary = "permutes the dims of a tensor";
+  let description = [{
+    `result` dim `i` is `input` dim `permutation[i]`. Transposes of
+    transposes and identity permutations fold away.
+
+    ```mlir
+    %t = xf.transpose %x [1, 0, 2] : tensor<?x?x512xf32>
+    // %t : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Xf_ReshapeOp : Xf_Op<"reshape", [Pure]> {
+  let summary = "reinterprets a tensor's elements (row-major) under a new shape";
+  let description = [{
+    `view`/`reshape` of a contiguous tensor. Each dynamic dim of the result
+    takes its size from one `index` operand, in order. Identity reshapes and
+    reshape chains fold.
+
+    ```mlir
+    %h = xf.reshape %x (%b, %s) : tensor<?x?x512xf32> -> tensor<?x?x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, Variadic<Index>:$dynamic_dims);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`(` $dynamic_dims^ `)`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// A binary float op with numpy/PyTorch broadcasting.
+class Xf_BinaryOp<string mnemonic, string formula>
+    : Xf_InferredOp<mnemonic> {
+  let summary = "elementwise `" # formula # "` with broadcasting";
+  let description = [{
+    Elementwise `}] # formula # [{` on the operands broadcast against each
+    other (trailing dims align; a dim of 1 stretches).
+
+    ```mlir
+    %r = xf.}] # mnemonic # [{ %a, %b : tensor<?x?x512xf32>, tensor<?x1x512xf32>
+    // %r : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$lhs, Xf_FloatTensor:$rhs);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+def Xf_AddOp : Xf_BinaryOp<"add", "lhs + rhs">;
+def Xf_SubOp : Xf_BinaryOp<"sub", "lhs - rhs">;
+def Xf_MulOp : Xf_BinaryOp<"mul", "lhs * rhs">;
+def Xf_DivOp : Xf_BinaryOp<"div", "lhs / rhs">;
+
+def Xf_ScaleOp : Xf_InferredOp<"scale"> {
+  let summary = "multiplies every element by a constant";
+  let description = [{
+    `result = input * factor`, e.g. attention scores by `1/sqrt(d_k)`. Scale
+    by 1 folds away; scales of scales combine.
+
+    ```mlir
+    %s = xf.scale %x by 1.250000e-01 : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, F32Attr:$factor);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
+}
+
+/// A unary float activation.
+class Xf_ActivationOp<string mnemonic, string formula>
+    : Xf_InferredOp<mnemonic> {
+  let summary = "elementwise " # mnemonic;
+  let description = [{
+    `result = }] # formula # [{`.
+
+    ```mlir
+    %r = xf.}] # mnemonic # [{ %x : tensor<?x?x2048xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Xf_ReluOp : Xf_ActivationOp<"relu", "max(x, 0)">;
+def Xf_SiluOp : Xf_ActivationOp<"silu", "x * sigmoid(x)">;
+def Xf_GeluOp : Xf_ActivationOp<"gelu",
+    "x/2 * (1 + erf(x/sqrt(2))), or with `tanh` set "
+    "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))"> {
+  let arguments = (ins Xf_FloatTensor:$input,
+                   DefaultValuedAttr<BoolAttr, "false">:$tanh);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Xf_SoftmaxOp : Xf_InferredOp<"softmax"> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (0 <= axis < rank).
+
+    ```mlir
+    %p = xf.softmax %s {axis = 3 : i64} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Xf_LayerNormOp : Xf_InferredOp<"layer_norm", [AttrSizedOperandSegments]> {
+  let summary = "layer normalization over the last axis";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * weight + bias` over the last axis,
+    with the biased variance, as `nn.LayerNorm`. `weight` and `bias` are
+    optional (the seed model's LayerNorm has neither).
+
+    ```mlir
+    %n = xf.layer_norm %x weight(%g : tensor<512xf32>)
+        bias(%b : tensor<512xf32>) {epsilon = 1.0e-05 : f32} : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input,
+                   Optional<Xf_FloatTensor>:$weight,
+                   Optional<Xf_FloatTensor>:$bias,
+                   DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `(` $weight^ `:` type($weight) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($input)
+  }];
+}
+
+def Xf_RmsNormOp : Xf_InferredOp<"rms_norm"> {
+  let summary = "root-mean-square normalization over the last axis";
+  let description = [{
+    `x / sqrt(mean(x^2) + epsilon) * weight`, with `weight` optional.
+
+    ```mlir
+    %n = xf.rms_norm %x weight(%g : tensor<512xf32>) {epsilon = 1.0e-06 : f32}
+        : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input,
+                   Optional<Xf_FloatTensor>:$weight,
+                   DefaultValuedAttr<F32Attr, "1.0e-6">:$epsilon);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `(` $weight^ `:` type($weight) `)`)? attr-dict `:`
+    type($input)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+def Xf_PaddingMaskOp : Xf_InferredOp<"padding_mask"> {
+  let summary = "blocks the keys that are padding tokens";
+  let description = [{
+    For key ids `[B, L]`: `result[b, 0, k] = (ids[b, k] == pad_id)`; true
+    means blocked. The `1` query dim broadcasts over the queries.
+
+    ```mlir
+    %m = xf.padding_mask %src {pad_id = 0 : i64} : tensor<?x?xi64>
+    // %m : tensor<?x1x?xi1>
+    ```
+  }];
+  let arguments = (ins Xf_IdTensor:$ids, DefaultValuedAttr<I64Attr, "0">:$pad_id);
+  let results = (outs Xf_MaskTensor:$result);
+  let assemblyFormat = "$ids attr-dict `:` type($ids)";
+}
+
+def Xf_CausalMaskOp : Xf_InferredOp<"causal_mask"> {
+  let summary = "blocks the keys after each query";
+  let description = [{
+    `result[q, k] = (k > q)` for `q < query_length`, `k < key_length`: the
+    upper triangle of the decoder's self-attention.
+
+    ```mlir
+    %c = xf.causal_mask %t, %t
+    // %c : tensor<?x?xi1>
+    ```
+  }];
+  let arguments = (ins Index:$query_length, Index:$key_length);
+  let results = (outs Xf_MaskTensor:$result);
+  let assemblyFormat = "$query_length `,` $key_length attr-dict";
+}
+
+def Xf_OrOp : Xf_InferredOp<"or"> {
+  let summary = "union of two masks, with broadcasting";
+  let description = [{
+    ```mlir
+    %m = xf.or %pad, %causal : tensor<?x1x?xi1>, tensor<?x?xi1>
+    // %m : tensor<?x?x?xi1>
+    ```
+  }];
+  let arguments = (ins Xf_MaskTensor:$lhs, Xf_MaskTensor:$rhs);
+  let results = (outs Xf_MaskTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+}
+
+def Xf_MaskedFillOp : Xf_InferredOp<"masked_fill"> {
+  let summary = "replaces the masked elements by a constant";
+  let description = [{
+    `result = mask ? value : input`, with `mask` broadcast to `input`'s shape,
+    as `Tensor.masked_fill`. The seed model fills blocked scores with -1e9.
+
+    ```mlir
+    %f = xf.masked_fill %s, %m {value = -1.0e+09 : f32}
+        : tensor<?x8x?x?xf32>, tensor<?x1x?x?xi1>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, Xf_MaskTensor:$mask, F32Attr:$value);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $mask attr-dict `:` type($input) `,` type($mask)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fused attention
+//===----------------------------------------------------------------------===//
+
+def Xf_AttentionOp : Xf_InferredOp<"attention", [AttrSizedOperandSegments]> {
+  let summary = "fused scaled dot-product attention";
+  let description = [{
+    `softmax(mask(scale · Q·Kᵀ)) · V` per batch and head, where blocked scores
+    are set to `mask_value` (-1e9 in the seed model: a fully blocked row
+    becomes uniform, not NaN). A key is blocked when `key_ids[b, k] == pad_id`
+    (if `key_ids` is given), when `k > q` (if `causal`), or when the boolean
+    `mask` (broadcastable to `[B, H, Lq, Lk]`) is true.
+
+    Each operand's axis order is its layout (`#xf.layout<bhsd>` by default):
+    `q` and `v` are `bhsd` or `bshd`, `k` also `bhds` (stored transposed); the
+    result is in `out_layout`. `K`/`V` may have fewer heads than `Q` (grouped
+    queries) when they divide its head count. Created by the
+    attention-fusion pass, never by the frontend.
+
+    ```mlir
+    %o = xf.attention %q, %k, %v key_ids(%src : tensor<?x?xi64>)
+        {scale = 1.250000e-01 : f32, k_layout = #xf.layout<bhds>}
+        : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>, tensor<?x8x?x64xf32>
+    // %o : tensor<?x8x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$query, Xf_FloatTensor:$key,
+                   Xf_FloatTensor:$value,
+                   Optional<Xf_IdTensor>:$key_ids,
+                   Optional<Xf_MaskTensor>:$mask,
+                   F32Attr:$scale,
+                   DefaultValuedAttr<BoolAttr, "false">:$causal,
+                   DefaultValuedAttr<I64Attr, "0">:$pad_id,
+                   DefaultValuedAttr<F32Attr, "-1.0e9">:$mask_value,
+                   DefaultValuedAttr<Xf_LayoutAttr, "::mlir::xf::Layout::BHSD">:$q_layout,
+                   DefaultValuedAttr<Xf_LayoutAttr, "::mlir::xf::Layout::BHSD">:$k_layout,
+                   DefaultValuedAttr<Xf_LayoutAttr, "::mlir::xf::Layout::BHSD">:$v_layout,
+                   DefaultValuedAttr<Xf_LayoutAttr, "::mlir::xf::Layout::BHSD">:$out_layout);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`key_ids` `(` $key_ids^ `:` type($key_ids) `)`)?
+    (`mask` `(` $mask^ `:` type($mask) `)`)?
+    attr-dict `:` type($query) `,` type($key) `,` type($value)
+  }];
+}
+
+#endif // XF_OPS_TD

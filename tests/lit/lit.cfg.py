@@ -1,0 +1,20 @@
+# lit configuration of the xfc lit suites (tests/lit/{dialect,passes,codegen,frontend}).
+import os
+
+import lit.formats
+
+config.name = "xfc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".xf"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.join(config.xf_src_root, "tests/lit")
+config.test_exec_root = os.path.join(config.xf_obj_root, "tests/lit")
+
+# Built tools first, then FileCheck/not/split-file from LLVM 22.
+tool_dirs = [
+    os.path.join(config.xf_obj_root, "tools", t)
+    for t in ("xf-opt", "xfc", "xf-run")
+]
+path = os.pathsep.join(tool_dirs + [config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PATH"] = path
+config.substitutions.append(("%xf_src", config.xf_src_root))

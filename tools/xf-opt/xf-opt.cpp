@@ -1,0 +1,16 @@
+//===- xf-opt.cpp - The xf optimizer driver -------------------------------===//
+//
+// `mlir-opt` for xfc: the registered dialects and passes, then MlirOptMain.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "tools/RegisterXf.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::xf::registerXfDialects(registry);
+  mlir::xf::registerXfPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "xf optimizer driver\n", registry));
+}
