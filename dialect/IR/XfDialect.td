@@ -57,6 +57,7 @@ def Xf_LayoutAttr : EnumAttr<Xf_Dialect, Xf_Layout, "layout"> {
 def Xf_FloatTensor : RankedTensorOf<[F32]>;
 def Xf_IdTensor : RankedTensorOf<[I64]>;
 def Xf_MaskTensor : RankedTensorOf<[I1]>;
+def Xf_AnyTensor : RankedTensorOf<[F32, I64, I1]>;
 
 //===----------------------------------------------------------------------===//
 // Base op classes

@@ -415,6 +415,23 @@ LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto input = rankedType(loc, adaptor.getInput(), "input");
+  if (failed(input))
+    return failure();
+  if (input->getRank() < 2)
+    return emitOptionalError(loc, "input must have rank >= 2 [..., L, D], "
+                                  "found ", *input);
+  int64_t d = input->getShape().back();
+  if (!ShapedType::isDynamic(d) && d % 2 != 0)
+    return emitOptionalError(loc, "the rotated dim must be even, found ", d);
+  inferred.push_back(*input);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Masks
 //===----------------------------------------------------------------------===//

@@ -131,8 +131,8 @@ def Xf_TransposeOp : Xf_InferredOp<"transpose"> {
     // %t : tensor<?x?x512xf32>
     ```
   }];
-  let arguments = (ins Xf_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
-  let results = (outs Xf_FloatTensor:$result);
+  let arguments = (ins Xf_AnyTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs Xf_AnyTensor:$result);
   let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
   let hasFolder = 1;
 }
@@ -148,8 +148,8 @@ def Xf_ReshapeOp : Xf_Op<"reshape", [Pure]> {
     %h = xf.reshape %x (%b, %s) : tensor<?x?x512xf32> -> tensor<?x?x8x64xf32>
     ```
   }];
-  let arguments = (ins Xf_FloatTensor:$input, Variadic<Index>:$dynamic_dims);
-  let results = (outs Xf_FloatTensor:$result);
+  let arguments = (ins Xf_AnyTensor:$input, Variadic<Index>:$dynamic_dims);
+  let results = (outs Xf_AnyTensor:$result);
   let assemblyFormat = [{
     $input (`(` $dynamic_dims^ `)`)? attr-dict `:` type($input) `->` type($result)
   }];
@@ -287,6 +287,24 @@ def Xf_RmsNormOp : Xf_InferredOp<"rms_norm"> {
     $input (`weight` `(` $weight^ `:` type($weight) `)`)? attr-dict `:`
     type($input)
   }];
+}
+
+def Xf_RopeOp : Xf_InferredOp<"rope"> {
+  let summary = "rotary position embedding over the last two dims";
+  let description = [{
+    For `input` of shape `[..., L, D]` (D even) the position of a row is its
+    index `p` along dim `rank-2`; each pair `(x[i], x[i + D/2])` is rotated
+    by the angle `p · base^(-2i/D)` (the rotate-half convention of
+    GPT-NeoX/LLaMA): `x·cos + rotate_half(x)·sin`.
+
+    ```mlir
+    %r = xf.rope %q {base = 1.000000e+04 : f32} : tensor<?x8x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input,
+                   DefaultValuedAttr<F32Attr, "10000.0">:$base);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -316,3 +316,19 @@ func.func @attention_mask(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %m
   %o = xf.attention %q, %k, %k mask(%m : tensor<?x3x?x?xi1>) {scale = 1.0 : f32} : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
   return
 }
+
+// -----
+
+func.func @rope_rank(%x: tensor<8xf32>) {
+  // expected-error @+1 {{input must have rank >= 2 [..., L, D], found 'tensor<8xf32>'}}
+  %r = xf.rope %x : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_odd(%x: tensor<?x?x7xf32>) {
+  // expected-error @+1 {{the rotated dim must be even, found 7}}
+  %r = xf.rope %x : tensor<?x?x7xf32>
+  return
+}

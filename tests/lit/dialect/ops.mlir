@@ -64,7 +64,11 @@ func.func @elementwise(%a: tensor<?x?x512xf32>, %b: tensor<?x1x512xf32>,
   %7 = xf.gelu %6 {tanh = true} : tensor<?x?x512xf32>
   // CHECK: xf.silu %{{.+}} : tensor<?x?x512xf32>
   %8 = xf.silu %7 : tensor<?x?x512xf32>
-  return %8 : tensor<?x?x512xf32>
+  // CHECK: xf.rope %{{.+}} : tensor<?x?x512xf32>
+  %9 = xf.rope %8 : tensor<?x?x512xf32>
+  // CHECK: xf.rope %{{.+}} {base = 5.000000e+05 : f32} : tensor<?x?x512xf32>
+  %10 = xf.rope %9 {base = 5.0e5 : f32} : tensor<?x?x512xf32>
+  return %10 : tensor<?x?x512xf32>
 }
 
 // CHECK-LABEL: func.func @norms

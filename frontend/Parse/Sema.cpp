@@ -1,0 +1,865 @@
+//===- Sema.cpp - Checks a parsed description and builds its AST ----------===//
+
+#include "frontend/Parse/Sema.h"
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace xf;
+using namespace xf::parse;
+using ast::SourceLoc;
+using Kind = SyntaxValue::Kind;
+
+namespace {
+
+/// The stack-level options a block inherits unless it sets its own.
+const std::vector<std::string> kBlockOptionKeys = {
+    "norm",  "norm_order", "norm_affine", "eps", "bias",      "heads",
+    "kv_heads", "d_k",     "d_v",         "d_ff", "activation"};
+
+const std::vector<std::string> kStackKeys = {
+    "input",          "output",       "memory",
+    "memory_ids",     "vocab",        "pad_id",
+    "layers",         "d_model",      "max_len",
+    "embedding",      "embedding_scale", "positions",
+    "position_embedding", "sequence_first_positions", "rope_base",
+    "embedding_norm", "final_norm",   "projection",
+    "projection_bias"};
+
+const std::vector<std::string> kAttentionKeys = {"mask",  "query", "key",
+                                                 "value", "out",   "norm_params"};
+const std::vector<std::string> kFeedForwardKeys = {"up", "down", "gate",
+                                                   "norm_params"};
+
+std::string joinKeys(const std::vector<std::string> &keys) {
+  std::string s;
+  for (size_t i = 0; i < keys.size(); ++i)
+    s += (i ? ", " : "") + keys[i];
+  return s;
+}
+
+std::string describe(const SyntaxValue &v) {
+  switch (v.kind) {
+  case Kind::Int:
+    return "integer " + v.text;
+  case Kind::Float:
+    return "number " + v.text;
+  case Kind::String:
+    return "string \"" + v.text + "\"";
+  case Kind::Name:
+    return "name '" + v.text + "'";
+  case Kind::List:
+    return "a list";
+  }
+  return "?";
+}
+
+/// A value with the place that set it, for messages about it later.
+template <typename T> struct Located {
+  T value{};
+  SourceLoc loc;
+};
+
+/// Resolved block options (stack defaults, then block overrides).
+struct BlockOptions {
+  Located<std::string> norm{"layer", {}}, normOrder{"post", {}},
+      activation{"relu", {}};
+  Located<bool> normAffine{false, {}}, bias{false, {}};
+  Located<double> eps{1e-5, {}};
+  std::optional<Located<int64_t>> heads, kvHeads, dK, dV, dFF;
+};
+
+class Sema {
+public:
+  Sema(const SyntaxFile &file, ast::Error &error) : file(file), error(error) {}
+
+  std::optional<ast::Model> run(const std::vector<Override> &overrides);
+
+private:
+  bool fail(const SourceLoc &loc, const std::string &message) {
+    if (!failed)
+      error = {loc, message};
+    failed = true;
+    return false;
+  }
+
+  // Section key handling.
+  bool checkKeys(const SyntaxSection &section, const std::string &what,
+                 const std::vector<std::string> &allowed);
+  const SyntaxEntry *find(const SyntaxSection &section, const std::string &key);
+  bool missing(const SyntaxSection &section, const std::string &what,
+               const std::string &key);
+
+  // Typed reads of one entry's value.
+  bool readInt(const SyntaxEntry &e, Located<int64_t> &out);
+  bool readFloat(const SyntaxEntry &e, Located<double> &out);
+  bool readBool(const SyntaxEntry &e, Located<bool> &out);
+  bool readString(const SyntaxEntry &e, Located<std::string> &out);
+  bool readName(const SyntaxEntry &e, Located<std::string> &out);
+  bool readChoice(const SyntaxEntry &e, const std::vector<std::string> &choices,
+                  Located<std::string> &out);
+  bool readTemplate(const SyntaxEntry &e, ast::Linear &out);
+
+  /// Reads `key` if present into `out`, with `reader`.
+  template <typename T, typename Reader>
+  bool optional(const SyntaxSection &s, const std::string &key, T &out,
+                Reader reader) {
+    if (const SyntaxEntry *e = find(s, key))
+      return (this->*reader)(*e, out);
+    return true;
+  }
+
+  bool applyOverrides(const std::vector<Override> &overrides);
+  bool readHypers();
+  bool readVocabs(ast::Model &model);
+  std::optional<Located<int64_t>> hyperInt(const std::string &name);
+  bool readBlockOptions(const SyntaxSection &s, BlockOptions &opts);
+  bool readStack(const SyntaxSection &s, ast::Stack &stack);
+  bool readBlock(const SyntaxSection &s, const ast::Stack &stack,
+                 BlockOptions opts, ast::Block &block);
+  bool readEntries(ast::Model &model);
+  bool checkComputable(const ast::Model &model, const ast::EntryPoint &ep);
+
+  const SyntaxFile &file;
+  ast::Error &error;
+  bool failed = false;
+  std::map<std::string, ast::Hyper> hypers;
+  std::vector<std::string> hyperOrder;
+};
+
+} // namespace
+
+bool Sema::checkKeys(const SyntaxSection &section, const std::string &what,
+                     const std::vector<std::string> &allowed) {
+  std::set<std::string> seen;
+  for (const SyntaxEntry &e : section.entries) {
+    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
+      return fail(e.loc, "unknown key '" + e.key + "' in " + what +
+                             " (expected one of: " + joinKeys(allowed) + ")");
+    if (!seen.insert(e.key).second)
+      return fail(e.loc, "key '" + e.key + "' is set twice in " + what);
+  }
+  return true;
+}
+
+const SyntaxEntry *Sema::find(const SyntaxSection &section,
+                              const std::string &key) {
+  for (const SyntaxEntry &e : section.entries)
+    if (e.key == key)
+      return &e;
+  return nullptr;
+}
+
+bool Sema::missing(const SyntaxSection &section, const std::string &what,
+                   const std::string &key) {
+  return fail(section.loc, what + " is missing the required key '" + key + "'");
+}
+
+bool Sema::readInt(const SyntaxEntry &e, Located<int64_t> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind == Kind::Int) {
+    errno = 0;
+    char *end = nullptr;
+    long long x = std::strtoll(v.text.c_str(), &end, 10);
+    if (errno == ERANGE || *end != '\0')
+      return fail(v.loc, "integer " + v.text + " is out of range");
+    out.value = x;
+    return true;
+  }
+  if (v.kind == Kind::Name) {
+    auto it = hypers.find(v.text);
+    if (it == hypers.end())
+      return fail(v.loc, "unknown hyperparameter '" + v.text + "' in key '" +
+                             e.key + "'");
+    if (!it->second.isInteger)
+      return fail(v.loc, "key '" + e.key + "' expects an integer, but "
+                         "hyperparameter '" + v.text + "' is " +
+                         std::to_string(it->second.value));
+    out.value = static_cast<int64_t>(it->second.value);
+    return true;
+  }
+  return fail(v.loc, "key '" + e.key +
+                         "' expects an integer or a hyperparameter name, "
+                         "found " + describe(v));
+}
+
+bool Sema::readFloat(const SyntaxEntry &e, Located<double> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind == Kind::Int || v.kind == Kind::Float) {
+    char *end = nullptr;
+    out.value = std::strtod(v.text.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(out.value))
+      return fail(v.loc, "invalid number '" + v.text + "'");
+    return true;
+  }
+  if (v.kind == Kind::Name) {
+    auto it = hypers.find(v.text);
+    if (it == hypers.end())
+      return fail(v.loc, "unknown hyperparameter '" + v.text + "' in key '" +
+                             e.key + "'");
+    out.value = it->second.value;
+    return true;
+  }
+  return fail(v.loc, "key '" + e.key + "' expects a number, found " +
+                         describe(v));
+}
+
+bool Sema::readBool(const SyntaxEntry &e, Located<bool> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind == Kind::Name && (v.text == "true" || v.text == "false")) {
+    out.value = v.text == "true";
+    return true;
+  }
+  return fail(v.loc, "key '" + e.key + "' expects true or false, found " +
+                         describe(v));
+}
+
+bool Sema::readString(const SyntaxEntry &e, Located<std::string> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind != Kind::String)
+    return fail(v.loc, "key '" + e.key + "' expects a string, found " +
+                           describe(v));
+  out.value = v.text;
+  return true;
+}
+
+bool Sema::readName(const SyntaxEntry &e, Located<std::string> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind != Kind::Name)
+    return fail(v.loc, "key '" + e.key + "' expects a name, found " +
+                           describe(v));
+  out.value = v.text;
+  return true;
+}
+
+bool Sema::readChoice(const SyntaxEntry &e,
+                      const std::vector<std::string> &choices,
+                      Located<std::string> &out) {
+  const SyntaxValue &v = e.value;
+  out.loc = v.loc;
+  if (v.kind == Kind::Name &&
+      std::find(choices.begin(), choices.end(), v.text) != choices.end()) {
+    out.value = v.text;
+    return true;
+  }
+  return fail(v.loc, "key '" + e.key + "' expects one of " +
+                         joinKeys(choices) + ", found " + describe(v));
+}
+
+/// A parameter name template: a module prefix where `{i}` is the layer index.
+bool Sema::readTemplate(const SyntaxEntry &e, ast::Linear &out) {
+  Located<std::string> s;
+  if (!readString(e, s))
+    return false;
+  if (s.value.empty())
+    return fail(s.loc, "key '" + e.key + "' needs a non-empty parameter name");
+  for (size_t pos = s.value.find('{'); pos != std::string::npos;
+       pos = s.value.find('{', pos + 1))
+    if (s.value.compare(pos, 3, "{i}") != 0)
+      return fail(s.loc, "parameter name \"" + s.value +
+                             "\" has a placeholder other than {i}");
+  if (s.value.find('}') != std::string::npos &&
+      std::count(s.value.begin(), s.value.end(), '}') !=
+          std::count(s.value.begin(), s.value.end(), '{'))
+    return fail(s.loc, "parameter name \"" + s.value + "\" has an unmatched '}'");
+  out.name = s.value;
+  out.loc = e.loc;
+  return true;
+}
+
+bool Sema::applyOverrides(const std::vector<Override> &overrides) {
+  for (const Override &o : overrides) {
+    std::string what = "--set " + o.key + "=" + o.value;
+    auto it = hypers.find(o.key);
+    if (it == hypers.end())
+      return fail(file.modelLoc,
+                  what + ": unknown hyperparameter '" + o.key +
+                      "' (declared: " + joinKeys(hyperOrder) + ")");
+    ast::Hyper &h = it->second;
+    const char *text = o.value.c_str();
+    char *end = nullptr;
+    errno = 0;
+    if (h.isInteger) {
+      long long x = std::strtoll(text, &end, 10);
+      if (o.value.empty() || *end != '\0' || errno == ERANGE)
+        return fail(h.loc, what + ": expected an integer value for '" +
+                               o.key + "', found '" + o.value + "'");
+      h.value = static_cast<double>(x);
+    } else {
+      double x = std::strtod(text, &end);
+      if (o.value.empty() || *end != '\0' || !std::isfinite(x))
+        return fail(h.loc, what + ": expected a number for '" + o.key +
+                               "', found '" + o.value + "'");
+      h.value = x;
+    }
+  }
+  return true;
+}
+
+bool Sema::readHypers() {
+  for (const SyntaxEntry &e : file.hypers) {
+    if (hypers.count(e.key))
+      return fail(e.loc, "hyperparameter '" + e.key + "' is declared twice");
+    ast::Hyper h;
+    h.name = e.key;
+    h.loc = e.loc;
+    if (e.value.kind == Kind::Int) {
+      Located<int64_t> v;
+      if (!readInt(e, v))
+        return false;
+      h.value = static_cast<double>(v.value);
+    } else if (e.value.kind == Kind::Float) {
+      Located<double> v;
+      if (!readFloat(e, v))
+        return false;
+      h.value = v.value;
+      h.isInteger = false;
+    } else {
+      return fail(e.value.loc, "hyperparameter '" + e.key +
+                                   "' expects a number, found " +
+                                   describe(e.value));
+    }
+    hypers[e.key] = h;
+    hyperOrder.push_back(e.key);
+  }
+  return true;
+}
+
+bool Sema::readVocabs(ast::Model &model) {
+  for (const SyntaxEntry &e : file.vocabs) {
+    auto it = hypers.find(e.key);
+    if (it == hypers.end() || !it->second.isInteger)
+      return fail(e.loc, "vocab '" + e.key +
+                             "' must name an integer hyperparameter (the "
+                             "vocabulary size)");
+    Located<std::string> text;
+    if (!readString(e, text))
+      return false;
+    std::vector<std::string> tokens;
+    std::istringstream in(text.value);
+    for (std::string t; in >> t;)
+      tokens.push_back(t);
+    if (static_cast<double>(tokens.size()) > it->second.value)
+      return fail(e.value.loc, "vocab '" + e.key + "' spells " +
+                                   std::to_string(tokens.size()) +
+                                   " tokens but " + e.key + " is " +
+                                   std::to_string(int64_t(it->second.value)));
+    model.vocabs.push_back({e.key, tokens});
+  }
+  return true;
+}
+
+std::optional<Located<int64_t>> Sema::hyperInt(const std::string &name) {
+  auto it = hypers.find(name);
+  if (it == hypers.end() || !it->second.isInteger)
+    return std::nullopt;
+  return Located<int64_t>{static_cast<int64_t>(it->second.value),
+                          it->second.loc};
+}
+
+bool Sema::readBlockOptions(const SyntaxSection &s, BlockOptions &o) {
+  Located<int64_t> v;
+  auto readOptInt = [&](const char *key,
+                        std::optional<Located<int64_t>> &out) {
+    if (const SyntaxEntry *e = find(s, key)) {
+      if (!readInt(*e, v))
+        return false;
+      if (v.value <= 0)
+        return fail(v.loc, std::string("key '") + key +
+                               "' must be positive, found " +
+                               std::to_string(v.value));
+      out = v;
+    }
+    return true;
+  };
+  if (const SyntaxEntry *e = find(s, "norm"))
+    if (!readChoice(*e, {"layer", "rms"}, o.norm))
+      return false;
+  if (const SyntaxEntry *e = find(s, "norm_order"))
+    if (!readChoice(*e, {"pre", "post"}, o.normOrder))
+      return false;
+  if (const SyntaxEntry *e = find(s, "activation"))
+    if (!readChoice(*e, {"relu", "gelu", "gelu_tanh", "silu", "swiglu"},
+                    o.activation))
+      return false;
+  return optional(s, "norm_affine", o.normAffine, &Sema::readBool) &&
+         optional(s, "bias", o.bias, &Sema::readBool) &&
+         optional(s, "eps", o.eps, &Sema::readFloat) &&
+         readOptInt("heads", o.heads) && readOptInt("kv_heads", o.kvHeads) &&
+         readOptInt("d_k", o.dK) && readOptInt("d_v", o.dV) &&
+         readOptInt("d_ff", o.dFF);
+}
+
+bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
+  std::string what = "stack '" + s.name + "'";
+  std::vector<std::string> allowed = kStackKeys;
+  allowed.insert(allowed.end(), kBlockOptionKeys.begin(),
+                 kBlockOptionKeys.end());
+  if (!checkKeys(s, what, allowed))
+    return false;
+  stack.name = s.name;
+  stack.loc = s.loc;
+
+  auto requireName = [&](const char *key, std::string &out) {
+    const SyntaxEntry *e = find(s, key);
+    if (!e)
+      return missing(s, what, key);
+    Located<std::string> v;
+    if (!readName(*e, v))
+      return false;
+    out = v.value;
+    return true;
+  };
+  auto intKey = [&](const char *key, int64_t &out, bool required,
+                    std::optional<int64_t> dflt, int64_t minimum) {
+    Located<int64_t> v;
+    if (const SyntaxEntry *e = find(s, key)) {
+      if (!readInt(*e, v))
+        return false;
+    } else if (auto h = hyperInt(key)) {
+      v = *h;
+    } else if (dflt) {
+      v.value = *dflt;
+    } else if (required) {
+      return fail(s.loc, what + " is missing the required key '" + key +
+                             "' (set it here or declare `hyper " + key + "`)");
+    } else {
+      return true;
+    }
+    if (v.value < minimum)
+      return fail(v.loc.line ? v.loc : s.loc,
+                  std::string("'") + key + "' must be at least " +
+                      std::to_string(minimum) + ", found " +
+                      std::to_string(v.value));
+    out = v.value;
+    return true;
+  };
+
+  if (!requireName("input", stack.input) || !requireName("output", stack.output))
+    return false;
+  if (const SyntaxEntry *e = find(s, "memory")) {
+    Located<std::string> v;
+    if (!readName(*e, v))
+      return false;
+    stack.memory = v.value;
+    if (!requireName("memory_ids", stack.memoryIds))
+      return false;
+  } else if (const SyntaxEntry *e = find(s, "memory_ids")) {
+    return fail(e->loc, "'memory_ids' needs 'memory' in " + what);
+  }
+
+  const SyntaxEntry *vocabEntry = find(s, "vocab");
+  if (!vocabEntry)
+    return missing(s, what, "vocab");
+  Located<int64_t> vocab;
+  if (!readInt(*vocabEntry, vocab))
+    return false;
+  if (vocab.value < 1)
+    return fail(vocab.loc, "'vocab' must be at least 1, found " +
+                               std::to_string(vocab.value));
+  stack.vocab = vocab.value;
+  if (!intKey("pad_id", stack.padId, false, 0, 0))
+    return false;
+  if (stack.padId >= stack.vocab)
+    return fail(s.loc, "pad_id " + std::to_string(stack.padId) +
+                           " is not below the vocabulary size " +
+                           std::to_string(stack.vocab));
+  if (!intKey("layers", stack.layers, true, std::nullopt, 1) ||
+      !intKey("d_model", stack.dModel, true, std::nullopt, 1))
+    return false;
+
+  const SyntaxEntry *emb = find(s, "embedding");
+  if (!emb)
+    return missing(s, what, "embedding");
+  if (!readTemplate(*emb, stack.embedding))
+    return false;
+  Located<bool> flag;
+  if (const SyntaxEntry *e = find(s, "embedding_scale")) {
+    if (!readBool(*e, flag))
+      return false;
+    stack.embeddingScale = flag.value;
+  }
+
+  const SyntaxEntry *pos = find(s, "positions");
+  if (!pos)
+    return missing(s, what, "positions");
+  Located<std::string> positions;
+  if (!readChoice(*pos, {"sinusoidal", "learned", "rotary", "none"}, positions))
+    return false;
+  stack.positionsLoc = pos->loc;
+  stack.positions = positions.value == "sinusoidal" ? ast::Positions::Sinusoidal
+                    : positions.value == "learned"  ? ast::Positions::Learned
+                    : positions.value == "rotary"   ? ast::Positions::Rotary
+                                                    : ast::Positions::None;
+  if (stack.positions == ast::Positions::Sinusoidal ||
+      stack.positions == ast::Positions::Learned)
+    if (!intKey("max_len", stack.maxLen, true, std::nullopt, 1))
+      return false;
+  if (stack.positions != ast::Positions::Sinusoidal &&
+      stack.positions != ast::Positions::Learned)
+    intKey("max_len", stack.maxLen, false, std::nullopt, 1);
+  if (failed)
+    return false;
+  if (stack.positions == ast::Positions::Sinusoidal && stack.dModel % 2)
+    return fail(pos->loc, "sinusoidal positions need an even d_model, found " +
+                              std::to_string(stack.dModel));
+  if (const SyntaxEntry *e = find(s, "position_embedding")) {
+    if (stack.positions != ast::Positions::Learned)
+      return fail(e->loc, "'position_embedding' needs positions = learned");
+    if (!readTemplate(*e, stack.positionEmbedding))
+      return false;
+  } else if (stack.positions == ast::Positions::Learned) {
+    return missing(s, what + " (positions = learned)", "position_embedding");
+  }
+  if (const SyntaxEntry *e = find(s, "sequence_first_positions")) {
+    if (!readBool(*e, flag))
+      return false;
+    if (flag.value && stack.positions != ast::Positions::Sinusoidal &&
+        stack.positions != ast::Positions::Learned)
+      return fail(e->loc, "'sequence_first_positions' needs sinusoidal or "
+                          "learned positions");
+    stack.sequenceFirstPositions = flag.value;
+  }
+  if (const SyntaxEntry *e = find(s, "rope_base")) {
+    Located<double> base;
+    if (!readFloat(*e, base))
+      return false;
+    if (stack.positions != ast::Positions::Rotary)
+      return fail(e->loc, "'rope_base' needs positions = rotary");
+    if (base.value <= 1)
+      return fail(base.loc, "'rope_base' must be greater than 1");
+    stack.ropeBase = base.value;
+  }
+
+  BlockOptions defaults;
+  if (!readBlockOptions(s, defaults))
+    return false;
+  // Widths and head counts the stack does not set come from the
+  // hyperparameters of the same name.
+  for (auto [key, field] :
+       {std::pair<const char *, std::optional<Located<int64_t>> *>{
+            "heads", &defaults.heads},
+        {"kv_heads", &defaults.kvHeads},
+        {"d_k", &defaults.dK},
+        {"d_v", &defaults.dV},
+        {"d_ff", &defaults.dFF}}) {
+    if (*field)
+      continue;
+    if (auto h = hyperInt(key)) {
+      if (h->value <= 0)
+        return fail(h->loc, std::string("hyperparameter '") + key +
+                                "' must be positive, found " +
+                                std::to_string(h->value));
+      *field = h;
+    }
+  }
+  auto stackNorm = [&](const char *key, std::optional<ast::Norm> &out) {
+    if (const SyntaxEntry *e = find(s, key)) {
+      ast::Linear params;
+      if (!readTemplate(*e, params))
+        return false;
+      ast::Norm n;
+      n.kind = defaults.norm.value == "rms" ? ast::NormKind::Rms
+                                            : ast::NormKind::Layer;
+      n.eps = defaults.eps.value;
+      n.affine = true;
+      n.name = params.name;
+      n.loc = e->loc;
+      out = n;
+    }
+    return true;
+  };
+  if (!stackNorm("embedding_norm", stack.embeddingNorm) ||
+      !stackNorm("final_norm", stack.finalNorm))
+    return false;
+  if (const SyntaxEntry *e = find(s, "projection")) {
+    ast::Linear proj;
+    if (!readTemplate(*e, proj))
+      return false;
+    stack.projection = proj;
+  }
+  if (const SyntaxEntry *e = find(s, "projection_bias")) {
+    if (!readBool(*e, flag))
+      return false;
+    if (!stack.projection)
+      return fail(e->loc, "'projection_bias' needs 'projection'");
+    stack.projectionBias = flag.value;
+  }
+
+  for (const SyntaxSection &child : s.sections) {
+    ast::Block block;
+    if (!readBlock(child, stack, defaults, block))
+      return false;
+    stack.blocks.push_back(std::move(block));
+  }
+  if (stack.blocks.empty())
+    return fail(s.loc, what + " has no blocks (expected self_attention, "
+                              "cross_attention or feed_forward)");
+  return true;
+}
+
+bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
+                     BlockOptions opts, ast::Block &block) {
+  bool isAttention = s.kind == "self_attention" || s.kind == "cross_attention";
+  if (!isAttention && s.kind != "feed_forward")
+    return fail(s.loc, "unknown block kind '" + s.kind +
+                           "' (expected self_attention, cross_attention or "
+                           "feed_forward)");
+  std::string what = s.kind + " block of stack '" + stack.name + "'";
+  std::vector<std::string> allowed =
+      isAttention ? kAttentionKeys : kFeedForwardKeys;
+  allowed.insert(allowed.end(), kBlockOptionKeys.begin(),
+                 kBlockOptionKeys.end());
+  if (!checkKeys(s, what, allowed) || !readBlockOptions(s, opts))
+    return false;
+
+  block.kind = s.kind == "self_attention"    ? ast::BlockKind::SelfAttention
+               : s.kind == "cross_attention" ? ast::BlockKind::CrossAttention
+                                             : ast::BlockKind::FeedForward;
+  block.loc = s.loc;
+  block.order = opts.normOrder.value == "pre" ? ast::NormOrder::Pre
+                                              : ast::NormOrder::Post;
+  block.norm.kind =
+      opts.norm.value == "rms" ? ast::NormKind::Rms : ast::NormKind::Layer;
+  block.norm.eps = opts.eps.value;
+  block.norm.affine = opts.normAffine.value;
+  block.norm.loc = s.loc;
+  block.bias = opts.bias.value;
+  if (block.norm.eps <= 0)
+    return fail(opts.eps.loc.line ? opts.eps.loc : s.loc,
+                "'eps' must be positive");
+
+  if (const SyntaxEntry *e = find(s, "norm_params")) {
+    if (!block.norm.affine)
+      return fail(e->loc, "'norm_params' needs norm_affine = true");
+    ast::Linear params;
+    if (!readTemplate(*e, params))
+      return false;
+    block.norm.name = params.name;
+    block.norm.loc = e->loc;
+  } else if (block.norm.affine) {
+    return missing(s, what + " (norm_affine = true)", "norm_params");
+  }
+
+  auto linear = [&](const char *key, ast::Linear &out) {
+    const SyntaxEntry *e = find(s, key);
+    if (!e)
+      return missing(s, what, key);
+    return readTemplate(*e, out);
+  };
+
+  if (block.kind == ast::BlockKind::FeedForward) {
+    if (!opts.dFF)
+      return fail(s.loc, what + " needs 'd_ff' (set it in the block or stack, "
+                                "or declare `hyper d_ff`)");
+    block.dFF = opts.dFF->value;
+    const std::string &act = opts.activation.value;
+    block.activation = act == "relu"        ? ast::Activation::Relu
+                       : act == "gelu"      ? ast::Activation::Gelu
+                       : act == "gelu_tanh" ? ast::Activation::GeluTanh
+                       : act == "silu"      ? ast::Activation::Silu
+                                            : ast::Activation::SwiGlu;
+    if (!linear("up", block.up) || !linear("down", block.down))
+      return false;
+    if (block.activation == ast::Activation::SwiGlu) {
+      if (!linear("gate", block.gate))
+        return false;
+    } else if (const SyntaxEntry *e = find(s, "gate")) {
+      return fail(e->loc, "'gate' needs activation = swiglu");
+    }
+    return true;
+  }
+
+  // Attention: heads, widths, masks, projections.
+  if (!opts.heads)
+    return fail(s.loc, what + " needs 'heads' (set it in the block or stack, "
+                              "or declare `hyper heads`)");
+  block.heads = opts.heads->value;
+  block.kvHeads = opts.kvHeads ? opts.kvHeads->value : block.heads;
+  if (stack.dModel % block.heads != 0)
+    return fail(opts.heads->loc.line ? opts.heads->loc : s.loc,
+                "d_model (" + std::to_string(stack.dModel) +
+                    ") is not divisible by heads (" +
+                    std::to_string(block.heads) + ")");
+  if (block.heads % block.kvHeads != 0)
+    return fail(opts.kvHeads->loc.line ? opts.kvHeads->loc : s.loc,
+                "heads (" + std::to_string(block.heads) +
+                    ") is not divisible by kv_heads (" +
+                    std::to_string(block.kvHeads) + ")");
+  block.dK = opts.dK ? opts.dK->value : stack.dModel / block.heads;
+  block.dV = opts.dV ? opts.dV->value : block.dK;
+  if (stack.positions == ast::Positions::Rotary && block.dK % 2)
+    return fail(s.loc, "rotary positions need an even d_k, found " +
+                           std::to_string(block.dK));
+
+  if (const SyntaxEntry *e = find(s, "mask")) {
+    std::vector<const SyntaxValue *> items;
+    if (e->value.kind == Kind::List)
+      for (const SyntaxValue &v : e->value.items)
+        items.push_back(&v);
+    else
+      items.push_back(&e->value);
+    for (const SyntaxValue *v : items) {
+      if (v->kind == Kind::Name && v->text == "padding")
+        block.maskPadding = true;
+      else if (v->kind == Kind::Name && v->text == "causal")
+        block.maskCausal = true;
+      else if (!(v->kind == Kind::Name && v->text == "none"))
+        return fail(v->loc, "key 'mask' expects padding, causal, none or a "
+                            "list of them, found " + describe(*v));
+    }
+    if (block.maskCausal && block.kind == ast::BlockKind::CrossAttention)
+      return fail(e->loc, "a causal mask needs self-attention; cross-attention "
+                          "keys are not positions of the queries");
+  }
+  if (block.kind == ast::BlockKind::CrossAttention && stack.memory.empty())
+    return fail(s.loc, "cross_attention needs 'memory' and 'memory_ids' in "
+                       "stack '" + stack.name + "'");
+  return linear("query", block.query) && linear("key", block.key) &&
+         linear("value", block.value) && linear("out", block.out);
+}
+
+bool Sema::readEntries(ast::Model &model) {
+  for (const SyntaxEntryPoint &s : file.entries) {
+    if (model.findEntry(s.name))
+      return fail(s.loc, "entry point '" + s.name + "' is declared twice");
+    ast::EntryPoint ep;
+    ep.name = s.name;
+    ep.loc = s.loc;
+    ep.output = s.output;
+    if (!model.findStackProducing(s.output))
+      return fail(s.outputLoc, "entry '" + s.name + "' returns '" + s.output +
+                                   "', which no stack outputs");
+    for (const auto &[input, loc] : s.inputs) {
+      if (std::find(ep.inputs.begin(), ep.inputs.end(), input) !=
+          ep.inputs.end())
+        return fail(loc, "input '" + input + "' is listed twice");
+      ep.inputs.push_back(input);
+    }
+    if (!checkComputable(model, ep))
+      return false;
+    model.entries.push_back(std::move(ep));
+  }
+  if (model.entries.empty())
+    return fail(file.endLoc, "the model declares no entry point (expected "
+                             "`entry NAME(inputs) -> output`)");
+  return true;
+}
+
+/// Checks that `ep.output` can be computed from `ep.inputs` alone, and that
+/// every input is used.
+bool Sema::checkComputable(const ast::Model &model, const ast::EntryPoint &ep) {
+  std::set<std::string> used;
+  std::set<std::string> visiting;
+  auto isInput = [&](const std::string &n) {
+    return std::find(ep.inputs.begin(), ep.inputs.end(), n) != ep.inputs.end();
+  };
+  std::function<bool(const std::string &)> need = [&](const std::string &v) {
+    if (isInput(v)) {
+      used.insert(v);
+      return true;
+    }
+    const ast::Stack *s = model.findStackProducing(v);
+    if (!s)
+      return fail(ep.loc, "entry '" + ep.name + "' needs '" + v +
+                              "' as an input (no stack computes it)");
+    if (!visiting.insert(v).second)
+      return fail(s->loc, "stack '" + s->name + "' depends on its own output");
+    bool ok = need(s->input) &&
+              (s->memory.empty() || (need(s->memory) && need(s->memoryIds)));
+    visiting.erase(v);
+    return ok;
+  };
+  if (!need(ep.output))
+    return false;
+  for (const std::string &in : ep.inputs)
+    if (!used.count(in))
+      return fail(ep.loc, "input '" + in + "' of entry '" + ep.name +
+                              "' is not used to compute '" + ep.output + "'");
+  return true;
+}
+
+std::optional<ast::Model> Sema::run(const std::vector<Override> &overrides) {
+  if (!file.hasModel) {
+    fail({file.endLoc.file, 1, 1},
+         "the description does not name its model (expected `model NAME`)");
+    return std::nullopt;
+  }
+  ast::Model model;
+  model.name = file.modelName;
+  model.loc = file.modelLoc;
+  if (!readHypers() || !applyOverrides(overrides) || !readVocabs(model))
+    return std::nullopt;
+  for (const std::string &name : hyperOrder)
+    model.hypers.push_back(hypers[name]);
+  std::set<std::string> names;
+  for (const SyntaxSection &s : file.stacks) {
+    if (!names.insert(s.name).second) {
+      fail(s.loc, "stack '" + s.name + "' is declared twice");
+      return std::nullopt;
+    }
+    ast::Stack stack;
+    if (!readStack(s, stack))
+      return std::nullopt;
+    if (const ast::Stack *other = model.findStackProducing(stack.output)) {
+      fail(s.loc, "stacks '" + other->name + "' and '" + stack.name +
+                      "' both output '" + stack.output + "'");
+      return std::nullopt;
+    }
+    model.stacks.push_back(std::move(stack));
+  }
+  if (model.stacks.empty()) {
+    fail(file.endLoc, "the model declares no stack");
+    return std::nullopt;
+  }
+  if (!readEntries(model))
+    return std::nullopt;
+  return model;
+}
+
+std::optional<ast::Model>
+parse::buildModel(const SyntaxFile &file,
+                  const std::vector<Override> &overrides, ast::Error &error) {
+  return Sema(file, error).run(overrides);
+}
+
+std::optional<ast::Model>
+parse::loadModel(const std::string &path,
+                 const std::vector<Override> &overrides, ast::Error &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = {{path, 0, 0}, "cannot open the description file"};
+    return std::nullopt;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  if (text.find('\0') != std::string::npos) {
+    error = {{path, 1, 1}, "the description is not a text file"};
+    return std::nullopt;
+  }
+  std::optional<SyntaxFile> syntax = parseSyntax(text, path, error);
+  if (!syntax)
+    return std::nullopt;
+  return buildModel(*syntax, overrides, error);
+}
+
+bool parse::parseOverride(const std::string &text, Override &out) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return false;
+  out.key = text.substr(0, eq);
+  out.value = text.substr(eq + 1);
+  return true;
+}
