@@ -1,0 +1,643 @@
+//===- Interpreter.cpp - The reference semantics of the xf ops ------------===//
+//
+// Evaluates each op of a function in order on host tensors. Reductions
+// accumulate in double, so the oracle is at least as accurate as the code it
+// checks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/Interpreter/Interpreter.h"
+#include "dialect/IR/XfOps.h"
+#include "dialect/IR/XfShapes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+Shape rowMajorStrides(const Shape &shape) {
+  Shape s(shape.size(), 1);
+  for (int64_t k = static_cast<int64_t>(shape.size()) - 2; k >= 0; --k)
+    s[k] = s[k + 1] * shape[k + 1];
+  return s;
+}
+
+/// Strides that read `in` broadcast to `out` (trailing dims aligned; a
+/// broadcast dim has stride 0).
+Shape broadcastStrides(const Shape &in, const Shape &out) {
+  Shape strides(out.size(), 0);
+  Shape inStrides = rowMajorStrides(in);
+  size_t offset = out.size() - in.size();
+  for (size_t k = 0; k < in.size(); ++k)
+    strides[offset + k] = in[k] == 1 ? 0 : inStrides[k];
+  return strides;
+}
+
+/// Calls `f(index)` for every multi-index of `shape`, in row-major order.
+template <typename F> void forEachIndex(const Shape &shape, F f) {
+  int64_t n = HostTensor::count(shape);
+  Shape idx(shape.size(), 0);
+  for (int64_t linear = 0; linear < n; ++linear) {
+    f(idx);
+    for (int64_t k = static_cast<int64_t>(shape.size()) - 1; k >= 0; --k) {
+      if (++idx[k] < shape[k])
+        break;
+      idx[k] = 0;
+    }
+  }
+}
+
+int64_t dot(const Shape &idx, const Shape &strides) {
+  int64_t off = 0;
+  for (size_t k = 0; k < idx.size(); ++k)
+    off += idx[k] * strides[k];
+  return off;
+}
+
+std::string locString(Location loc) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto fl = dyn_cast<FileLineColLoc>(loc))
+    os << fl.getFilename().getValue() << ":" << fl.getLine() << ":"
+       << fl.getColumn();
+  else
+    loc.print(os);
+  return s;
+}
+
+class Evaluator {
+public:
+  Evaluator(const ParamProvider &params, std::string &error)
+      : params(params), error(error) {}
+
+  bool run(func::FuncOp fn, const std::vector<HostTensor> &inputs,
+           std::vector<HostTensor> &results);
+
+private:
+  bool fail(Operation *op, const std::string &message) {
+    error = locString(op->getLoc()) + ": " +
+            op->getName().getStringRef().str() + ": " + message;
+    return false;
+  }
+  bool eval(Operation *op);
+  const HostTensor &get(Value v) { return tensors.find(v)->second; }
+  bool set(Operation *op, HostTensor t);
+
+  bool binary(Operation *op, Value lhs, Value rhs, ElementKind kind,
+              double (*f)(double, double));
+  bool unary(Operation *op, Value in, double (*f)(double));
+  bool evalMatmul(MatmulOp op);
+  bool evalTranspose(TransposeOp op);
+  bool evalReshape(ReshapeOp op);
+  bool evalEmbedding(EmbeddingOp op);
+  bool evalSoftmax(SoftmaxOp op);
+  bool evalNorm(Operation *op, Value in, Value weight, Value bias, float eps,
+                bool rms);
+  bool evalRope(RopeOp op);
+  bool evalMaskedFill(MaskedFillOp op);
+  bool evalAttention(AttentionOp op);
+
+  const ParamProvider &params;
+  std::string &error;
+  llvm::DenseMap<Value, HostTensor> tensors;
+  llvm::DenseMap<Value, int64_t> indices;
+};
+
+} // namespace
+
+bool Evaluator::set(Operation *op, HostTensor t) {
+  // Every result must fit its static type.
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  bool ok = type.getRank() == static_cast<int64_t>(t.shape.size());
+  for (int64_t k = 0; ok && k < type.getRank(); ++k)
+    ok = type.isDynamicDim(k) || type.getDimSize(k) == t.shape[k];
+  if (!ok)
+    return fail(op, "computed shape " + shapeString(t.shape) +
+                        " does not match the result type " +
+                        formatShape(type.getShape()));
+  tensors[op->getResult(0)] = std::move(t);
+  return true;
+}
+
+bool Evaluator::binary(Operation *op, Value lhs, Value rhs, ElementKind kind,
+                       double (*f)(double, double)) {
+  const HostTensor &a = get(lhs), &b = get(rhs);
+  SmallVector<int64_t> outShape;
+  std::string reason;
+  if (failed(broadcastShapes(a.shape, b.shape, outShape, reason)))
+    return fail(op, reason);
+  Shape out(outShape.begin(), outShape.end());
+  Shape sa = broadcastStrides(a.shape, out), sb = broadcastStrides(b.shape, out);
+  HostTensor r = HostTensor::zeros(kind, out);
+  int64_t n = 0;
+  forEachIndex(out, [&](const Shape &idx) {
+    int64_t oa = dot(idx, sa), ob = dot(idx, sb);
+    if (kind == ElementKind::F32)
+      r.f[n++] = static_cast<float>(f(a.f[oa], b.f[ob]));
+    else
+      r.i[n++] = f(double(a.i[oa]), double(b.i[ob])) != 0;
+  });
+  return set(op, std::move(r));
+}
+
+bool Evaluator::unary(Operation *op, Value in, double (*f)(double)) {
+  HostTensor r = get(in);
+  for (float &x : r.f)
+    x = static_cast<float>(f(x));
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalMatmul(MatmulOp op) {
+  const HostTensor &a = get(op.getLhs()), &b = get(op.getRhs());
+  SmallVector<int64_t> outShape;
+  std::string reason;
+  if (failed(matmulShape(a.shape, b.shape, op.getTransposeA(),
+                         op.getTransposeB(), outShape, reason)))
+    return fail(op, reason);
+  Shape out(outShape.begin(), outShape.end());
+  size_t ra = a.shape.size(), rb = b.shape.size();
+  const bool ta = op.getTransposeA(), tb = op.getTransposeB();
+  int64_t m = out[out.size() - 2], n = out.back();
+  int64_t k = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+  Shape batch(out.begin(), out.end() - 2);
+  Shape aBatch(a.shape.begin(), a.shape.end() - 2);
+  Shape bBatch(b.shape.begin(), b.shape.end() - 2);
+  Shape sa = broadcastStrides(aBatch, batch), sb = broadcastStrides(bBatch, batch);
+  HostTensor r = HostTensor::zeros(ElementKind::F32, out);
+  int64_t outOff = 0;
+  forEachIndex(batch, [&](const Shape &idx) {
+    const float *pa = a.f.data() + dot(idx, sa) * m * k;
+    const float *pb = b.f.data() + dot(idx, sb) * k * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += double(ta ? pa[p * m + i] : pa[i * k + p]) *
+                 double(tb ? pb[j * k + p] : pb[p * n + j]);
+        r.f[outOff + i * n + j] = static_cast<float>(acc);
+      }
+    outOff += m * n;
+  });
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalTranspose(TransposeOp op) {
+  const HostTensor &in = get(op.getInput());
+  ArrayRef<int64_t> perm = op.getPermutation();
+  Shape out(perm.size()), inStrides = rowMajorStrides(in.shape);
+  Shape strides(perm.size());
+  for (size_t k = 0; k < perm.size(); ++k) {
+    out[k] = in.shape[perm[k]];
+    strides[k] = inStrides[perm[k]];
+  }
+  HostTensor r = HostTensor::zeros(in.kind, out);
+  int64_t n = 0;
+  forEachIndex(out, [&](const Shape &idx) {
+    int64_t off = dot(idx, strides);
+    if (in.isFloat())
+      r.f[n++] = in.f[off];
+    else
+      r.i[n++] = in.i[off];
+  });
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalReshape(ReshapeOp op) {
+  HostTensor r = get(op.getInput());
+  auto type = op.getResult().getType();
+  Shape out;
+  unsigned next = 0;
+  for (int64_t k = 0; k < type.getRank(); ++k) {
+    int64_t d = type.isDynamicDim(k) ? indices[op.getDynamicDims()[next++]]
+                                     : type.getDimSize(k);
+    if (d < 0)
+      return fail(op, "negative size " + std::to_string(d));
+    out.push_back(d);
+  }
+  if (HostTensor::count(out) != r.numElements())
+    return fail(op, "cannot reshape " + shapeString(r.shape) + " (" +
+                        std::to_string(r.numElements()) + " elements) into " +
+                        shapeString(out));
+  r.shape = out;
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalEmbedding(EmbeddingOp op) {
+  const HostTensor &table = get(op.getTable()), &ids = get(op.getIds());
+  int64_t rows = table.shape[0], width = table.shape[1];
+  Shape out = ids.shape;
+  out.push_back(width);
+  HostTensor r = HostTensor::zeros(ElementKind::F32, out);
+  for (int64_t t = 0; t < ids.numElements(); ++t) {
+    int64_t id = ids.i[t];
+    if (id < 0 || id >= rows) {
+      std::string name;
+      if (auto p = op.getTable().getDefiningOp<ParamOp>())
+        name = " of '" + p.getName().str() + "'";
+      return fail(op, "id " + std::to_string(id) + " at flat position " +
+                          std::to_string(t) + " is outside the " +
+                          std::to_string(rows) + " rows of the table" + name);
+    }
+    std::copy_n(table.f.begin() + id * width, width, r.f.begin() + t * width);
+  }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalSoftmax(SoftmaxOp op) {
+  HostTensor r = get(op.getInput());
+  int64_t axis = op.getAxis();
+  int64_t n = r.shape[axis], inner = 1;
+  for (size_t k = axis + 1; k < r.shape.size(); ++k)
+    inner *= r.shape[k];
+  int64_t outer = n ? r.numElements() / (n * inner) : 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      float *base = r.f.data() + o * n * inner + in;
+      double mx = -INFINITY, sum = 0;
+      for (int64_t j = 0; j < n; ++j)
+        mx = std::max(mx, double(base[j * inner]));
+      for (int64_t j = 0; j < n; ++j)
+        sum += std::exp(double(base[j * inner]) - mx);
+      for (int64_t j = 0; j < n; ++j)
+        base[j * inner] =
+            static_cast<float>(std::exp(double(base[j * inner]) - mx) / sum);
+    }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalNorm(Operation *op, Value in, Value weight, Value bias,
+                         float eps, bool rms) {
+  HostTensor r = get(in);
+  int64_t d = r.shape.back();
+  const HostTensor *w = weight ? &get(weight) : nullptr;
+  const HostTensor *b = bias ? &get(bias) : nullptr;
+  for (const HostTensor *p : {w, b})
+    if (p && p->numElements() != d)
+      return fail(op, "parameter of " + std::to_string(p->numElements()) +
+                          " elements for a last dim of " + std::to_string(d));
+  int64_t rows = d ? r.numElements() / d : 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    float *x = r.f.data() + row * d;
+    double mean = 0, var = 0;
+    if (!rms) {
+      for (int64_t j = 0; j < d; ++j)
+        mean += x[j];
+      mean /= d;
+    }
+    for (int64_t j = 0; j < d; ++j)
+      var += (x[j] - mean) * (x[j] - mean);
+    var /= d;
+    double inv = 1.0 / std::sqrt(var + double(eps));
+    for (int64_t j = 0; j < d; ++j) {
+      double y = (x[j] - mean) * inv;
+      if (w)
+        y *= w->f[j];
+      if (b)
+        y += b->f[j];
+      x[j] = static_cast<float>(y);
+    }
+  }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalRope(RopeOp op) {
+  HostTensor r = get(op.getInput());
+  size_t rank = r.shape.size();
+  int64_t len = r.shape[rank - 2], d = r.shape[rank - 1], half = d / 2;
+  if (d % 2)
+    return fail(op, "the rotated dim must be even, found " + std::to_string(d));
+  double base = op.getBase().convertToFloat();
+  int64_t rows = d ? r.numElements() / d : 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t pos = row % len;
+    float *x = r.f.data() + row * d;
+    for (int64_t i = 0; i < half; ++i) {
+      double angle = pos * std::pow(base, -2.0 * i / d);
+      double c = std::cos(angle), s = std::sin(angle);
+      double x1 = x[i], x2 = x[i + half];
+      x[i] = static_cast<float>(x1 * c - x2 * s);
+      x[i + half] = static_cast<float>(x2 * c + x1 * s);
+    }
+  }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalMaskedFill(MaskedFillOp op) {
+  HostTensor r = get(op.getInput());
+  const HostTensor &mask = get(op.getMask());
+  if (!isBroadcastableTo(mask.shape, r.shape))
+    return fail(op, "mask of shape " + shapeString(mask.shape) +
+                        " does not broadcast to " + shapeString(r.shape));
+  Shape sm = broadcastStrides(mask.shape, r.shape);
+  float value = op.getValue().convertToFloat();
+  int64_t n = 0;
+  forEachIndex(r.shape, [&](const Shape &idx) {
+    if (mask.i[dot(idx, sm)])
+      r.f[n] = value;
+    ++n;
+  });
+  return set(op, std::move(r));
+}
+
+namespace {
+/// Reads a 4-D attention operand through its layout as [b, h, s, d].
+struct LayoutView {
+  const HostTensor &t;
+  Layout layout;
+  Shape strides;
+  LayoutView(const HostTensor &t, Layout layout)
+      : t(t), layout(layout), strides(rowMajorStrides(t.shape)) {}
+  int64_t dimB() const { return t.shape[0]; }
+  int64_t dimH() const { return layout == Layout::BSHD ? t.shape[2] : t.shape[1]; }
+  int64_t dimS() const {
+    return layout == Layout::BHSD ? t.shape[2]
+           : layout == Layout::BSHD ? t.shape[1]
+                                    : t.shape[3];
+  }
+  int64_t dimD() const { return layout == Layout::BHDS ? t.shape[2] : t.shape[3]; }
+  int64_t offset(int64_t b, int64_t h, int64_t s, int64_t d) const {
+    switch (layout) {
+    case Layout::BHSD:
+      return b * strides[0] + h * strides[1] + s * strides[2] + d * strides[3];
+    case Layout::BSHD:
+      return b * strides[0] + s * strides[1] + h * strides[2] + d * strides[3];
+    case Layout::BHDS:
+      return b * strides[0] + h * strides[1] + d * strides[2] + s * strides[3];
+    }
+    return 0;
+  }
+  float at(int64_t b, int64_t h, int64_t s, int64_t d) const {
+    return t.f[offset(b, h, s, d)];
+  }
+};
+} // namespace
+
+bool Evaluator::evalAttention(AttentionOp op) {
+  LayoutView q(get(op.getQuery()), op.getQLayout());
+  LayoutView k(get(op.getKey()), op.getKLayout());
+  LayoutView v(get(op.getValue()), op.getVLayout());
+  int64_t batch = q.dimB(), heads = q.dimH(), lq = q.dimS(), width = q.dimD();
+  int64_t kvHeads = k.dimH(), lk = k.dimS(), dv = v.dimD();
+  if (k.dimB() != batch || v.dimB() != batch || k.dimD() != width ||
+      v.dimS() != lk || v.dimH() != kvHeads || kvHeads == 0 ||
+      heads % kvHeads != 0)
+    return fail(op, "inconsistent operand shapes: query " +
+                        shapeString(q.t.shape) + ", key " +
+                        shapeString(k.t.shape) + ", value " +
+                        shapeString(v.t.shape));
+  const HostTensor *ids = op.getKeyIds() ? &get(op.getKeyIds()) : nullptr;
+  if (ids && (ids->shape.size() != 2 || ids->shape[0] != batch ||
+              ids->shape[1] != lk))
+    return fail(op, "key_ids of shape " + shapeString(ids->shape) +
+                        " for batch " + std::to_string(batch) +
+                        " and key length " + std::to_string(lk));
+  const HostTensor *mask = op.getMask() ? &get(op.getMask()) : nullptr;
+  Shape scoresShape = {batch, heads, lq, lk}, maskStrides;
+  if (mask) {
+    if (!isBroadcastableTo(mask->shape, scoresShape))
+      return fail(op, "mask of shape " + shapeString(mask->shape) +
+                          " does not broadcast to the scores " +
+                          shapeString(scoresShape));
+    maskStrides = broadcastStrides(mask->shape, scoresShape);
+  }
+  const double scale = op.getScale().convertToFloat();
+  const float maskValue = op.getMaskValue().convertToFloat();
+  const int64_t padId = op.getPadId();
+  const bool causal = op.getCausal();
+  const bool outBshd = op.getOutLayout() == Layout::BSHD;
+  Shape out = outBshd ? Shape{batch, lq, heads, dv} : Shape{batch, heads, lq, dv};
+  Shape os = rowMajorStrides(out);
+  HostTensor r = HostTensor::zeros(ElementKind::F32, out);
+  std::vector<double> scores(lk);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t kh = h / (heads / kvHeads);
+      for (int64_t i = 0; i < lq; ++i) {
+        double mx = -INFINITY;
+        for (int64_t j = 0; j < lk; ++j) {
+          double acc = 0;
+          for (int64_t d = 0; d < width; ++d)
+            acc += double(q.at(b, h, i, d)) * double(k.at(b, kh, j, d));
+          // Round like the unfused scale + masked_fill in f32.
+          float s = static_cast<float>(static_cast<float>(acc) * scale);
+          bool blocked = (ids && ids->i[b * lk + j] == padId) ||
+                         (causal && j > i) ||
+                         (mask && mask->i[dot({b, h, i, j}, maskStrides)]);
+          scores[j] = blocked ? maskValue : s;
+          mx = std::max(mx, scores[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < lk; ++j)
+          sum += (scores[j] = std::exp(scores[j] - mx));
+        for (int64_t d = 0; d < dv; ++d) {
+          double acc = 0;
+          for (int64_t j = 0; j < lk; ++j)
+            acc += scores[j] / sum * double(v.at(b, kh, j, d));
+          int64_t off = outBshd ? b * os[0] + i * os[1] + h * os[2] + d
+                                : b * os[0] + h * os[1] + i * os[2] + d;
+          r.f[off] = static_cast<float>(acc);
+        }
+      }
+    }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::eval(Operation *op) {
+  using K = ElementKind;
+  return llvm::TypeSwitch<Operation *, bool>(op)
+      .Case<arith::ConstantOp>([&](arith::ConstantOp c) {
+        auto attr = dyn_cast<IntegerAttr>(c.getValue());
+        if (!attr || !c.getType().isIndex())
+          return fail(op, "only index constants are supported");
+        indices[c.getResult()] = attr.getInt();
+        return true;
+      })
+      .Case<tensor::DimOp>([&](tensor::DimOp d) {
+        const HostTensor &t = get(d.getSource());
+        int64_t i = indices[d.getIndex()];
+        if (i < 0 || i >= static_cast<int64_t>(t.shape.size()))
+          return fail(op, "dim " + std::to_string(i) + " of a rank-" +
+                              std::to_string(t.shape.size()) + " tensor");
+        indices[d.getResult()] = t.shape[i];
+        return true;
+      })
+      .Case<ParamOp>([&](ParamOp p) {
+        auto type = p.getResult().getType();
+        Shape shape(type.getShape().begin(), type.getShape().end());
+        std::string why;
+        std::optional<HostTensor> t = params(p.getName().str(), shape, why);
+        if (!t)
+          return fail(op, why);
+        if (t->shape != shape || !t->isFloat())
+          return fail(op, "parameter '" + p.getName().str() + "' has shape " +
+                              shapeString(t->shape) + ", expected " +
+                              shapeString(shape));
+        tensors[p.getResult()] = std::move(*t);
+        return true;
+      })
+      .Case<EmbeddingOp>([&](EmbeddingOp e) { return evalEmbedding(e); })
+      .Case<SinusoidTableOp>([&](SinusoidTableOp s) {
+        int64_t len = indices[s.getLength()], dim = s.getDim();
+        HostTensor r = HostTensor::zeros(K::F32, {len, dim});
+        // As PyTorch computes it in f32: div_term = exp(2i * -ln(1e4) / D).
+        float factor = static_cast<float>(-std::log(10000.0) / dim);
+        for (int64_t i = 0; i < dim / 2; ++i) {
+          float divTerm = std::exp(static_cast<float>(2 * i) * factor);
+          for (int64_t p = 0; p < len; ++p) {
+            float angle = static_cast<float>(p) * divTerm;
+            r.f[p * dim + 2 * i] = static_cast<float>(std::sin(double(angle)));
+            r.f[p * dim + 2 * i + 1] =
+                static_cast<float>(std::cos(double(angle)));
+          }
+        }
+        return set(op, std::move(r));
+      })
+      .Case<ArangeOp>([&](ArangeOp a) {
+        int64_t len = indices[a.getLength()];
+        HostTensor r = HostTensor::zeros(K::I64, {len});
+        for (int64_t p = 0; p < len; ++p)
+          r.i[p] = p;
+        return set(op, std::move(r));
+      })
+      .Case<MatmulOp>([&](MatmulOp m) { return evalMatmul(m); })
+      .Case<TransposeOp>([&](TransposeOp t) { return evalTranspose(t); })
+      .Case<ReshapeOp>([&](ReshapeOp r) { return evalReshape(r); })
+      .Case<AddOp>([&](AddOp a) {
+        return binary(op, a.getLhs(), a.getRhs(), K::F32,
+                      [](double x, double y) { return double(float(x) + float(y)); });
+      })
+      .Case<SubOp>([&](SubOp s) {
+        return binary(op, s.getLhs(), s.getRhs(), K::F32,
+                      [](double x, double y) { return double(float(x) - float(y)); });
+      })
+      .Case<MulOp>([&](MulOp m) {
+        return binary(op, m.getLhs(), m.getRhs(), K::F32,
+                      [](double x, double y) { return double(float(x) * float(y)); });
+      })
+      .Case<DivOp>([&](DivOp d) {
+        return binary(op, d.getLhs(), d.getRhs(), K::F32,
+                      [](double x, double y) { return double(float(x) / float(y)); });
+      })
+      .Case<OrOp>([&](OrOp o) {
+        return binary(op, o.getLhs(), o.getRhs(), K::I1,
+                      [](double x, double y) { return double(x != 0 || y != 0); });
+      })
+      .Case<ScaleOp>([&](ScaleOp s) {
+        HostTensor r = get(s.getInput());
+        float factor = s.getFactor().convertToFloat();
+        for (float &x : r.f)
+          x *= factor;
+        return set(op, std::move(r));
+      })
+      .Case<ReluOp>([&](ReluOp r) {
+        return unary(op, r.getInput(),
+                     [](double x) { return x > 0 ? x : 0.0; });
+      })
+      .Case<SiluOp>([&](SiluOp s) {
+        return unary(op, s.getInput(),
+                     [](double x) { return x / (1.0 + std::exp(-x)); });
+      })
+      .Case<GeluOp>([&](GeluOp g) {
+        if (g.getTanh())
+          return unary(op, g.getInput(), [](double x) {
+            return 0.5 * x *
+                   (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                  (x + 0.044715 * x * x * x)));
+          });
+        return unary(op, g.getInput(), [](double x) {
+          return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+        });
+      })
+      .Case<RopeOp>([&](RopeOp r) { return evalRope(r); })
+      .Case<SoftmaxOp>([&](SoftmaxOp s) { return evalSoftmax(s); })
+      .Case<LayerNormOp>([&](LayerNormOp n) {
+        return evalNorm(op, n.getInput(), n.getWeight(), n.getBias(),
+                        n.getEpsilon().convertToFloat(), /*rms=*/false);
+      })
+      .Case<RmsNormOp>([&](RmsNormOp n) {
+        return evalNorm(op, n.getInput(), n.getWeight(), Value(),
+                        n.getEpsilon().convertToFloat(), /*rms=*/true);
+      })
+      .Case<PaddingMaskOp>([&](PaddingMaskOp p) {
+        const HostTensor &ids = get(p.getIds());
+        HostTensor r = HostTensor::zeros(K::I1, {ids.shape[0], 1, ids.shape[1]});
+        for (int64_t t = 0; t < ids.numElements(); ++t)
+          r.i[t] = ids.i[t] == p.getPadId();
+        return set(op, std::move(r));
+      })
+      .Case<CausalMaskOp>([&](CausalMaskOp c) {
+        int64_t lq = indices[c.getQueryLength()], lk = indices[c.getKeyLength()];
+        HostTensor r = HostTensor::zeros(K::I1, {lq, lk});
+        for (int64_t i = 0; i < lq; ++i)
+          for (int64_t j = 0; j < lk; ++j)
+            r.i[i * lk + j] = j > i;
+        return set(op, std::move(r));
+      })
+      .Case<MaskedFillOp>([&](MaskedFillOp m) { return evalMaskedFill(m); })
+      .Case<AttentionOp>([&](AttentionOp a) { return evalAttention(a); })
+      .Default([&](Operation *) {
+        return fail(op, "the interpreter does not support this op");
+      });
+}
+
+bool Evaluator::run(func::FuncOp fn, const std::vector<HostTensor> &inputs,
+                    std::vector<HostTensor> &results) {
+  if (fn.getBody().getBlocks().size() != 1) {
+    error = "function @" + fn.getName().str() + " must have one block";
+    return false;
+  }
+  Block &body = fn.getBody().front();
+  if (inputs.size() != body.getNumArguments()) {
+    error = "@" + fn.getName().str() + " takes " +
+            std::to_string(body.getNumArguments()) + " inputs, " +
+            std::to_string(inputs.size()) + " given";
+    return false;
+  }
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    const HostTensor &t = inputs[i];
+    ElementKind want = !type ? ElementKind::F32
+                       : type.getElementType().isF32() ? ElementKind::F32
+                       : type.getElementType().isInteger(1) ? ElementKind::I1
+                                                            : ElementKind::I64;
+    bool ok = type && t.kind == want &&
+              type.getRank() == static_cast<int64_t>(t.shape.size());
+    for (int64_t k = 0; ok && k < type.getRank(); ++k)
+      ok = type.isDynamicDim(k) || type.getDimSize(k) == t.shape[k];
+    if (!ok) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << "input #" << i << " of @" << fn.getName() << " must be " << type
+         << ", found " << (t.kind == ElementKind::F32 ? "f32" : "i64")
+         << " of shape " << shapeString(t.shape);
+      error = s;
+      return false;
+    }
+    tensors[arg] = t;
+  }
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        results.push_back(get(v));
+      return true;
+    }
+    if (!eval(&op))
+      return false;
+  }
+  error = "@" + fn.getName().str() + " has no return";
+  return false;
+}
+
+bool mlir::xf::interpret(func::FuncOp fn, const std::vector<HostTensor> &inputs,
+                         const ParamProvider &params,
+                         std::vector<HostTensor> &results, std::string &error) {
+  return Evaluator(params, error).run(fn, inputs, results);
+}

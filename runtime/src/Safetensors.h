@@ -1,0 +1,57 @@
+//===- Safetensors.h - Memory-mapped safetensors files ----------*- C++ -*-===//
+//
+// Opens a safetensors file (8-byte header length, JSON header, raw data) by
+// mapping it, checks its header, and reads tensors by name with exact
+// errors: missing tensor, wrong dtype, shape mismatch, truncated file,
+// malformed header, offsets out of range. No MLIR/LLVM dependency.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_RUNTIME_SRC_SAFETENSORS_H
+#define XF_RUNTIME_SRC_SAFETENSORS_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xf::rt {
+
+struct TensorEntry {
+  std::string name, dtype; ///< dtype as in the file: F32, F16, BF16, ...
+  std::vector<int64_t> shape;
+  const uint8_t *data = nullptr;
+  size_t bytes = 0;
+};
+
+class SafetensorsFile {
+public:
+  /// Maps and checks `path`; returns null with a message on failure.
+  static std::unique_ptr<SafetensorsFile> open(const std::string &path,
+                                               std::string &error);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile &) = delete;
+  SafetensorsFile &operator=(const SafetensorsFile &) = delete;
+
+  const std::string &path() const { return filePath; }
+  const std::vector<TensorEntry> &tensors() const { return entries; }
+  const TensorEntry *find(const std::string &name) const;
+
+  /// Reads tensor `name` as f32 with exactly `shape`, converting F16/BF16.
+  bool readF32(const std::string &name, const std::vector<int64_t> &shape,
+               std::vector<float> &out, std::string &error) const;
+
+private:
+  SafetensorsFile() = default;
+  std::string filePath;
+  void *mapping = nullptr;
+  size_t mappingSize = 0;
+  std::vector<TensorEntry> entries;
+};
+
+/// Prints a shape as `[2, 3]`.
+std::string formatDims(const std::vector<int64_t> &shape);
+
+} // namespace xf::rt
+
+#endif // XF_RUNTIME_SRC_SAFETENSORS_H

@@ -1,0 +1,245 @@
+//===- xf-run.cpp - Runs a model on .npy inputs ---------------------------===//
+//
+// `xf-run MODEL.xf [--set KEY=VALUE]... --interpret --weights W.safetensors
+//  [--entry forward] --input NAME=@file.npy ... --output NAME=@file.npy`
+// runs an entry point of the description with the xf interpreter. Inputs are
+// checked against the model (rank, dtype, token ids below the vocabulary,
+// lengths up to max_len, one batch size) before anything runs. Exit status:
+// 0 success, 1 a user error (one `error:` line), 2 an internal failure.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/Interpreter/Interpreter.h"
+#include "frontend/MLIRGen/MLIRGen.h"
+#include "frontend/Parse/Sema.h"
+#include "runtime/src/Npy.h"
+#include "runtime/src/Safetensors.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+#include <map>
+#include <set>
+
+namespace cl = llvm::cl;
+using namespace xf;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.xf>"),
+                                      cl::Required);
+static cl::list<std::string> sets("set", cl::desc("--set KEY=VALUE"),
+                                  cl::value_desc("KEY=VALUE"));
+static cl::opt<bool> interpretFlag(
+    "interpret", cl::desc("Run the xf interpreter on the description"));
+static cl::opt<std::string> weightsPath("weights",
+                                        cl::desc("Weights (.safetensors)"),
+                                        cl::value_desc("FILE"), cl::Required);
+static cl::opt<std::string> entryName("entry", cl::desc("Entry point"),
+                                      cl::init("forward"));
+static cl::list<std::string> inputArgs("input", cl::desc("NAME=@file.npy"),
+                                       cl::value_desc("NAME=@FILE"));
+static cl::list<std::string> outputArgs("output", cl::desc("NAME=@file.npy"),
+                                        cl::value_desc("NAME=@FILE"));
+
+namespace {
+int userError(const std::string &message) {
+  llvm::errs() << "xf-run: error: " << message << "\n";
+  return 1;
+}
+
+/// Splits `NAME=@PATH`.
+bool splitBinding(const std::string &s, std::string &name, std::string &path) {
+  size_t eq = s.find("=@");
+  if (eq == std::string::npos || eq == 0 || eq + 2 == s.size())
+    return false;
+  name = s.substr(0, eq);
+  path = s.substr(eq + 2);
+  return true;
+}
+
+/// Checks a token-id input against every stack that reads it.
+bool checkIds(const ast::Model &model, const std::string &name,
+              const rt::NpyArray &a, std::string &error) {
+  if (a.isFloat || a.shape.size() != 2) {
+    error = "input '" + name + "' must be int64 token ids [batch, length], "
+            "found " + std::string(a.isFloat ? "float" : "integer") +
+            " array of shape " + rt::formatDims(a.shape);
+    return false;
+  }
+  for (const ast::Stack &s : model.stacks) {
+    bool asInput = s.input == name, asMemoryIds = s.memoryIds == name;
+    if (!asInput && !asMemoryIds)
+      continue;
+    if (asInput && s.maxLen > 0 && a.shape[1] > s.maxLen) {
+      error = "input '" + name + "' has length " + std::to_string(a.shape[1]) +
+              ", more than max_len = " + std::to_string(s.maxLen);
+      return false;
+    }
+    // Memory ids index the source vocabulary: check against the stack that
+    // reads them as input.
+    if (!asInput)
+      continue;
+    for (size_t k = 0; k < a.i.size(); ++k)
+      if (a.i[k] < 0 || a.i[k] >= s.vocab) {
+        int64_t row = k / a.shape[1], col = k % a.shape[1];
+        error = "input '" + name + "': token id " + std::to_string(a.i[k]) +
+                " at [" + std::to_string(row) + ", " + std::to_string(col) +
+                "] is outside the vocabulary of stack '" + s.name + "' (0.." +
+                std::to_string(s.vocab - 1) + ")";
+        return false;
+      }
+  }
+  return true;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (!cl::ParseCommandLineOptions(argc, argv, "xf-run: run a model\n",
+                                   &llvm::errs()))
+    return 1;
+  if (!interpretFlag)
+    return userError("only --interpret is available: compiled libraries "
+                     "arrive with the codegen work");
+
+  std::vector<parse::Override> overrides;
+  for (const std::string &s : sets) {
+    parse::Override o;
+    if (!parse::parseOverride(s, o))
+      return userError("--set expects KEY=VALUE, found '" + s + "'");
+    overrides.push_back(o);
+  }
+  ast::Error astError;
+  std::optional<ast::Model> model =
+      parse::loadModel(modelPath, overrides, astError);
+  if (!model) {
+    llvm::errs() << astError.format() << "\n";
+    return 1;
+  }
+  const ast::EntryPoint *entry = model->findEntry(entryName);
+  if (!entry) {
+    std::string known;
+    for (const ast::EntryPoint &e : model->entries)
+      known += (known.empty() ? "" : ", ") + e.name;
+    return userError("unknown entry point '" + entryName + "' (the model has " +
+                     known + ")");
+  }
+
+  // Bind inputs by name.
+  std::map<std::string, rt::NpyArray> inputs;
+  for (const std::string &arg : inputArgs) {
+    std::string name, path, error;
+    if (!splitBinding(arg, name, path))
+      return userError("--input expects NAME=@FILE, found '" + arg + "'");
+    if (std::find(entry->inputs.begin(), entry->inputs.end(), name) ==
+        entry->inputs.end())
+      return userError("entry '" + entry->name + "' has no input '" + name +
+                       "'");
+    if (inputs.count(name))
+      return userError("input '" + name + "' is given twice");
+    rt::NpyArray a;
+    if (!rt::readNpy(path, a, error))
+      return userError(error);
+    inputs[name] = std::move(a);
+  }
+  std::string outName, outPath;
+  if (outputArgs.size() > 1)
+    return userError("entry '" + entry->name + "' has one output, '" +
+                     entry->output + "'");
+  if (outputArgs.size() == 1) {
+    if (!splitBinding(outputArgs[0], outName, outPath))
+      return userError("--output expects NAME=@FILE, found '" + outputArgs[0] +
+                       "'");
+    if (outName != entry->output)
+      return userError("entry '" + entry->name + "' outputs '" +
+                       entry->output + "', not '" + outName + "'");
+  }
+
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(context, *model);
+  if (!module) {
+    llvm::errs() << "xf-run: internal error: generated IR does not verify\n";
+    return 2;
+  }
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+      *module, mlir::StringAttr::get(&context, entry->name));
+
+  std::vector<mlir::xf::HostTensor> args;
+  int64_t batch = -1;
+  for (auto [i, name] : llvm::enumerate(entry->inputs)) {
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return userError("missing --input " + name + "=@FILE for entry '" +
+                       entry->name + "'");
+    rt::NpyArray &a = it->second;
+    auto type = llvm::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[i]);
+    mlir::xf::HostTensor t;
+    t.shape = a.shape;
+    std::string error;
+    if (type.getElementType().isInteger(64)) {
+      if (!checkIds(*model, name, a, error))
+        return userError(error);
+      t.kind = mlir::xf::ElementKind::I64;
+      t.i = std::move(a.i);
+    } else {
+      int64_t width = type.getShape().back();
+      if (!a.isFloat || a.shape.size() != 3 || a.shape[2] != width)
+        return userError("input '" + name + "' must be float32 [batch, " +
+                         "length, " + std::to_string(width) + "], found " +
+                         rt::formatDims(a.shape));
+      t.kind = mlir::xf::ElementKind::F32;
+      t.f = std::move(a.f);
+    }
+    if (batch >= 0 && t.shape[0] != batch)
+      return userError("input '" + name + "' has batch " +
+                       std::to_string(t.shape[0]) + " but an earlier input "
+                       "has batch " + std::to_string(batch));
+    batch = t.shape[0];
+    args.push_back(std::move(t));
+  }
+
+  std::string error;
+  std::unique_ptr<rt::SafetensorsFile> weights =
+      rt::SafetensorsFile::open(weightsPath, error);
+  if (!weights)
+    return userError(error);
+  std::set<std::string> used;
+  mlir::xf::ParamProvider provider =
+      [&](const std::string &name, const std::vector<int64_t> &shape,
+          std::string &why) -> std::optional<mlir::xf::HostTensor> {
+    mlir::xf::HostTensor t;
+    t.shape = shape;
+    if (!weights->readF32(name, shape, t.f, why))
+      return std::nullopt;
+    used.insert(name);
+    return t;
+  };
+  std::vector<mlir::xf::HostTensor> results;
+  if (!mlir::xf::interpret(fn, args, provider, results, error))
+    return userError(error);
+
+  // Extra tensors are worth knowing about, not fatal.
+  std::vector<std::string> unused;
+  for (const rt::TensorEntry &e : weights->tensors())
+    if (!used.count(e.name))
+      unused.push_back(e.name);
+  if (!unused.empty()) {
+    llvm::errs() << "xf-run: note: " << unused.size() << " tensor"
+                 << (unused.size() > 1 ? "s" : "") << " in " << weightsPath
+                 << " not used by '" << entry->name << "':";
+    for (size_t k = 0; k < unused.size() && k < 4; ++k)
+      llvm::errs() << " " << unused[k];
+    llvm::errs() << (unused.size() > 4 ? " ..." : "") << "\n";
+  }
+
+  if (!outPath.empty()) {
+    rt::NpyArray out;
+    out.isFloat = results[0].isFloat();
+    out.shape = results[0].shape;
+    out.f = std::move(results[0].f);
+    out.i = std::move(results[0].i);
+    if (!rt::writeNpy(outPath, out, error))
+      return userError(error);
+  }
+  return 0;
+}
