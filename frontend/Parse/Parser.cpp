@@ -22,7 +22,7 @@ private:
   bool expect(TokenKind kind, const char *what, Token *out = nullptr);
   bool parseValue(SyntaxValue &value);
   bool parseBody(SyntaxSection &section);
-  bool parseEntryPoint(SyntaxFile &file);
+  bool parseEntryPoint(SyntaxFile &file, const ast::SourceLoc &keywordLoc);
 
   Lexer lexer;
   Token tok;
@@ -119,9 +119,10 @@ bool Parser::parseBody(SyntaxSection &section) {
   return true;
 }
 
-bool Parser::parseEntryPoint(SyntaxFile &file) {
+bool Parser::parseEntryPoint(SyntaxFile &file,
+                             const ast::SourceLoc &keywordLoc) {
   SyntaxEntryPoint ep;
-  ep.loc = tok.loc;
+  ep.loc = keywordLoc;
   Token name;
   if (!expect(TokenKind::Ident, "an entry point name", &name) ||
       !expect(TokenKind::LParen, "'('"))
@@ -190,7 +191,7 @@ std::optional<SyntaxFile> Parser::parseFile() {
       stack.name = name.text;
       file.stacks.push_back(std::move(stack));
     } else if (keyword.text == "entry") {
-      ok = parseEntryPoint(file);
+      ok = parseEntryPoint(file, keyword.loc);
     } else {
       error = {keyword.loc, "unknown statement '" + keyword.text +
                                 "' (expected model, hyper, vocab, stack or "

@@ -5,8 +5,8 @@ import lit.formats
 
 config.name = "xfc"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".mlir", ".xf"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "expect-exit.sh"]
 config.test_source_root = os.path.join(config.xf_src_root, "tests/lit")
 config.test_exec_root = os.path.join(config.xf_obj_root, "tests/lit")
 
@@ -18,3 +18,6 @@ tool_dirs = [
 path = os.pathsep.join(tool_dirs + [config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.substitutions.append(("%xf_src", config.xf_src_root))
+# `%expect_exit N cmd ...` runs cmd with stderr merged and checks its status.
+config.substitutions.append(
+    ("%expect_exit", os.path.join(config.xf_src_root, "tests/lit/expect-exit.sh")))

@@ -76,7 +76,10 @@ int main(int argc, char **argv) {
     llvm::errs() << "xfc: internal error: the generated IR does not verify\n";
     return 2;
   }
-  module->print(os, mlir::OpPrintingFlags().enableDebugInfo(true, true));
+  // Locations inline (no #loc aliases), in the parseable form.
+  module->print(os, mlir::OpPrintingFlags()
+                        .enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+                        .useLocalScope());
   os << "\n";
   return 0;
 }
