@@ -1,5 +1,6 @@
 # lit configuration of the xfc lit suites (tests/lit/{dialect,passes,codegen,frontend}).
 import os
+import sys
 
 import lit.formats
 
@@ -18,6 +19,7 @@ tool_dirs = [
 path = os.pathsep.join(tool_dirs + [config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.substitutions.append(("%xf_src", config.xf_src_root))
+config.substitutions.append(("%python", sys.executable))
 # `%expect_exit N cmd ...` runs cmd with stderr merged and checks its status.
 config.substitutions.append(
     ("%expect_exit", os.path.join(config.xf_src_root, "tests/lit/expect-exit.sh")))
