@@ -100,6 +100,8 @@ private:
   bool readInt(const SyntaxEntry &e, Located<int64_t> &out);
   bool readFloat(const SyntaxEntry &e, Located<double> &out);
   bool readBool(const SyntaxEntry &e, Located<bool> &out);
+  bool readText(const SyntaxEntry &e, Kind kind, const char *what,
+                Located<std::string> &out);
   bool readString(const SyntaxEntry &e, Located<std::string> &out);
   bool readName(const SyntaxEntry &e, Located<std::string> &out);
   bool readChoice(const SyntaxEntry &e, const std::vector<std::string> &choices,
@@ -223,24 +225,23 @@ bool Sema::readBool(const SyntaxEntry &e, Located<bool> &out) {
                          describe(v));
 }
 
-bool Sema::readString(const SyntaxEntry &e, Located<std::string> &out) {
+bool Sema::readText(const SyntaxEntry &e, Kind kind, const char *what,
+                    Located<std::string> &out) {
   const SyntaxValue &v = e.value;
   out.loc = v.loc;
-  if (v.kind != Kind::String)
-    return fail(v.loc, "key '" + e.key + "' expects a string, found " +
+  if (v.kind != kind)
+    return fail(v.loc, "key '" + e.key + "' expects " + what + ", found " +
                            describe(v));
   out.value = v.text;
   return true;
 }
 
+bool Sema::readString(const SyntaxEntry &e, Located<std::string> &out) {
+  return readText(e, Kind::String, "a string", out);
+}
+
 bool Sema::readName(const SyntaxEntry &e, Located<std::string> &out) {
-  const SyntaxValue &v = e.value;
-  out.loc = v.loc;
-  if (v.kind != Kind::Name)
-    return fail(v.loc, "key '" + e.key + "' expects a name, found " +
-                           describe(v));
-  out.value = v.text;
-  return true;
+  return readText(e, Kind::Name, "a name", out);
 }
 
 bool Sema::readChoice(const SyntaxEntry &e,
