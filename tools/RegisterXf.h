@@ -8,25 +8,30 @@
 #ifndef XF_TOOLS_REGISTERXF_H
 #define XF_TOOLS_REGISTERXF_H
 
+#include "codegen/CPU/Pipeline.h"
+#include "codegen/Passes.h"
 #include "dialect/IR/XfDialect.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 
 namespace mlir::xf {
 
-/// Registers the `xf` dialect and the upstream dialects its IR uses.
+/// Registers the `xf` dialect and every upstream dialect and interface
+/// model the codegen pipeline goes through (bufferization, LLVM lowering).
 inline void registerXfDialects(DialectRegistry &registry) {
-  registry.insert<XfDialect, arith::ArithDialect, func::FuncDialect,
-                  tensor::TensorDialect>();
+  registry.insert<XfDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
 }
 
-/// Registers the upstream and xf passes the tools can run by name.
+/// Registers the xf passes and every upstream pass, so `xf-opt` can replay
+/// any stage of the pipeline.
 inline void registerXfPasses() {
-  registerCanonicalizerPass();
-  registerCSEPass();
+  registerAllPasses();
+  registerXfCodegenPasses();
+  registerXfCpuPipelines();
 }
 
 } // namespace mlir::xf

@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - Memory-mapped safetensors files ------------------===//
 
 #include "runtime/src/Safetensors.h"
+#include "runtime/src/Json.h"
 #include <cstring>
 #include <fcntl.h>
 #include <map>
@@ -11,164 +12,6 @@
 using namespace xf::rt;
 
 namespace {
-
-/// The subset of JSON a safetensors header uses: objects, arrays, strings,
-/// non-negative integers (and anything else inside `__metadata__` strings).
-struct Json {
-  enum Kind { Object, Array, String, Number, Other } kind = Other;
-  std::map<std::string, Json> object;
-  std::vector<Json> array;
-  std::string string;
-  uint64_t number = 0;
-};
-
-class JsonParser {
-public:
-  JsonParser(const char *p, const char *end) : p(p), end(end) {}
-  bool parse(Json &out, std::string &error) {
-    if (!value(out, 0)) {
-      error = "malformed header: " + why + " at byte " +
-              std::to_string(p - start);
-      return false;
-    }
-    skip();
-    // Headers may be padded with spaces to align the data.
-    if (p != end) {
-      error = "malformed header: trailing characters at byte " +
-              std::to_string(p - start);
-      return false;
-    }
-    return true;
-  }
-
-private:
-  void skip() {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-      ++p;
-  }
-  bool failWith(const char *message) {
-    why = message;
-    return false;
-  }
-  bool str(std::string &out) {
-    if (p >= end || *p != '"')
-      return failWith("expected a string");
-    ++p;
-    while (p < end && *p != '"') {
-      if (*p == '\\') {
-        if (++p >= end)
-          return failWith("unterminated string");
-        char c = *p;
-        out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-        if (c == 'u') { // keep \uXXXX escapes verbatim
-          out.back() = '\\';
-          out += 'u';
-        }
-      } else {
-        out += *p;
-      }
-      ++p;
-    }
-    if (p >= end)
-      return failWith("unterminated string");
-    ++p;
-    return true;
-  }
-  bool value(Json &out, int depth) {
-    if (depth > 16)
-      return failWith("nesting too deep");
-    skip();
-    if (p >= end)
-      return failWith("unexpected end");
-    if (*p == '{') {
-      out.kind = Json::Object;
-      ++p;
-      skip();
-      if (p < end && *p == '}') {
-        ++p;
-        return true;
-      }
-      while (true) {
-        skip();
-        std::string key;
-        if (!str(key))
-          return false;
-        skip();
-        if (p >= end || *p != ':')
-          return failWith("expected ':'");
-        ++p;
-        Json v;
-        if (!value(v, depth + 1))
-          return false;
-        if (out.object.count(key))
-          return failWith("duplicate key");
-        out.object.emplace(std::move(key), std::move(v));
-        skip();
-        if (p < end && *p == ',') {
-          ++p;
-          continue;
-        }
-        if (p < end && *p == '}') {
-          ++p;
-          return true;
-        }
-        return failWith("expected ',' or '}'");
-      }
-    }
-    if (*p == '[') {
-      out.kind = Json::Array;
-      ++p;
-      skip();
-      if (p < end && *p == ']') {
-        ++p;
-        return true;
-      }
-      while (true) {
-        Json v;
-        if (!value(v, depth + 1))
-          return false;
-        out.array.push_back(std::move(v));
-        skip();
-        if (p < end && *p == ',') {
-          ++p;
-          continue;
-        }
-        if (p < end && *p == ']') {
-          ++p;
-          return true;
-        }
-        return failWith("expected ',' or ']'");
-      }
-    }
-    if (*p == '"') {
-      out.kind = Json::String;
-      return str(out.string);
-    }
-    if (*p >= '0' && *p <= '9') {
-      out.kind = Json::Number;
-      while (p < end && *p >= '0' && *p <= '9') {
-        uint64_t digit = *p - '0';
-        if (out.number > (UINT64_MAX - digit) / 10)
-          return failWith("number too large");
-        out.number = out.number * 10 + digit;
-        ++p;
-      }
-      return true;
-    }
-    // true / false / null / negative or fractional numbers: skip the token.
-    const char *startTok = p;
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
-      ++p;
-    if (p == startTok)
-      return failWith("unexpected character");
-    out.kind = Json::Other;
-    return true;
-  }
-
-  const char *p, *end;
-  const char *start = p;
-  std::string why;
-};
 
 size_t dtypeSize(const std::string &dtype) {
   if (dtype == "F64" || dtype == "I64" || dtype == "U64")
@@ -260,7 +103,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
   const char *header = reinterpret_cast<const char *>(bytes + 8);
   Json root;
   std::string why;
-  if (!JsonParser(header, header + headerLen).parse(root, why)) {
+  if (!parseJson(header, header + headerLen, root, why)) {
     error = path + ": " + why;
     return nullptr;
   }
@@ -296,7 +139,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
     e.dtype = dt->second.string;
     uint64_t count = 1;
     for (const Json &d : sh->second.array) {
-      if (d.kind != Json::Number || d.number > (uint64_t(1) << 40))
+      if (d.kind != Json::Number || d.negative || d.number > (uint64_t(1) << 40))
         return bad("shape entries must be non-negative integers");
       e.shape.push_back(static_cast<int64_t>(d.number));
       count *= d.number;
@@ -304,7 +147,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
         return bad("shape too large");
     }
     for (const Json &o : off->second.array)
-      if (o.kind != Json::Number)
+      if (o.kind != Json::Number || o.negative)
         return bad("data_offsets must be non-negative integers");
     uint64_t begin = off->second.array[0].number,
              end = off->second.array[1].number;

@@ -1,11 +1,13 @@
 //===- xf-run.cpp - Runs a model on .npy inputs ---------------------------===//
 //
-// `xf-run MODEL.xf [--set KEY=VALUE]... --interpret --weights W.safetensors
-//  [--entry forward] --input NAME=@file.npy ... --output NAME=@file.npy`
-// runs an entry point of the description with the xf interpreter. Inputs are
-// checked against the model (rank, dtype, token ids below the vocabulary,
-// lengths up to max_len, one batch size) before anything runs. Exit status:
-// 0 success, 1 a user error (one `error:` line), 2 an internal failure.
+// `xf-run OUT/ --weights W.safetensors [--entry forward]
+//  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
+// a library compiled by xfc through the runtime C API;
+// `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
+// with the xf interpreter instead. Inputs are checked against the model
+// (rank, dtype, token ids below the vocabulary, lengths up to max_len, one
+// batch size) before anything runs. Exit status: 0 success, 1 a user error
+// (one `error:` line), 2 an internal failure.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,9 @@
 #include "frontend/Parse/Sema.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
+#include "xf/runtime.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/CommandLine.h"
@@ -25,7 +30,8 @@
 namespace cl = llvm::cl;
 using namespace xf;
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.xf>"),
+static cl::opt<std::string> modelPath(cl::Positional,
+                                      cl::desc("<OUT/ | model.xf>"),
                                       cl::Required);
 static cl::list<std::string> sets("set", cl::desc("--set KEY=VALUE"),
                                   cl::value_desc("KEY=VALUE"));
@@ -91,6 +97,106 @@ bool checkIds(const ast::Model &model, const std::string &name,
   }
   return true;
 }
+/// Runs a compiled library from `dir` through the runtime C API.
+int runCompiled(const std::string &dir) {
+  std::error_code ec;
+  std::string library;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with("lib") && name.ends_with(".so"))
+      library = it->path();
+  }
+  if (library.empty())
+    return userError("no lib<model>.so in '" + dir + "' (compile with xfc -o " +
+                     dir + ")");
+  if (!sets.empty())
+    return userError("--set applies when compiling; recompile with xfc");
+  xf_model *model = nullptr;
+  if (xf_status *s = xf_model_load(library.c_str(), weightsPath.c_str(), &model)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  std::unique_ptr<xf_model, void (*)(xf_model *)> owner(model, xf_model_free);
+
+  std::string error;
+  const char *const *inputNames = nullptr;
+  size_t numInputs = 0;
+  if (xf_status *s = xf_model_entry_inputs(model, entryName.c_str(),
+                                           &inputNames, &numInputs)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  std::vector<std::string> names(inputNames, inputNames + numInputs);
+  std::map<std::string, rt::NpyArray> arrays;
+  for (const std::string &arg : inputArgs) {
+    std::string name, path;
+    if (!splitBinding(arg, name, path))
+      return userError("--input expects NAME=@FILE, found '" + arg + "'");
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      return userError("entry '" + entryName + "' has no input '" + name + "'");
+    rt::NpyArray a;
+    if (!rt::readNpy(path, a, error))
+      return userError(error);
+    arrays[name] = std::move(a);
+  }
+  std::vector<xf_tensor> tensors;
+  for (const std::string &name : names) {
+    auto it = arrays.find(name);
+    if (it == arrays.end())
+      return userError("missing --input " + name + "=@FILE for entry '" +
+                       entryName + "'");
+    rt::NpyArray &a = it->second;
+    if (a.shape.size() > XF_MAX_RANK)
+      return userError("input '" + name + "' has rank " +
+                       std::to_string(a.shape.size()));
+    xf_tensor t{};
+    t.dtype = a.isFloat ? XF_F32 : XF_I64;
+    t.rank = static_cast<int32_t>(a.shape.size());
+    std::copy(a.shape.begin(), a.shape.end(), t.shape);
+    t.data = a.isFloat ? static_cast<void *>(a.f.data()) : a.i.data();
+    tensors.push_back(t);
+  }
+  xf_tensor out{};
+  if (xf_status *s = xf_model_run(model, entryName.c_str(), tensors.data(),
+                                  tensors.size(), &out)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  std::string unused = xf_model_unused_weights(model);
+  if (!unused.empty()) {
+    std::replace(unused.begin(), unused.end(), '\n', ' ');
+    llvm::errs() << "xf-run: note: tensors in " << weightsPath
+                 << " not used by the model: " << unused << "\n";
+  }
+  int status = 0;
+  if (!outputArgs.empty()) {
+    std::string name, path;
+    if (!splitBinding(outputArgs[0], name, path))
+      status = userError("--output expects NAME=@FILE");
+    else {
+      rt::NpyArray result;
+      result.isFloat = out.dtype == XF_F32;
+      result.shape.assign(out.shape, out.shape + out.rank);
+      int64_t n = 1;
+      for (int64_t d : result.shape)
+        n *= d;
+      if (result.isFloat)
+        result.f.assign(static_cast<float *>(out.data),
+                        static_cast<float *>(out.data) + n);
+      else
+        result.i.assign(static_cast<int64_t *>(out.data),
+                        static_cast<int64_t *>(out.data) + n);
+      if (!rt::writeNpy(path, result, error))
+        status = userError(error);
+    }
+  }
+  std::free(out.data);
+  return status;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -98,9 +204,15 @@ int main(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv, "xf-run: run a model\n",
                                    &llvm::errs()))
     return 1;
+  if (llvm::sys::fs::is_directory(modelPath)) {
+    if (interpretFlag)
+      return userError("--interpret takes a description (.xf), not a "
+                       "compiled directory");
+    return runCompiled(modelPath);
+  }
   if (!interpretFlag)
-    return userError("only --interpret is available: compiled libraries "
-                     "arrive with the codegen work");
+    return userError("'" + modelPath + "' is not a compiled directory; pass "
+                     "--interpret to run a description with the interpreter");
 
   std::vector<parse::Override> overrides;
   for (const std::string &s : sets) {

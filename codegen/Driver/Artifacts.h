@@ -1,0 +1,21 @@
+//===- Artifacts.h - The manifest and header of a compiled model -*- C++ -*-=//
+
+#ifndef XF_CODEGEN_DRIVER_ARTIFACTS_H
+#define XF_CODEGEN_DRIVER_ARTIFACTS_H
+
+#include "frontend/AST/ModelAST.h"
+#include "mlir/IR/BuiltinOps.h"
+#include <string>
+
+namespace mlir::xf {
+
+/// The manifest JSON (see runtime/src/Manifest.h) of `module`, whose entry
+/// functions already take their parameters as arguments (xf.params).
+std::string buildManifest(ModuleOp module, const ::xf::ast::Model &model);
+
+/// The C header with one typed function per entry point.
+std::string buildHeader(ModuleOp module, const ::xf::ast::Model &model);
+
+} // namespace mlir::xf
+
+#endif // XF_CODEGEN_DRIVER_ARTIFACTS_H

@@ -1,0 +1,228 @@
+//===- Driver.cpp - xfc's compilation, callable from tools and tests ------===//
+//
+// The phases, in order; each --emit stage stops after its phase:
+//   ast   frontend: parse and check the description
+//   xf    MLIRGen: unfused xf IR
+//   fused xf optimization pipeline (canonicalize, CSE; fusion passes later)
+//   llvm  lowering to the LLVM dialect, translation, O3 → LLVM IR
+//   obj   object file
+//   lib   lib<model>.so + <model>.h + <model>.json (+ xf/runtime.h)
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Driver/Driver.h"
+#include "codegen/CPU/EntryWrappers.h"
+#include "codegen/CPU/Pipeline.h"
+#include "codegen/Driver/Artifacts.h"
+#include "codegen/Passes.h"
+#include "codegen/Target/Linker.h"
+#include "frontend/MLIRGen/MLIRGen.h"
+#include "tools/RegisterXf.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+using namespace mlir;
+using namespace mlir::xf;
+
+#ifndef XF_RUNTIME_HEADER
+#error "XF_RUNTIME_HEADER must name runtime/include/xf/runtime.h"
+#endif
+
+namespace {
+
+/// Prints each phase's wall time when --timings is on.
+class PhaseTimer {
+public:
+  explicit PhaseTimer(bool enabled) : enabled(enabled) {}
+  void done(const char *phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (enabled)
+      llvm::errs() << llvm::format("xfc: %-26s %8.1f ms\n", phase,
+                                   std::chrono::duration<double, std::milli>(
+                                       now - last)
+                                       .count());
+    total += now - last;
+    last = now;
+  }
+  ~PhaseTimer() {
+    if (enabled)
+      llvm::errs() << llvm::format("xfc: %-26s %8.1f ms\n", "total",
+                                   std::chrono::duration<double, std::milli>(
+                                       total)
+                                       .count());
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration total{};
+};
+
+CompileResult userError(std::string message) { return {1, std::move(message)}; }
+CompileResult internalError(std::string message) {
+  return {2, "xfc: internal error: " + std::move(message)};
+}
+
+/// Writes `text` to `path` ("-" is stdout).
+bool writeText(const std::string &path, StringRef text, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "xfc: error: cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  os << text;
+  return true;
+}
+
+std::string printModule(ModuleOp module) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  module->print(os, OpPrintingFlags()
+                        .enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+                        .useLocalScope());
+  os << "\n";
+  return s;
+}
+
+LogicalResult runPasses(ModuleOp module, const CompileOptions &options,
+                        function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  if (options.printIRAfterAll) {
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting();
+  }
+  build(pm);
+  return pm.run(module);
+}
+
+} // namespace
+
+bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
+  static const std::pair<const char *, EmitKind> kinds[] = {
+      {"ast", EmitKind::Ast},     {"xf", EmitKind::Xf},
+      {"fused", EmitKind::Fused}, {"llvm", EmitKind::Llvm},
+      {"obj", EmitKind::Obj},     {"lib", EmitKind::Lib}};
+  for (auto [name, kind] : kinds)
+    if (text == name) {
+      out = kind;
+      return true;
+    }
+  return false;
+}
+
+CompileResult mlir::xf::compile(const CompileOptions &options) {
+  PhaseTimer timer(options.timings);
+  std::string error;
+
+  // Frontend.
+  ::xf::ast::Error astError;
+  std::optional<::xf::ast::Model> model =
+      ::xf::parse::loadModel(options.input, options.sets, astError);
+  if (!model)
+    return userError(astError.format());
+  timer.done("frontend");
+  if (options.emit == EmitKind::Ast) {
+    std::ostringstream os;
+    ::xf::ast::dump(*model, os);
+    if (!writeText(options.output, os.str(), error))
+      return userError(error);
+    return {};
+  }
+
+  DialectRegistry registry;
+  registerXfDialects(registry);
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module = ::xf::mlirGen(context, *model);
+  if (!module)
+    return internalError("the generated IR does not verify");
+  timer.done("MLIRGen");
+  if (options.emit == EmitKind::Xf)
+    return writeText(options.output, printModule(*module), error)
+               ? CompileResult{}
+               : userError(error);
+
+  // xf-level optimization: the fusion passes will join here.
+  if (failed(runPasses(*module, options, [](OpPassManager &pm) {
+        pm.addPass(createCanonicalizerPass());
+        pm.addPass(createCSEPass());
+      })))
+    return internalError("the xf optimization pipeline failed");
+  timer.done("xf passes");
+  if (options.emit == EmitKind::Fused)
+    return writeText(options.output, printModule(*module), error)
+               ? CompileResult{}
+               : userError(error);
+
+  // Lowering: parameters become arguments first, so the manifest can list
+  // them; then the CPU pipeline to the LLVM dialect.
+  if (failed(runPasses(*module, options, [](OpPassManager &pm) {
+        pm.addPass(createXfParamsToArgumentsPass());
+      })))
+    return internalError("xf-params-to-arguments failed");
+  std::string manifest = buildManifest(*module, *model);
+  std::string header = buildHeader(*module, *model);
+  std::vector<std::string> entries;
+  for (auto fn : module->getOps<func::FuncOp>())
+    entries.push_back(fn.getName().str());
+  if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
+    return internalError("the CPU lowering pipeline failed");
+  if (failed(addEntryWrappers(*module, entries, manifest)))
+    return internalError("cannot add the entry wrappers");
+  timer.done("MLIR lowering");
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmContext, options.target, error);
+  if (!llvmModule)
+    return error.rfind("unknown --cpu", 0) == 0
+               ? userError("xfc: error: " + error)
+               : internalError(error);
+  timer.done("LLVM IR + O3");
+  if (options.emit == EmitKind::Llvm) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return writeText(options.output, text, error) ? CompileResult{}
+                                                  : userError(error);
+  }
+
+  std::string object;
+  if (!emitObject(*llvmModule, options.target, object, error))
+    return internalError(error);
+  timer.done("machine code");
+  if (options.emit == EmitKind::Obj) {
+    if (options.output == "-")
+      return userError("xfc: error: --emit=obj needs -o FILE");
+    return writeText(options.output, object, error) ? CompileResult{}
+                                                    : userError(error);
+  }
+
+  // The library directory.
+  const std::string &dir = options.output;
+  if (dir == "-")
+    return userError("xfc: error: compiling a library needs -o OUT_DIR");
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir + "/xf"))
+    return userError("xfc: error: cannot create '" + dir + "': " + ec.message());
+  std::string objPath = dir + "/" + model->name + ".o";
+  std::ifstream runtimeHeader(XF_RUNTIME_HEADER);
+  std::stringstream runtimeText;
+  runtimeText << runtimeHeader.rdbuf();
+  if (!writeText(objPath, object, error) ||
+      !writeText(dir + "/" + model->name + ".json", manifest, error) ||
+      !writeText(dir + "/" + model->name + ".h", header, error) ||
+      !writeText(dir + "/xf/runtime.h", runtimeText.str(), error))
+    return userError(error);
+  if (!linkSharedLibrary({objPath}, dir + "/lib" + model->name + ".so", error))
+    return internalError(error);
+  llvm::sys::fs::remove(objPath);
+  timer.done("link");
+  return {};
+}

@@ -1,0 +1,45 @@
+//===- Driver.h - xfc's compilation, callable from tools and tests -*- C++ -*-//
+//
+// Runs the whole compiler: description → xf IR → passes → lowering → LLVM
+// IR → object → lib<model>.so + <model>.h + <model>.json. `--emit` stages
+// stop early and print what they have.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_CODEGEN_DRIVER_DRIVER_H
+#define XF_CODEGEN_DRIVER_DRIVER_H
+
+#include "codegen/Target/ObjectEmitter.h"
+#include "frontend/Parse/Sema.h"
+#include <string>
+#include <vector>
+
+namespace mlir::xf {
+
+enum class EmitKind { Ast, Xf, Fused, Llvm, Obj, Lib };
+
+struct CompileOptions {
+  std::string input;                       ///< the .xf description
+  std::vector<::xf::parse::Override> sets; ///< --set overrides
+  EmitKind emit = EmitKind::Lib;
+  std::string output = "-";   ///< a directory for Lib, else a file or "-"
+  TargetSpec target;
+  bool printIRAfterAll = false;
+  bool timings = false;       ///< print each phase's time to stderr
+};
+
+/// The outcome of a compilation: 0 success, 1 a user error (`message` holds
+/// the one error line), 2 an internal failure.
+struct CompileResult {
+  int status = 0;
+  std::string message;
+};
+
+CompileResult compile(const CompileOptions &options);
+
+/// Parses an --emit value.
+bool parseEmitKind(const std::string &text, EmitKind &out);
+
+} // namespace mlir::xf
+
+#endif // XF_CODEGEN_DRIVER_DRIVER_H

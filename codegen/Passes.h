@@ -1,0 +1,28 @@
+//===- Passes.h - Code generation passes of xfc -----------------*- C++ -*-===//
+
+#ifndef XF_CODEGEN_PASSES_H
+#define XF_CODEGEN_PASSES_H
+
+#include "dialect/IR/XfDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::xf {
+
+#define GEN_PASS_DECL
+#include "codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/Passes.h.inc"
+
+/// Adds the patterns that lower xf ops to linalg/tensor/arith/math.
+void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::xf
+
+#endif // XF_CODEGEN_PASSES_H

@@ -1,0 +1,51 @@
+//===- Linker.cpp - Links the model object into a shared library ----------===//
+
+#include "codegen/Target/Linker.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Program.h"
+#include <cstdlib>
+
+using namespace mlir;
+
+#ifndef XF_RUNTIME_ARCHIVES
+#error "XF_RUNTIME_ARCHIVES must list the runtime's static archives"
+#endif
+
+bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
+                           const std::string &output, std::string &error) {
+  std::string driver;
+  std::vector<std::string> candidates;
+  if (const char *env = std::getenv("XF_CXX"))
+    candidates.push_back(env);
+  candidates.insert(candidates.end(), {"clang++-19", "c++", "g++"});
+  for (const std::string &c : candidates)
+    if (auto path = llvm::sys::findProgramByName(c)) {
+      driver = *path;
+      break;
+    }
+  if (driver.empty()) {
+    error = "no C++ linker driver found (set XF_CXX)";
+    return false;
+  }
+  std::vector<std::string> args = {driver, "-shared", "-o", output};
+  args.insert(args.end(), objects.begin(), objects.end());
+  llvm::SmallVector<llvm::StringRef> archives;
+  llvm::StringRef(XF_RUNTIME_ARCHIVES).split(archives, ',');
+  // Whole archives: nothing in the model references the C API, yet it must
+  // be in the library for its callers.
+  args.push_back("-Wl,--whole-archive");
+  for (llvm::StringRef a : archives)
+    args.push_back(a.str());
+  args.push_back("-Wl,--no-whole-archive");
+  args.insert(args.end(), {"-Wl,-Bsymbolic", "-ldl", "-lm", "-lpthread"});
+  llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(driver, refs, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking " + output + " failed (" + driver + ", status " +
+            std::to_string(rc) + ")" + (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}

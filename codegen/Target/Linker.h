@@ -1,0 +1,19 @@
+//===- Linker.h - Links the model object into a shared library --*- C++ -*-===//
+
+#ifndef XF_CODEGEN_TARGET_LINKER_H
+#define XF_CODEGEN_TARGET_LINKER_H
+
+#include <string>
+#include <vector>
+
+namespace mlir::xf {
+
+/// Links `objects` and the runtime archives into the shared library
+/// `output` with the system C++ driver ($XF_CXX, else clang++-19, c++, g++).
+/// Symbols bind locally (-Bsymbolic) so several models can be loaded at once.
+bool linkSharedLibrary(const std::vector<std::string> &objects,
+                       const std::string &output, std::string &error);
+
+} // namespace mlir::xf
+
+#endif // XF_CODEGEN_TARGET_LINKER_H

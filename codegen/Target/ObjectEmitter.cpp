@@ -1,0 +1,107 @@
+//===- ObjectEmitter.cpp - LLVM dialect to optimized machine code ---------===//
+//
+// Translation to LLVM IR, LLVM's O3 module pipeline in process, and object
+// emission with a TargetMachine for the chosen CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Target/ObjectEmitter.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+namespace {
+std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const xf::TargetSpec &spec,
+                                                       std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = spec.cpu, features;
+  if (cpu == "host") {
+    // Host detection names AVX-512 machines like this one `rocketlake`;
+    // the real feature list keeps AVX-512 on.
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(enabled ? "+" : "-") + name.str();
+  } else {
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    if (!sti || !sti->isCPUStringValid(cpu)) {
+      error = "unknown --cpu=" + cpu + " for " + triple.str();
+      return nullptr;
+    }
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + cpu;
+  return tm;
+}
+} // namespace
+
+std::unique_ptr<llvm::Module>
+xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                         const TargetSpec &spec, std::string &error) {
+  DialectRegistry registry;
+  registerAllToLLVMIRTranslations(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(spec, error);
+  if (!tm)
+    return nullptr;
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple());
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm.get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(*llvmModule, mam);
+  return llvmModule;
+}
+
+bool xf::emitObject(llvm::Module &module, const TargetSpec &spec,
+                    std::string &object, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(spec, error);
+  if (!tm)
+    return false;
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr,
+                              llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  pm.run(module);
+  object.assign(buffer.begin(), buffer.end());
+  return true;
+}

@@ -1,0 +1,97 @@
+/*===- xf/runtime.h - The xfc runtime C API ------------------------------===*
+ *
+ * Loads a library compiled by `xfc`, binds its weights from a safetensors
+ * file and runs its entry points on caller tensors. Plain C, no C++ types.
+ *
+ * Conventions: every fallible call returns an `xf_status *`; NULL means
+ * success, anything else carries a message and must be freed with
+ * xf_status_free. Out-parameters are named `out_...`. Nothing in the runtime
+ * calls exit or abort on bad input.
+ *
+ * Thread safety: a loaded model is read-only; xf_model_run may be called on
+ * the same model from any number of threads at once. xf_model_load and
+ * xf_model_free must not race with runs on the same model.
+ *
+ *===---------------------------------------------------------------------===*/
+
+#ifndef XF_RUNTIME_H
+#define XF_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XF_API __attribute__((visibility("default")))
+#define XF_MAX_RANK 8
+
+/*--- Status ---------------------------------------------------------------*/
+
+typedef struct xf_status xf_status;
+
+/* The message of a failed call (never NULL for a non-NULL status). */
+XF_API const char *xf_status_message(const xf_status *status);
+/* Frees a status; NULL is allowed. */
+XF_API void xf_status_free(xf_status *status);
+
+/*--- Tensors --------------------------------------------------------------*/
+
+typedef enum xf_dtype { XF_F32 = 0, XF_I64 = 1 } xf_dtype;
+
+/* A dense, row-major view of caller memory. The runtime never frees `data`
+ * of inputs; outputs are allocated by the runtime with malloc and owned by
+ * the caller afterwards (release them with free). */
+typedef struct xf_tensor {
+  xf_dtype dtype;
+  int32_t rank;
+  int64_t shape[XF_MAX_RANK];
+  void *data;
+} xf_tensor;
+
+/*--- Models ---------------------------------------------------------------*/
+
+typedef struct xf_model xf_model;
+
+/* Loads `library_path` (a lib<model>.so from xfc) and binds every parameter
+ * its entry points use from `weights_path` (safetensors; F32 tensors are
+ * memory-mapped, not copied; F16/BF16 are converted). Fails, naming the
+ * tensor, on a missing tensor, a shape or dtype mismatch or a malformed
+ * file. On success *out_model owns the library and the mapping. */
+XF_API xf_status *xf_model_load(const char *library_path,
+                                const char *weights_path,
+                                xf_model **out_model);
+
+/* Releases the model; NULL is allowed. */
+XF_API void xf_model_free(xf_model *model);
+
+/* The manifest, as JSON: entry points with their inputs and output (dtype,
+ * shape, dynamic dims named) and parameters (name, shape). Owned by the
+ * model. */
+XF_API const char *xf_model_manifest(const xf_model *model);
+
+/* Tensors in the weights file that no entry point uses (one per line, or
+ * the empty string). Owned by the model. */
+XF_API const char *xf_model_unused_weights(const xf_model *model);
+
+/* The input names of `entry`, in order: *out_names (owned by the model)
+ * gets *out_count names. */
+XF_API xf_status *xf_model_entry_inputs(const xf_model *model,
+                                        const char *entry,
+                                        const char *const **out_names,
+                                        size_t *out_count);
+
+/* Runs `entry` on `inputs` (in the manifest's order). Shapes, dtypes, token
+ * ids (< vocabulary) and lengths (<= max_len) are checked first; a mismatch
+ * returns a status naming the input and what was expected. On success
+ * *out_output describes a new malloc'ed tensor the caller owns. */
+XF_API xf_status *xf_model_run(const xf_model *model, const char *entry,
+                               const xf_tensor *inputs, size_t num_inputs,
+                               xf_tensor *out_output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XF_RUNTIME_H */

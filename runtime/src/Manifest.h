@@ -1,0 +1,50 @@
+//===- Manifest.h - What a compiled library contains ------------*- C++ -*-===//
+//
+// The manifest xfc embeds in every lib<model>.so (symbol `xf_manifest`) and
+// writes beside it as <model>.json: entry points, their inputs and output
+// (dtype, shape with -1 for dynamic dims, dynamic dims named so equal names
+// must agree), token-id limits, and the parameters each entry takes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_RUNTIME_SRC_MANIFEST_H
+#define XF_RUNTIME_SRC_MANIFEST_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xf::rt {
+
+struct ValueSpec {
+  std::string name;
+  bool isFloat = true;
+  std::vector<int64_t> shape;     ///< -1 = dynamic
+  std::vector<std::string> dims;  ///< per dim: name of a dynamic dim, or ""
+  int64_t vocab = 0;              ///< token ids: ids must be < vocab (0: none)
+  int64_t maxLen = 0;             ///< token ids: length (dim 1) <= maxLen
+};
+
+struct ParamSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+struct EntrySpec {
+  std::string name, symbol;
+  std::vector<ValueSpec> inputs;
+  ValueSpec output;
+  std::vector<ParamSpec> params;
+};
+
+struct Manifest {
+  std::string model;
+  std::vector<EntrySpec> entries;
+};
+
+/// Parses manifest JSON; on failure returns false with a message.
+bool parseManifest(const std::string &text, Manifest &out, std::string &error);
+
+} // namespace xf::rt
+
+#endif // XF_RUNTIME_SRC_MANIFEST_H

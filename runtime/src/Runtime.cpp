@@ -1,0 +1,292 @@
+//===- Runtime.cpp - The xfc runtime C API --------------------------------===//
+//
+// Loads a compiled library, binds its parameters from a memory-mapped
+// safetensors file, checks caller tensors against the manifest and calls the
+// generated entry functions through their uniform ABI:
+//   void xf_entry_<name>(void **descriptors)
+// where descriptors[0] receives the result memref and descriptors[1..] are
+// the inputs then the parameters, each an MLIR strided memref descriptor
+// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xf/runtime.h"
+#include "runtime/src/Manifest.h"
+#include "runtime/src/Safetensors.h"
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+using namespace xf::rt;
+
+struct xf_status {
+  std::string message;
+};
+
+namespace {
+
+xf_status *makeStatus(std::string message) {
+  return new xf_status{std::move(message)};
+}
+
+using EntryFn = void (*)(void **);
+
+/// One entry point, ready to call: its spec, function and bound parameters.
+struct BoundEntry {
+  const EntrySpec *spec = nullptr;
+  EntryFn fn = nullptr;
+  std::vector<const char *> inputNames;
+  std::vector<const float *> params;
+};
+
+/// A memref descriptor of a given rank, as 64-bit words.
+struct Descriptor {
+  std::vector<int64_t> words;
+  Descriptor(const void *data, const std::vector<int64_t> &shape) {
+    size_t rank = shape.size();
+    words.assign(3 + 2 * rank, 0);
+    words[0] = reinterpret_cast<int64_t>(data);
+    words[1] = reinterpret_cast<int64_t>(data);
+    int64_t stride = 1;
+    for (size_t k = rank; k-- > 0;) {
+      words[3 + k] = shape[k];
+      words[3 + rank + k] = stride;
+      stride *= shape[k];
+    }
+  }
+  explicit Descriptor(size_t rank) : words(3 + 2 * rank, 0) {}
+};
+
+std::string shapeText(const int64_t *shape, size_t rank) {
+  std::string s = "[";
+  for (size_t k = 0; k < rank; ++k)
+    s += (k ? ", " : "") + (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
+  return s + "]";
+}
+
+} // namespace
+
+struct xf_model {
+  void *library = nullptr;
+  std::string manifestText, unusedWeights;
+  Manifest manifest;
+  std::unique_ptr<SafetensorsFile> weights;
+  std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
+  std::map<std::string, BoundEntry> entries;
+
+  ~xf_model() {
+    if (library)
+      dlclose(library);
+  }
+};
+
+extern "C" {
+
+const char *xf_status_message(const xf_status *status) {
+  return status ? status->message.c_str() : "ok";
+}
+
+void xf_status_free(xf_status *status) { delete status; }
+
+xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
+                         xf_model **outModel) {
+  if (!libraryPath || !weightsPath || !outModel)
+    return makeStatus("xf_model_load: null argument");
+  *outModel = nullptr;
+  auto model = std::make_unique<xf_model>();
+  // RTLD_LOCAL: several models (each with its own runtime copy) can coexist.
+  model->library = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
+  if (!model->library)
+    return makeStatus(std::string("cannot load library: ") + dlerror());
+  auto manifest =
+      reinterpret_cast<const char *>(dlsym(model->library, "xf_manifest"));
+  if (!manifest)
+    return makeStatus(std::string(libraryPath) +
+                      ": not an xfc library (no xf_manifest symbol)");
+  model->manifestText = manifest;
+  std::string error;
+  if (!parseManifest(model->manifestText, model->manifest, error))
+    return makeStatus(std::string(libraryPath) + ": " + error);
+  model->weights = SafetensorsFile::open(weightsPath, error);
+  if (!model->weights)
+    return makeStatus(error);
+
+  std::set<std::string> used;
+  std::map<std::string, const float *> bound;
+  for (const EntrySpec &spec : model->manifest.entries) {
+    BoundEntry entry;
+    entry.spec = &spec;
+    for (const ValueSpec &in : spec.inputs)
+      entry.inputNames.push_back(in.name.c_str());
+    entry.fn = reinterpret_cast<EntryFn>(dlsym(model->library, spec.symbol.c_str()));
+    if (!entry.fn)
+      return makeStatus(std::string(libraryPath) + ": missing symbol " +
+                        spec.symbol);
+    for (const ParamSpec &p : spec.params) {
+      auto it = bound.find(p.name);
+      if (it == bound.end()) {
+        const TensorEntry *t = model->weights->find(p.name);
+        const float *data = nullptr;
+        if (t && t->dtype == "F32" && t->shape == p.shape &&
+            reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
+          data = reinterpret_cast<const float *>(t->data); // zero-copy
+        } else {
+          std::vector<float> copy;
+          if (!model->weights->readF32(p.name, p.shape, copy, error))
+            return makeStatus(error);
+          model->converted.push_back(std::move(copy));
+          data = model->converted.back().data();
+        }
+        it = bound.insert({p.name, data}).first;
+        used.insert(p.name);
+      }
+      entry.params.push_back(it->second);
+    }
+    model->entries[spec.name] = std::move(entry);
+  }
+  for (const TensorEntry &t : model->weights->tensors())
+    if (!used.count(t.name))
+      model->unusedWeights += t.name + "\n";
+  *outModel = model.release();
+  return nullptr;
+}
+
+void xf_model_free(xf_model *model) { delete model; }
+
+const char *xf_model_manifest(const xf_model *model) {
+  return model ? model->manifestText.c_str() : "";
+}
+
+const char *xf_model_unused_weights(const xf_model *model) {
+  return model ? model->unusedWeights.c_str() : "";
+}
+
+xf_status *xf_model_entry_inputs(const xf_model *model, const char *entryName,
+                                 const char *const **outNames,
+                                 size_t *outCount) {
+  if (!model || !entryName || !outNames || !outCount)
+    return makeStatus("xf_model_entry_inputs: null argument");
+  auto it = model->entries.find(entryName);
+  if (it == model->entries.end())
+    return makeStatus(std::string("unknown entry point '") + entryName + "'");
+  *outNames = it->second.inputNames.data();
+  *outCount = it->second.inputNames.size();
+  return nullptr;
+}
+
+xf_status *xf_model_run(const xf_model *model, const char *entryName,
+                        const xf_tensor *inputs, size_t numInputs,
+                        xf_tensor *outOutput) {
+  if (!model || !entryName || !outOutput || (numInputs && !inputs))
+    return makeStatus("xf_model_run: null argument");
+  auto it = model->entries.find(entryName);
+  if (it == model->entries.end()) {
+    std::string known;
+    for (const auto &e : model->entries)
+      known += (known.empty() ? "" : ", ") + e.first;
+    return makeStatus(std::string("unknown entry point '") + entryName +
+                      "' (the model has " + known + ")");
+  }
+  const BoundEntry &entry = it->second;
+  const EntrySpec &spec = *entry.spec;
+  if (numInputs != spec.inputs.size())
+    return makeStatus("entry '" + spec.name + "' takes " +
+                      std::to_string(spec.inputs.size()) + " inputs, " +
+                      std::to_string(numInputs) + " given");
+
+  // 1. Check every input against the manifest; named dims must agree.
+  std::map<std::string, std::pair<int64_t, std::string>> dimSizes;
+  for (size_t i = 0; i < numInputs; ++i) {
+    const ValueSpec &want = spec.inputs[i];
+    const xf_tensor &t = inputs[i];
+    std::string expected = std::string(want.isFloat ? "f32 " : "int64 ") +
+                           shapeText(want.shape.data(), want.shape.size());
+    if (t.rank != static_cast<int32_t>(want.shape.size()) ||
+        (t.dtype == XF_F32) != want.isFloat || !t.data)
+      return makeStatus("input '" + want.name + "': expected " + expected +
+                        ", found " + (t.dtype == XF_F32 ? "f32 " : "int64 ") +
+                        shapeText(t.shape, t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
+    for (int32_t k = 0; k < t.rank; ++k) {
+      if (t.shape[k] <= 0)
+        return makeStatus("input '" + want.name + "': dim " + std::to_string(k) +
+                          " is " + std::to_string(t.shape[k]) +
+                          ", expected at least 1");
+      if (want.shape[k] >= 0 && t.shape[k] != want.shape[k])
+        return makeStatus("input '" + want.name + "': expected " + expected +
+                          ", found " + shapeText(t.shape, t.rank));
+      const std::string &dim = want.dims[k];
+      if (dim.empty())
+        continue;
+      auto [pos, fresh] = dimSizes.insert({dim, {t.shape[k], want.name}});
+      if (!fresh && pos->second.first != t.shape[k])
+        return makeStatus("input '" + want.name + "': " + dim + " is " +
+                          std::to_string(t.shape[k]) + " but input '" +
+                          pos->second.second + "' has " + dim + " " +
+                          std::to_string(pos->second.first));
+    }
+    if (want.maxLen > 0 && t.shape[1] > want.maxLen)
+      return makeStatus("input '" + want.name + "' has length " +
+                        std::to_string(t.shape[1]) + ", more than max_len = " +
+                        std::to_string(want.maxLen));
+    if (want.vocab > 0) {
+      const int64_t *ids = static_cast<const int64_t *>(t.data);
+      int64_t n = t.shape[0] * t.shape[1];
+      for (int64_t k = 0; k < n; ++k)
+        if (ids[k] < 0 || ids[k] >= want.vocab)
+          return makeStatus("input '" + want.name + "': token id " +
+                            std::to_string(ids[k]) + " at [" +
+                            std::to_string(k / t.shape[1]) + ", " +
+                            std::to_string(k % t.shape[1]) +
+                            "] is outside the vocabulary (0.." +
+                            std::to_string(want.vocab - 1) + ")");
+    }
+  }
+
+  // 2. Descriptors: result, inputs, parameters.
+  std::vector<Descriptor> descs;
+  descs.reserve(1 + numInputs + entry.params.size());
+  descs.emplace_back(spec.output.shape.size());
+  std::set<const void *> borrowed;
+  for (size_t i = 0; i < numInputs; ++i) {
+    std::vector<int64_t> shape(inputs[i].shape, inputs[i].shape + inputs[i].rank);
+    descs.emplace_back(inputs[i].data, shape);
+    borrowed.insert(inputs[i].data);
+  }
+  for (size_t p = 0; p < entry.params.size(); ++p) {
+    descs.emplace_back(entry.params[p], spec.params[p].shape);
+    borrowed.insert(entry.params[p]);
+  }
+  std::vector<void *> args;
+  for (Descriptor &d : descs)
+    args.push_back(d.words.data());
+
+  // 3. Call, then hand the result to the caller in its own allocation.
+  entry.fn(args.data());
+  const std::vector<int64_t> &r = descs[0].words;
+  size_t rank = spec.output.shape.size();
+  xf_tensor out{};
+  out.dtype = spec.output.isFloat ? XF_F32 : XF_I64;
+  out.rank = static_cast<int32_t>(rank);
+  int64_t count = 1;
+  for (size_t k = 0; k < rank; ++k) {
+    out.shape[k] = r[3 + k];
+    count *= r[3 + k];
+  }
+  size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
+  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
+  out.data = std::malloc(count * elt > 0 ? count * elt : 1);
+  if (!out.data)
+    return makeStatus("out of memory for the output of '" + spec.name + "'");
+  std::memcpy(out.data, aligned, count * elt);
+  void *allocated = reinterpret_cast<void *>(r[0]);
+  if (!borrowed.count(allocated) && !borrowed.count(aligned))
+    std::free(allocated);
+  *outOutput = out;
+  return nullptr;
+}
+
+} // extern "C"
