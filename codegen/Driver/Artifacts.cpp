@@ -103,6 +103,8 @@ std::string mlir::xf::buildManifest(ModuleOp module, const ast::Model &model) {
   os << "{\n \"model\": \"" << model.name << "\",\n \"entries\": [";
   bool first = true;
   for (auto fn : module.getOps<func::FuncOp>()) {
+    if (!fn.isPublic())
+      continue; // layer functions are internal
     auto [inputs, output] = entryValues(fn, model);
     os << (first ? "" : ",") << "\n  {\"name\": \"" << fn.getName().str()
        << "\", \"symbol\": \"xf_entry_" << fn.getName().str()
@@ -139,6 +141,8 @@ std::string mlir::xf::buildHeader(ModuleOp module, const ast::Model &model) {
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include \"xf/runtime.h\"\n\n";
   for (auto fn : module.getOps<func::FuncOp>()) {
+    if (!fn.isPublic())
+      continue;
     auto [inputs, output] = entryValues(fn, model);
     std::string name = fn.getName().str();
     os << "/* " << name << "(";

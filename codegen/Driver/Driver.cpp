@@ -171,7 +171,8 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
   for (auto fn : module->getOps<func::FuncOp>())
-    entries.push_back(fn.getName().str());
+    if (fn.isPublic())
+      entries.push_back(fn.getName().str());
   if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
     return internalError("the CPU lowering pipeline failed");
   if (failed(addEntryWrappers(*module, entries, manifest)))

@@ -1,12 +1,13 @@
 //===- XfDialect.cpp - The xf dialect -------------------------------------===//
 //
-// Registers the ops and attributes of the `xf` dialect.
+// Registers the ops, attributes and interfaces of the `xf` dialect.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/XfDialect.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Transforms/InliningUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -18,7 +19,19 @@ using namespace mlir::xf;
 #define GET_ATTRDEF_CLASSES
 #include "dialect/IR/XfAttrs.cpp.inc"
 
+namespace {
+/// Every xf op is pure and region-free, so it may be inlined anywhere (the
+/// layer functions MLIRGen emits, for instance).
+struct XfInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
+
 void XfDialect::initialize() {
+  addInterfaces<XfInlinerInterface>();
   addOperations<
 #define GET_OP_LIST
 #include "dialect/IR/XfOps.cpp.inc"

@@ -11,6 +11,7 @@
 #include "dialect/IR/XfShapes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
@@ -481,6 +482,20 @@ bool Evaluator::eval(Operation *op) {
                               shapeString(t->shape) + ", expected " +
                               shapeString(shape));
         tensors[p.getResult()] = std::move(*t);
+        return true;
+      })
+      .Case<func::CallOp>([&](func::CallOp call) {
+        auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+            call, call.getCalleeAttr());
+        if (!callee || callee.isExternal())
+          return fail(op, "cannot call @" + call.getCallee().str());
+        std::vector<HostTensor> args, results;
+        for (Value v : call.getOperands())
+          args.push_back(get(v));
+        if (!Evaluator(params, error).run(callee, args, results))
+          return false;
+        for (auto [r, t] : llvm::zip(call.getResults(), results))
+          tensors[r] = std::move(t);
         return true;
       })
       .Case<EmbeddingOp>([&](EmbeddingOp e) { return evalEmbedding(e); })

@@ -9,6 +9,7 @@
 #include "mlir/IR/Verifier.h"
 #include <cmath>
 #include <map>
+#include <tuple>
 
 using namespace mlir;
 namespace ast = ::xf::ast;
@@ -49,7 +50,13 @@ private:
   Value emitNorm(const ast::Norm &n, int layer, Value x, int64_t width);
   Value linear(Value x, const ast::Linear &l, int layer, int64_t out,
                int64_t in, bool bias);
-  Value param(const std::string &name, ArrayRef<int64_t> shape, Location l);
+  /// The parameter `tmpl` + `suffix` ({i} = `layer`): an xf.param in an
+  /// entry, an argument of the layer function being built.
+  Value param(const std::string &tmpl, const std::string &suffix, int layer,
+              ArrayRef<int64_t> shape, Location l);
+  /// Applies layer `layer` of stack `s` to `x`: a call of the stack's layer
+  /// function, built on first use.
+  Value callLayer(const ast::Stack &s, int layer, Value x, Value ids);
   Value dim(Value v, int64_t i, Location l);
   Value transpose(Value v, ArrayRef<int64_t> perm, Location l);
   Value reshape(Value v, ArrayRef<int64_t> shape, ArrayRef<Value> dyn,
@@ -62,6 +69,19 @@ private:
   const ast::EntryPoint *entry = nullptr;
   func::FuncOp fn;
   std::map<std::string, Value> values, params;
+
+  /// A function holding one layer of a stack; its parameters are arguments
+  /// (x, ids, [memory, memory_ids], then one per parameter in first-use
+  /// order), so N layers cost one body and N calls.
+  struct LayerFn {
+    func::FuncOp fn;
+    unsigned numFixed = 0;
+    std::vector<std::tuple<std::string, SmallVector<int64_t>, Location>> params;
+    std::map<std::string, Value> args;
+    Value memory, memoryIds;
+  };
+  std::map<std::string, LayerFn> layerFns; ///< by stack name
+  LayerFn *building = nullptr;             ///< the layer function being built
 };
 
 } // namespace
@@ -83,8 +103,21 @@ RankedTensorType ModelGen::valueType(const std::string &name) {
   llvm_unreachable("Sema checked every entry value");
 }
 
-Value ModelGen::param(const std::string &name, ArrayRef<int64_t> shape,
-                      Location l) {
+Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
+                      int layer, ArrayRef<int64_t> shape, Location l) {
+  if (building) {
+    std::string key = tmpl + suffix;
+    auto it = building->args.find(key);
+    if (it != building->args.end())
+      return it->second;
+    unsigned index = building->fn.getNumArguments();
+    (void)building->fn.insertArgument(index, tensor(shape, f32()), {}, l);
+    Value arg = building->fn.getArgument(index);
+    building->params.emplace_back(key, SmallVector<int64_t>(shape), l);
+    building->args[key] = arg;
+    return arg;
+  }
+  std::string name = expand(tmpl + suffix, layer);
   auto it = params.find(name);
   if (it != params.end())
     return it->second;
@@ -112,13 +145,13 @@ Value ModelGen::reshape(Value v, ArrayRef<int64_t> shape, ArrayRef<Value> dyn,
 Value ModelGen::linear(Value x, const ast::Linear &lin, int layer, int64_t out,
                        int64_t in, bool bias) {
   Location l = loc(lin.loc);
-  std::string name = expand(lin.name, layer);
   // nn.Linear stores W as [out, in] and computes x · Wᵀ.
-  Value w = param(name + ".weight", {out, in}, l);
+  Value w = param(lin.name, ".weight", layer, {out, in}, l);
   Value y = mlir::xf::MatmulOp::create(b, l, x, transpose(w, {1, 0}, l),
                                        false, false);
   if (bias)
-    y = mlir::xf::AddOp::create(b, l, y, param(name + ".bias", {out}, l));
+    y = mlir::xf::AddOp::create(b, l, y,
+                                param(lin.name, ".bias", layer, {out}, l));
   return y;
 }
 
@@ -127,10 +160,9 @@ Value ModelGen::emitNorm(const ast::Norm &n, int layer, Value x,
   Location l = loc(n.loc);
   Value weight, bias;
   if (n.affine) {
-    std::string name = expand(n.name, layer);
-    weight = param(name + ".weight", {width}, l);
+    weight = param(n.name, ".weight", layer, {width}, l);
     if (n.kind == ast::NormKind::Layer)
-      bias = param(name + ".bias", {width}, l);
+      bias = param(n.name, ".bias", layer, {width}, l);
   }
   FloatAttr eps = b.getF32FloatAttr(static_cast<float>(n.eps));
   if (n.kind == ast::NormKind::Layer)
@@ -258,8 +290,10 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk,
     case ast::BlockKind::SelfAttention:
       return emitAttention(s, blk, layer, in, in, ids);
     case ast::BlockKind::CrossAttention:
-      return emitAttention(s, blk, layer, in, compute(s.memory),
-                           compute(s.memoryIds));
+      return building ? emitAttention(s, blk, layer, in, building->memory,
+                                      building->memoryIds)
+                      : emitAttention(s, blk, layer, in, compute(s.memory),
+                                      compute(s.memoryIds));
     case ast::BlockKind::FeedForward:
       return emitFeedForward(s, blk, layer, in);
     }
@@ -278,8 +312,7 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk,
 Value ModelGen::emitStack(const ast::Stack &s) {
   Location l = loc(s.embedding.loc);
   Value ids = compute(s.input);
-  Value table = param(expand(s.embedding.name, 0) + ".weight",
-                      {s.vocab, s.dModel}, l);
+  Value table = param(s.embedding.name, ".weight", 0, {s.vocab, s.dModel}, l);
   Value x = mlir::xf::EmbeddingOp::create(b, l, table, ids);
   if (s.embeddingScale)
     x = mlir::xf::ScaleOp::create(
@@ -292,7 +325,7 @@ Value ModelGen::emitStack(const ast::Stack &s) {
   if (s.positions == ast::Positions::Sinusoidal) {
     pe = mlir::xf::SinusoidTableOp::create(b, pl, len, s.dModel);
   } else if (s.positions == ast::Positions::Learned) {
-    Value wpe = param(expand(s.positionEmbedding.name, 0) + ".weight",
+    Value wpe = param(s.positionEmbedding.name, ".weight", 0,
                       {s.maxLen, s.dModel}, loc(s.positionEmbedding.loc));
     pe = mlir::xf::EmbeddingOp::create(b, pl, wpe,
                                        mlir::xf::ArangeOp::create(b, pl, len));
@@ -310,14 +343,55 @@ Value ModelGen::emitStack(const ast::Stack &s) {
     x = emitNorm(*s.embeddingNorm, 0, x, s.dModel);
 
   for (int layer = 0; layer < s.layers; ++layer)
-    for (const ast::Block &blk : s.blocks)
-      x = emitBlock(s, blk, layer, x, ids);
+    x = callLayer(s, layer, x, ids);
 
   if (s.finalNorm)
     x = emitNorm(*s.finalNorm, 0, x, s.dModel);
   if (s.projection)
     x = linear(x, *s.projection, 0, s.vocab, s.dModel, s.projectionBias);
   return x;
+}
+
+Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
+  Location l = loc(s.loc);
+  auto it = layerFns.find(s.name);
+  if (it == layerFns.end()) {
+    // Build `@<stack>_layer` once, after the current entry.
+    LayerFn fnInfo;
+    SmallVector<Type> inputs = {x.getType(), ids.getType()};
+    if (!s.memory.empty()) {
+      inputs.push_back(valueType(s.memory));
+      inputs.push_back(valueType(s.memoryIds));
+    }
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(fn);
+    fnInfo.fn = func::FuncOp::create(b, l, s.name + "_layer",
+                                     b.getFunctionType(inputs, x.getType()));
+    fnInfo.fn.setPrivate();
+    fnInfo.numFixed = inputs.size();
+    Block *body = fnInfo.fn.addEntryBlock();
+    if (!s.memory.empty()) {
+      fnInfo.memory = body->getArgument(2);
+      fnInfo.memoryIds = body->getArgument(3);
+    }
+    it = layerFns.emplace(s.name, std::move(fnInfo)).first;
+    building = &it->second;
+    b.setInsertionPointToEnd(body);
+    Value y = body->getArgument(0);
+    for (const ast::Block &blk : s.blocks)
+      y = emitBlock(s, blk, /*layer=*/0, y, body->getArgument(1));
+    func::ReturnOp::create(b, l, y);
+    building = nullptr;
+  }
+  LayerFn &info = it->second;
+  SmallVector<Value> args = {x, ids};
+  if (!s.memory.empty()) {
+    args.push_back(compute(s.memory));
+    args.push_back(compute(s.memoryIds));
+  }
+  for (auto &[key, shape, ploc] : info.params)
+    args.push_back(param(key, "", layer, shape, ploc));
+  return func::CallOp::create(b, l, info.fn, args).getResult(0);
 }
 
 Value ModelGen::compute(const std::string &name) {
