@@ -10,7 +10,6 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -40,8 +39,9 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   //    runtime, which copies it out and frees it.
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  // 6. Loops, then the LLVM dialect. C wrappers give each entry a stable
-  //    ABI (_mlir_ciface_<name>) that the runtime calls through.
+  // 6. Loops, then the LLVM dialect. Entry functions marked
+  //    llvm.emit_c_interface (by the driver) get a stable C ABI
+  //    (_mlir_ciface_<name>) that the runtime calls through.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -52,7 +52,6 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -18,6 +18,7 @@
 #include "codegen/Target/Linker.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "tools/RegisterXf.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -171,8 +172,12 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
   for (auto fn : module->getOps<func::FuncOp>())
-    if (fn.isPublic())
+    if (fn.isPublic() && !fn.isExternal()) {
       entries.push_back(fn.getName().str());
+      // A C ABI for entries only: not for layer functions or libm calls.
+      fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                  UnitAttr::get(&context));
+    }
   if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
     return internalError("the CPU lowering pipeline failed");
   if (failed(addEntryWrappers(*module, entries, manifest)))

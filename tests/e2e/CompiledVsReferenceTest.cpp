@@ -1,0 +1,353 @@
+//===- CompiledVsReferenceTest.cpp - Compiled libraries against oracles ---===//
+//
+// Compiles descriptions with the Driver (as xfc does), loads the library
+// through the runtime C API and compares its outputs with PyTorch reference
+// data (seed model) and with the interpreter (random small models of the
+// three example families and shapes with padding, length 1 and odd lengths).
+// Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Driver/Driver.h"
+#include "dialect/Interpreter/Interpreter.h"
+#include "frontend/MLIRGen/MLIRGen.h"
+#include "dialect/IR/XfOps.h"
+#include "runtime/src/Npy.h"
+#include "runtime/src/Safetensors.h"
+#include "xf/runtime.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <random>
+#include <sstream>
+
+using namespace mlir::xf;
+
+namespace {
+
+const std::string kSource = XF_SOURCE_DIR;
+const std::string kData = kSource + "/tests/data/seed_small/";
+constexpr double kTolerance = 1e-4;
+
+std::vector<xf::parse::Override> overrides(
+    std::initializer_list<std::pair<const char *, const char *>> kv) {
+  std::vector<xf::parse::Override> out;
+  for (auto [k, v] : kv)
+    out.push_back({k, v});
+  return out;
+}
+
+const auto kSeedSmall = overrides({{"d_model", "32"}, {"d_ff", "64"},
+                                   {"heads", "4"}, {"d_k", "8"}, {"d_v", "8"},
+                                   {"layers", "2"}, {"max_len", "64"}});
+
+/// Compiles `input` into a fresh directory; returns the library path.
+std::string compileModel(const std::string &input,
+                         const std::vector<xf::parse::Override> &sets,
+                         const std::string &name) {
+  CompileOptions options;
+  options.input = input;
+  options.sets = sets;
+  options.output = ::testing::TempDir() + "/xf-" + name;
+  CompileResult result = compile(options);
+  EXPECT_EQ(result.status, 0) << result.message;
+  std::string model = input.substr(input.find_last_of('/') + 1);
+  return options.output;
+}
+
+/// A loaded model, freed at scope exit.
+struct Model {
+  xf_model *model = nullptr;
+  Model(const std::string &library, const std::string &weights) {
+    xf_status *s = xf_model_load(library.c_str(), weights.c_str(), &model);
+    EXPECT_EQ(s, nullptr) << xf_status_message(s);
+    xf_status_free(s);
+  }
+  ~Model() { xf_model_free(model); }
+};
+
+struct Array {
+  std::vector<int64_t> shape;
+  std::vector<float> f;
+  std::vector<int64_t> i;
+  bool isFloat = true;
+
+  xf_tensor view() {
+    xf_tensor t{};
+    t.dtype = isFloat ? XF_F32 : XF_I64;
+    t.rank = static_cast<int32_t>(shape.size());
+    std::copy(shape.begin(), shape.end(), t.shape);
+    t.data = isFloat ? static_cast<void *>(f.data()) : i.data();
+    return t;
+  }
+};
+
+Array loadNpy(const std::string &path) {
+  xf::rt::NpyArray a;
+  std::string error;
+  EXPECT_TRUE(xf::rt::readNpy(path, a, error)) << error;
+  return {a.shape, a.f, a.i, a.isFloat};
+}
+
+/// Runs `entry`; returns the output as an Array.
+Array run(const Model &m, const char *entry, std::vector<Array *> inputs,
+          std::string *error = nullptr) {
+  std::vector<xf_tensor> views;
+  for (Array *a : inputs)
+    views.push_back(a->view());
+  xf_tensor out{};
+  xf_status *s = xf_model_run(m.model, entry, views.data(), views.size(), &out);
+  if (s) {
+    if (error)
+      *error = xf_status_message(s);
+    else
+      ADD_FAILURE() << xf_status_message(s);
+    xf_status_free(s);
+    return {};
+  }
+  Array r;
+  r.shape.assign(out.shape, out.shape + out.rank);
+  int64_t n = 1;
+  for (int64_t d : r.shape)
+    n *= d;
+  r.f.assign(static_cast<float *>(out.data), static_cast<float *>(out.data) + n);
+  std::free(out.data);
+  return r;
+}
+
+double relativeError(const std::vector<float> &got, const std::vector<float> &ref) {
+  EXPECT_EQ(got.size(), ref.size());
+  if (got.size() != ref.size())
+    return INFINITY;
+  double maxDiff = 0, maxRef = 0;
+  for (size_t k = 0; k < ref.size(); ++k) {
+    if (std::isnan(got[k]))
+      return INFINITY;
+    maxDiff = std::max(maxDiff, double(std::abs(got[k] - ref[k])));
+    maxRef = std::max(maxRef, double(std::abs(ref[k])));
+  }
+  return maxDiff / (maxRef + 1e-6);
+}
+
+//===----------------------------------------------------------------------===//
+// The seed model against PyTorch.
+//===----------------------------------------------------------------------===//
+
+class SeedCompiled : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = new std::string(compileModel(kSource + "/examples/seed_transformer.xf",
+                                       kSeedSmall, "seed"));
+  }
+  static void TearDownTestSuite() { delete dir; }
+  static std::string *dir;
+};
+std::string *SeedCompiled::dir = nullptr;
+
+TEST_F(SeedCompiled, MatchesPyTorchOnEveryCase) {
+  Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  ASSERT_TRUE(m.model);
+  for (const char *c : {"padded", "length1", "allpad"}) {
+    SCOPED_TRACE(c);
+    Array src = loadNpy(kData + c + "_src.npy"), tgt = loadNpy(kData + c + "_tgt.npy");
+    Array logits = run(m, "forward", {&src, &tgt});
+    EXPECT_EQ(logits.shape, loadNpy(kData + c + "_logits.npy").shape);
+    EXPECT_LE(relativeError(logits.f, loadNpy(kData + c + "_logits.npy").f), kTolerance);
+    // encode once, decode: the same logits.
+    Array memory = run(m, "encode", {&src});
+    EXPECT_LE(relativeError(memory.f, loadNpy(kData + c + "_memory.npy").f), kTolerance);
+    memory.isFloat = true;
+    Array decoded = run(m, "decode", {&tgt, &memory, &src});
+    EXPECT_LE(relativeError(decoded.f, logits.f), 1e-6);
+  }
+}
+
+TEST_F(SeedCompiled, WritesManifestAndHeader) {
+  std::ifstream manifest(*dir + "/seed_transformer.json");
+  std::stringstream text;
+  text << manifest.rdbuf();
+  EXPECT_NE(text.str().find("\"name\": \"logits\", \"dtype\": \"f32\", \"shape\": "
+                            "[-1, -1, 9], \"dims\": [\"batch\", \"tgt_len\", \"\"]"),
+            std::string::npos)
+      << text.str();
+  std::ifstream header(*dir + "/seed_transformer.h");
+  std::stringstream h;
+  h << header.rdbuf();
+  EXPECT_NE(h.str().find("static inline xf_status *seed_transformer_decode("
+                         "const xf_model *model, const xf_tensor *tgt, "
+                         "const xf_tensor *memory, const xf_tensor *src, "
+                         "xf_tensor *out_logits)"),
+            std::string::npos)
+      << h.str();
+}
+
+TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
+  Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  ASSERT_TRUE(m.model);
+  Array src = loadNpy(kData + "padded_src.npy"), tgt = loadNpy(kData + "padded_tgt.npy");
+  std::string error;
+  Array big = src;
+  big.i[7] = 6;
+  run(m, "forward", {&big, &tgt}, &error);
+  EXPECT_EQ(error, "input 'src': token id 6 at [1, 2] is outside the vocabulary (0..5)");
+  Array shortTgt = loadNpy(kData + "length1_tgt.npy");
+  run(m, "forward", {&src, &shortTgt}, &error);
+  EXPECT_EQ(error, "input 'tgt': batch is 1 but input 'src' has batch 2");
+  Array longSrc;
+  longSrc.isFloat = false;
+  longSrc.shape = {1, 65};
+  longSrc.i.assign(65, 1);
+  Array one = loadNpy(kData + "length1_tgt.npy");
+  run(m, "forward", {&longSrc, &one}, &error);
+  EXPECT_EQ(error, "input 'src' has length 65, more than max_len = 64");
+  Array floats = loadNpy(kData + "padded_logits.npy");
+  run(m, "forward", {&floats, &tgt}, &error);
+  EXPECT_EQ(error, "input 'src': expected int64 [?, ?], found f32 [2, 6, 9]");
+  run(m, "translate", {&src}, &error);
+  EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, encode, forward)");
+}
+
+TEST_F(SeedCompiled, LoadReportsMissingWeights) {
+  xf_model *model = nullptr;
+  // A different depth needs tensors the file does not have.
+  std::string other = compileModel(kSource + "/examples/seed_transformer.xf",
+                                   overrides({{"d_model", "32"}, {"d_ff", "64"},
+                                              {"heads", "4"}, {"d_k", "8"},
+                                              {"d_v", "8"}, {"layers", "1"},
+                                              {"max_len", "64"}, {"d_ff", "16"}}),
+                                   "seed-other");
+  xf_status *s = xf_model_load((other + "/libseed_transformer.so").c_str(),
+                               (kData + "weights.safetensors").c_str(), &model);
+  ASSERT_NE(s, nullptr);
+  std::string message = xf_status_message(s);
+  EXPECT_NE(message.find("weights.safetensors: tensor 'decoder.layers.0.pos_ffn.fc."),
+            std::string::npos)
+      << message;
+  EXPECT_TRUE(message.find("has shape [64, 32], expected [16, 32]") != std::string::npos ||
+              message.find("has shape [32, 64], expected [32, 16]") != std::string::npos)
+      << message;
+  xf_status_free(s);
+  EXPECT_EQ(model, nullptr);
+}
+
+//===----------------------------------------------------------------------===//
+// Random small models: compiled against the interpreter.
+//===----------------------------------------------------------------------===//
+
+/// Writes random F32 weights for every parameter the model's IR uses.
+std::string writeRandomWeights(mlir::ModuleOp module, const std::string &path,
+                               unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0, 0.3f);
+  std::map<std::string, std::vector<int64_t>> params;
+  module.walk([&](ParamOp p) {
+    auto shape = p.getType().getShape();
+    params[p.getName().str()] = std::vector<int64_t>(shape.begin(), shape.end());
+  });
+  std::string header = "{", data;
+  for (auto &[name, shape] : params) {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    size_t begin = data.size();
+    for (int64_t k = 0; k < n; ++k) {
+      // Norm weights near 1, everything else small and centred.
+      float v = name.find("norm") != std::string::npos ||
+                        name.find("ln") != std::string::npos
+                    ? 1.0f + dist(rng) * 0.1f
+                    : dist(rng);
+      data.append(reinterpret_cast<const char *>(&v), 4);
+    }
+    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
+    for (size_t k = 0; k < shape.size(); ++k)
+      header += (k ? "," : "") + std::to_string(shape[k]);
+    header += "],\"data_offsets\":[" + std::to_string(begin) + "," +
+              std::to_string(data.size()) + "]}";
+  }
+  header += "}";
+  while (header.size() % 8)
+    header += ' ';
+  std::ofstream os(path, std::ios::binary);
+  uint64_t len = header.size();
+  os.write(reinterpret_cast<const char *>(&len), 8);
+  os << header << data;
+  return path;
+}
+
+struct RandomCase {
+  const char *name, *file;
+  std::vector<xf::parse::Override> sets;
+};
+
+class RandomModels : public ::testing::TestWithParam<RandomCase> {};
+
+TEST_P(RandomModels, CompiledMatchesInterpreter) {
+  const RandomCase &c = GetParam();
+  std::string input = kSource + "/" + c.file;
+  xf::ast::Error astError;
+  auto ast = xf::parse::loadModel(input, c.sets, astError);
+  ASSERT_TRUE(ast) << astError.format();
+  mlir::MLIRContext context;
+  auto module = xf::mlirGen(context, *ast);
+  ASSERT_TRUE(module);
+  std::string weights = writeRandomWeights(
+      *module, ::testing::TempDir() + "/" + c.name + ".safetensors", 17);
+  std::string dir = compileModel(input, c.sets, c.name);
+  Model m(dir + "/lib" + ast->name + ".so", weights);
+  ASSERT_TRUE(m.model);
+
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+      *module, mlir::StringAttr::get(&context, "forward"));
+  std::unique_ptr<xf::rt::SafetensorsFile> file;
+  std::string error;
+  file = xf::rt::SafetensorsFile::open(weights, error);
+  ASSERT_TRUE(file) << error;
+  ParamProvider provider = [&](const std::string &name,
+                               const std::vector<int64_t> &shape,
+                               std::string &why) -> std::optional<HostTensor> {
+    HostTensor t;
+    t.shape = shape;
+    if (!file->readF32(name, shape, t.f, why))
+      return std::nullopt;
+    return t;
+  };
+
+  std::mt19937 rng(5);
+  int64_t vocab = ast->stacks[0].vocab;
+  // (batch, length): length 1, odd lengths, padding at the ends.
+  for (auto [batch, len] : {std::pair<int64_t, int64_t>{1, 1}, {2, 7}, {3, 13}}) {
+    SCOPED_TRACE("batch " + std::to_string(batch) + " length " + std::to_string(len));
+    Array ids;
+    ids.isFloat = false;
+    ids.shape = {batch, len};
+    std::uniform_int_distribution<int64_t> token(1, vocab - 1);
+    for (int64_t k = 0; k < batch * len; ++k)
+      ids.i.push_back(k % len >= len - (k / len) ? 0 : token(rng)); // padding
+    Array got = run(m, "forward", {&ids});
+    HostTensor in;
+    in.kind = ElementKind::I64;
+    in.shape = ids.shape;
+    in.i = ids.i;
+    std::vector<HostTensor> results;
+    ASSERT_TRUE(interpret(fn, {in}, provider, results, error)) << error;
+    EXPECT_LE(relativeError(got.f, results[0].f), kTolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, RandomModels,
+    ::testing::Values(
+        RandomCase{"gpt2", "examples/gpt2_small.xf",
+                   overrides({{"d_model", "48"}, {"d_ff", "80"}, {"heads", "3"},
+                              {"layers", "2"}, {"vocab", "50"}, {"max_len", "32"}})},
+        RandomCase{"bert", "examples/bert_base.xf",
+                   overrides({{"d_model", "40"}, {"d_ff", "56"}, {"heads", "5"},
+                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "20"}})},
+        RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+} // namespace
