@@ -140,6 +140,20 @@ std::string mlir::xf::buildHeader(ModuleOp module, const ast::Model &model) {
      << ".so\", weights, &model). */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include \"xf/runtime.h\"\n\n";
+  // Token spellings from the description's `vocab` lines.
+  for (const auto &[name, tokens] : model.vocabs) {
+    os << "/* Spellings of the token ids of " << name << ". */\n"
+       << "static const char *const " << model.name << "_" << name << "[] = {";
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      os << (i ? ", " : "") << "\"";
+      for (char c : tokens[i])
+        os << (c == '"' || c == '\\' ? "\\" : "") << c;
+      os << "\"";
+    }
+    os << "};\n#define " << llvm::StringRef(model.name).upper() << "_"
+       << llvm::StringRef(name).upper() << "_SPELLED " << tokens.size()
+       << "\n\n";
+  }
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (!fn.isPublic())
       continue;
