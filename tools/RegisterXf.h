@@ -11,6 +11,7 @@
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfDialect.h"
+#include "passes/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -28,8 +29,9 @@ inline void registerXfDialects(DialectRegistry &registry) {
 
 /// Registers the xf passes and every upstream pass, so `xf-opt` can replay
 /// any stage of the pipeline.
-inline void registerXfPasses() {
+inline void registerAllXfPasses() {
   registerAllPasses();
+  registerXfOptimizationPasses();
   registerXfCodegenPasses();
   registerXfCpuPipelines();
 }

@@ -42,7 +42,11 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   // 6. Loops, then the LLVM dialect. Entry functions marked
   //    llvm.emit_c_interface (by the driver) get a stable C ABI
   //    (_mlir_ciface_<name>) that the runtime calls through.
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // 6a. Parallel dims become scf.parallel, run by OpenMP threads (the
+  //     runtime sets their number); reductions stay sequential inside.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -54,6 +58,7 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

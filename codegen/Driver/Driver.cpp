@@ -16,6 +16,7 @@
 #include "codegen/Driver/Artifacts.h"
 #include "codegen/Passes.h"
 #include "codegen/Target/Linker.h"
+#include "passes/Passes.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "tools/RegisterXf.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -150,11 +151,8 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                ? CompileResult{}
                : userError(error);
 
-  // xf-level optimization: the fusion passes will join here.
-  if (failed(runPasses(*module, options, [](OpPassManager &pm) {
-        pm.addPass(createCanonicalizerPass());
-        pm.addPass(createCSEPass());
-      })))
+  // xf-level optimization (transpose folding; fusion passes join here).
+  if (failed(runPasses(*module, options, buildXfOptimizationPipeline)))
     return internalError("the xf optimization pipeline failed");
   timer.done("xf passes");
   if (options.emit == EmitKind::Fused)

@@ -7,6 +7,10 @@
 
 using namespace mlir;
 
+#ifndef XF_OPENMP_DIR
+#define XF_OPENMP_DIR "/usr/lib/llvm-22/lib"
+#endif
+
 #ifndef XF_RUNTIME_ARCHIVES
 #error "XF_RUNTIME_ARCHIVES must list the runtime's static archives"
 #endif
@@ -37,7 +41,10 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
   for (llvm::StringRef a : archives)
     args.push_back(a.str());
   args.push_back("-Wl,--no-whole-archive");
-  args.insert(args.end(), {"-Wl,-Bsymbolic", "-ldl", "-lm", "-lpthread"});
+  // OpenMP runs the parallel loops; LLVM's libomp from Debian's packages.
+  args.insert(args.end(), {"-Wl,-Bsymbolic", "-L" XF_OPENMP_DIR, "-lomp",
+                           "-Wl,-rpath," XF_OPENMP_DIR, "-ldl", "-lm",
+                           "-lpthread"});
   llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, refs, std::nullopt, {}, 0, 0,

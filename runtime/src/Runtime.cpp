@@ -77,6 +77,8 @@ struct xf_model {
   std::unique_ptr<SafetensorsFile> weights;
   std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
   std::map<std::string, BoundEntry> entries;
+  void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
+  int threads = 0;
 
   ~xf_model() {
     if (library)
@@ -108,6 +110,8 @@ xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
     return makeStatus(std::string(libraryPath) +
                       ": not an xfc library (no xf_manifest symbol)");
   model->manifestText = manifest;
+  model->setOmpThreads = reinterpret_cast<void (*)(int)>(
+      dlsym(model->library, "omp_set_num_threads"));
   std::string error;
   if (!parseManifest(model->manifestText, model->manifest, error))
     return makeStatus(std::string(libraryPath) + ": " + error);
@@ -163,6 +167,16 @@ const char *xf_model_manifest(const xf_model *model) {
 
 const char *xf_model_unused_weights(const xf_model *model) {
   return model ? model->unusedWeights.c_str() : "";
+}
+
+xf_status *xf_model_set_threads(xf_model *model, int threads) {
+  if (!model)
+    return makeStatus("xf_model_set_threads: null model");
+  if (threads < 0)
+    return makeStatus("threads must be 0 (all cores) or positive, found " +
+                      std::to_string(threads));
+  model->threads = threads;
+  return nullptr;
 }
 
 xf_status *xf_model_entry_inputs(const xf_model *model, const char *entryName,
@@ -265,6 +279,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     args.push_back(d.words.data());
 
   // 3. Call, then hand the result to the caller in its own allocation.
+  //    OpenMP's thread count is per calling thread: set it on every run.
+  if (model->setOmpThreads && model->threads > 0)
+    model->setOmpThreads(model->threads);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
   size_t rank = spec.output.shape.size();

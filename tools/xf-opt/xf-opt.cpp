@@ -10,7 +10,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::xf::registerXfDialects(registry);
-  mlir::xf::registerXfPasses();
+  mlir::xf::registerAllXfPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "xf optimizer driver\n", registry));
 }

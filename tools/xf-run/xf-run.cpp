@@ -1,6 +1,6 @@
 //===- xf-run.cpp - Runs a model on .npy inputs ---------------------------===//
 //
-// `xf-run OUT/ --weights W.safetensors [--entry forward]
+// `xf-run OUT/ --weights W.safetensors [--entry forward] [--threads N]
 //  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
 // a library compiled by xfc through the runtime C API;
 // `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
@@ -16,6 +16,7 @@
 #include "frontend/Parse/Sema.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
+#include "tools/ThreadsFlag.h"
 #include "xf/runtime.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -98,7 +99,7 @@ bool checkIds(const ast::Model &model, const std::string &name,
   return true;
 }
 /// Runs a compiled library from `dir` through the runtime C API.
-int runCompiled(const std::string &dir) {
+int runCompiled(const std::string &dir, int threads) {
   std::error_code ec;
   std::string library;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
@@ -119,6 +120,11 @@ int runCompiled(const std::string &dir) {
     return userError(message);
   }
   std::unique_ptr<xf_model, void (*)(xf_model *)> owner(model, xf_model_free);
+  if (xf_status *s = xf_model_set_threads(model, threads)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
 
   std::string error;
   const char *const *inputNames = nullptr;
@@ -201,6 +207,10 @@ int runCompiled(const std::string &dir) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  std::string flagError;
+  int threads = xf::tools::takeThreadsFlag(argc, argv, flagError);
+  if (threads < 0)
+    return userError(flagError);
   if (!cl::ParseCommandLineOptions(argc, argv, "xf-run: run a model\n",
                                    &llvm::errs()))
     return 1;
@@ -208,7 +218,7 @@ int main(int argc, char **argv) {
     if (interpretFlag)
       return userError("--interpret takes a description (.xf), not a "
                        "compiled directory");
-    return runCompiled(modelPath);
+    return runCompiled(modelPath, threads);
   }
   if (!interpretFlag)
     return userError("'" + modelPath + "' is not a compiled directory; pass "

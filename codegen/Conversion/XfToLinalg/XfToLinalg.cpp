@@ -34,6 +34,13 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// Reductions may be reassociated (and multiply-adds contracted into FMAs)
+/// so LLVM can vectorize them; results stay within the float tolerance.
+arith::FastMathFlagsAttr reassoc(OpBuilder &b) {
+  return arith::FastMathFlagsAttr::get(
+      b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+}
+
 SmallVector<utils::IteratorType> parallel(unsigned n) {
   return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
 }
@@ -356,8 +363,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{out}, ValueRange{lhs, rhs}, ValueRange{zero},
         maps, iters, [](OpBuilder &b, Location l, ValueRange a) {
-          Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
-          linalg::YieldOp::create(b, l, ValueRange{arith::AddFOp::create(b, l, a[2], prod)});
+          Value prod = arith::MulFOp::create(b, l, a[0], a[1], reassoc(b));
+          linalg::YieldOp::create(
+              b, l, ValueRange{arith::AddFOp::create(b, l, a[2], prod, reassoc(b))});
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -422,7 +430,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
                             [](OpBuilder &b, Location l, ValueRange a) -> Value {
                               Value e = math::ExpOp::create(
                                   b, l, arith::SubFOp::create(b, l, a[0], a[1]));
-                              return arith::AddFOp::create(b, l, a[2], e);
+                              return arith::AddFOp::create(b, l, a[2], e, reassoc(b));
                             });
     rewriter.replaceOp(
         op, mapAlong(rewriter, loc, {x}, {mx, sum}, {}, axis,
@@ -452,7 +460,7 @@ template <typename NormOp> struct NormLowering : OpConversionPattern<NormOp> {
     if (!isRms) {
       Value sum = reduceAlong(rewriter, loc, {x}, {}, axis, 0,
                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                return arith::AddFOp::create(b, l, a[1], a[0]);
+                                return arith::AddFOp::create(b, l, a[1], a[0], reassoc(b));
                               });
       mean = mapAlongReduced(rewriter, loc, sum, count);
     }
@@ -464,7 +472,7 @@ template <typename NormOp> struct NormLowering : OpConversionPattern<NormOp> {
                               Value c = mean ? arith::SubFOp::create(b, l, a[0], a[1])
                                              : a[0];
                               Value sq = arith::MulFOp::create(b, l, c, c);
-                              return arith::AddFOp::create(b, l, a.back(), sq);
+                              return arith::AddFOp::create(b, l, a.back(), sq, reassoc(b));
                             });
     reduced.push_back(var);
     SmallVector<Value> vectors;

@@ -9,8 +9,9 @@
  * calls exit or abort on bad input.
  *
  * Thread safety: a loaded model is read-only; xf_model_run may be called on
- * the same model from any number of threads at once. xf_model_load and
- * xf_model_free must not race with runs on the same model.
+ * the same model from any number of threads at once. xf_model_load,
+ * xf_model_set_threads and xf_model_free must not race with runs on the
+ * same model. Parallel loops inside a run use OpenMP threads.
  *
  *===---------------------------------------------------------------------===*/
 
@@ -74,6 +75,10 @@ XF_API const char *xf_model_manifest(const xf_model *model);
 /* Tensors in the weights file that no entry point uses (one per line, or
  * the empty string). Owned by the model. */
 XF_API const char *xf_model_unused_weights(const xf_model *model);
+
+/* Sets how many threads this model's parallel loops use in runs started
+ * from now on, by any thread (0: all cores, the default). */
+XF_API xf_status *xf_model_set_threads(xf_model *model, int threads);
 
 /* The input names of `entry`, in order: *out_names (owned by the model)
  * gets *out_count names. */

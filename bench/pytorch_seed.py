@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Times the seed model in PyTorch eager (Debian's python3-torch), the notes'
+exact module structure (scripts/make_reference.py), on the same weights and
+inputs as xf-bench. Prints one JSON line like xf-bench.
+
+  /usr/bin/python3 bench/pytorch_seed.py DIR --threads 2 --reps 10
+DIR holds weights.safetensors, src.npy, tgt.npy (bench/make_inputs.py).
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from make_reference import build  # noqa: E402
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(blob, dtype="<f4", count=(e - b) // 4,
+                                                   offset=8 + n + b).reshape(info["shape"]).copy())
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=10)
+    for k, v in [("d_model", 512), ("d_ff", 2048), ("heads", 8), ("d_k", 64), ("d_v", 64),
+                 ("layers", 6), ("src_vocab", 6), ("tgt_vocab", 9), ("max_len", 5000)]:
+        ap.add_argument("--" + k, type=int, default=v)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model = build(a).eval()
+    state = load_safetensors(os.path.join(a.dir, "weights.safetensors"))
+    missing, _ = model.load_state_dict(state, strict=False)
+    assert all(m.endswith("pos_emb.pe") for m in missing), missing
+    src = torch.from_numpy(np.load(os.path.join(a.dir, "src.npy")))
+    tgt = torch.from_numpy(np.load(os.path.join(a.dir, "tgt.npy")))
+    times = []
+    with torch.no_grad():
+        model(src, tgt)  # warm-up
+        for _ in range(a.reps):
+            t = time.perf_counter()
+            model(src, tgt)
+            times.append((time.perf_counter() - t) * 1e3)
+    times.sort()
+    print(json.dumps({"entry": "forward", "impl": "pytorch-eager", "reps": a.reps,
+                      "threads": a.threads, "median_ms": round(float(np.median(times)), 3),
+                      "min_ms": round(times[0], 3)}))
+
+
+if __name__ == "__main__":
+    main()
