@@ -53,4 +53,19 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
   ];
 }
 
+def XfApproximateMathPass : Pass<"xf-approximate-math"> {
+  let summary = "replaces exp, tanh and erf by vectorizable polynomials";
+  let description = [{
+    libm's `expf` is scalar, sets errno and takes a slow path on underflow,
+    which every masked attention score (-1e9) hits. MLIR's polynomial
+    approximations (accurate to a few ulp in f32) vectorize and never call
+    out. `sin`/`cos` (position tables, rotary angles) keep libm: their
+    arguments reach thousands of radians.
+  }];
+  let dependentDialects = [
+    "::mlir::math::MathDialect", "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // XF_CODEGEN_PASSES_TD

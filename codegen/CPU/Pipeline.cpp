@@ -28,6 +28,8 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   //    chains like scale → mask → exp are not materialized.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // 3b. exp/tanh/erf as polynomials: vectorizable, no libm slow paths.
+  pm.addPass(xf::createXfApproximateMathPass());
   // 4. Tensors → buffers; function boundaries get identity layouts so the
   //    runtime can pass plain row-major descriptors.
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -33,9 +33,16 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const xf::TargetSpec &spe
     // Host detection names AVX-512 machines like this one `rocketlake`;
     // the real feature list keeps AVX-512 on.
     cpu = llvm::sys::getHostCPUName().str();
-    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+    bool avx512 = false;
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures()) {
       features += (features.empty() ? "" : ",") +
                   std::string(enabled ? "+" : "-") + name.str();
+      avx512 |= enabled && name == "avx512f";
+    }
+    // Client-core tunings prefer 256-bit vectors; these kernels are
+    // FMA-bound, so use the full 512 bits where they exist.
+    if (avx512)
+      features += ",-prefer-256-bit";
   } else {
     std::unique_ptr<llvm::MCSubtargetInfo> sti(
         target->createMCSubtargetInfo(triple, cpu, ""));

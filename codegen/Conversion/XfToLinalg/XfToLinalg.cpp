@@ -317,10 +317,13 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     auto lt = cast<RankedTensorType>(lhs.getType());
     auto rt = cast<RankedTensorType>(rhs.getType());
     RankedTensorType out = op.getType();
-    // Loops: the output dims (batch..., m, n), then k.
+    // Loops: the output dims (batch..., m, n), then k. When the rhs is one
+    // matrix shared by every row (a weight), n goes outside m: each weight
+    // row then stays in cache while all rows of the lhs stream past it.
     unsigned rank = out.getRank(), numDims = rank + 1;
-    AffineExpr m = getAffineDimExpr(rank - 2, ctx),
-               n = getAffineDimExpr(rank - 1, ctx),
+    bool weightOuter = rt.getRank() == 2;
+    AffineExpr m = getAffineDimExpr(weightOuter ? rank - 1 : rank - 2, ctx),
+               n = getAffineDimExpr(weightOuter ? rank - 2 : rank - 1, ctx),
                k = getAffineDimExpr(rank, ctx);
     ArrayRef<int64_t> batch = out.getShape().drop_back(2);
     auto operandMap = [&](RankedTensorType t, AffineExpr row, AffineExpr col,
@@ -331,12 +334,15 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       exprs.push_back(transposed ? row : col);
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned d = 0; d + 2 < rank; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    outExprs.push_back(m);
+    outExprs.push_back(n);
     SmallVector<AffineMap> maps = {
         operandMap(lt, m, k, op.getTransposeA()),
         operandMap(rt, k, n, op.getTransposeB()),
-        AffineMap::get(numDims, 0,
-                       AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(),
-                       ctx)};
+        AffineMap::get(numDims, 0, outExprs, ctx)};
     // Output sizes: batch from either operand, m from lhs, n from rhs.
     SmallVector<OpFoldResult> sizes;
     for (unsigned d = 0; d + 2 < rank; ++d) {
