@@ -69,19 +69,23 @@ std::string stringAttr(Attribute a) {
   return s ? s.str() : "";
 }
 
-/// Inputs (named arguments) and output of an entry function.
+/// Inputs and output of an entry function: the arguments before the
+/// parameters (xf.params), named by their `xf.name` (or `arg<i>`).
 std::pair<std::vector<ValueInfo>, ValueInfo>
 entryValues(func::FuncOp fn, const ast::Model &model) {
+  auto params = fn->getAttrOfType<ArrayAttr>("xf.params");
+  unsigned numInputs = fn.getNumArguments() - (params ? params.size() : 0);
   std::vector<ValueInfo> inputs;
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+  for (unsigned i = 0; i < numInputs; ++i) {
     std::string name = stringAttr(fn.getArgAttr(i, "xf.name"));
     if (name.empty())
-      break; // parameters follow the named inputs
+      name = "arg" + std::to_string(i);
     inputs.push_back(describe(
         name, cast<RankedTensorType>(fn.getArgumentTypes()[i]), model));
   }
+  std::string outName = stringAttr(fn.getResultAttr(0, "xf.name"));
   ValueInfo output =
-      describe(stringAttr(fn.getResultAttr(0, "xf.name")),
+      describe(outName.empty() ? "result" : outName,
                cast<RankedTensorType>(fn.getResultTypes()[0]), model);
   return {inputs, output};
 }

@@ -21,6 +21,7 @@
 #include "tools/RegisterXf.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
@@ -124,28 +125,44 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   PhaseTimer timer(options.timings);
   std::string error;
 
-  // Frontend.
-  ::xf::ast::Error astError;
-  std::optional<::xf::ast::Model> model =
-      ::xf::parse::loadModel(options.input, options.sets, astError);
-  if (!model)
-    return userError(astError.format());
-  timer.done("frontend");
-  if (options.emit == EmitKind::Ast) {
-    std::ostringstream os;
-    ::xf::ast::dump(*model, os);
-    if (!writeText(options.output, os.str(), error))
-      return userError(error);
-    return {};
-  }
-
   DialectRegistry registry;
   registerXfDialects(registry);
   MLIRContext context(registry);
-  OwningOpRef<ModuleOp> module = ::xf::mlirGen(context, *model);
-  if (!module)
-    return internalError("the generated IR does not verify");
-  timer.done("MLIRGen");
+  OwningOpRef<ModuleOp> module;
+  std::optional<::xf::ast::Model> model;
+  if (StringRef(options.input).ends_with(".mlir")) {
+    // xf IR written by hand or by another tool: no description, so no
+    // token-id limits or dim names in the manifest.
+    if (options.emit == EmitKind::Ast)
+      return userError("xfc: error: --emit=ast needs a .xf description");
+    if (!options.sets.empty())
+      return userError("xfc: error: --set needs a .xf description");
+    module = parseSourceFile<ModuleOp>(options.input, &context);
+    if (!module)
+      return {1, ""}; // MLIR printed the located error
+    model.emplace();
+    model->name = module->getSymName()
+                      ? module->getSymName()->str()
+                      : llvm::sys::path::stem(options.input).str();
+    timer.done("parse");
+  } else {
+    ::xf::ast::Error astError;
+    model = ::xf::parse::loadModel(options.input, options.sets, astError);
+    if (!model)
+      return userError(astError.format());
+    timer.done("frontend");
+    if (options.emit == EmitKind::Ast) {
+      std::ostringstream os;
+      ::xf::ast::dump(*model, os);
+      if (!writeText(options.output, os.str(), error))
+        return userError(error);
+      return {};
+    }
+    module = ::xf::mlirGen(context, *model);
+    if (!module)
+      return internalError("the generated IR does not verify");
+    timer.done("MLIRGen");
+  }
   if (options.emit == EmitKind::Xf)
     return writeText(options.output, printModule(*module), error)
                ? CompileResult{}

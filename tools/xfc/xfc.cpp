@@ -13,7 +13,8 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.xf>"),
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.xf | module.mlir>"),
                                       cl::Required);
 static cl::list<std::string>
     sets("set", cl::desc("Override a hyperparameter: --set KEY=VALUE"),
@@ -61,7 +62,7 @@ int main(int argc, char **argv) {
     options.sets.push_back(o);
   }
   mlir::xf::CompileResult result = mlir::xf::compile(options);
-  if (result.status != 0)
+  if (result.status != 0 && !result.message.empty())
     llvm::errs() << result.message << "\n";
   return result.status;
 }

@@ -317,14 +317,32 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     auto lt = cast<RankedTensorType>(lhs.getType());
     auto rt = cast<RankedTensorType>(rhs.getType());
     RankedTensorType out = op.getType();
-    // Loops: the output dims (batch..., m, n), then k. When the rhs is one
-    // matrix shared by every row (a weight), n goes outside m: each weight
-    // row then stays in cache while all rows of the lhs stream past it.
+    bool transposeB = op.getTransposeB();
+    if (!transposeB && rt.getRank() > 2) {
+      // A batched rhs [.., k, n] (P · V) would be read with a stride in the
+      // innermost k loop: copy it to [.., n, k] once (k·n elements for
+      // m·k·n multiply-adds) and take dot products of contiguous rows.
+      SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rt.getRank()));
+      std::swap(perm[rt.getRank() - 1], perm[rt.getRank() - 2]);
+      SmallVector<OpFoldResult> in = tensor::getMixedSizes(rewriter, loc, rhs);
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t p : perm)
+        sizes.push_back(in[p]);
+      Value init = tensor::EmptyOp::create(rewriter, loc, sizes, rt.getElementType());
+      rhs = linalg::TransposeOp::create(rewriter, loc, rhs, init, perm)->getResult(0);
+      rt = cast<RankedTensorType>(rhs.getType());
+      transposeB = true;
+    }
+    // Loop order after the batch dims: m, n, then the reduction k (parallel
+    // loops must stay outermost: they become one OpenMP loop). When the rhs
+    // is a weight shared by all rows, n goes outside m, so each weight row
+    // stays cached while the lhs rows stream past it.
     unsigned rank = out.getRank(), numDims = rank + 1;
-    bool weightOuter = rt.getRank() == 2;
-    AffineExpr m = getAffineDimExpr(weightOuter ? rank - 1 : rank - 2, ctx),
-               n = getAffineDimExpr(weightOuter ? rank - 2 : rank - 1, ctx),
-               k = getAffineDimExpr(rank, ctx);
+    unsigned mDim = rank - 2, nDim = rank - 1, kDim = rank;
+    if (rt.getRank() == 2)
+      std::swap(mDim, nDim);
+    AffineExpr m = getAffineDimExpr(mDim, ctx), n = getAffineDimExpr(nDim, ctx),
+               k = getAffineDimExpr(kDim, ctx);
     ArrayRef<int64_t> batch = out.getShape().drop_back(2);
     auto operandMap = [&](RankedTensorType t, AffineExpr row, AffineExpr col,
                           bool transposed) {
@@ -341,7 +359,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     outExprs.push_back(n);
     SmallVector<AffineMap> maps = {
         operandMap(lt, m, k, op.getTransposeA()),
-        operandMap(rt, k, n, op.getTransposeB()),
+        operandMap(rt, k, n, transposeB),
         AffineMap::get(numDims, 0, outExprs, ctx)};
     // Output sizes: batch from either operand, m from lhs, n from rhs.
     SmallVector<OpFoldResult> sizes;
@@ -358,14 +376,14 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     sizes.push_back(tensor::getMixedSize(rewriter, loc, lhs,
                                          lt.getRank() - (op.getTransposeA() ? 1 : 2)));
     sizes.push_back(tensor::getMixedSize(rewriter, loc, rhs,
-                                         rt.getRank() - (op.getTransposeB() ? 2 : 1)));
+                                         rt.getRank() - (transposeB ? 2 : 1)));
     Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
     Value zero = linalg::FillOp::create(rewriter, loc,
                                         ValueRange{f32Const(rewriter, loc, 0)},
                                         ValueRange{empty})
                      .getResult(0);
     SmallVector<utils::IteratorType> iters = parallel(numDims);
-    iters.back() = utils::IteratorType::reduction;
+    iters[kDim] = utils::IteratorType::reduction;
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{out}, ValueRange{lhs, rhs}, ValueRange{zero},
         maps, iters, [](OpBuilder &b, Location l, ValueRange a) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The benchmark suite, in one run on this machine, fp32, 2 threads (or
+# $THREADS): the compiled seed model against PyTorch eager at B=1, S=T=128
+# and B=4, S=T=256; the largest linear layer against OpenBLAS sgemm and the
+# FMA peak; the seed model's compile time. Prints a Markdown table.
+# Needs Debian's python3-torch and OpenBLAS, which it installs if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+missing=()
+for p in python3-torch python3-numpy libopenblas0-pthread libopenblas-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+B=${XF_BUILD_DIR:-build}
+T=${THREADS:-2}
+REPS=${REPS:-5}
+W=$B/bench
+mkdir -p "$W"
+PEAK=$(python3 -c "print(242 * $T)")   # GFLOP/s: ~242 per core measured here
+json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+
+echo "| benchmark | xfc | reference | ratio |"
+echo "|---|---|---|---|"
+
+# 1. Compile time of the default seed model.
+start=$(date +%s.%N)
+"$B/tools/xfc/xfc" examples/seed_transformer.xf -o "$W/seed"
+compile=$(python3 -c "print(round($(date +%s.%N) - $start, 2))")
+echo "| compile seed model (d_model 512, 6+6 layers) to .so | ${compile} s | target 5 s | |"
+
+# 2. The seed model end to end.
+for cfg in "1 128" "4 256"; do
+  set -- $cfg
+  D="$W/in_b$1_s$2"
+  /usr/bin/python3 bench/make_inputs.py "$D" --batch "$1" --src_len "$2" --tgt_len "$2"
+  ours=$("$B/tools/xf-bench/xf-bench" "$W/seed" --weights "$D/weights.safetensors" \
+    --input src=@"$D/src.npy" --input tgt=@"$D/tgt.npy" --reps "$REPS" --threads "$T" | json median_ms)
+  theirs=$(/usr/bin/python3 bench/pytorch_seed.py "$D" --threads "$T" --reps "$REPS" | json median_ms)
+  ratio=$(python3 -c "print(round($theirs / $ours, 2))")
+  echo "| seed forward B=$1 S=T=$2, median ms | $ours | PyTorch eager $theirs | ${ratio}x faster |"
+done
+
+# 3. The largest linear layer: [1024, 512] · [2048, 512]ᵀ.
+L="$W/linear"
+"$B/tools/xfc/xfc" bench/linear.mlir -o "$L"
+/usr/bin/python3 - "$L" <<'PY'
+import json, struct, sys
+import numpy as np
+d = sys.argv[1]
+w = np.random.default_rng(0).standard_normal((2048, 512)).astype("<f4")
+h = json.dumps({"w": {"dtype": "F32", "shape": [2048, 512], "data_offsets": [0, w.nbytes]}}).encode()
+h += b" " * ((8 - len(h) % 8) % 8)
+open(f"{d}/w.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + w.tobytes())
+np.save(f"{d}/x.npy", np.random.default_rng(1).standard_normal((1024, 512)).astype("<f4"))
+PY
+ours=$("$B/tools/xf-bench/xf-bench" "$L" --weights "$L/w.safetensors" --input x=@"$L/x.npy" \
+  --reps 20 --threads "$T" | json median_ms)
+cc -O2 bench/sgemm_openblas.c -o "$W/sgemm" -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+  -L/usr/lib/x86_64-linux-gnu/openblas-pthread -lopenblas -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-pthread
+blas=$("$W/sgemm" 1024 2048 512 "$T" 20)
+blas_ms=$(echo "$blas" | json median_ms)
+blas_gf=$(echo "$blas" | json gflops)
+ours_gf=$(python3 -c "print(round(2 * 1024 * 2048 * 512 / $ours / 1e6, 1))")
+pct=$(python3 -c "print(round(100 * $ours_gf / $PEAK, 1))")
+echo "| linear 1024x512 · (2048x512)ᵀ, median ms | $ours ($ours_gf GFLOP/s, $pct% of $PEAK peak) | OpenBLAS $blas_ms ($blas_gf GFLOP/s) | $(python3 -c "print(round($blas_ms / $ours, 2))")x |"
