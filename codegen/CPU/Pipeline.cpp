@@ -44,6 +44,8 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   // 6. Loops, then the LLVM dialect. Entry functions marked
   //    llvm.emit_c_interface (by the driver) get a stable C ABI
   //    (_mlir_ciface_<name>) that the runtime calls through.
+  // 5b. Linear layers get the register-blocked kernel.
+  pm.addNestedPass<func::FuncOp>(xf::createXfCpuMatmulKernelPass());
   // 6a. Parallel dims become scf.parallel, run by OpenMP threads (the
   //     runtime sets their number); reductions stay sequential inside.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
@@ -53,6 +55,7 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
