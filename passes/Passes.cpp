@@ -6,14 +6,22 @@
 
 using namespace mlir;
 
-void xf::buildXfOptimizationPipeline(OpPassManager &pm) {
+void xf::buildXfOptimizationPipeline(OpPassManager &pm,
+                                     const XfOptimizationOptions &options) {
   // 1. Local simplifications first: transpose pairs, identity reshapes.
   pm.addPass(createCanonicalizerPass());
-  // 2. Weight and Kᵀ transposes become matmul flags (no copies).
-  pm.addNestedPass<func::FuncOp>(createXfFoldTransposePass());
-  // 3. Shared subexpressions (one padding mask per stack, not per layer).
+  // 2. Weight and Kᵀ transposes become matmul flags (no copies); attention
+  //    fusion then sees Q · Kᵀ as one matmul with transpose_b.
+  if (options.foldTranspose)
+    pm.addNestedPass<func::FuncOp>(createXfFoldTransposePass());
+  // 3. Shared subexpressions (one padding mask per layer, not per use).
   pm.addPass(createCSEPass());
+  // 4. Attention: one op per head group, head transposes as layouts.
+  if (options.fuseAttention)
+    pm.addNestedPass<func::FuncOp>(
+        createXfFuseAttentionPass({/*explain=*/options.explainFusion}));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void xf::registerXfOptimizationPasses() {

@@ -21,11 +21,26 @@ namespace mlir::xf {
 FailureOr<MatmulOp> foldTransposeIntoMatmul(RewriterBase &rewriter,
                                             MatmulOp matmul);
 
+/// Fuses the attention pattern ending in `pv` (the matmul with V) into one
+/// xf.attention; on failure says why through the rewriter.
+FailureOr<AttentionOp> fuseAttention(RewriterBase &rewriter, MatmulOp pv);
+
+/// Adds the attention-fusion pattern.
+void populateXfFuseAttentionPatterns(RewritePatternSet &patterns);
+
 /// Adds the transpose-folding patterns.
 void populateXfFoldTransposePatterns(RewritePatternSet &patterns);
 
+/// Which optimizations the pipeline runs (`xfc --no-fuse=...`).
+struct XfOptimizationOptions {
+  bool foldTranspose = true;
+  bool fuseAttention = true;
+  bool explainFusion = false;
+};
+
 /// The xf optimization pipeline (`--emit=fused` is its output).
-void buildXfOptimizationPipeline(OpPassManager &pm);
+void buildXfOptimizationPipeline(OpPassManager &pm,
+                                 const XfOptimizationOptions &options = {});
 
 /// Registers the passes and `xf-optimize` (the pipeline) by name.
 void registerXfOptimizationPasses();

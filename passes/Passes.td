@@ -15,7 +15,10 @@ def XfFoldTransposePass : Pass<"xf-fold-transpose", "func::FuncOp"> {
     A transpose that swaps the last two dims of a matmul operand becomes the
     matmul's `transpose_a` / `transpose_b` flag, so `x · Wᵀ` reads the
     `nn.Linear` weight `[out, in]` as stored and `Q · Kᵀ` reads K as is.
-    Transpose pairs compose (and cancel) through the transpose folder.
+    A transpose of an elementwise op whose operand is the inverse transpose
+    moves onto the other operand, cancelling the pair (the seed model's
+    sequence-first positions); a transpose that moves only unit dims is a
+    reshape. Transpose pairs compose through the transpose folder.
 
     Before:
     ```mlir
@@ -27,6 +30,45 @@ def XfFoldTransposePass : Pass<"xf-fold-transpose", "func::FuncOp"> {
     %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x?x512xf32>, tensor<2048x512xf32>
     ```
   }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+}
+
+def XfFuseAttentionPass : Pass<"xf-fuse-attention", "func::FuncOp"> {
+  let summary = "fuses matmul-scale-mask-softmax-matmul into xf.attention";
+  let description = [{
+    Recognizes scaled dot-product attention as a framework runs it:
+    `Q · Kᵀ` (a matmul with `transpose_b`, or K stored transposed), a scale
+    (on the scores or on Q), an optional `masked_fill` with a finite value,
+    a softmax over the last axis and a matmul with V. The masks become the
+    op's own: `padding_mask(ids)` → `key_ids`, `causal_mask` → `causal`,
+    anything else → `mask`. Head-split transposes of Q, K, V
+    (`[B, L, H, d] → [B, H, L, d]`) and the head-merge transpose of the
+    result become operand layouts (`bshd`), so they are never materialized.
+
+    It does not fuse when an intermediate (scores, probabilities) has
+    another use, when the softmax axis is not the key axis, when the fill
+    value is not finite (-inf makes fully masked rows NaN), or for grouped
+    (5-D) attention. With `explain`, every candidate softmax gets one remark:
+    fused, or why not.
+
+    Before:
+    ```mlir
+    %s = xf.matmul %q, %k {transpose_b = true} : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
+    %t = xf.scale %s by 1.250000e-01 : tensor<?x8x?x?xf32>
+    %f = xf.masked_fill %t, %m {value = -1.0e9 : f32} : tensor<?x8x?x?xf32>, tensor<?x1x1x?xi1>
+    %p = xf.softmax %f {axis = 3 : i64} : tensor<?x8x?x?xf32>
+    %o = xf.matmul %p, %v : tensor<?x8x?x?xf32>, tensor<?x8x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %o = xf.attention %q, %k, %v mask(%m : tensor<?x1x1x?xi1>) {scale = 1.250000e-01 : f32}
+        : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit one remark per candidate: fused, or why not">
+  ];
   let dependentDialects = ["::mlir::xf::XfDialect"];
 }
 

@@ -108,6 +108,24 @@ LogicalResult runPasses(ModuleOp module, const CompileOptions &options,
 
 } // namespace
 
+bool mlir::xf::applyNoFuse(const std::string &list, CompileOptions &options,
+                           std::string &error) {
+  SmallVector<StringRef> names;
+  StringRef(list).split(names, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef name : names) {
+    if (name == "attention")
+      options.fuseAttention = false;
+    else if (name == "transpose")
+      options.foldTranspose = false;
+    else if (name != "epilogue") { // no epilogue fusion exists yet
+      error = "xfc: error: unknown --no-fuse=" + name.str() +
+              " (expected attention, transpose or epilogue)";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
   static const std::pair<const char *, EmitKind> kinds[] = {
       {"ast", EmitKind::Ast},     {"xf", EmitKind::Xf},
@@ -169,7 +187,25 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                : userError(error);
 
   // xf-level optimization (transpose folding; fusion passes join here).
-  if (failed(runPasses(*module, options, buildXfOptimizationPipeline)))
+  // --explain-fusion remarks: one line each, on stderr.
+  ScopedDiagnosticHandler remarks(&context, [](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Remark)
+      return failure(); // errors go to the default handler
+    if (auto fl = dyn_cast<FileLineColLoc>(diag.getLocation()))
+      llvm::errs() << fl.getFilename().getValue() << ":" << fl.getLine() << ":"
+                   << fl.getColumn();
+    else
+      llvm::errs() << diag.getLocation();
+    llvm::errs() << ": remark: " << diag.str() << "\n";
+    return success();
+  });
+  XfOptimizationOptions xfOptions;
+  xfOptions.fuseAttention = options.fuseAttention;
+  xfOptions.foldTranspose = options.foldTranspose;
+  xfOptions.explainFusion = options.explainFusion;
+  if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
+        buildXfOptimizationPipeline(pm, xfOptions);
+      })))
     return internalError("the xf optimization pipeline failed");
   timer.done("xf passes");
   if (options.emit == EmitKind::Fused)

@@ -25,6 +25,9 @@ struct CompileOptions {
   std::string output = "-";   ///< a directory for Lib, else a file or "-"
   TargetSpec target;
   bool printIRAfterAll = false;
+  bool fuseAttention = true;  ///< --no-fuse=attention clears it
+  bool foldTranspose = true;  ///< --no-fuse=transpose clears it
+  bool explainFusion = false; ///< one remark per fusion candidate
   bool timings = false;       ///< print each phase's time to stderr
 };
 
@@ -36,6 +39,11 @@ struct CompileResult {
 };
 
 CompileResult compile(const CompileOptions &options);
+
+/// Applies a --no-fuse list (attention,transpose,epilogue); returns false
+/// with `error` on an unknown name.
+bool applyNoFuse(const std::string &list, CompileOptions &options,
+                 std::string &error);
 
 /// Parses an --emit value.
 bool parseEmitKind(const std::string &text, EmitKind &out);

@@ -1,7 +1,9 @@
 //===- FoldTranspose.cpp - Transposes become matmul operand flags ---------===//
 //
 // `matmul(transpose(a, swap last two), b)` reads `a` with `transpose_a`
-// flipped instead of materializing the transpose (and likewise for b).
+// flipped instead of materializing the transpose (and likewise for b); a
+// transpose moves through an elementwise op when that cancels it with the
+// operand's; a transpose that moves only unit dims becomes a reshape.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +52,68 @@ FailureOr<MatmulOp> mlir::xf::foldTransposeIntoMatmul(RewriterBase &rewriter,
 }
 
 namespace {
+
+/// transpose(binary(transpose(x, inv(p)), y), p) -> binary(x, transpose(y, p)):
+/// moves a transpose through an elementwise op when that cancels its pair
+/// (the seed model's sequence-first positional encoding).
+template <typename BinaryOp>
+struct TransposeThroughElementwise : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern<TransposeOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto bin = op.getInput().template getDefiningOp<BinaryOp>();
+    if (!bin || !bin->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is not a single-use binary op");
+    ArrayRef<int64_t> perm = op.getPermutation();
+    for (unsigned side = 0; side < 2; ++side) {
+      Value mine = side == 0 ? bin.getLhs() : bin.getRhs();
+      Value other = side == 0 ? bin.getRhs() : bin.getLhs();
+      auto inner = mine.getDefiningOp<TransposeOp>();
+      if (!inner || cast<RankedTensorType>(other.getType()).getRank() !=
+                        static_cast<int64_t>(perm.size()))
+        continue;
+      // inner ∘ perm must be the identity.
+      bool cancels = true;
+      for (size_t i = 0; i < perm.size(); ++i)
+        cancels &= inner.getPermutation()[perm[i]] == static_cast<int64_t>(i);
+      if (!cancels)
+        continue;
+      Value moved = TransposeOp::create(rewriter, op.getLoc(), other, perm);
+      Value lhs = side == 0 ? inner.getInput() : moved;
+      Value rhs = side == 0 ? moved : inner.getInput();
+      rewriter.replaceOpWithNewOp<BinaryOp>(op, lhs, rhs);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no operand transpose cancels");
+  }
+};
+
+/// A transpose that keeps the order of the non-unit dims moves no data: it
+/// is a reshape.
+struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    int64_t last = -1;
+    for (int64_t p : op.getPermutation()) {
+      if (in.getDimSize(p) == 1)
+        continue;
+      if (p < last)
+        return rewriter.notifyMatchFailure(op, "moves non-unit dims");
+      last = p;
+    }
+    SmallVector<Value> dynamic;
+    for (int64_t p : op.getPermutation())
+      if (in.isDynamicDim(p))
+        dynamic.push_back(
+            tensor::DimOp::create(rewriter, op.getLoc(), op.getInput(), p));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput(),
+                                           dynamic);
+    return success();
+  }
+};
+
 struct FoldTransposeIntoMatmul : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MatmulOp op,
@@ -71,5 +135,9 @@ struct XfFoldTransposePass final
 } // namespace
 
 void mlir::xf::populateXfFoldTransposePatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldTransposeIntoMatmul>(patterns.getContext());
+  patterns.add<FoldTransposeIntoMatmul, TransposeThroughElementwise<AddOp>,
+               TransposeThroughElementwise<SubOp>,
+               TransposeThroughElementwise<MulOp>,
+               TransposeThroughElementwise<DivOp>, UnitTransposeToReshape>(
+      patterns.getContext());
 }

@@ -32,6 +32,12 @@ static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
 static cl::opt<bool> printIRAfterAll(
     "print-ir-after-all", cl::desc("Print the IR after every pass"));
 static cl::opt<bool> timings("timings", cl::desc("Report each phase's time"));
+static cl::opt<std::string>
+    noFuse("no-fuse", cl::desc("Turn off: attention,transpose,epilogue"),
+           cl::value_desc("LIST"), cl::init(""));
+static cl::opt<bool> explainFusion(
+    "explain-fusion",
+    cl::desc("One line per fusion candidate: fused, or why not"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -49,6 +55,10 @@ int main(int argc, char **argv) {
   options.target.cpu = cpu;
   options.printIRAfterAll = printIRAfterAll;
   options.timings = timings;
+  options.explainFusion = explainFusion;
+  std::string error;
+  if (!mlir::xf::applyNoFuse(noFuse, options, error))
+    return fail(error);
   if (!mlir::xf::parseEmitKind(emit, options.emit))
     return fail("xfc: error: unknown --emit=" + emit +
                 " (expected ast, xf, fused, llvm, obj or lib)");

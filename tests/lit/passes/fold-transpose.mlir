@@ -64,3 +64,32 @@ func.func @other_use(%w: tensor<8x4xf32>, %x: tensor<2x4xf32>) -> (tensor<2x8xf3
   %y = xf.matmul %x, %wt : tensor<2x4xf32>, tensor<4x8xf32>
   return %y, %wt : tensor<2x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// Tests the seed model's sequence-first positions: the transpose pair around
+// the add cancels; the table's transpose moves only a unit dim (a reshape).
+// CHECK-LABEL: func.func @positions_sequence_first
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?x512xf32>, %[[PE:.+]]: tensor<?x1x512xf32>)
+// CHECK-NOT: xf.transpose
+// CHECK: %[[R:.+]] = xf.reshape %[[PE]](%{{.+}}) : tensor<?x1x512xf32> -> tensor<1x?x512xf32>
+// CHECK: %[[S:.+]] = xf.add %[[X]], %[[R]] : tensor<?x?x512xf32>, tensor<1x?x512xf32>
+// CHECK: return %[[S]]
+func.func @positions_sequence_first(%x: tensor<?x?x512xf32>, %pe: tensor<?x1x512xf32>) -> tensor<?x?x512xf32> {
+  %xt = xf.transpose %x [1, 0, 2] : tensor<?x?x512xf32>
+  %s = xf.add %xt, %pe : tensor<?x?x512xf32>, tensor<?x1x512xf32>
+  %y = xf.transpose %s [1, 0, 2] : tensor<?x?x512xf32>
+  return %y : tensor<?x?x512xf32>
+}
+
+// -----
+
+// Tests that a transpose through an add without a cancelling partner stays.
+// CHECK-LABEL: func.func @no_partner
+// CHECK: xf.add
+// CHECK: xf.transpose %{{.+}} [1, 0, 2]
+func.func @no_partner(%a: tensor<4x5x6xf32>, %b: tensor<4x5x6xf32>) -> tensor<5x4x6xf32> {
+  %s = xf.add %a, %b : tensor<4x5x6xf32>, tensor<4x5x6xf32>
+  %t = xf.transpose %s [1, 0, 2] : tensor<4x5x6xf32>
+  return %t : tensor<5x4x6xf32>
+}

@@ -1,0 +1,248 @@
+//===- FuseAttention.cpp - Scaled dot-product attention into one op -------===//
+//
+// Walks back from the matmul with V through softmax, masked_fill, scale and
+// Q · Kᵀ; folds the masks into the op's own (key ids, causal flag, or a
+// boolean mask) and the head split/merge transposes into operand layouts.
+// Every refusal says why (see the pass description in passes/Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Debug.h"
+#include <cmath>
+
+#define DEBUG_TYPE "xf-fuse-attention"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFFUSEATTENTIONPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// Whether `v` is `transpose(x, [0, 2, 1, 3])` (a head split or merge) used
+/// only once; returns x.
+Value headTransposeInput(Value v) {
+  auto t = v.getDefiningOp<TransposeOp>();
+  if (!t || !t->hasOneUse() ||
+      !llvm::equal(t.getPermutation(), ArrayRef<int64_t>{0, 2, 1, 3}))
+    return nullptr;
+  return t.getInput();
+}
+
+/// The masks of the pattern, as the attention op takes them.
+struct MaskParts {
+  Value keyIds, mask;
+  int64_t padId = 0;
+  bool causal = false;
+};
+
+/// Splits a boolean mask into padding ids, a causal flag and a rest.
+/// Returns false if a part has no place in the op (two different paddings).
+bool splitMask(Value m, MaskParts &parts, SmallVectorImpl<Value> &rest) {
+  if (auto reshape = m.getDefiningOp<ReshapeOp>()) {
+    // A reshape that only inserts unit dims (the head dim) is transparent.
+    auto in = cast<RankedTensorType>(reshape.getInput().getType());
+    auto out = reshape.getType();
+    SmallVector<int64_t> squeezed;
+    for (int64_t d : out.getShape())
+      if (d != 1)
+        squeezed.push_back(d);
+    SmallVector<int64_t> inSqueezed;
+    for (int64_t d : in.getShape())
+      if (d != 1)
+        inSqueezed.push_back(d);
+    if (squeezed == inSqueezed && out.getRank() == 4 && out.getDimSize(1) == 1)
+      return splitMask(reshape.getInput(), parts, rest);
+  }
+  if (auto orOp = m.getDefiningOp<OrOp>())
+    return splitMask(orOp.getLhs(), parts, rest) &&
+           splitMask(orOp.getRhs(), parts, rest);
+  if (auto pad = m.getDefiningOp<PaddingMaskOp>()) {
+    if (parts.keyIds && (parts.keyIds != pad.getIds() ||
+                         parts.padId != pad.getPadId()))
+      return false;
+    parts.keyIds = pad.getIds();
+    parts.padId = pad.getPadId();
+    return true;
+  }
+  if (m.getDefiningOp<CausalMaskOp>()) {
+    parts.causal = true;
+    return true;
+  }
+  rest.push_back(m);
+  return true;
+}
+
+} // namespace
+
+FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
+                                               MatmulOp pv) {
+  // 1. P · V, P = softmax over the keys, used only here.
+  auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
+  if (!softmax)
+    return rewriter.notifyMatchFailure(pv, "the lhs is not a softmax");
+  if (softmax.getType().getRank() != 4)
+    return rewriter.notifyMatchFailure(
+        pv, "only 4-D attention [B, H, L, d] is fused (grouped queries are 5-D)");
+  if (softmax.getAxis() != 3)
+    return rewriter.notifyMatchFailure(pv, "the softmax axis is not the key axis");
+  if (!softmax->hasOneUse())
+    return rewriter.notifyMatchFailure(
+        pv, "the attention probabilities have another use");
+  if (pv.getTransposeA() || pv.getTransposeB())
+    return rewriter.notifyMatchFailure(pv, "P or V is read transposed");
+
+  // 2. Optional masked_fill with a finite value, optional scale.
+  Value scores = softmax.getInput();
+  float maskValue = -1e9f;
+  SmallVector<Value> fills;
+  if (auto fill = scores.getDefiningOp<MaskedFillOp>()) {
+    if (!fill->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "the masked scores have another use");
+    maskValue = fill.getValue().convertToFloat();
+    if (!std::isfinite(maskValue))
+      return rewriter.notifyMatchFailure(
+          pv, "the fill value is not finite (fully masked rows would differ)");
+    fills.push_back(fill.getMask());
+    scores = fill.getInput();
+  }
+  double scale = 1.0;
+  if (auto s = scores.getDefiningOp<ScaleOp>()) {
+    if (!s->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "the scaled scores have another use");
+    scale = s.getFactor().convertToFloat();
+    scores = s.getInput();
+  }
+
+  // 3. Q · Kᵀ, used only here; a scale on Q moves into the op.
+  auto qk = scores.getDefiningOp<MatmulOp>();
+  if (!qk)
+    return rewriter.notifyMatchFailure(pv, "the scores are not a matmul");
+  if (!qk->hasOneUse())
+    return rewriter.notifyMatchFailure(pv, "the scores have another use");
+  if (qk.getTransposeA())
+    return rewriter.notifyMatchFailure(pv, "Q is read transposed");
+  Value q = qk.getLhs(), k = qk.getRhs(), v = pv.getRhs();
+  if (auto s = q.getDefiningOp<ScaleOp>(); s && s->hasOneUse()) {
+    scale *= s.getFactor().convertToFloat();
+    q = s.getInput();
+  }
+  auto rank4 = [](Value x) {
+    return cast<RankedTensorType>(x.getType()).getRank() == 4;
+  };
+  if (!rank4(q) || !rank4(k) || !rank4(v))
+    return rewriter.notifyMatchFailure(pv, "Q, K or V is not 4-D");
+
+  // 4. Masks.
+  MaskParts parts;
+  SmallVector<Value> rest;
+  for (Value m : fills)
+    if (!splitMask(m, parts, rest))
+      return rewriter.notifyMatchFailure(pv, "two different padding masks");
+  if (rest.size() > 1)
+    return rewriter.notifyMatchFailure(pv, "more than one general mask");
+  parts.mask = rest.empty() ? Value() : rest.front();
+
+  // 5. Head transposes become layouts.
+  Layout qLayout = Layout::BHSD, vLayout = Layout::BHSD, outLayout = Layout::BHSD;
+  Layout kLayout = qk.getTransposeB() ? Layout::BHSD : Layout::BHDS;
+  if (Value x = headTransposeInput(q)) {
+    q = x;
+    qLayout = Layout::BSHD;
+  }
+  if (kLayout == Layout::BHSD) {
+    if (Value x = headTransposeInput(k)) {
+      k = x;
+      kLayout = Layout::BSHD;
+    }
+  } else if (auto t = k.getDefiningOp<TransposeOp>();
+             t && t->hasOneUse() &&
+             llvm::equal(t.getPermutation(), ArrayRef<int64_t>{0, 2, 3, 1})) {
+    // Kᵀ of a head split, composed into one transpose [B,L,H,d] → [B,H,d,L].
+    k = t.getInput();
+    kLayout = Layout::BSHD;
+  }
+  if (Value x = headTransposeInput(v)) {
+    v = x;
+    vLayout = Layout::BSHD;
+  }
+  Operation *replaced = pv;
+  if (pv->hasOneUse())
+    if (auto merge = dyn_cast<TransposeOp>(*pv->getUsers().begin()))
+      if (llvm::equal(merge.getPermutation(), ArrayRef<int64_t>{0, 2, 1, 3})) {
+        outLayout = Layout::BSHD;
+        replaced = merge;
+      }
+
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(replaced);
+  auto attention = AttentionOp::create(
+      rewriter, softmax.getLoc(), q, k, v, parts.keyIds, parts.mask,
+      rewriter.getF32FloatAttr(static_cast<float>(scale)),
+      rewriter.getBoolAttr(parts.causal), rewriter.getI64IntegerAttr(parts.padId),
+      rewriter.getF32FloatAttr(maskValue), LayoutAttr::get(ctx, qLayout),
+      LayoutAttr::get(ctx, kLayout), LayoutAttr::get(ctx, vLayout),
+      LayoutAttr::get(ctx, outLayout));
+  LLVM_DEBUG(llvm::dbgs() << "fused " << attention << "\n");
+  rewriter.replaceOp(replaced, attention.getResult());
+  return attention;
+}
+
+namespace {
+
+struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    return fuseAttention(rewriter, op);
+  }
+};
+
+/// Keeps the last reason a match failed, for --explain-fusion.
+struct ReasonListener : RewriterBase::Listener {
+  std::string reason;
+  void notifyMatchFailure(Location loc,
+                          function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic diag(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diag);
+    reason = diag.str();
+  }
+};
+
+struct XfFuseAttentionPass final
+    : mlir::xf::impl::XfFuseAttentionPassBase<XfFuseAttentionPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    // Every softmax is a candidate; its consumer decides.
+    SmallVector<SoftmaxOp> candidates(getOperation().getOps<SoftmaxOp>());
+    for (SoftmaxOp softmax : candidates) {
+      Location loc = softmax.getLoc();
+      ReasonListener listener;
+      IRRewriter rewriter(&getContext(), &listener);
+      std::string reason;
+      MatmulOp pv;
+      if (softmax->hasOneUse())
+        pv = dyn_cast<MatmulOp>(*softmax->getUsers().begin());
+      if (!pv || pv.getLhs() != softmax.getResult())
+        reason = softmax->hasOneUse()
+                     ? "the probabilities are not multiplied by V"
+                     : "the attention probabilities have another use";
+      else if (failed(fuseAttention(rewriter, pv)))
+        reason = listener.reason;
+      if (explain)
+        emitRemark(loc) << "attention: "
+                        << (reason.empty() ? "fused" : "not fused: " + reason);
+    }
+  }
+};
+
+} // namespace
+
+void mlir::xf::populateXfFuseAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseAttentionPattern>(patterns.getContext());
+}
