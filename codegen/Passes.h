@@ -5,6 +5,7 @@
 
 #include "dialect/IR/XfDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -25,6 +26,10 @@ namespace mlir::xf {
 
 /// Adds the patterns that lower xf ops to linalg/tensor/arith/math.
 void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
+
+/// Adds the flash-style CPU lowering of xf.attention (preferred over the
+/// decomposition where it applies).
+void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::xf
 

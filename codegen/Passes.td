@@ -46,10 +46,17 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
     Dynamic dims that meet in broadcasting are assumed equal, as in other
     tensor compilers; the runtime checks batch sizes before it calls in.
   }];
+  let options = [
+    Option<"cpuAttention", "cpu-attention", "bool", /*default=*/"false",
+           "Lower xf.attention with the flash-style CPU kernel where it "
+           "applies (codegen/CPU/FlashAttention.cpp)">
+  ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::xf::XfDialect"
+    "::mlir::xf::XfDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect"
   ];
 }
 

@@ -20,8 +20,9 @@ using namespace mlir;
 void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   // 1. Weights become arguments: the runtime passes the mapped tensors in.
   pm.addPass(xf::createXfParamsToArgumentsPass());
-  // 2. Every xf op becomes linalg/tensor/arith/math on tensors.
-  pm.addPass(xf::createConvertXfToLinalgPass());
+  // 2. Every xf op becomes linalg/tensor/arith/math on tensors; attention
+  //    becomes the flash-style kernel (no [Lq, Lk] buffer) where it applies.
+  pm.addPass(xf::createConvertXfToLinalgPass({/*cpuAttention=*/true}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 3. Fuse producer/consumer elementwise generics so intermediates of

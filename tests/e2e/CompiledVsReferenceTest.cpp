@@ -319,14 +319,21 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
   std::mt19937 rng(5);
   int64_t vocab = ast->stacks[0].vocab;
   // (batch, length): length 1, odd lengths, padding at the ends.
-  for (auto [batch, len] : {std::pair<int64_t, int64_t>{1, 1}, {2, 7}, {3, 13}}) {
+  // Lengths 1, 7, 13 and 37 (two full key blocks of 16 and a tail of 5).
+  for (auto [batch, len] : {std::pair<int64_t, int64_t>{1, 1}, {2, 7}, {3, 13},
+                            {2, 37}}) {
     SCOPED_TRACE("batch " + std::to_string(batch) + " length " + std::to_string(len));
     Array ids;
     ids.isFloat = false;
     ids.shape = {batch, len};
     std::uniform_int_distribution<int64_t> token(1, vocab - 1);
-    for (int64_t k = 0; k < batch * len; ++k)
-      ids.i.push_back(k % len >= len - (k / len) ? 0 : token(rng)); // padding
+    // Row r ends in r padding tokens; a third row is padding only (its
+    // attention rows must be uniform, as unfused).
+    for (int64_t k = 0; k < batch * len; ++k) {
+      int64_t r = k / len, col = k % len;
+      bool pad = col >= len - r || (batch >= 3 && r == 2);
+      ids.i.push_back(pad ? 0 : token(rng));
+    }
     Array got = run(m, "forward", {&ids});
     HostTensor in;
     in.kind = ElementKind::I64;
@@ -343,10 +350,15 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         RandomCase{"gpt2", "examples/gpt2_small.xf",
                    overrides({{"d_model", "48"}, {"d_ff", "80"}, {"heads", "3"},
-                              {"layers", "2"}, {"vocab", "50"}, {"max_len", "32"}})},
+                              {"layers", "2"}, {"vocab", "50"}, {"max_len", "40"}})},
         RandomCase{"bert", "examples/bert_base.xf",
                    overrides({{"d_model", "40"}, {"d_ff", "56"}, {"heads", "5"},
-                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "20"}})},
+                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "40"}})},
+        // Head width 16: attention runs the flash-style CPU kernel with
+        // padding from the key ids (width 8 above takes the decomposition).
+        RandomCase{"bert16", "examples/bert_base.xf",
+                   overrides({{"d_model", "64"}, {"d_ff", "64"}, {"heads", "4"},
+                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "40"}})},
         RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
     [](const auto &info) { return std::string(info.param.name); });
 

@@ -829,14 +829,19 @@ struct AttentionDecomposition : OpConversionPattern<AttentionOp> {
 
 struct ConvertXfToLinalgPass final
     : mlir::xf::impl::ConvertXfToLinalgPassBase<ConvertXfToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
-                           func::FuncDialect>();
+                           func::FuncDialect, bufferization::BufferizationDialect,
+                           vector::VectorDialect, scf::SCFDialect,
+                           memref::MemRefDialect>();
     target.addIllegalDialect<XfDialect>();
     RewritePatternSet patterns(&getContext());
     populateXfToLinalgConversionPatterns(patterns);
+    if (cpuAttention)
+      populateXfCpuAttentionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -1,0 +1,195 @@
+//===- FlashAttention.cpp - A flash-style CPU lowering of xf.attention ----===//
+//
+// One parallel iteration per (batch, head, query); inside, a loop over key
+// blocks of 16 carries the running max `m`, normalizer `l` and output
+// accumulator `acc` (online softmax):
+//   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
+//   l = l·e^(m-m') + Σ e^(s_j-m').
+// Masks come from the key ids and positions inside the loop; no [Lq, Lk]
+// score buffer exists. Blocked keys score `mask_value` exactly as the unfused
+// ops do, so fully masked rows come out uniform, not NaN. Keys past the last
+// full block run the same loop one at a time.
+//
+// Built on buffers (bufferization.to_buffer of the operands, a fresh output
+// buffer returned with to_tensor), so it composes with the tensor pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+#include "dialect/IR/XfOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+constexpr int64_t kKeyBlock = 16;
+
+struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
+  FlashAttentionLowering(MLIRContext *ctx)
+      : OpConversionPattern<AttentionOp>(ctx, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto qt = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto kt = cast<RankedTensorType>(adaptor.getKey().getType());
+    auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
+    auto headsOf = [](RankedTensorType t, Layout l) {
+      return l == Layout::BSHD ? t.getDimSize(2) : t.getDimSize(1);
+    };
+    int64_t heads = headsOf(qt, op.getQLayout());
+    int64_t width = qt.getDimSize(3), vWidth = vt.getDimSize(3);
+    if (adaptor.getMask() || op.getKLayout() == Layout::BHDS ||
+        ShapedType::isDynamic(heads) ||
+        heads != headsOf(kt, op.getKLayout()) ||
+        heads != headsOf(vt, op.getVLayout()) || ShapedType::isDynamic(width) ||
+        ShapedType::isDynamic(vWidth) || width % 16 || vWidth % 16)
+      return rewriter.notifyMatchFailure(
+          op, "the CPU kernel needs static head widths (multiples of 16), "
+              "equal head counts, no general mask and K not pre-transposed");
+
+    Location loc = op.getLoc();
+    auto &b = rewriter;
+    auto toBuffer = [&](Value t) -> Value {
+      auto tt = cast<RankedTensorType>(t.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+          /*read_only=*/true);
+    };
+    Value q = toBuffer(adaptor.getQuery()), k = toBuffer(adaptor.getKey()),
+          v = toBuffer(adaptor.getValue());
+    Value ids = adaptor.getKeyIds() ? toBuffer(adaptor.getKeyIds()) : Value();
+    bool qBshd = op.getQLayout() == Layout::BSHD;
+    bool kBshd = op.getKLayout() == Layout::BSHD;
+    bool vBshd = op.getVLayout() == Layout::BSHD;
+    bool oBshd = op.getOutLayout() == Layout::BSHD;
+
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value batch = memref::DimOp::create(b, loc, q, 0);
+    Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
+    Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : 2);
+    RankedTensorType outType = op.getType();
+    auto outMemref = MemRefType::get(outType.getShape(), b.getF32Type());
+    SmallVector<Value> dynSizes = {batch, lq};
+    Value out = memref::AllocOp::create(b, loc, outMemref, dynSizes,
+                                        b.getI64IntegerAttr(64));
+    Value headsV = arith::ConstantIndexOp::create(b, loc, heads);
+
+    Type f32 = b.getF32Type();
+    auto qVec = VectorType::get({width}, f32);
+    auto vVec = VectorType::get({vWidth}, f32);
+    auto cst = [&](OpBuilder &ob, Location l, double x) -> Value {
+      return arith::ConstantOp::create(ob, l, ob.getF32FloatAttr(static_cast<float>(x)));
+    };
+    float scale = op.getScale().convertToFloat();
+    float maskValue = op.getMaskValue().convertToFloat();
+    int64_t padId = op.getPadId();
+    bool causal = op.getCausal();
+
+    scf::ParallelOp::create(
+        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lq},
+        ValueRange{c1, c1, c1}, [&](OpBuilder &pb, Location pl, ValueRange iv) {
+          Value bi = iv[0], h = iv[1], i = iv[2];
+          auto row = [&](OpBuilder &ob, Location l, Value mem, bool bshd,
+                         Value pos, VectorType type) -> Value {
+            SmallVector<Value> idx = bshd ? SmallVector<Value>{bi, pos, h, c0}
+                                          : SmallVector<Value>{bi, h, pos, c0};
+            return vector::LoadOp::create(ob, l, type, mem, idx);
+          };
+          Value qRow = row(pb, pl, q, qBshd, i, qVec);
+
+          // One step over `count` keys from `j0` (count is 16 or 1).
+          auto step = [&](OpBuilder &ob, Location l, Value j0, int64_t count,
+                          ValueRange carried) -> SmallVector<Value> {
+            Value m = carried[0], lsum = carried[1], acc = carried[2];
+            auto sVec = VectorType::get({count}, f32);
+            Value s = arith::ConstantOp::create(
+                ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
+            for (int64_t t = 0; t < count; ++t) {
+              Value j = arith::AddIOp::create(
+                  ob, l, j0, arith::ConstantIndexOp::create(ob, l, t));
+              Value kRow = row(ob, l, k, kBshd, j, qVec);
+              Value prod = arith::MulFOp::create(ob, l, qRow, kRow);
+              Value dot = vector::ReductionOp::create(
+                  ob, l, vector::CombiningKind::ADD, prod);
+              // As the unfused ops: the f32 dot, times the scale, then masked.
+              Value score = arith::MulFOp::create(ob, l, dot, cst(ob, l, scale));
+              Value blocked = arith::ConstantIntOp::create(ob, l, 0, 1);
+              if (ids) {
+                Value id = memref::LoadOp::create(ob, l, ids, ValueRange{bi, j});
+                Value pad = arith::ConstantIntOp::create(ob, l, padId, 64);
+                blocked = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq, id, pad);
+              }
+              if (causal)
+                blocked = arith::OrIOp::create(
+                    ob, l, blocked,
+                    arith::CmpIOp::create(ob, l, arith::CmpIPredicate::ugt, j, i));
+              score = arith::SelectOp::create(ob, l, blocked,
+                                              cst(ob, l, maskValue), score);
+              s = vector::InsertOp::create(ob, l, score, s, t);
+            }
+            Value blockMax = vector::ReductionOp::create(
+                ob, l, vector::CombiningKind::MAXNUMF, s);
+            Value mNew = arith::MaxNumFOp::create(ob, l, m, blockMax);
+            Value corr = math::ExpOp::create(ob, l, arith::SubFOp::create(ob, l, m, mNew));
+            Value p = math::ExpOp::create(
+                ob, l, arith::SubFOp::create(
+                           ob, l, s, vector::BroadcastOp::create(ob, l, sVec, mNew)));
+            Value pSum = vector::ReductionOp::create(ob, l, vector::CombiningKind::ADD, p);
+            Value lNew = arith::AddFOp::create(
+                ob, l, arith::MulFOp::create(ob, l, lsum, corr), pSum);
+            Value accNew = arith::MulFOp::create(
+                ob, l, acc, vector::BroadcastOp::create(ob, l, vVec, corr));
+            for (int64_t t = 0; t < count; ++t) {
+              Value j = arith::AddIOp::create(
+                  ob, l, j0, arith::ConstantIndexOp::create(ob, l, t));
+              Value pj = vector::ExtractOp::create(ob, l, p, t);
+              accNew = vector::FMAOp::create(
+                  ob, l, vector::BroadcastOp::create(ob, l, vVec, pj),
+                  row(ob, l, v, vBshd, j, vVec), accNew);
+            }
+            return {mNew, lNew, accNew};
+          };
+
+          Value negInf = cst(pb, pl, -INFINITY);
+          Value zeroAcc = arith::ConstantOp::create(
+              pb, pl, DenseElementsAttr::get(vVec, pb.getF32FloatAttr(0)));
+          Value blockV = arith::ConstantIndexOp::create(pb, pl, kKeyBlock);
+          Value full = arith::SubIOp::create(
+              pb, pl, lk, arith::RemUIOp::create(pb, pl, lk, blockV));
+          auto blocks = scf::ForOp::create(
+              pb, pl, c0, full, blockV, ValueRange{negInf, cst(pb, pl, 0), zeroAcc},
+              [&](OpBuilder &fb, Location fl, Value j0, ValueRange carried) {
+                scf::YieldOp::create(fb, fl, step(fb, fl, j0, kKeyBlock, carried));
+              });
+          auto tail = scf::ForOp::create(
+              pb, pl, full, lk, c1, blocks.getResults(),
+              [&](OpBuilder &fb, Location fl, Value j, ValueRange carried) {
+                scf::YieldOp::create(fb, fl, step(fb, fl, j, 1, carried));
+              });
+          Value result = arith::DivFOp::create(
+              pb, pl, tail.getResult(2),
+              vector::BroadcastOp::create(pb, pl, vVec, tail.getResult(1)));
+          SmallVector<Value> idx = oBshd ? SmallVector<Value>{bi, i, h, c0}
+                                         : SmallVector<Value>{bi, h, i, c0};
+          vector::StoreOp::create(pb, pl, result, out, idx);
+          scf::ReduceOp::create(pb, pl);
+        });
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               b, loc, outType, out, b.getUnitAttr(),
+                               b.getUnitAttr()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::xf::populateXfCpuAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<FlashAttentionLowering>(patterns.getContext());
+}
