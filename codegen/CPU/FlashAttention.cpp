@@ -76,10 +76,16 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : 2);
     RankedTensorType outType = op.getType();
     auto outMemref = MemRefType::get(outType.getShape(), b.getF32Type());
-    SmallVector<Value> dynSizes = {batch, lq};
+    Value headsV = arith::ConstantIndexOp::create(b, loc, heads);
+    Value vWidthV = arith::ConstantIndexOp::create(b, loc, vWidth);
+    SmallVector<Value> dims = oBshd ? SmallVector<Value>{batch, lq, headsV, vWidthV}
+                                    : SmallVector<Value>{batch, headsV, lq, vWidthV};
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < 4; ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(dims[d]);
     Value out = memref::AllocOp::create(b, loc, outMemref, dynSizes,
                                         b.getI64IntegerAttr(64));
-    Value headsV = arith::ConstantIndexOp::create(b, loc, heads);
 
     Type f32 = b.getF32Type();
     auto qVec = VectorType::get({width}, f32);

@@ -4,8 +4,8 @@
 //  --input NAME=@file.npy ... [--reps N] [--warmup N] [--threads N]`
 // loads the library once, runs the entry `warmup` times, then `reps` timed
 // times, and prints one JSON line: entry, reps, threads (0: all cores),
-// median_ms, min_ms, max_ms, load_ms. Exit status: 0 success, 1 a user
-// error.
+// median_ms, min_ms, max_ms, load_ms, peak_rss_mb. Exit status: 0 success,
+// 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,12 +121,23 @@ int main(int argc, char **argv) {
                   : times.size() % 2 ? times[times.size() / 2]
                                      : (times[times.size() / 2 - 1] +
                                         times[times.size() / 2]) / 2;
+  // Peak resident memory of the whole process (weights mapped in included).
+  long peakKb = 0;
+  if (FILE *status = fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (fgets(line, sizeof line, status))
+      if (sscanf(line, "VmHWM: %ld kB", &peakKb) == 1)
+        break;
+    fclose(status);
+  }
   llvm::outs() << "{\"entry\": \"" << entry << "\", \"reps\": " << times.size()
                << ", \"threads\": " << numThreads
                << llvm::format(", \"median_ms\": %.3f, \"min_ms\": %.3f, "
-                               "\"max_ms\": %.3f, \"load_ms\": %.1f}\n",
+                               "\"max_ms\": %.3f, \"load_ms\": %.1f, "
+                               "\"peak_rss_mb\": %.1f}\n",
                                median, times.empty() ? 0 : times.front(),
-                               times.empty() ? 0 : times.back(), loadMs);
+                               times.empty() ? 0 : times.back(), loadMs,
+                               peakKb / 1024.0);
   xf_model_free(model);
   return 0;
 }

@@ -1,0 +1,23 @@
+// Attention as a framework runs it (heads 8, d_k 64): Q · Kᵀ, scale by
+// 1/sqrt(d_k), padding mask from key ids filled with -1e9, softmax, · V.
+// bench/run.sh compiles it twice: fused (the default pipeline: one
+// xf.attention, the flash-style kernel) and with --no-fuse=attention.
+module @attention {
+  func.func @forward(%q: tensor<1x8x?x64xf32> {xf.name = "q"},
+                     %k: tensor<1x8x?x64xf32> {xf.name = "k"},
+                     %v: tensor<1x8x?x64xf32> {xf.name = "v"},
+                     %ids: tensor<1x?xi64> {xf.name = "ids"})
+      -> (tensor<1x8x?x64xf32> {xf.name = "out"}) {
+    %c1 = arith.constant 1 : index
+    %l = tensor.dim %ids, %c1 : tensor<1x?xi64>
+    %kt = xf.transpose %k [0, 1, 3, 2] : tensor<1x8x?x64xf32>
+    %s = xf.matmul %q, %kt : tensor<1x8x?x64xf32>, tensor<1x8x64x?xf32>
+    %ss = xf.scale %s by 0.125 : tensor<1x8x?x?xf32>
+    %pad = xf.padding_mask %ids : tensor<1x?xi64>
+    %m = xf.reshape %pad (%l) : tensor<1x1x?xi1> -> tensor<1x1x1x?xi1>
+    %f = xf.masked_fill %ss, %m {value = -1.0e9 : f32} : tensor<1x8x?x?xf32>, tensor<1x1x1x?xi1>
+    %p = xf.softmax %f {axis = 3 : i64} : tensor<1x8x?x?xf32>
+    %o = xf.matmul %p, %v : tensor<1x8x?x?xf32>, tensor<1x8x?x64xf32>
+    return %o : tensor<1x8x?x64xf32>
+  }
+}
