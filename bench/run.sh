@@ -2,7 +2,9 @@
 # The benchmark suite, in one run on this machine, fp32, 2 threads (or
 # $THREADS): the compiled seed model against PyTorch eager at B=1, S=T=128
 # and B=4, S=T=256; the largest linear layer against OpenBLAS sgemm and the
-# FMA peak; the seed model's compile time. Prints a Markdown table.
+# FMA peak; the seed model's compile time; attention (heads 8, d_k 64) fused
+# vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192 (time and
+# peak memory). Prints Markdown tables.
 # Needs Debian's python3-torch and OpenBLAS, which it installs if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ mkdir -p "$W"
 PEAK=$(python3 -c "print(242 * $T)")   # GFLOP/s: ~242 per core measured here
 json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 
-echo "| benchmark | xfc | reference | ratio |"
+echo "| benchmark | xfc | reference | speedup (reference / xfc) |"
 echo "|---|---|---|---|"
 
 # 1. Compile time of the default seed model.
@@ -42,7 +44,7 @@ for cfg in "1 128" "4 256"; do
     --input src=@"$D/src.npy" --input tgt=@"$D/tgt.npy" --reps "$REPS" --threads "$T" | json median_ms)
   theirs=$(/usr/bin/python3 bench/pytorch_seed.py "$D" --threads "$T" --reps "$REPS" | json median_ms)
   ratio=$(python3 -c "print(round($theirs / $ours, 2))")
-  echo "| seed forward B=$1 S=T=$2, median ms | $ours | PyTorch eager $theirs | ${ratio}x faster |"
+  echo "| seed forward B=$1 S=T=$2, median ms | $ours | PyTorch eager $theirs | ${ratio}x |"
 done
 
 # 3. The largest linear layer: [1024, 512] · [2048, 512]ᵀ.
@@ -68,3 +70,36 @@ blas_gf=$(echo "$blas" | json gflops)
 ours_gf=$(python3 -c "print(round(2 * 1024 * 2048 * 512 / $ours / 1e6, 1))")
 pct=$(python3 -c "print(round(100 * $ours_gf / $PEAK, 1))")
 echo "| linear 1024x512 · (2048x512)ᵀ, median ms | $ours ($ours_gf GFLOP/s, $pct% of $PEAK peak) | OpenBLAS $blas_ms ($blas_gf GFLOP/s) | $(python3 -c "print(round($blas_ms / $ours, 2))")x |"
+
+# 4. Attention: fused (flash-style kernel) vs unfused xfc vs PyTorch eager.
+A="$W/attention"
+"$B/tools/xfc/xfc" bench/attention.mlir -o "$A/fused"
+"$B/tools/xfc/xfc" bench/attention.mlir -o "$A/unfused" --no-fuse=attention
+echo
+echo "| attention, heads 8, d_k 64, B=1 | fused xfc ms (peak RSS MB) | unfused xfc ms (MB) | PyTorch eager ms (MB) | fused speedup vs unfused / PyTorch |"
+echo "|---|---|---|---|---|"
+for S in ${ATTENTION_LENGTHS:-128 512 2048 8192}; do
+  D="$A/s$S"
+  mkdir -p "$D"
+  /usr/bin/python3 - "$D" "$S" <<'PY'
+import struct, sys
+import numpy as np
+d, s = sys.argv[1], int(sys.argv[2])
+r = np.random.default_rng(0)
+for n in "qkv":
+    np.save(f"{d}/{n}.npy", r.standard_normal((1, 8, s, 64)).astype("<f4"))
+ids = r.integers(1, 100, (1, s)).astype(np.int64)
+ids[:, -max(1, s // 8):] = 0
+np.save(f"{d}/ids.npy", ids)
+h = b"{}      "
+open(f"{d}/none.safetensors", "wb").write(struct.pack("<Q", len(h)) + h)
+PY
+  reps=$([ "$S" -ge 4096 ] && echo 1 || echo 3)
+  args=(--weights "$D/none.safetensors" --input q=@"$D/q.npy" --input k=@"$D/k.npy"
+        --input v=@"$D/v.npy" --input ids=@"$D/ids.npy" --reps "$reps" --threads "$T")
+  f=$("$B/tools/xf-bench/xf-bench" "$A/fused" "${args[@]}")
+  u=$("$B/tools/xf-bench/xf-bench" "$A/unfused" "${args[@]}")
+  p=$(/usr/bin/python3 bench/pytorch_attention.py "$D" --threads "$T" --reps "$reps")
+  fm=$(echo "$f" | json median_ms); um=$(echo "$u" | json median_ms); pm=$(echo "$p" | json median_ms)
+  echo "| S=$S | $fm ($(echo "$f" | json peak_rss_mb)) | $um ($(echo "$u" | json peak_rss_mb)) | $pm ($(echo "$p" | json peak_rss_mb)) | $(python3 -c "print(round($um/$fm,1))")x / $(python3 -c "print(round($pm/$fm,1))")x |"
+done
