@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Npy.h"
-#include "tools/ThreadsFlag.h"
+#include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -52,14 +52,7 @@ int main(int argc, char **argv) {
     return fail(flagError);
   if (!cl::ParseCommandLineOptions(argc, argv, "xf-bench\n", &llvm::errs()))
     return 1;
-  std::string library;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec)) {
-    llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name.starts_with("lib") && name.ends_with(".so"))
-      library = it->path();
-  }
+  std::string library = xf::tools::findLibrary(dir);
   if (library.empty())
     return fail("no lib<model>.so in '" + dir + "'");
 

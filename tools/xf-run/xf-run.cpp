@@ -16,7 +16,7 @@
 #include "frontend/Parse/Sema.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
-#include "tools/ThreadsFlag.h"
+#include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -100,14 +100,7 @@ bool checkIds(const ast::Model &model, const std::string &name,
 }
 /// Runs a compiled library from `dir` through the runtime C API.
 int runCompiled(const std::string &dir, int threads) {
-  std::error_code ec;
-  std::string library;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec)) {
-    llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name.starts_with("lib") && name.ends_with(".so"))
-      library = it->path();
-  }
+  std::string library = xf::tools::findLibrary(dir);
   if (library.empty())
     return userError("no lib<model>.so in '" + dir + "' (compile with xfc -o " +
                      dir + ")");

@@ -1,19 +1,34 @@
-//===- ThreadsFlag.h - The --threads flag of the run tools ------*- C++ -*-===//
+//===- RunTools.h - What xf-run and xf-bench share --------------*- C++ -*-===//
 //
-// libLLVM already registers a `threads` command-line option, so xf-run and
-// xf-bench take `--threads N` / `--threads=N` out of argv before LLVM's
-// parser sees it.
+// Finding the library in an xfc output directory, and the --threads flag
+// (libLLVM already registers a `threads` option, so the tools take
+// `--threads N` / `--threads=N` out of argv before LLVM's parser sees it).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_TOOLS_THREADSFLAG_H
-#define XF_TOOLS_THREADSFLAG_H
+#ifndef XF_TOOLS_RUNTOOLS_H
+#define XF_TOOLS_RUNTOOLS_H
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 namespace xf::tools {
+
+/// The lib<model>.so in xfc's output directory `dir`, or "" if none.
+inline std::string findLibrary(const std::string &dir) {
+  std::error_code ec;
+  std::string library;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with("lib") && name.ends_with(".so"))
+      library = it->path();
+  }
+  return library;
+}
 
 /// Removes --threads from argv; returns the count (0 if absent), or -1 with
 /// `error` set when its value is not a non-negative integer.
@@ -49,4 +64,4 @@ inline int takeThreadsFlag(int &argc, char **argv, std::string &error) {
 
 } // namespace xf::tools
 
-#endif // XF_TOOLS_THREADSFLAG_H
+#endif // XF_TOOLS_RUNTOOLS_H
