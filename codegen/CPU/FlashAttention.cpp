@@ -1,14 +1,15 @@
 //===- FlashAttention.cpp - A flash-style CPU lowering of xf.attention ----===//
 //
-// One parallel iteration per (batch, head, query); inside, a loop over key
-// blocks of 16 carries the running max `m`, normalizer `l` and output
-// accumulator `acc` (online softmax):
+// One parallel iteration per (batch, head, block of 4 queries); inside, a
+// loop over key blocks of 16 carries, per query, the running max `m`,
+// normalizer `l` and output accumulator `acc` (online softmax):
 //   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
 //   l = l·e^(m-m') + Σ e^(s_j-m').
 // Masks come from the key ids and positions inside the loop; no [Lq, Lk]
 // score buffer exists. Blocked keys score `mask_value` exactly as the unfused
 // ops do, so fully masked rows come out uniform, not NaN. Keys past the last
-// full block run the same loop one at a time.
+// full block (and queries past the last block of 4) run the same loop one at
+// a time.
 //
 // Scores of a block come from Kᵀ, copied once per call to [B, H, d, Lk] so
 // that one step of the head width multiplies a query element into 16
@@ -125,109 +126,151 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t padId = op.getPadId();
     bool causal = op.getCausal();
 
-    scf::ParallelOp::create(
-        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lq},
-        ValueRange{c1, c1, c1}, [&](OpBuilder &pb, Location pl, ValueRange iv) {
-          Value bi = iv[0], h = iv[1], i = iv[2];
-          auto row = [&](OpBuilder &ob, Location l, Value mem, bool bshd,
-                         Value pos, VectorType type) -> Value {
-            SmallVector<Value> idx = bshd ? SmallVector<Value>{bi, pos, h, c0}
-                                          : SmallVector<Value>{bi, h, pos, c0};
-            return vector::LoadOp::create(ob, l, type, mem, idx);
-          };
+    // Blocks of `rows` query rows of one (batch, head), rows [lo, hi): the
+    // rows share every K and V load.
+    auto emitRows = [&](Value lo, Value hi, int64_t rows) {
+      Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0, c0, lo}, ValueRange{batch, headsV, hi},
+          ValueRange{c1, c1, rowStep},
+          [&](OpBuilder &pb, Location pl, ValueRange iv) {
+            Value bi = iv[0], h = iv[1], i0 = iv[2];
+            SmallVector<Value> rowIdx;
+            for (int64_t r = 0; r < rows; ++r)
+              rowIdx.push_back(arith::AddIOp::create(
+                  pb, pl, i0, arith::ConstantIndexOp::create(pb, pl, r)));
+            auto at = [&](bool bshd, Value pos, Value last) {
+              return bshd ? SmallVector<Value>{bi, pos, h, last}
+                          : SmallVector<Value>{bi, h, pos, last};
+            };
 
-          // One step over `count` keys from `j0` (count is 16 or 1).
-          auto step = [&](OpBuilder &ob, Location l, Value j0, int64_t count,
-                          ValueRange carried) -> SmallVector<Value> {
-            Value m = carried[0], lsum = carried[1], acc = carried[2];
-            auto sVec = VectorType::get({count}, f32);
-            Value s = arith::ConstantOp::create(
-                ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
-            // Raw scores of the `count` keys: Σ_d q[d] · Kᵀ[d, j0 : j0+count].
-            Value qPos = i;
-            auto dots = scf::ForOp::create(
-                ob, l, c0, widthV, c1, ValueRange{s},
-                [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
-                  SmallVector<Value> qIdx =
-                      qBshd ? SmallVector<Value>{bi, qPos, h, d}
-                            : SmallVector<Value>{bi, h, qPos, d};
-                  Value qd = memref::LoadOp::create(db, dl, q, qIdx);
-                  Value keys = vector::LoadOp::create(db, dl, sVec, kT,
-                                                      ValueRange{bi, h, d, j0});
-                  scf::YieldOp::create(
-                      db, dl,
-                      ValueRange{vector::FMAOp::create(
+            // One step over `count` keys from `j0` (count is 16 or 1); the
+            // carried state is (m, l, acc) per row.
+            auto step = [&](OpBuilder &ob, Location l, Value j0, int64_t count,
+                            ValueRange carried) -> SmallVector<Value> {
+              auto sVec = VectorType::get({count}, f32);
+              Value zero = arith::ConstantOp::create(
+                  ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
+              // Raw scores: Σ_d q_r[d] · Kᵀ[d, j0 : j0+count], per row r.
+              auto dots = scf::ForOp::create(
+                  ob, l, c0, widthV, c1, SmallVector<Value>(rows, zero),
+                  [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
+                    Value keys = vector::LoadOp::create(
+                        db, dl, sVec, kT, ValueRange{bi, h, d, j0});
+                    SmallVector<Value> next;
+                    for (int64_t r = 0; r < rows; ++r) {
+                      Value qd = memref::LoadOp::create(db, dl, q,
+                                                        at(qBshd, rowIdx[r], d));
+                      next.push_back(vector::FMAOp::create(
                           db, dl, vector::BroadcastOp::create(db, dl, sVec, qd),
-                          keys, sAcc[0])});
-                });
-            Value raw = dots.getResult(0);
-            for (int64_t t = 0; t < count; ++t) {
-              Value j = arith::AddIOp::create(
-                  ob, l, j0, arith::ConstantIndexOp::create(ob, l, t));
-              Value dot = vector::ExtractOp::create(ob, l, raw, t);
-              // As the unfused ops: the f32 dot, times the scale, then masked.
-              Value score = arith::MulFOp::create(ob, l, dot, cst(ob, l, scale));
-              Value blocked = arith::ConstantIntOp::create(ob, l, 0, 1);
-              if (ids) {
-                Value id = memref::LoadOp::create(ob, l, ids, ValueRange{bi, j});
-                Value pad = arith::ConstantIntOp::create(ob, l, padId, 64);
-                blocked = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq, id, pad);
+                          keys, sAcc[r]));
+                    }
+                    scf::YieldOp::create(db, dl, next);
+                  });
+              // Key padding is shared by the rows; causality is per row.
+              SmallVector<Value> keyIdx, padded;
+              for (int64_t t = 0; t < count; ++t) {
+                keyIdx.push_back(arith::AddIOp::create(
+                    ob, l, j0, arith::ConstantIndexOp::create(ob, l, t)));
+                Value blocked = arith::ConstantIntOp::create(ob, l, 0, 1);
+                if (ids) {
+                  Value id = memref::LoadOp::create(ob, l, ids,
+                                                    ValueRange{bi, keyIdx[t]});
+                  Value pad = arith::ConstantIntOp::create(ob, l, padId, 64);
+                  blocked = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq,
+                                                  id, pad);
+                }
+                padded.push_back(blocked);
               }
-              if (causal)
-                blocked = arith::OrIOp::create(
-                    ob, l, blocked,
-                    arith::CmpIOp::create(ob, l, arith::CmpIPredicate::ugt, j, i));
-              score = arith::SelectOp::create(ob, l, blocked,
-                                              cst(ob, l, maskValue), score);
-              s = vector::InsertOp::create(ob, l, score, s, t);
-            }
-            Value blockMax = vector::ReductionOp::create(
-                ob, l, vector::CombiningKind::MAXNUMF, s);
-            Value mNew = arith::MaxNumFOp::create(ob, l, m, blockMax);
-            Value corr = math::ExpOp::create(ob, l, arith::SubFOp::create(ob, l, m, mNew));
-            Value p = math::ExpOp::create(
-                ob, l, arith::SubFOp::create(
-                           ob, l, s, vector::BroadcastOp::create(ob, l, sVec, mNew)));
-            Value pSum = vector::ReductionOp::create(ob, l, vector::CombiningKind::ADD, p);
-            Value lNew = arith::AddFOp::create(
-                ob, l, arith::MulFOp::create(ob, l, lsum, corr), pSum);
-            Value accNew = arith::MulFOp::create(
-                ob, l, acc, vector::BroadcastOp::create(ob, l, vVec, corr));
-            for (int64_t t = 0; t < count; ++t) {
-              Value j = arith::AddIOp::create(
-                  ob, l, j0, arith::ConstantIndexOp::create(ob, l, t));
-              Value pj = vector::ExtractOp::create(ob, l, p, t);
-              accNew = vector::FMAOp::create(
-                  ob, l, vector::BroadcastOp::create(ob, l, vVec, pj),
-                  row(ob, l, v, vBshd, j, vVec), accNew);
-            }
-            return {mNew, lNew, accNew};
-          };
+              SmallVector<Value> probs, result;
+              for (int64_t r = 0; r < rows; ++r) {
+                Value m = carried[3 * r], lsum = carried[3 * r + 1],
+                      acc = carried[3 * r + 2];
+                Value s = zero;
+                for (int64_t t = 0; t < count; ++t) {
+                  Value dot = vector::ExtractOp::create(ob, l, dots.getResult(r), t);
+                  // As the unfused ops: the f32 dot, times the scale, masked.
+                  Value score =
+                      arith::MulFOp::create(ob, l, dot, cst(ob, l, scale));
+                  Value blocked = padded[t];
+                  if (causal)
+                    blocked = arith::OrIOp::create(
+                        ob, l, blocked,
+                        arith::CmpIOp::create(ob, l, arith::CmpIPredicate::ugt,
+                                              keyIdx[t], rowIdx[r]));
+                  score = arith::SelectOp::create(ob, l, blocked,
+                                                  cst(ob, l, maskValue), score);
+                  s = vector::InsertOp::create(ob, l, score, s, t);
+                }
+                Value blockMax = vector::ReductionOp::create(
+                    ob, l, vector::CombiningKind::MAXNUMF, s);
+                Value mNew = arith::MaxNumFOp::create(ob, l, m, blockMax);
+                Value corr = math::ExpOp::create(
+                    ob, l, arith::SubFOp::create(ob, l, m, mNew));
+                Value p = math::ExpOp::create(
+                    ob, l, arith::SubFOp::create(
+                               ob, l, s,
+                               vector::BroadcastOp::create(ob, l, sVec, mNew)));
+                Value pSum = vector::ReductionOp::create(
+                    ob, l, vector::CombiningKind::ADD, p);
+                Value lNew = arith::AddFOp::create(
+                    ob, l, arith::MulFOp::create(ob, l, lsum, corr), pSum);
+                Value accNew = arith::MulFOp::create(
+                    ob, l, acc, vector::BroadcastOp::create(ob, l, vVec, corr));
+                probs.push_back(p);
+                result.append({mNew, lNew, accNew});
+              }
+              // acc_r += Σ_t p_r[t] · V[j0 + t], each V row loaded once.
+              for (int64_t t = 0; t < count; ++t) {
+                Value vRow = vector::LoadOp::create(ob, l, vVec, v,
+                                                    at(vBshd, keyIdx[t], c0));
+                for (int64_t r = 0; r < rows; ++r) {
+                  Value pt = vector::ExtractOp::create(ob, l, probs[r], t);
+                  result[3 * r + 2] = vector::FMAOp::create(
+                      ob, l, vector::BroadcastOp::create(ob, l, vVec, pt), vRow,
+                      result[3 * r + 2]);
+                }
+              }
+              return result;
+            };
 
-          Value negInf = cst(pb, pl, -INFINITY);
-          Value zeroAcc = arith::ConstantOp::create(
-              pb, pl, DenseElementsAttr::get(vVec, pb.getF32FloatAttr(0)));
-          Value blockV = arith::ConstantIndexOp::create(pb, pl, kKeyBlock);
-          Value full = arith::SubIOp::create(
-              pb, pl, lk, arith::RemUIOp::create(pb, pl, lk, blockV));
-          auto blocks = scf::ForOp::create(
-              pb, pl, c0, full, blockV, ValueRange{negInf, cst(pb, pl, 0), zeroAcc},
-              [&](OpBuilder &fb, Location fl, Value j0, ValueRange carried) {
-                scf::YieldOp::create(fb, fl, step(fb, fl, j0, kKeyBlock, carried));
-              });
-          auto tail = scf::ForOp::create(
-              pb, pl, full, lk, c1, blocks.getResults(),
-              [&](OpBuilder &fb, Location fl, Value j, ValueRange carried) {
-                scf::YieldOp::create(fb, fl, step(fb, fl, j, 1, carried));
-              });
-          Value result = arith::DivFOp::create(
-              pb, pl, tail.getResult(2),
-              vector::BroadcastOp::create(pb, pl, vVec, tail.getResult(1)));
-          SmallVector<Value> idx = oBshd ? SmallVector<Value>{bi, i, h, c0}
-                                         : SmallVector<Value>{bi, h, i, c0};
-          vector::StoreOp::create(pb, pl, result, out, idx);
-          scf::ReduceOp::create(pb, pl);
-        });
+            SmallVector<Value> init;
+            Value zeroAcc = arith::ConstantOp::create(
+                pb, pl, DenseElementsAttr::get(vVec, pb.getF32FloatAttr(0)));
+            for (int64_t r = 0; r < rows; ++r)
+              init.append({cst(pb, pl, -INFINITY), cst(pb, pl, 0), zeroAcc});
+            Value blockV = arith::ConstantIndexOp::create(pb, pl, kKeyBlock);
+            Value full = arith::SubIOp::create(
+                pb, pl, lk, arith::RemUIOp::create(pb, pl, lk, blockV));
+            auto blocks = scf::ForOp::create(
+                pb, pl, c0, full, blockV, init,
+                [&](OpBuilder &fb, Location fl, Value j0, ValueRange carried) {
+                  scf::YieldOp::create(fb, fl,
+                                       step(fb, fl, j0, kKeyBlock, carried));
+                });
+            auto tail = scf::ForOp::create(
+                pb, pl, full, lk, c1, blocks.getResults(),
+                [&](OpBuilder &fb, Location fl, Value j, ValueRange carried) {
+                  scf::YieldOp::create(fb, fl, step(fb, fl, j, 1, carried));
+                });
+            for (int64_t r = 0; r < rows; ++r) {
+              Value res = arith::DivFOp::create(
+                  pb, pl, tail.getResult(3 * r + 2),
+                  vector::BroadcastOp::create(pb, pl, vVec,
+                                              tail.getResult(3 * r + 1)));
+              vector::StoreOp::create(pb, pl, res, out,
+                                      at(oBshd, rowIdx[r], c0));
+            }
+            scf::ReduceOp::create(pb, pl);
+          });
+    };
+    // Blocks of 4 query rows, then the leftover rows one at a time.
+    constexpr int64_t kRows = 4;
+    Value rowsV = arith::ConstantIndexOp::create(b, loc, kRows);
+    Value mainEnd = arith::SubIOp::create(
+        b, loc, lq, arith::RemUIOp::create(b, loc, lq, rowsV));
+    emitRows(c0, mainEnd, kRows);
+    emitRows(mainEnd, lq, 1);
     // kT is freed by the buffer deallocation pipeline.
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                b, loc, outType, out, b.getUnitAttr(),
