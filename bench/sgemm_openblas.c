@@ -30,13 +30,17 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(threads);
   float *x = malloc(sizeof(float) * m * k), *w = malloc(sizeof(float) * n * k),
         *y = malloc(sizeof(float) * m * n);
-  for (long i = 0; i < (long)m * k; ++i) x[i] = (float)((i % 7) - 3) / 7;
-  for (long i = 0; i < (long)n * k; ++i) w[i] = (float)((i % 5) - 2) / 5;
+  for (long i = 0; i < (long)m * k; ++i)
+    x[i] = (float)((i % 7) - 3) / 7;
+  for (long i = 0; i < (long)n * k; ++i)
+    w[i] = (float)((i % 5) - 2) / 5;
   double *t = malloc(sizeof(double) * reps);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k, 0, y, n);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k,
+              0, y, n);
   for (int r = 0; r < reps; ++r) {
     double s = now_ms();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k, 0, y, n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k,
+                0, y, n);
     t[r] = now_ms() - s;
   }
   qsort(t, reps, sizeof(double), cmp);

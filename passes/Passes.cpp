@@ -26,8 +26,7 @@ void xf::buildXfOptimizationPipeline(OpPassManager &pm,
 
 void xf::registerXfOptimizationPasses() {
   registerXfPasses();
-  PassPipelineRegistration<>("xf-optimize", "The xf optimization pipeline",
-                             [](OpPassManager &pm) {
-                               buildXfOptimizationPipeline(pm);
-                             });
+  PassPipelineRegistration<>(
+      "xf-optimize", "The xf optimization pipeline",
+      [](OpPassManager &pm) { buildXfOptimizationPipeline(pm); });
 }

@@ -11,11 +11,11 @@
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfDialect.h"
-#include "passes/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "passes/Passes.h"
 
 namespace mlir::xf {
 

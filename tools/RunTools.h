@@ -37,7 +37,8 @@ inline int takeThreadsFlag(int &argc, char **argv, std::string &error) {
   for (int i = 1; i < argc; ++i) {
     const char *value = nullptr;
     int consumed = 0;
-    if (std::strcmp(argv[i], "--threads") == 0 || std::strcmp(argv[i], "-threads") == 0) {
+    if (std::strcmp(argv[i], "--threads") == 0 ||
+        std::strcmp(argv[i], "-threads") == 0) {
       value = i + 1 < argc ? argv[i + 1] : "";
       consumed = i + 1 < argc ? 2 : 1;
     } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {

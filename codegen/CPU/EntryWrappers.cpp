@@ -26,15 +26,15 @@ LogicalResult xf::addEntryWrappers(ModuleOp module, ArrayRef<std::string> names,
     if (!target)
       return module.emitError("no C wrapper for entry '") << name << "'";
     auto fn = LLVM::LLVMFuncOp::create(
-        b, loc, "xf_entry_" + name,
-        LLVM::LLVMFunctionType::get(voidTy, {ptr}));
+        b, loc, "xf_entry_" + name, LLVM::LLVMFunctionType::get(voidTy, {ptr}));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(fn.addEntryBlock(b));
     Value array = fn.getArgument(0);
     SmallVector<Value> args;
     for (unsigned i = 0; i < target.getNumArguments(); ++i) {
-      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, array,
-                                       ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      Value slot =
+          LLVM::GEPOp::create(b, loc, ptr, ptr, array,
+                              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
       args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
     }
     LLVM::CallOp::create(b, loc, target, args);

@@ -50,8 +50,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t heads = headsOf(qt, op.getQLayout());
     int64_t width = qt.getDimSize(3), vWidth = vt.getDimSize(3);
     if (adaptor.getMask() || op.getKLayout() == Layout::BHDS ||
-        ShapedType::isDynamic(heads) ||
-        heads != headsOf(kt, op.getKLayout()) ||
+        ShapedType::isDynamic(heads) || heads != headsOf(kt, op.getKLayout()) ||
         heads != headsOf(vt, op.getVLayout()) || ShapedType::isDynamic(width) ||
         ShapedType::isDynamic(vWidth) || width % 16 || vWidth % 16)
       return rewriter.notifyMatchFailure(
@@ -83,8 +82,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     auto outMemref = MemRefType::get(outType.getShape(), b.getF32Type());
     Value headsV = arith::ConstantIndexOp::create(b, loc, heads);
     Value vWidthV = arith::ConstantIndexOp::create(b, loc, vWidth);
-    SmallVector<Value> dims = oBshd ? SmallVector<Value>{batch, lq, headsV, vWidthV}
-                                    : SmallVector<Value>{batch, headsV, lq, vWidthV};
+    SmallVector<Value> dims =
+        oBshd ? SmallVector<Value>{batch, lq, headsV, vWidthV}
+              : SmallVector<Value>{batch, headsV, lq, vWidthV};
     SmallVector<Value> dynSizes;
     for (int64_t d = 0; d < 4; ++d)
       if (outType.isDynamicDim(d))
@@ -93,9 +93,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                                         b.getI64IntegerAttr(64));
 
     // Kᵀ per (batch, head): [B, H, d, Lk], keys contiguous.
-    auto ktType = MemRefType::get({ShapedType::kDynamic, heads, width,
-                                   ShapedType::kDynamic},
-                                  b.getF32Type());
+    auto ktType = MemRefType::get(
+        {ShapedType::kDynamic, heads, width, ShapedType::kDynamic},
+        b.getF32Type());
     Value kT = memref::AllocOp::create(b, loc, ktType, ValueRange{batch, lk},
                                        b.getI64IntegerAttr(64));
     Value widthV = arith::ConstantIndexOp::create(b, loc, width);
@@ -119,7 +119,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Type f32 = b.getF32Type();
     auto vVec = VectorType::get({vWidth}, f32);
     auto cst = [&](OpBuilder &ob, Location l, double x) -> Value {
-      return arith::ConstantOp::create(ob, l, ob.getF32FloatAttr(static_cast<float>(x)));
+      return arith::ConstantOp::create(
+          ob, l, ob.getF32FloatAttr(static_cast<float>(x)));
     };
     float scale = op.getScale().convertToFloat();
     float maskValue = op.getMaskValue().convertToFloat();
@@ -159,8 +160,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                         db, dl, sVec, kT, ValueRange{bi, h, d, j0});
                     SmallVector<Value> next;
                     for (int64_t r = 0; r < rows; ++r) {
-                      Value qd = memref::LoadOp::create(db, dl, q,
-                                                        at(qBshd, rowIdx[r], d));
+                      Value qd = memref::LoadOp::create(
+                          db, dl, q, at(qBshd, rowIdx[r], d));
                       next.push_back(vector::FMAOp::create(
                           db, dl, vector::BroadcastOp::create(db, dl, sVec, qd),
                           keys, sAcc[r]));
@@ -177,8 +178,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                   Value id = memref::LoadOp::create(ob, l, ids,
                                                     ValueRange{bi, keyIdx[t]});
                   Value pad = arith::ConstantIntOp::create(ob, l, padId, 64);
-                  blocked = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::eq,
-                                                  id, pad);
+                  blocked = arith::CmpIOp::create(
+                      ob, l, arith::CmpIPredicate::eq, id, pad);
                 }
                 padded.push_back(blocked);
               }
@@ -188,7 +189,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                       acc = carried[3 * r + 2];
                 Value s = zero;
                 for (int64_t t = 0; t < count; ++t) {
-                  Value dot = vector::ExtractOp::create(ob, l, dots.getResult(r), t);
+                  Value dot =
+                      vector::ExtractOp::create(ob, l, dots.getResult(r), t);
                   // As the unfused ops: the f32 dot, times the scale, masked.
                   Value score =
                       arith::MulFOp::create(ob, l, dot, cst(ob, l, scale));
@@ -208,9 +210,10 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                 Value corr = math::ExpOp::create(
                     ob, l, arith::SubFOp::create(ob, l, m, mNew));
                 Value p = math::ExpOp::create(
-                    ob, l, arith::SubFOp::create(
-                               ob, l, s,
-                               vector::BroadcastOp::create(ob, l, sVec, mNew)));
+                    ob, l,
+                    arith::SubFOp::create(
+                        ob, l, s,
+                        vector::BroadcastOp::create(ob, l, sVec, mNew)));
                 Value pSum = vector::ReductionOp::create(
                     ob, l, vector::CombiningKind::ADD, p);
                 Value lNew = arith::AddFOp::create(
@@ -272,9 +275,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     emitRows(c0, mainEnd, kRows);
     emitRows(mainEnd, lq, 1);
     // kT is freed by the buffer deallocation pipeline.
-    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
-                               b, loc, outType, out, b.getUnitAttr(),
-                               b.getUnitAttr()));
+    rewriter.replaceOp(
+        op, bufferization::ToTensorOp::create(
+                b, loc, outType, out, b.getUnitAttr(), b.getUnitAttr()));
     return success();
   }
 };

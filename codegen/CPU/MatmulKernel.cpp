@@ -62,7 +62,8 @@ void emitKernel(OpBuilder &b, Location loc, Value x, Value wt, Value c,
               for (int64_t i = 0; i < rows; ++i) {
                 Value row = arith::AddIOp::create(
                     fb, fl, m0, arith::ConstantIndexOp::create(fb, fl, i));
-                Value a = memref::LoadOp::create(fb, fl, x, ValueRange{row, kv});
+                Value a =
+                    memref::LoadOp::create(fb, fl, x, ValueRange{row, kv});
                 Value splat = vector::BroadcastOp::create(fb, fl, vecType, a);
                 next.push_back(
                     vector::FMAOp::create(fb, fl, splat, bRow, acc[i]));
@@ -98,7 +99,8 @@ struct XfCpuMatmulKernelPass final
       int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
       // 1. Wᵀ: [N, K] → [K, N], so a row of Wᵀ is 32 contiguous columns.
       auto wtType = MemRefType::get({k, n}, b.getF32Type());
-      Value wt = memref::AllocOp::create(b, loc, wtType, b.getI64IntegerAttr(64));
+      Value wt =
+          memref::AllocOp::create(b, loc, wtType, b.getI64IntegerAttr(64));
       linalg::TransposeOp::create(b, loc, w, wt, ArrayRef<int64_t>{1, 0});
       // 2. Full blocks of `rows` rows, then the leftover rows one by one.
       Value m = memref::DimOp::create(b, loc, x, 0);

@@ -46,7 +46,8 @@ ValueInfo describe(const std::string &name, RankedTensorType type,
 std::string jsonShape(RankedTensorType t) {
   std::string s = "[";
   for (int64_t k = 0; k < t.getRank(); ++k)
-    s += (k ? ", " : "") + std::to_string(t.isDynamicDim(k) ? -1 : t.getDimSize(k));
+    s += (k ? ", " : "") +
+         std::to_string(t.isDynamicDim(k) ? -1 : t.getDimSize(k));
   return s + "]";
 }
 
@@ -95,8 +96,8 @@ std::string shapeComment(const ValueInfo &v) {
                   (v.type.getElementType().isF32() ? "f32" : "int64") + " [";
   for (int64_t k = 0; k < v.type.getRank(); ++k)
     s += (k ? ", " : "") + (v.type.isDynamicDim(k)
-                                 ? v.dims[k]
-                                 : std::to_string(v.type.getDimSize(k)));
+                                ? v.dims[k]
+                                : std::to_string(v.type.getDimSize(k)));
   return s + "]";
 }
 
@@ -119,11 +120,10 @@ std::string mlir::xf::buildManifest(ModuleOp module, const ast::Model &model) {
     os << "],\n   \"output\": " << jsonValue(output) << ",\n   \"params\": [";
     auto names = fn->getAttrOfType<ArrayAttr>("xf.params");
     for (unsigned p = 0; names && p < names.size(); ++p) {
-      auto type = cast<RankedTensorType>(
-          fn.getArgumentTypes()[inputs.size() + p]);
+      auto type =
+          cast<RankedTensorType>(fn.getArgumentTypes()[inputs.size() + p]);
       os << (p ? ",\n     " : "\n     ") << "{\"name\": \""
-         << stringAttr(names[p]) << "\", \"shape\": " << jsonShape(type)
-         << "}";
+         << stringAttr(names[p]) << "\", \"shape\": " << jsonShape(type) << "}";
     }
     os << "]}";
   }

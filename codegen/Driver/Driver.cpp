@@ -16,14 +16,14 @@
 #include "codegen/Driver/Artifacts.h"
 #include "codegen/Passes.h"
 #include "codegen/Target/Linker.h"
-#include "passes/Passes.h"
 #include "frontend/MLIRGen/MLIRGen.h"
-#include "tools/RegisterXf.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
+#include "tools/RegisterXf.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -47,19 +47,17 @@ public:
   void done(const char *phase) {
     auto now = std::chrono::steady_clock::now();
     if (enabled)
-      llvm::errs() << llvm::format("xfc: %-26s %8.1f ms\n", phase,
-                                   std::chrono::duration<double, std::milli>(
-                                       now - last)
-                                       .count());
+      llvm::errs() << llvm::format(
+          "xfc: %-26s %8.1f ms\n", phase,
+          std::chrono::duration<double, std::milli>(now - last).count());
     total += now - last;
     last = now;
   }
   ~PhaseTimer() {
     if (enabled)
-      llvm::errs() << llvm::format("xfc: %-26s %8.1f ms\n", "total",
-                                   std::chrono::duration<double, std::milli>(
-                                       total)
-                                       .count());
+      llvm::errs() << llvm::format(
+          "xfc: %-26s %8.1f ms\n", "total",
+          std::chrono::duration<double, std::milli>(total).count());
   }
 
 private:
@@ -267,7 +265,8 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   if (dir == "-")
     return userError("xfc: error: compiling a library needs -o OUT_DIR");
   if (std::error_code ec = llvm::sys::fs::create_directories(dir + "/xf"))
-    return userError("xfc: error: cannot create '" + dir + "': " + ec.message());
+    return userError("xfc: error: cannot create '" + dir +
+                     "': " + ec.message());
   std::string objPath = dir + "/" + model->name + ".o";
   std::ifstream runtimeHeader(XF_RUNTIME_HEADER);
   std::stringstream runtimeText;

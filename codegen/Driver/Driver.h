@@ -22,7 +22,7 @@ struct CompileOptions {
   std::string input;                       ///< the .xf description
   std::vector<::xf::parse::Override> sets; ///< --set overrides
   EmitKind emit = EmitKind::Lib;
-  std::string output = "-";   ///< a directory for Lib, else a file or "-"
+  std::string output = "-"; ///< a directory for Lib, else a file or "-"
   TargetSpec target;
   bool printIRAfterAll = false;
   bool fuseAttention = true;  ///< --no-fuse=attention clears it

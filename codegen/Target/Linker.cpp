@@ -42,13 +42,13 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
     args.push_back(a.str());
   args.push_back("-Wl,--no-whole-archive");
   // OpenMP runs the parallel loops; LLVM's libomp from Debian's packages.
-  args.insert(args.end(), {"-Wl,-Bsymbolic", "-L" XF_OPENMP_DIR, "-lomp",
-                           "-Wl,-rpath," XF_OPENMP_DIR, "-ldl", "-lm",
-                           "-lpthread"});
+  args.insert(args.end(),
+              {"-Wl,-Bsymbolic", "-L" XF_OPENMP_DIR, "-lomp",
+               "-Wl,-rpath," XF_OPENMP_DIR, "-ldl", "-lm", "-lpthread"});
   llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(driver, refs, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(driver, refs, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
     error = "linking " + output + " failed (" + driver + ", status " +
             std::to_string(rc) + ")" + (message.empty() ? "" : ": " + message);

@@ -20,12 +20,13 @@
 using namespace mlir;
 
 namespace {
-std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const xf::TargetSpec &spec,
-                                                       std::string &error) {
+std::unique_ptr<llvm::TargetMachine>
+makeTargetMachine(const xf::TargetSpec &spec, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::string cpu = spec.cpu, features;

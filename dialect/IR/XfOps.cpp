@@ -83,7 +83,8 @@ static LogicalResult inferSameAsInput(std::optional<Location> loc, Value input,
 
 /// Shared inference of broadcasting binary ops.
 static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhs,
-                                    Value rhs, SmallVectorImpl<Type> &inferred) {
+                                    Value rhs,
+                                    SmallVectorImpl<Type> &inferred) {
   auto lt = rankedType(loc, lhs, "lhs");
   auto rt = rankedType(loc, rhs, "rhs");
   if (failed(lt) || failed(rt))
@@ -110,11 +111,10 @@ static LogicalResult checkFeatureVector(std::optional<Location> loc,
   if (type->getRank() != 1 ||
       (!type->isDynamicDim(0) && !ShapedType::isDynamic(last) &&
        type->getDimSize(0) != last))
-    return emitOptionalError(loc, what, " must be tensor<",
-                             ShapedType::isDynamic(last) ? "?"
-                                                         : std::to_string(last),
-                             "xf32> to match the last dim of the input, found ",
-                             *type);
+    return emitOptionalError(
+        loc, what, " must be tensor<",
+        ShapedType::isDynamic(last) ? "?" : std::to_string(last),
+        "xf32> to match the last dim of the input, found ", *type);
   return success();
 }
 
@@ -153,17 +153,17 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult SinusoidTableOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor parsed,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+SinusoidTableOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor parsed,
+                                  SmallVectorImpl<Type> &inferred) {
   auto adaptor = completeAdaptor<SinusoidTableOp>(ctx, parsed, loc);
-  if (failed(adaptor) || failed(requireAttr(loc, adaptor->getProperties().dim,
-                                            "dim")))
+  if (failed(adaptor) ||
+      failed(requireAttr(loc, adaptor->getProperties().dim, "dim")))
     return failure();
   int64_t dim = adaptor->getDimAttr().getInt();
   if (dim <= 0 || dim % 2 != 0)
-    return emitOptionalError(loc, "dim must be positive and even, found ",
-                             dim);
+    return emitOptionalError(loc, "dim must be positive and even, found ", dim);
   inferred.push_back(tensorOf({ShapedType::kDynamic, dim}, f32(ctx)));
   return success();
 }
@@ -227,12 +227,12 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *ctx,
   SmallVector<int64_t> shape;
   for (int64_t p : perm) {
     if (p < 0 || p >= rank || seen[p])
-      return emitOptionalError(loc, "permutation [",
-                               llvm::join(llvm::map_range(perm, [](int64_t x) {
-                                            return std::to_string(x);
-                                          }),
-                                          ", "),
-                               "] is not a permutation of 0..", rank - 1);
+      return emitOptionalError(
+          loc, "permutation [",
+          llvm::join(llvm::map_range(
+                         perm, [](int64_t x) { return std::to_string(x); }),
+                     ", "),
+          "] is not a permutation of 0..", rank - 1);
     seen[p] = true;
     shape.push_back(input->getDimSize(p));
   }
@@ -242,7 +242,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *ctx,
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
   // transpose(x, identity) -> x.
-  if (llvm::equal(getPermutation(), llvm::seq<int64_t>(0, getPermutation().size())))
+  if (llvm::equal(getPermutation(),
+                  llvm::seq<int64_t>(0, getPermutation().size())))
     return getInput();
   // transpose(transpose(x, inner), outer) -> transpose(x, inner ∘ outer):
   // result dim i is x's dim inner[outer[i]].
@@ -268,9 +269,8 @@ LogicalResult ReshapeOp::verify() {
   RankedTensorType in = getInput().getType(), out = getResult().getType();
   if (static_cast<int64_t>(getDynamicDims().size()) != out.getNumDynamicDims())
     return emitOpError("result type ")
-           << out << " has " << out.getNumDynamicDims()
-           << " dynamic dims but " << getDynamicDims().size()
-           << " sizes are given";
+           << out << " has " << out.getNumDynamicDims() << " dynamic dims but "
+           << getDynamicDims().size() << " sizes are given";
   if (in.getElementType() != out.getElementType())
     return emitOpError("changes the element type from ")
            << in.getElementType() << " to " << out.getElementType();
@@ -316,10 +316,9 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 
 #define XF_BROADCAST_INFERENCE(OP)                                             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &inferred) {                                       \
     return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);  \
   }
 XF_BROADCAST_INFERENCE(AddOp)
@@ -330,10 +329,9 @@ XF_BROADCAST_INFERENCE(OrOp)
 #undef XF_BROADCAST_INFERENCE
 
 #define XF_SAME_AS_INPUT_INFERENCE(OP)                                         \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &inferred) {                                       \
     return inferSameAsInput(loc, adaptor.getInput(), inferred);                \
   }
 XF_SAME_AS_INPUT_INFERENCE(ScaleOp)
@@ -353,8 +351,8 @@ LogicalResult ScaleOp::canonicalize(ScaleOp op, PatternRewriter &rewriter) {
   auto producer = op.getInput().getDefiningOp<ScaleOp>();
   if (!producer)
     return rewriter.notifyMatchFailure(op, "input is not a scale");
-  float factor = producer.getFactor().convertToFloat() *
-                 op.getFactor().convertToFloat();
+  float factor =
+      producer.getFactor().convertToFloat() * op.getFactor().convertToFloat();
   rewriter.replaceOpWithNewOp<ScaleOp>(op, producer.getInput(),
                                        rewriter.getF32FloatAttr(factor));
   return success();
@@ -423,8 +421,10 @@ LogicalResult RopeOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(input))
     return failure();
   if (input->getRank() < 2)
-    return emitOptionalError(loc, "input must have rank >= 2 [..., L, D], "
-                                  "found ", *input);
+    return emitOptionalError(loc,
+                             "input must have rank >= 2 [..., L, D], "
+                             "found ",
+                             *input);
   int64_t d = input->getShape().back();
   if (!ShapedType::isDynamic(d) && d % 2 != 0)
     return emitOptionalError(loc, "the rotated dim must be even, found ", d);
@@ -444,8 +444,8 @@ LogicalResult PaddingMaskOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(ids))
     return failure();
   if (ids->getRank() != 2)
-    return emitOptionalError(loc, "ids must have rank 2 [batch, length], found ",
-                             *ids);
+    return emitOptionalError(
+        loc, "ids must have rank 2 [batch, length], found ", *ids);
   inferred.push_back(tensorOf({ids->getDimSize(0), 1, ids->getDimSize(1)},
                               IntegerType::get(ctx, 1)));
   return success();
@@ -573,10 +573,9 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
       return failure();
     SmallVector<int64_t> scores = {qd.batch, qd.heads, qd.length, kd.length};
     if (!isBroadcastableTo(maskType->getShape(), scores))
-      return emitOptionalError(loc, "mask of shape ",
-                               formatShape(maskType->getShape()),
-                               " does not broadcast to the scores ",
-                               formatShape(scores));
+      return emitOptionalError(
+          loc, "mask of shape ", formatShape(maskType->getShape()),
+          " does not broadcast to the scores ", formatShape(scores));
   }
 
   SmallVector<int64_t> shape =

@@ -136,7 +136,8 @@ bool Evaluator::binary(Operation *op, Value lhs, Value rhs, ElementKind kind,
   if (failed(broadcastShapes(a.shape, b.shape, outShape, reason)))
     return fail(op, reason);
   Shape out(outShape.begin(), outShape.end());
-  Shape sa = broadcastStrides(a.shape, out), sb = broadcastStrides(b.shape, out);
+  Shape sa = broadcastStrides(a.shape, out),
+        sb = broadcastStrides(b.shape, out);
   HostTensor r = HostTensor::zeros(kind, out);
   int64_t n = 0;
   forEachIndex(out, [&](const Shape &idx) {
@@ -171,7 +172,8 @@ bool Evaluator::evalMatmul(MatmulOp op) {
   Shape batch(out.begin(), out.end() - 2);
   Shape aBatch(a.shape.begin(), a.shape.end() - 2);
   Shape bBatch(b.shape.begin(), b.shape.end() - 2);
-  Shape sa = broadcastStrides(aBatch, batch), sb = broadcastStrides(bBatch, batch);
+  Shape sa = broadcastStrides(aBatch, batch),
+        sb = broadcastStrides(bBatch, batch);
   HostTensor r = HostTensor::zeros(ElementKind::F32, out);
   int64_t outOff = 0;
   forEachIndex(batch, [&](const Shape &idx) {
@@ -357,13 +359,17 @@ struct LayoutView {
   LayoutView(const HostTensor &t, Layout layout)
       : t(t), layout(layout), strides(rowMajorStrides(t.shape)) {}
   int64_t dimB() const { return t.shape[0]; }
-  int64_t dimH() const { return layout == Layout::BSHD ? t.shape[2] : t.shape[1]; }
+  int64_t dimH() const {
+    return layout == Layout::BSHD ? t.shape[2] : t.shape[1];
+  }
   int64_t dimS() const {
-    return layout == Layout::BHSD ? t.shape[2]
+    return layout == Layout::BHSD   ? t.shape[2]
            : layout == Layout::BSHD ? t.shape[1]
                                     : t.shape[3];
   }
-  int64_t dimD() const { return layout == Layout::BHDS ? t.shape[2] : t.shape[3]; }
+  int64_t dimD() const {
+    return layout == Layout::BHDS ? t.shape[2] : t.shape[3];
+  }
   int64_t offset(int64_t b, int64_t h, int64_t s, int64_t d) const {
     switch (layout) {
     case Layout::BHSD:
@@ -395,8 +401,8 @@ bool Evaluator::evalAttention(AttentionOp op) {
                         shapeString(k.t.shape) + ", value " +
                         shapeString(v.t.shape));
   const HostTensor *ids = op.getKeyIds() ? &get(op.getKeyIds()) : nullptr;
-  if (ids && (ids->shape.size() != 2 || ids->shape[0] != batch ||
-              ids->shape[1] != lk))
+  if (ids &&
+      (ids->shape.size() != 2 || ids->shape[0] != batch || ids->shape[1] != lk))
     return fail(op, "key_ids of shape " + shapeString(ids->shape) +
                         " for batch " + std::to_string(batch) +
                         " and key length " + std::to_string(lk));
@@ -414,7 +420,8 @@ bool Evaluator::evalAttention(AttentionOp op) {
   const int64_t padId = op.getPadId();
   const bool causal = op.getCausal();
   const bool outBshd = op.getOutLayout() == Layout::BSHD;
-  Shape out = outBshd ? Shape{batch, lq, heads, dv} : Shape{batch, heads, lq, dv};
+  Shape out =
+      outBshd ? Shape{batch, lq, heads, dv} : Shape{batch, heads, lq, dv};
   Shape os = rowMajorStrides(out);
   HostTensor r = HostTensor::zeros(ElementKind::F32, out);
   std::vector<double> scores(lk);
@@ -526,24 +533,29 @@ bool Evaluator::eval(Operation *op) {
       .Case<TransposeOp>([&](TransposeOp t) { return evalTranspose(t); })
       .Case<ReshapeOp>([&](ReshapeOp r) { return evalReshape(r); })
       .Case<AddOp>([&](AddOp a) {
-        return binary(op, a.getLhs(), a.getRhs(), K::F32,
-                      [](double x, double y) { return double(float(x) + float(y)); });
+        return binary(
+            op, a.getLhs(), a.getRhs(), K::F32,
+            [](double x, double y) { return double(float(x) + float(y)); });
       })
       .Case<SubOp>([&](SubOp s) {
-        return binary(op, s.getLhs(), s.getRhs(), K::F32,
-                      [](double x, double y) { return double(float(x) - float(y)); });
+        return binary(
+            op, s.getLhs(), s.getRhs(), K::F32,
+            [](double x, double y) { return double(float(x) - float(y)); });
       })
       .Case<MulOp>([&](MulOp m) {
-        return binary(op, m.getLhs(), m.getRhs(), K::F32,
-                      [](double x, double y) { return double(float(x) * float(y)); });
+        return binary(
+            op, m.getLhs(), m.getRhs(), K::F32,
+            [](double x, double y) { return double(float(x) * float(y)); });
       })
       .Case<DivOp>([&](DivOp d) {
-        return binary(op, d.getLhs(), d.getRhs(), K::F32,
-                      [](double x, double y) { return double(float(x) / float(y)); });
+        return binary(
+            op, d.getLhs(), d.getRhs(), K::F32,
+            [](double x, double y) { return double(float(x) / float(y)); });
       })
       .Case<OrOp>([&](OrOp o) {
-        return binary(op, o.getLhs(), o.getRhs(), K::I1,
-                      [](double x, double y) { return double(x != 0 || y != 0); });
+        return binary(
+            op, o.getLhs(), o.getRhs(), K::I1,
+            [](double x, double y) { return double(x != 0 || y != 0); });
       })
       .Case<ScaleOp>([&](ScaleOp s) {
         HostTensor r = get(s.getInput());
@@ -583,13 +595,15 @@ bool Evaluator::eval(Operation *op) {
       })
       .Case<PaddingMaskOp>([&](PaddingMaskOp p) {
         const HostTensor &ids = get(p.getIds());
-        HostTensor r = HostTensor::zeros(K::I1, {ids.shape[0], 1, ids.shape[1]});
+        HostTensor r =
+            HostTensor::zeros(K::I1, {ids.shape[0], 1, ids.shape[1]});
         for (int64_t t = 0; t < ids.numElements(); ++t)
           r.i[t] = ids.i[t] == p.getPadId();
         return set(op, std::move(r));
       })
       .Case<CausalMaskOp>([&](CausalMaskOp c) {
-        int64_t lq = indices[c.getQueryLength()], lk = indices[c.getKeyLength()];
+        int64_t lq = indices[c.getQueryLength()],
+                lk = indices[c.getKeyLength()];
         HostTensor r = HostTensor::zeros(K::I1, {lq, lk});
         for (int64_t i = 0; i < lq; ++i)
           for (int64_t j = 0; j < lk; ++j)
@@ -619,8 +633,8 @@ bool Evaluator::run(func::FuncOp fn, const std::vector<HostTensor> &inputs,
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     const HostTensor &t = inputs[i];
-    ElementKind want = !type ? ElementKind::F32
-                       : type.getElementType().isF32() ? ElementKind::F32
+    ElementKind want = !type                                ? ElementKind::F32
+                       : type.getElementType().isF32()      ? ElementKind::F32
                        : type.getElementType().isInteger(1) ? ElementKind::I1
                                                             : ElementKind::I64;
     bool ok = type && t.kind == want &&

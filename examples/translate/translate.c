@@ -2,7 +2,8 @@
  * encode the source once, then decode one token at a time, appending the
  * argmax of the last position, until "E" or "." ends the sentence.
  *
- *   translate OUT/libseed_transformer.so WEIGHTS.safetensors "ich mochte ein bier"
+ *   translate OUT/libseed_transformer.so WEIGHTS.safetensors "ich mochte ein
+ * bier"
  *
  * Build against xfc's output directory OUT:
  *   cc -I OUT translate.c -L OUT -lseed_transformer -Wl,-rpath,OUT -o translate
@@ -30,7 +31,8 @@ static int fail(xf_status *status) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: translate LIB.so WEIGHTS.safetensors SENTENCE...\n");
+    fprintf(stderr,
+            "usage: translate LIB.so WEIGHTS.safetensors SENTENCE...\n");
     return 1;
   }
   xf_model *model = NULL;
@@ -48,7 +50,8 @@ int main(int argc, char **argv) {
     int64_t srcIds[MAX_WORDS];
     int64_t srcLen = 0;
     char *text = strdup(argv[s]);
-    for (char *w = strtok(text, " "); w && srcLen < MAX_WORDS; w = strtok(NULL, " ")) {
+    for (char *w = strtok(text, " "); w && srcLen < MAX_WORDS;
+         w = strtok(NULL, " ")) {
       int id = lookup(seed_transformer_src_vocab, srcSize, w);
       if (id < 0) {
         fprintf(stderr, "translate: error: unknown source word '%s'\n", w);
@@ -71,9 +74,11 @@ int main(int argc, char **argv) {
     while (tgtLen < MAX_WORDS) {
       xf_tensor tgt = {XF_I64, 2, {1, tgtLen}, tgtIds};
       xf_tensor logits;
-      if ((status = seed_transformer_decode(model, &tgt, &memory, &src, &logits)))
+      if ((status =
+               seed_transformer_decode(model, &tgt, &memory, &src, &logits)))
         return fail(status);
-      const float *last = (const float *)logits.data + (tgtLen - 1) * logits.shape[2];
+      const float *last =
+          (const float *)logits.data + (tgtLen - 1) * logits.shape[2];
       int best = 0;
       for (int v = 1; v < logits.shape[2]; ++v)
         if (last[v] > last[best])

@@ -129,8 +129,8 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
       os << "\n";
     }
     for (const Block &b : s.blocks) {
-      os << "    " << toString(b.kind) << at(b.loc) << " norm="
-         << toString(b.order) << ":";
+      os << "    " << toString(b.kind) << at(b.loc)
+         << " norm=" << toString(b.order) << ":";
       dumpNorm(b.norm, os);
       os << " bias=" << (b.bias ? "true" : "false") << "\n      ";
       if (b.kind == BlockKind::FeedForward) {

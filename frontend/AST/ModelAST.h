@@ -82,15 +82,15 @@ struct Block {
 struct Stack {
   std::string name;
   SourceLoc loc;
-  std::string input, output;  ///< token-id input and the value it produces
-  std::string memory;         ///< cross-attention source (a stack output)
-  std::string memoryIds;      ///< token ids of the memory (padding mask)
+  std::string input, output; ///< token-id input and the value it produces
+  std::string memory;        ///< cross-attention source (a stack output)
+  std::string memoryIds;     ///< token ids of the memory (padding mask)
   int64_t vocab = 0, padId = 0, layers = 0, dModel = 0, maxLen = 0;
   Linear embedding;
   bool embeddingScale = false; ///< multiply embeddings by sqrt(d_model)
   Positions positions = Positions::None;
   SourceLoc positionsLoc;
-  Linear positionEmbedding;    ///< learned positions only
+  Linear positionEmbedding; ///< learned positions only
   bool sequenceFirstPositions = false;
   double ropeBase = 10000.0;
   std::optional<Norm> embeddingNorm, finalNorm;

@@ -14,7 +14,6 @@
 using namespace mlir;
 namespace ast = ::xf::ast;
 
-
 namespace {
 
 constexpr int64_t kDyn = ShapedType::kDynamic;
@@ -147,8 +146,8 @@ Value ModelGen::linear(Value x, const ast::Linear &lin, int layer, int64_t out,
   Location l = loc(lin.loc);
   // nn.Linear stores W as [out, in] and computes x · Wᵀ.
   Value w = param(lin.name, ".weight", layer, {out, in}, l);
-  Value y = mlir::xf::MatmulOp::create(b, l, x, transpose(w, {1, 0}, l),
-                                       false, false);
+  Value y = mlir::xf::MatmulOp::create(b, l, x, transpose(w, {1, 0}, l), false,
+                                       false);
   if (bias)
     y = mlir::xf::AddOp::create(b, l, y,
                                 param(lin.name, ".bias", layer, {out}, l));
@@ -238,8 +237,8 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
       mask = mlir::xf::ReshapeOp::create(b, l, tensor(shape, b.getI1Type()),
                                          mask, dyn);
     }
-    scores = mlir::xf::MaskedFillOp::create(b, l, scores, mask,
-                                            b.getF32FloatAttr(::xf::kMaskValue));
+    scores = mlir::xf::MaskedFillOp::create(
+        b, l, scores, mask, b.getF32FloatAttr(::xf::kMaskValue));
   }
 
   // 4. softmax over the keys, then P · V.
@@ -247,9 +246,9 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
   Value context = mlir::xf::MatmulOp::create(b, l, probs, vh, false, false);
 
   // 5. Merge heads: transpose(1, 2).reshape(B, L, H * d_v), then `out`.
-  Value merged =
-      grouped ? transpose(context, {0, 3, 1, 2, 4}, l) // [B,Lq,Hkv,G,dv]
-              : transpose(context, {0, 2, 1, 3}, l);   // [B,Lq,H,dv]
+  Value merged = grouped
+                     ? transpose(context, {0, 3, 1, 2, 4}, l) // [B,Lq,Hkv,G,dv]
+                     : transpose(context, {0, 2, 1, 3}, l);   // [B,Lq,H,dv]
   merged = reshape(merged, {kDyn, kDyn, h * dv}, {batch, lq}, l);
   return linear(merged, blk.out, layer, d, h * dv, blk.bias);
 }
@@ -274,16 +273,16 @@ Value ModelGen::emitFeedForward(const ast::Stack &s, const ast::Block &blk,
     break;
   case ast::Activation::SwiGlu: {
     Value gate = linear(x, blk.gate, layer, ff, d, blk.bias);
-    hidden = mlir::xf::MulOp::create(
-        b, l, mlir::xf::SiluOp::create(b, l, gate), up);
+    hidden =
+        mlir::xf::MulOp::create(b, l, mlir::xf::SiluOp::create(b, l, gate), up);
     break;
   }
   }
   return linear(hidden, blk.down, layer, d, ff, blk.bias);
 }
 
-Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk,
-                          int layer, Value x, Value ids) {
+Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
+                          Value x, Value ids) {
   Location l = loc(blk.loc);
   auto sublayer = [&](Value in) -> Value {
     switch (blk.kind) {

@@ -109,7 +109,8 @@ Token Lexer::next() {
     }
     // A number glued to letters (`12ab`) is not a number.
     if (std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_') {
-      while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_') {
+      while (std::isalnum(static_cast<unsigned char>(peek())) ||
+             peek() == '_') {
         s += peek();
         advance();
       }

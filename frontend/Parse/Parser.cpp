@@ -35,9 +35,8 @@ bool Parser::fail(const std::string &expected) {
     error = {tok.loc, tok.text};
     return false;
   }
-  std::string found = tok.kind == TokenKind::Eof
-                          ? std::string("end of file")
-                          : "'" + tok.text + "'";
+  std::string found = tok.kind == TokenKind::Eof ? std::string("end of file")
+                                                 : "'" + tok.text + "'";
   if (tok.kind == TokenKind::String)
     found = "\"" + tok.text + "\"";
   error = {tok.loc, "expected " + expected + ", found " + found};

@@ -20,20 +20,31 @@ namespace {
 
 /// The stack-level options a block inherits unless it sets its own.
 const std::vector<std::string> kBlockOptionKeys = {
-    "norm",  "norm_order", "norm_affine", "eps", "bias",      "heads",
-    "kv_heads", "d_k",     "d_v",         "d_ff", "activation"};
+    "norm",     "norm_order", "norm_affine", "eps",  "bias",      "heads",
+    "kv_heads", "d_k",        "d_v",         "d_ff", "activation"};
 
-const std::vector<std::string> kStackKeys = {
-    "input",          "output",       "memory",
-    "memory_ids",     "vocab",        "pad_id",
-    "layers",         "d_model",      "max_len",
-    "embedding",      "embedding_scale", "positions",
-    "position_embedding", "sequence_first_positions", "rope_base",
-    "embedding_norm", "final_norm",   "projection",
-    "projection_bias"};
+const std::vector<std::string> kStackKeys = {"input",
+                                             "output",
+                                             "memory",
+                                             "memory_ids",
+                                             "vocab",
+                                             "pad_id",
+                                             "layers",
+                                             "d_model",
+                                             "max_len",
+                                             "embedding",
+                                             "embedding_scale",
+                                             "positions",
+                                             "position_embedding",
+                                             "sequence_first_positions",
+                                             "rope_base",
+                                             "embedding_norm",
+                                             "final_norm",
+                                             "projection",
+                                             "projection_bias"};
 
-const std::vector<std::string> kAttentionKeys = {"mask",  "query", "key",
-                                                 "value", "out",   "norm_params"};
+const std::vector<std::string> kAttentionKeys = {
+    "mask", "query", "key", "value", "out", "norm_params"};
 const std::vector<std::string> kFeedForwardKeys = {"up", "down", "gate",
                                                    "norm_params"};
 
@@ -181,15 +192,18 @@ bool Sema::readInt(const SyntaxEntry &e, Located<int64_t> &out) {
       return fail(v.loc, "unknown hyperparameter '" + v.text + "' in key '" +
                              e.key + "'");
     if (!it->second.isInteger)
-      return fail(v.loc, "key '" + e.key + "' expects an integer, but "
-                         "hyperparameter '" + v.text + "' is " +
-                         std::to_string(it->second.value));
+      return fail(v.loc, "key '" + e.key +
+                             "' expects an integer, but "
+                             "hyperparameter '" +
+                             v.text + "' is " +
+                             std::to_string(it->second.value));
     out.value = static_cast<int64_t>(it->second.value);
     return true;
   }
   return fail(v.loc, "key '" + e.key +
                          "' expects an integer or a hyperparameter name, "
-                         "found " + describe(v));
+                         "found " +
+                         describe(v));
 }
 
 bool Sema::readFloat(const SyntaxEntry &e, Located<double> &out) {
@@ -210,8 +224,8 @@ bool Sema::readFloat(const SyntaxEntry &e, Located<double> &out) {
     out.value = it->second.value;
     return true;
   }
-  return fail(v.loc, "key '" + e.key + "' expects a number, found " +
-                         describe(v));
+  return fail(v.loc,
+              "key '" + e.key + "' expects a number, found " + describe(v));
 }
 
 bool Sema::readBool(const SyntaxEntry &e, Located<bool> &out) {
@@ -254,8 +268,8 @@ bool Sema::readChoice(const SyntaxEntry &e,
     out.value = v.text;
     return true;
   }
-  return fail(v.loc, "key '" + e.key + "' expects one of " +
-                         joinKeys(choices) + ", found " + describe(v));
+  return fail(v.loc, "key '" + e.key + "' expects one of " + joinKeys(choices) +
+                         ", found " + describe(v));
 }
 
 /// A parameter name template: a module prefix where `{i}` is the layer index.
@@ -273,7 +287,8 @@ bool Sema::readTemplate(const SyntaxEntry &e, ast::Linear &out) {
   if (s.value.find('}') != std::string::npos &&
       std::count(s.value.begin(), s.value.end(), '}') !=
           std::count(s.value.begin(), s.value.end(), '{'))
-    return fail(s.loc, "parameter name \"" + s.value + "\" has an unmatched '}'");
+    return fail(s.loc,
+                "parameter name \"" + s.value + "\" has an unmatched '}'");
   out.name = s.value;
   out.loc = e.loc;
   return true;
@@ -284,9 +299,9 @@ bool Sema::applyOverrides(const std::vector<Override> &overrides) {
     std::string what = "--set " + o.key + "=" + o.value;
     auto it = hypers.find(o.key);
     if (it == hypers.end())
-      return fail(file.modelLoc,
-                  what + ": unknown hyperparameter '" + o.key +
-                      "' (declared: " + joinKeys(hyperOrder) + ")");
+      return fail(file.modelLoc, what + ": unknown hyperparameter '" + o.key +
+                                     "' (declared: " + joinKeys(hyperOrder) +
+                                     ")");
     ast::Hyper &h = it->second;
     const char *text = o.value.c_str();
     char *end = nullptr;
@@ -294,8 +309,8 @@ bool Sema::applyOverrides(const std::vector<Override> &overrides) {
     if (h.isInteger) {
       long long x = std::strtoll(text, &end, 10);
       if (o.value.empty() || *end != '\0' || errno == ERANGE)
-        return fail(h.loc, what + ": expected an integer value for '" +
-                               o.key + "', found '" + o.value + "'");
+        return fail(h.loc, what + ": expected an integer value for '" + o.key +
+                               "', found '" + o.value + "'");
       h.value = static_cast<double>(x);
     } else {
       double x = std::strtod(text, &end);
@@ -371,8 +386,7 @@ std::optional<Located<int64_t>> Sema::hyperInt(const std::string &name) {
 
 bool Sema::readBlockOptions(const SyntaxSection &s, BlockOptions &o) {
   Located<int64_t> v;
-  auto readOptInt = [&](const char *key,
-                        std::optional<Located<int64_t>> &out) {
+  auto readOptInt = [&](const char *key, std::optional<Located<int64_t>> &out) {
     if (const SyntaxEntry *e = find(s, key)) {
       if (!readInt(*e, v))
         return false;
@@ -447,7 +461,8 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     return true;
   };
 
-  if (!requireName("input", stack.input) || !requireName("output", stack.output))
+  if (!requireName("input", stack.input) ||
+      !requireName("output", stack.output))
     return false;
   if (const SyntaxEntry *e = find(s, "memory")) {
     Located<std::string> v;
@@ -718,7 +733,8 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
         block.maskCausal = true;
       else if (!(v->kind == Kind::Name && v->text == "none"))
         return fail(v->loc, "key 'mask' expects padding, causal, none or a "
-                            "list of them, found " + describe(*v));
+                            "list of them, found " +
+                                describe(*v));
     }
     if (block.maskCausal && block.kind == ast::BlockKind::CrossAttention)
       return fail(e->loc, "a causal mask needs self-attention; cross-attention "
@@ -726,7 +742,8 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
   }
   if (block.kind == ast::BlockKind::CrossAttention && stack.memory.empty())
     return fail(s.loc, "cross_attention needs 'memory' and 'memory_ids' in "
-                       "stack '" + stack.name + "'");
+                       "stack '" +
+                           stack.name + "'");
   return linear("query", block.query) && linear("key", block.key) &&
          linear("value", block.value) && linear("out", block.out);
 }

@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/Passes.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "xf-fold-transpose"
@@ -63,7 +63,8 @@ struct TransposeThroughElementwise : OpRewritePattern<TransposeOp> {
                                 PatternRewriter &rewriter) const override {
     auto bin = op.getInput().template getDefiningOp<BinaryOp>();
     if (!bin || !bin->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "input is not a single-use binary op");
+      return rewriter.notifyMatchFailure(op,
+                                         "input is not a single-use binary op");
     ArrayRef<int64_t> perm = op.getPermutation();
     for (unsigned side = 0; side < 2; ++side) {
       Value mine = side == 0 ? bin.getLhs() : bin.getRhs();

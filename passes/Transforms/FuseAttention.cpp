@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "mlir/IR/PatternMatch.h"
+#include "passes/Passes.h"
 #include "llvm/Support/Debug.h"
 #include <cmath>
 
@@ -63,8 +63,8 @@ bool splitMask(Value m, MaskParts &parts, SmallVectorImpl<Value> &rest) {
     return splitMask(orOp.getLhs(), parts, rest) &&
            splitMask(orOp.getRhs(), parts, rest);
   if (auto pad = m.getDefiningOp<PaddingMaskOp>()) {
-    if (parts.keyIds && (parts.keyIds != pad.getIds() ||
-                         parts.padId != pad.getPadId()))
+    if (parts.keyIds &&
+        (parts.keyIds != pad.getIds() || parts.padId != pad.getPadId()))
       return false;
     parts.keyIds = pad.getIds();
     parts.padId = pad.getPadId();
@@ -88,9 +88,11 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
     return rewriter.notifyMatchFailure(pv, "the lhs is not a softmax");
   if (softmax.getType().getRank() != 4)
     return rewriter.notifyMatchFailure(
-        pv, "only 4-D attention [B, H, L, d] is fused (grouped queries are 5-D)");
+        pv,
+        "only 4-D attention [B, H, L, d] is fused (grouped queries are 5-D)");
   if (softmax.getAxis() != 3)
-    return rewriter.notifyMatchFailure(pv, "the softmax axis is not the key axis");
+    return rewriter.notifyMatchFailure(pv,
+                                       "the softmax axis is not the key axis");
   if (!softmax->hasOneUse())
     return rewriter.notifyMatchFailure(
         pv, "the attention probabilities have another use");
@@ -103,7 +105,8 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   SmallVector<Value> fills;
   if (auto fill = scores.getDefiningOp<MaskedFillOp>()) {
     if (!fill->hasOneUse())
-      return rewriter.notifyMatchFailure(pv, "the masked scores have another use");
+      return rewriter.notifyMatchFailure(pv,
+                                         "the masked scores have another use");
     maskValue = fill.getValue().convertToFloat();
     if (!std::isfinite(maskValue))
       return rewriter.notifyMatchFailure(
@@ -114,7 +117,8 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   double scale = 1.0;
   if (auto s = scores.getDefiningOp<ScaleOp>()) {
     if (!s->hasOneUse())
-      return rewriter.notifyMatchFailure(pv, "the scaled scores have another use");
+      return rewriter.notifyMatchFailure(pv,
+                                         "the scaled scores have another use");
     scale = s.getFactor().convertToFloat();
     scores = s.getInput();
   }
@@ -149,7 +153,8 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   parts.mask = rest.empty() ? Value() : rest.front();
 
   // 5. Head transposes become layouts.
-  Layout qLayout = Layout::BHSD, vLayout = Layout::BHSD, outLayout = Layout::BHSD;
+  Layout qLayout = Layout::BHSD, vLayout = Layout::BHSD,
+         outLayout = Layout::BHSD;
   Layout kLayout = qk.getTransposeB() ? Layout::BHSD : Layout::BHDS;
   if (Value x = headTransposeInput(q)) {
     q = x;
@@ -184,7 +189,8 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   auto attention = AttentionOp::create(
       rewriter, softmax.getLoc(), q, k, v, parts.keyIds, parts.mask,
       rewriter.getF32FloatAttr(static_cast<float>(scale)),
-      rewriter.getBoolAttr(parts.causal), rewriter.getI64IntegerAttr(parts.padId),
+      rewriter.getBoolAttr(parts.causal),
+      rewriter.getI64IntegerAttr(parts.padId),
       rewriter.getF32FloatAttr(maskValue), LayoutAttr::get(ctx, qLayout),
       LayoutAttr::get(ctx, kLayout), LayoutAttr::get(ctx, vLayout),
       LayoutAttr::get(ctx, outLayout));
@@ -206,8 +212,9 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
 /// Keeps the last reason a match failed, for --explain-fusion.
 struct ReasonListener : RewriterBase::Listener {
   std::string reason;
-  void notifyMatchFailure(Location loc,
-                          function_ref<void(Diagnostic &)> reasonCallback) override {
+  void
+  notifyMatchFailure(Location loc,
+                     function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
     reason = diag.str();

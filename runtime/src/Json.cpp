@@ -10,8 +10,8 @@ public:
   JsonParser(const char *p, const char *end) : p(p), end(end) {}
   bool parse(Json &out, std::string &error) {
     if (!value(out, 0)) {
-      error = "malformed header: " + why + " at byte " +
-              std::to_string(p - start);
+      error =
+          "malformed header: " + why + " at byte " + std::to_string(p - start);
       return false;
     }
     skip();

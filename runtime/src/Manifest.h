@@ -19,10 +19,10 @@ namespace xf::rt {
 struct ValueSpec {
   std::string name;
   bool isFloat = true;
-  std::vector<int64_t> shape;     ///< -1 = dynamic
-  std::vector<std::string> dims;  ///< per dim: name of a dynamic dim, or ""
-  int64_t vocab = 0;              ///< token ids: ids must be < vocab (0: none)
-  int64_t maxLen = 0;             ///< token ids: length (dim 1) <= maxLen
+  std::vector<int64_t> shape;    ///< -1 = dynamic
+  std::vector<std::string> dims; ///< per dim: name of a dynamic dim, or ""
+  int64_t vocab = 0;             ///< token ids: ids must be < vocab (0: none)
+  int64_t maxLen = 0;            ///< token ids: length (dim 1) <= maxLen
 };
 
 struct ParamSpec {

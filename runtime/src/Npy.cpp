@@ -62,7 +62,8 @@ bool xf::rt::readNpy(const std::string &path, NpyArray &out,
   size_t pos;
   if (!findKey(header, "descr", pos) || header[pos] != '\'')
     return bad("header has no 'descr'");
-  std::string descr = header.substr(pos + 1, header.find('\'', pos + 1) - pos - 1);
+  std::string descr =
+      header.substr(pos + 1, header.find('\'', pos + 1) - pos - 1);
   if (!findKey(header, "fortran_order", pos))
     return bad("header has no 'fortran_order'");
   if (header.compare(pos, 4, "True") == 0)
@@ -160,7 +161,8 @@ bool xf::rt::writeNpy(const std::string &path, const NpyArray &array,
   }
   os.write("\x93NUMPY\x01\x00", 8);
   uint16_t len = static_cast<uint16_t>(header.size());
-  char lenBytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  char lenBytes[2] = {static_cast<char>(len & 0xff),
+                      static_cast<char>(len >> 8)};
   os.write(lenBytes, 2);
   os << header;
   if (array.isFloat)

@@ -64,7 +64,8 @@ struct Descriptor {
 std::string shapeText(const int64_t *shape, size_t rank) {
   std::string s = "[";
   for (size_t k = 0; k < rank; ++k)
-    s += (k ? ", " : "") + (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
+    s += (k ? ", " : "") +
+         (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
   return s + "]";
 }
 
@@ -126,7 +127,8 @@ xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
     entry.spec = &spec;
     for (const ValueSpec &in : spec.inputs)
       entry.inputNames.push_back(in.name.c_str());
-    entry.fn = reinterpret_cast<EntryFn>(dlsym(model->library, spec.symbol.c_str()));
+    entry.fn =
+        reinterpret_cast<EntryFn>(dlsym(model->library, spec.symbol.c_str()));
     if (!entry.fn)
       return makeStatus(std::string(libraryPath) + ": missing symbol " +
                         spec.symbol);
@@ -221,14 +223,15 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
                            shapeText(want.shape.data(), want.shape.size());
     if (t.rank != static_cast<int32_t>(want.shape.size()) ||
         (t.dtype == XF_F32) != want.isFloat || !t.data)
-      return makeStatus("input '" + want.name + "': expected " + expected +
-                        ", found " + (t.dtype == XF_F32 ? "f32 " : "int64 ") +
-                        shapeText(t.shape, t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
+      return makeStatus(
+          "input '" + want.name + "': expected " + expected + ", found " +
+          (t.dtype == XF_F32 ? "f32 " : "int64 ") +
+          shapeText(t.shape, t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
     for (int32_t k = 0; k < t.rank; ++k) {
       if (t.shape[k] <= 0)
-        return makeStatus("input '" + want.name + "': dim " + std::to_string(k) +
-                          " is " + std::to_string(t.shape[k]) +
-                          ", expected at least 1");
+        return makeStatus("input '" + want.name + "': dim " +
+                          std::to_string(k) + " is " +
+                          std::to_string(t.shape[k]) + ", expected at least 1");
       if (want.shape[k] >= 0 && t.shape[k] != want.shape[k])
         return makeStatus("input '" + want.name + "': expected " + expected +
                           ", found " + shapeText(t.shape, t.rank));
@@ -244,8 +247,8 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     }
     if (want.maxLen > 0 && t.shape[1] > want.maxLen)
       return makeStatus("input '" + want.name + "' has length " +
-                        std::to_string(t.shape[1]) + ", more than max_len = " +
-                        std::to_string(want.maxLen));
+                        std::to_string(t.shape[1]) +
+                        ", more than max_len = " + std::to_string(want.maxLen));
     if (want.vocab > 0) {
       const int64_t *ids = static_cast<const int64_t *>(t.data);
       int64_t n = t.shape[0] * t.shape[1];
@@ -266,7 +269,8 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   descs.emplace_back(spec.output.shape.size());
   std::set<const void *> borrowed;
   for (size_t i = 0; i < numInputs; ++i) {
-    std::vector<int64_t> shape(inputs[i].shape, inputs[i].shape + inputs[i].rank);
+    std::vector<int64_t> shape(inputs[i].shape,
+                               inputs[i].shape + inputs[i].rank);
     descs.emplace_back(inputs[i].data, shape);
     borrowed.insert(inputs[i].data);
   }

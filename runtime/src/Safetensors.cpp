@@ -139,7 +139,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
     e.dtype = dt->second.string;
     uint64_t count = 1;
     for (const Json &d : sh->second.array) {
-      if (d.kind != Json::Number || d.negative || d.number > (uint64_t(1) << 40))
+      if (d.kind != Json::Number || d.negative ||
+          d.number > (uint64_t(1) << 40))
         return bad("shape entries must be non-negative integers");
       e.shape.push_back(static_cast<int64_t>(d.number));
       count *= d.number;

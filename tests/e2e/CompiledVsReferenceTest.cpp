@@ -9,14 +9,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Driver/Driver.h"
+#include "dialect/IR/XfOps.h"
 #include "dialect/Interpreter/Interpreter.h"
 #include "frontend/MLIRGen/MLIRGen.h"
-#include "dialect/IR/XfOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
 #include "xf/runtime.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/SymbolTable.h"
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -33,17 +33,21 @@ const std::string kSource = XF_SOURCE_DIR;
 const std::string kData = kSource + "/tests/data/seed_small/";
 constexpr double kTolerance = 1e-4;
 
-std::vector<xf::parse::Override> overrides(
-    std::initializer_list<std::pair<const char *, const char *>> kv) {
+std::vector<xf::parse::Override>
+overrides(std::initializer_list<std::pair<const char *, const char *>> kv) {
   std::vector<xf::parse::Override> out;
   for (auto [k, v] : kv)
     out.push_back({k, v});
   return out;
 }
 
-const auto kSeedSmall = overrides({{"d_model", "32"}, {"d_ff", "64"},
-                                   {"heads", "4"}, {"d_k", "8"}, {"d_v", "8"},
-                                   {"layers", "2"}, {"max_len", "64"}});
+const auto kSeedSmall = overrides({{"d_model", "32"},
+                                   {"d_ff", "64"},
+                                   {"heads", "4"},
+                                   {"d_k", "8"},
+                                   {"d_v", "8"},
+                                   {"layers", "2"},
+                                   {"max_len", "64"}});
 
 /// Compiles `input` into a fresh directory; returns the library path.
 std::string compileModel(const std::string &input,
@@ -114,12 +118,14 @@ Array run(const Model &m, const char *entry, std::vector<Array *> inputs,
   int64_t n = 1;
   for (int64_t d : r.shape)
     n *= d;
-  r.f.assign(static_cast<float *>(out.data), static_cast<float *>(out.data) + n);
+  r.f.assign(static_cast<float *>(out.data),
+             static_cast<float *>(out.data) + n);
   std::free(out.data);
   return r;
 }
 
-double relativeError(const std::vector<float> &got, const std::vector<float> &ref) {
+double relativeError(const std::vector<float> &got,
+                     const std::vector<float> &ref) {
   EXPECT_EQ(got.size(), ref.size());
   if (got.size() != ref.size())
     return INFINITY;
@@ -140,8 +146,8 @@ double relativeError(const std::vector<float> &got, const std::vector<float> &re
 class SeedCompiled : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = new std::string(compileModel(kSource + "/examples/seed_transformer.xf",
-                                       kSeedSmall, "seed"));
+    dir = new std::string(compileModel(
+        kSource + "/examples/seed_transformer.xf", kSeedSmall, "seed"));
   }
   static void TearDownTestSuite() { delete dir; }
   static std::string *dir;
@@ -153,13 +159,16 @@ TEST_F(SeedCompiled, MatchesPyTorchOnEveryCase) {
   ASSERT_TRUE(m.model);
   for (const char *c : {"padded", "length1", "allpad"}) {
     SCOPED_TRACE(c);
-    Array src = loadNpy(kData + c + "_src.npy"), tgt = loadNpy(kData + c + "_tgt.npy");
+    Array src = loadNpy(kData + c + "_src.npy"),
+          tgt = loadNpy(kData + c + "_tgt.npy");
     Array logits = run(m, "forward", {&src, &tgt});
     EXPECT_EQ(logits.shape, loadNpy(kData + c + "_logits.npy").shape);
-    EXPECT_LE(relativeError(logits.f, loadNpy(kData + c + "_logits.npy").f), kTolerance);
+    EXPECT_LE(relativeError(logits.f, loadNpy(kData + c + "_logits.npy").f),
+              kTolerance);
     // encode once, decode: the same logits.
     Array memory = run(m, "encode", {&src});
-    EXPECT_LE(relativeError(memory.f, loadNpy(kData + c + "_memory.npy").f), kTolerance);
+    EXPECT_LE(relativeError(memory.f, loadNpy(kData + c + "_memory.npy").f),
+              kTolerance);
     memory.isFloat = true;
     Array decoded = run(m, "decode", {&tgt, &memory, &src});
     EXPECT_LE(relativeError(decoded.f, logits.f), 1e-6);
@@ -170,9 +179,10 @@ TEST_F(SeedCompiled, WritesManifestAndHeader) {
   std::ifstream manifest(*dir + "/seed_transformer.json");
   std::stringstream text;
   text << manifest.rdbuf();
-  EXPECT_NE(text.str().find("\"name\": \"logits\", \"dtype\": \"f32\", \"shape\": "
-                            "[-1, -1, 9], \"dims\": [\"batch\", \"tgt_len\", \"\"]"),
-            std::string::npos)
+  EXPECT_NE(
+      text.str().find("\"name\": \"logits\", \"dtype\": \"f32\", \"shape\": "
+                      "[-1, -1, 9], \"dims\": [\"batch\", \"tgt_len\", \"\"]"),
+      std::string::npos)
       << text.str();
   std::ifstream header(*dir + "/seed_transformer.h");
   std::stringstream h;
@@ -188,12 +198,15 @@ TEST_F(SeedCompiled, WritesManifestAndHeader) {
 TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
   ASSERT_TRUE(m.model);
-  Array src = loadNpy(kData + "padded_src.npy"), tgt = loadNpy(kData + "padded_tgt.npy");
+  Array src = loadNpy(kData + "padded_src.npy"),
+        tgt = loadNpy(kData + "padded_tgt.npy");
   std::string error;
   Array big = src;
   big.i[7] = 6;
   run(m, "forward", {&big, &tgt}, &error);
-  EXPECT_EQ(error, "input 'src': token id 6 at [1, 2] is outside the vocabulary (0..5)");
+  EXPECT_EQ(
+      error,
+      "input 'src': token id 6 at [1, 2] is outside the vocabulary (0..5)");
   Array shortTgt = loadNpy(kData + "length1_tgt.npy");
   run(m, "forward", {&src, &shortTgt}, &error);
   EXPECT_EQ(error, "input 'tgt': batch is 1 but input 'src' has batch 2");
@@ -208,27 +221,35 @@ TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   run(m, "forward", {&floats, &tgt}, &error);
   EXPECT_EQ(error, "input 'src': expected int64 [?, ?], found f32 [2, 6, 9]");
   run(m, "translate", {&src}, &error);
-  EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, encode, forward)");
+  EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, "
+                   "encode, forward)");
 }
 
 TEST_F(SeedCompiled, LoadReportsMissingWeights) {
   xf_model *model = nullptr;
   // A different depth needs tensors the file does not have.
   std::string other = compileModel(kSource + "/examples/seed_transformer.xf",
-                                   overrides({{"d_model", "32"}, {"d_ff", "64"},
-                                              {"heads", "4"}, {"d_k", "8"},
-                                              {"d_v", "8"}, {"layers", "1"},
-                                              {"max_len", "64"}, {"d_ff", "16"}}),
+                                   overrides({{"d_model", "32"},
+                                              {"d_ff", "64"},
+                                              {"heads", "4"},
+                                              {"d_k", "8"},
+                                              {"d_v", "8"},
+                                              {"layers", "1"},
+                                              {"max_len", "64"},
+                                              {"d_ff", "16"}}),
                                    "seed-other");
   xf_status *s = xf_model_load((other + "/libseed_transformer.so").c_str(),
                                (kData + "weights.safetensors").c_str(), &model);
   ASSERT_NE(s, nullptr);
   std::string message = xf_status_message(s);
-  EXPECT_NE(message.find("weights.safetensors: tensor 'decoder.layers.0.pos_ffn.fc."),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("weights.safetensors: tensor 'decoder.layers.0.pos_ffn.fc."),
+      std::string::npos)
       << message;
-  EXPECT_TRUE(message.find("has shape [64, 32], expected [16, 32]") != std::string::npos ||
-              message.find("has shape [32, 64], expected [32, 16]") != std::string::npos)
+  EXPECT_TRUE(message.find("has shape [64, 32], expected [16, 32]") !=
+                  std::string::npos ||
+              message.find("has shape [32, 64], expected [32, 16]") !=
+                  std::string::npos)
       << message;
   xf_status_free(s);
   EXPECT_EQ(model, nullptr);
@@ -246,7 +267,8 @@ std::string writeRandomWeights(mlir::ModuleOp module, const std::string &path,
   std::map<std::string, std::vector<int64_t>> params;
   module.walk([&](ParamOp p) {
     auto shape = p.getType().getShape();
-    params[p.getName().str()] = std::vector<int64_t>(shape.begin(), shape.end());
+    params[p.getName().str()] =
+        std::vector<int64_t>(shape.begin(), shape.end());
   });
   std::string header = "{", data;
   for (auto &[name, shape] : params) {
@@ -262,7 +284,8 @@ std::string writeRandomWeights(mlir::ModuleOp module, const std::string &path,
                     : dist(rng);
       data.append(reinterpret_cast<const char *>(&v), 4);
     }
-    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
+    header += (header.size() > 1 ? "," : "") +
+              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
     for (size_t k = 0; k < shape.size(); ++k)
       header += (k ? "," : "") + std::to_string(shape[k]);
     header += "],\"data_offsets\":[" + std::to_string(begin) + "," +
@@ -320,9 +343,10 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
   int64_t vocab = ast->stacks[0].vocab;
   // (batch, length): length 1, odd lengths, padding at the ends.
   // Lengths 1, 7, 13 and 37 (two full key blocks of 16 and a tail of 5).
-  for (auto [batch, len] : {std::pair<int64_t, int64_t>{1, 1}, {2, 7}, {3, 13},
-                            {2, 37}}) {
-    SCOPED_TRACE("batch " + std::to_string(batch) + " length " + std::to_string(len));
+  for (auto [batch, len] :
+       {std::pair<int64_t, int64_t>{1, 1}, {2, 7}, {3, 13}, {2, 37}}) {
+    SCOPED_TRACE("batch " + std::to_string(batch) + " length " +
+                 std::to_string(len));
     Array ids;
     ids.isFloat = false;
     ids.shape = {batch, len};
@@ -349,16 +373,28 @@ INSTANTIATE_TEST_SUITE_P(
     Families, RandomModels,
     ::testing::Values(
         RandomCase{"gpt2", "examples/gpt2_small.xf",
-                   overrides({{"d_model", "48"}, {"d_ff", "80"}, {"heads", "3"},
-                              {"layers", "2"}, {"vocab", "50"}, {"max_len", "40"}})},
+                   overrides({{"d_model", "48"},
+                              {"d_ff", "80"},
+                              {"heads", "3"},
+                              {"layers", "2"},
+                              {"vocab", "50"},
+                              {"max_len", "40"}})},
         RandomCase{"bert", "examples/bert_base.xf",
-                   overrides({{"d_model", "40"}, {"d_ff", "56"}, {"heads", "5"},
-                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "40"}})},
+                   overrides({{"d_model", "40"},
+                              {"d_ff", "56"},
+                              {"heads", "5"},
+                              {"layers", "2"},
+                              {"vocab", "30"},
+                              {"max_len", "40"}})},
         // Head width 16: attention runs the flash-style CPU kernel with
         // padding from the key ids (width 8 above takes the decomposition).
         RandomCase{"bert16", "examples/bert_base.xf",
-                   overrides({{"d_model", "64"}, {"d_ff", "64"}, {"heads", "4"},
-                              {"layers", "2"}, {"vocab", "30"}, {"max_len", "40"}})},
+                   overrides({{"d_model", "64"},
+                              {"d_ff", "64"},
+                              {"heads", "4"},
+                              {"layers", "2"},
+                              {"vocab", "30"},
+                              {"max_len", "40"}})},
         RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
     [](const auto &info) { return std::string(info.param.name); });
 

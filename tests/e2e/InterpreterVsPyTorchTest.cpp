@@ -9,10 +9,10 @@
 #include "dialect/Interpreter/Interpreter.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "frontend/Parse/Sema.h"
-#include "runtime/src/Npy.h"
-#include "runtime/src/Safetensors.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
+#include "runtime/src/Npy.h"
+#include "runtime/src/Safetensors.h"
 #include <cmath>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -23,7 +23,8 @@ using namespace mlir::xf;
 
 namespace {
 
-const std::string kData = std::string(XF_SOURCE_DIR) + "/tests/data/seed_small/";
+const std::string kData =
+    std::string(XF_SOURCE_DIR) + "/tests/data/seed_small/";
 constexpr double kTolerance = 1e-5;
 
 /// The `--set` overrides recorded in config.json.
@@ -68,9 +69,9 @@ class SeedVsPyTorch : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
     xf::ast::Error error;
-    auto model = xf::parse::loadModel(
-        std::string(XF_SOURCE_DIR) + "/examples/seed_transformer.xf",
-        referenceOverrides(), error);
+    auto model = xf::parse::loadModel(std::string(XF_SOURCE_DIR) +
+                                          "/examples/seed_transformer.xf",
+                                      referenceOverrides(), error);
     ASSERT_TRUE(model) << error.format();
     module = xf::mlirGen(context, *model);
     ASSERT_TRUE(module);
@@ -105,7 +106,8 @@ protected:
 
 TEST_P(SeedVsPyTorch, ForwardMatchesLogits) {
   const std::string c = GetParam();
-  HostTensor logits = run("forward", {load(c + "_src.npy"), load(c + "_tgt.npy")});
+  HostTensor logits =
+      run("forward", {load(c + "_src.npy"), load(c + "_tgt.npy")});
   EXPECT_LE(relativeError(logits, load(c + "_logits.npy")), kTolerance);
 }
 

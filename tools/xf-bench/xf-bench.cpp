@@ -24,14 +24,16 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> dir(cl::Positional, cl::desc("<OUT/>"), cl::Required);
-static cl::opt<std::string> weights("weights", cl::desc("Weights (.safetensors)"),
-                                    cl::Required);
+static cl::opt<std::string> dir(cl::Positional, cl::desc("<OUT/>"),
+                                cl::Required);
+static cl::opt<std::string>
+    weights("weights", cl::desc("Weights (.safetensors)"), cl::Required);
 static cl::opt<std::string> entry("entry", cl::desc("Entry point"),
                                   cl::init("forward"));
 static cl::list<std::string> inputs("input", cl::desc("NAME=@file.npy"));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed runs"), cl::init(10));
-static cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs"), cl::init(1));
+static cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs"),
+                                cl::init(1));
 
 static int fail(const std::string &message) {
   llvm::errs() << "xf-bench: error: " << message << "\n";
@@ -68,7 +70,8 @@ int main(int argc, char **argv) {
 
   const char *const *names = nullptr;
   size_t count = 0;
-  if (xf_status *s = xf_model_entry_inputs(model, entry.c_str(), &names, &count))
+  if (xf_status *s =
+          xf_model_entry_inputs(model, entry.c_str(), &names, &count))
     return fail(statusText(s));
   std::map<std::string, xf::rt::NpyArray> arrays;
   for (const std::string &arg : inputs) {
@@ -110,10 +113,11 @@ int main(int argc, char **argv) {
       times.push_back(ms);
   }
   std::sort(times.begin(), times.end());
-  double median = times.empty() ? 0
-                  : times.size() % 2 ? times[times.size() / 2]
-                                     : (times[times.size() / 2 - 1] +
-                                        times[times.size() / 2]) / 2;
+  double median =
+      times.empty() ? 0
+      : times.size() % 2
+          ? times[times.size() / 2]
+          : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
   // Peak resident memory of the whole process (weights mapped in included).
   long peakKb = 0;
   if (FILE *status = fopen("/proc/self/status", "r")) {

@@ -14,16 +14,16 @@
 #include "dialect/Interpreter/Interpreter.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "frontend/Parse/Sema.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <map>
 #include <set>
@@ -31,13 +31,13 @@
 namespace cl = llvm::cl;
 using namespace xf;
 
-static cl::opt<std::string> modelPath(cl::Positional,
-                                      cl::desc("<OUT/ | model.xf>"),
-                                      cl::Required);
+static cl::opt<std::string>
+    modelPath(cl::Positional, cl::desc("<OUT/ | model.xf>"), cl::Required);
 static cl::list<std::string> sets("set", cl::desc("--set KEY=VALUE"),
                                   cl::value_desc("KEY=VALUE"));
-static cl::opt<bool> interpretFlag(
-    "interpret", cl::desc("Run the xf interpreter on the description"));
+static cl::opt<bool>
+    interpretFlag("interpret",
+                  cl::desc("Run the xf interpreter on the description"));
 static cl::opt<std::string> weightsPath("weights",
                                         cl::desc("Weights (.safetensors)"),
                                         cl::value_desc("FILE"), cl::Required);
@@ -68,9 +68,11 @@ bool splitBinding(const std::string &s, std::string &name, std::string &path) {
 bool checkIds(const ast::Model &model, const std::string &name,
               const rt::NpyArray &a, std::string &error) {
   if (a.isFloat || a.shape.size() != 2) {
-    error = "input '" + name + "' must be int64 token ids [batch, length], "
-            "found " + std::string(a.isFloat ? "float" : "integer") +
-            " array of shape " + rt::formatDims(a.shape);
+    error = "input '" + name +
+            "' must be int64 token ids [batch, length], "
+            "found " +
+            std::string(a.isFloat ? "float" : "integer") + " array of shape " +
+            rt::formatDims(a.shape);
     return false;
   }
   for (const ast::Stack &s : model.stacks) {
@@ -107,7 +109,8 @@ int runCompiled(const std::string &dir, int threads) {
   if (!sets.empty())
     return userError("--set applies when compiling; recompile with xfc");
   xf_model *model = nullptr;
-  if (xf_status *s = xf_model_load(library.c_str(), weightsPath.c_str(), &model)) {
+  if (xf_status *s =
+          xf_model_load(library.c_str(), weightsPath.c_str(), &model)) {
     std::string message = xf_status_message(s);
     xf_status_free(s);
     return userError(message);
@@ -214,7 +217,8 @@ int main(int argc, char **argv) {
     return runCompiled(modelPath, threads);
   }
   if (!interpretFlag)
-    return userError("'" + modelPath + "' is not a compiled directory; pass "
+    return userError("'" + modelPath +
+                     "' is not a compiled directory; pass "
                      "--interpret to run a description with the interpreter");
 
   std::vector<parse::Override> overrides;
@@ -266,8 +270,8 @@ int main(int argc, char **argv) {
       return userError("--output expects NAME=@FILE, found '" + outputArgs[0] +
                        "'");
     if (outName != entry->output)
-      return userError("entry '" + entry->name + "' outputs '" +
-                       entry->output + "', not '" + outName + "'");
+      return userError("entry '" + entry->name + "' outputs '" + entry->output +
+                       "', not '" + outName + "'");
   }
 
   mlir::MLIRContext context;
@@ -307,8 +311,10 @@ int main(int argc, char **argv) {
     }
     if (batch >= 0 && t.shape[0] != batch)
       return userError("input '" + name + "' has batch " +
-                       std::to_string(t.shape[0]) + " but an earlier input "
-                       "has batch " + std::to_string(batch));
+                       std::to_string(t.shape[0]) +
+                       " but an earlier input "
+                       "has batch " +
+                       std::to_string(batch));
     batch = t.shape[0];
     args.push_back(std::move(t));
   }

@@ -29,15 +29,15 @@ static cl::opt<std::string> cpu("cpu", cl::desc("LLVM CPU name, or host"),
                                 cl::init("host"));
 static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
                                    cl::init("cpu"));
-static cl::opt<bool> printIRAfterAll(
-    "print-ir-after-all", cl::desc("Print the IR after every pass"));
+static cl::opt<bool> printIRAfterAll("print-ir-after-all",
+                                     cl::desc("Print the IR after every pass"));
 static cl::opt<bool> timings("timings", cl::desc("Report each phase's time"));
 static cl::opt<std::string>
     noFuse("no-fuse", cl::desc("Turn off: attention,transpose,epilogue"),
            cl::value_desc("LIST"), cl::init(""));
-static cl::opt<bool> explainFusion(
-    "explain-fusion",
-    cl::desc("One line per fusion candidate: fused, or why not"));
+static cl::opt<bool>
+    explainFusion("explain-fusion",
+                  cl::desc("One line per fusion candidate: fused, or why not"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);

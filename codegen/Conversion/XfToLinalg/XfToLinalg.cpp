@@ -28,7 +28,8 @@ namespace {
 using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 Value f32Const(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(static_cast<float>(v)));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getF32FloatAttr(static_cast<float>(v)));
 }
 Value indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -37,8 +38,9 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
 /// Reductions may be reassociated (and multiply-adds contracted into FMAs)
 /// so LLVM can vectorize them; results stay within the float tolerance.
 arith::FastMathFlagsAttr reassoc(OpBuilder &b) {
-  return arith::FastMathFlagsAttr::get(
-      b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  return arith::FastMathFlagsAttr::get(b.getContext(),
+                                       arith::FastMathFlags::reassoc |
+                                           arith::FastMathFlags::contract);
 }
 
 SmallVector<utils::IteratorType> parallel(unsigned n) {
@@ -94,12 +96,12 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType out,
   unsigned rank = out.getRank();
   SmallVector<AffineMap> maps;
   for (Value in : inputs)
-    maps.push_back(broadcastMap(
-        ctx, cast<RankedTensorType>(in.getType()).getShape(), out.getShape(),
-        rank));
+    maps.push_back(broadcastMap(ctx,
+                                cast<RankedTensorType>(in.getType()).getShape(),
+                                out.getShape(), rank));
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
-  Value init = tensor::EmptyOp::create(b, loc, broadcastSizes(b, loc, out, inputs),
-                                       out.getElementType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, broadcastSizes(b, loc, out, inputs), out.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{out}, inputs, ValueRange{init}, maps, parallel(rank),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -135,9 +137,10 @@ Value reduceAlong(OpBuilder &b, Location loc, ValueRange full,
     }
   auto outType = RankedTensorType::get(shape, b.getF32Type());
   Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-  Value filled = linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, init)},
-                                        ValueRange{empty})
-                     .getResult(0);
+  Value filled =
+      linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, init)},
+                             ValueRange{empty})
+          .getResult(0);
   SmallVector<AffineMap> maps;
   for (size_t i = 0; i < full.size(); ++i)
     maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
@@ -178,8 +181,8 @@ Value mapAlong(OpBuilder &b, Location loc, ValueRange full, ValueRange reduced,
     inputs.push_back(v);
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
-  Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, full[0]),
-                                       b.getF32Type());
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, full[0]), b.getF32Type());
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, parallel(rank),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -206,29 +209,27 @@ struct BinaryLowering : OpConversionPattern<XfOp> {
   LogicalResult
   matchAndRewrite(XfOp op, typename XfOp::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value r = elementwise(
-        rewriter, op.getLoc(), op.getType(),
-        {adaptor.getLhs(), adaptor.getRhs()},
-        [](OpBuilder &b, Location l, ValueRange a) -> Value {
-          return ArithOp::create(b, l, a[0], a[1]);
-        });
+    Value r = elementwise(rewriter, op.getLoc(), op.getType(),
+                          {adaptor.getLhs(), adaptor.getRhs()},
+                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                            return ArithOp::create(b, l, a[0], a[1]);
+                          });
     rewriter.replaceOp(op, r);
     return success();
   }
 };
 
 /// Unary ops whose body is a function of one element.
-template <typename XfOp>
-struct UnaryLowering : OpConversionPattern<XfOp> {
+template <typename XfOp> struct UnaryLowering : OpConversionPattern<XfOp> {
   using OpConversionPattern<XfOp>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(XfOp op, typename XfOp::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value r = elementwise(rewriter, op.getLoc(), op.getType(),
-                          {adaptor.getInput()},
-                          [&](OpBuilder &b, Location l, ValueRange a) {
-                            return compute(op, b, l, a[0]);
-                          });
+    Value r =
+        elementwise(rewriter, op.getLoc(), op.getType(), {adaptor.getInput()},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      return compute(op, b, l, a[0]);
+                    });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -238,8 +239,8 @@ struct UnaryLowering : OpConversionPattern<XfOp> {
 template <>
 Value UnaryLowering<ScaleOp>::compute(ScaleOp op, OpBuilder &b, Location l,
                                       Value x) {
-  return arith::MulFOp::create(
-      b, l, x, f32Const(b, l, op.getFactor().convertToFloat()));
+  return arith::MulFOp::create(b, l, x,
+                               f32Const(b, l, op.getFactor().convertToFloat()));
 }
 template <>
 Value UnaryLowering<ReluOp>::compute(ReluOp, OpBuilder &b, Location l,
@@ -260,11 +261,13 @@ Value UnaryLowering<GeluOp>::compute(GeluOp op, OpBuilder &b, Location l,
   Value inner;
   if (op.getTanh()) {
     // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-    Value x3 = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+    Value x3 =
+        arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
     Value poly = arith::AddFOp::create(
         b, l, x, arith::MulFOp::create(b, l, f32Const(b, l, 0.044715), x3));
     inner = math::TanhOp::create(
-        b, l, arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2 / M_PI)), poly));
+        b, l,
+        arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2 / M_PI)), poly));
   } else {
     inner = math::ErfOp::create(
         b, l, arith::MulFOp::create(b, l, x, f32Const(b, l, M_SQRT1_2)));
@@ -322,14 +325,17 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       // A batched rhs [.., k, n] (P · V) would be read with a stride in the
       // innermost k loop: copy it to [.., n, k] once (k·n elements for
       // m·k·n multiply-adds) and take dot products of contiguous rows.
-      SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rt.getRank()));
+      SmallVector<int64_t> perm =
+          llvm::to_vector(llvm::seq<int64_t>(0, rt.getRank()));
       std::swap(perm[rt.getRank() - 1], perm[rt.getRank() - 2]);
       SmallVector<OpFoldResult> in = tensor::getMixedSizes(rewriter, loc, rhs);
       SmallVector<OpFoldResult> sizes;
       for (int64_t p : perm)
         sizes.push_back(in[p]);
-      Value init = tensor::EmptyOp::create(rewriter, loc, sizes, rt.getElementType());
-      rhs = linalg::TransposeOp::create(rewriter, loc, rhs, init, perm)->getResult(0);
+      Value init =
+          tensor::EmptyOp::create(rewriter, loc, sizes, rt.getElementType());
+      rhs = linalg::TransposeOp::create(rewriter, loc, rhs, init, perm)
+                ->getResult(0);
       rt = cast<RankedTensorType>(rhs.getType());
       transposeB = true;
     }
@@ -346,7 +352,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     ArrayRef<int64_t> batch = out.getShape().drop_back(2);
     auto operandMap = [&](RankedTensorType t, AffineExpr row, AffineExpr col,
                           bool transposed) {
-      AffineMap b = broadcastMap(ctx, t.getShape().drop_back(2), batch, numDims);
+      AffineMap b =
+          broadcastMap(ctx, t.getShape().drop_back(2), batch, numDims);
       SmallVector<AffineExpr> exprs(b.getResults());
       exprs.push_back(transposed ? col : row);
       exprs.push_back(transposed ? row : col);
@@ -357,10 +364,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       outExprs.push_back(getAffineDimExpr(d, ctx));
     outExprs.push_back(m);
     outExprs.push_back(n);
-    SmallVector<AffineMap> maps = {
-        operandMap(lt, m, k, op.getTransposeA()),
-        operandMap(rt, k, n, transposeB),
-        AffineMap::get(numDims, 0, outExprs, ctx)};
+    SmallVector<AffineMap> maps = {operandMap(lt, m, k, op.getTransposeA()),
+                                   operandMap(rt, k, n, transposeB),
+                                   AffineMap::get(numDims, 0, outExprs, ctx)};
     // Output sizes: batch from either operand, m from lhs, n from rhs.
     SmallVector<OpFoldResult> sizes;
     for (unsigned d = 0; d + 2 < rank; ++d) {
@@ -373,11 +379,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                           ? tensor::getMixedSize(rewriter, loc, lhs, la)
                           : tensor::getMixedSize(rewriter, loc, rhs, ra));
     }
-    sizes.push_back(tensor::getMixedSize(rewriter, loc, lhs,
-                                         lt.getRank() - (op.getTransposeA() ? 1 : 2)));
+    sizes.push_back(tensor::getMixedSize(
+        rewriter, loc, lhs, lt.getRank() - (op.getTransposeA() ? 1 : 2)));
     sizes.push_back(tensor::getMixedSize(rewriter, loc, rhs,
                                          rt.getRank() - (transposeB ? 2 : 1)));
-    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
     Value zero = linalg::FillOp::create(rewriter, loc,
                                         ValueRange{f32Const(rewriter, loc, 0)},
                                         ValueRange{empty})
@@ -389,7 +396,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         maps, iters, [](OpBuilder &b, Location l, ValueRange a) {
           Value prod = arith::MulFOp::create(b, l, a[0], a[1], reassoc(b));
           linalg::YieldOp::create(
-              b, l, ValueRange{arith::AddFOp::create(b, l, a[2], prod, reassoc(b))});
+              b, l,
+              ValueRange{arith::AddFOp::create(b, l, a[2], prod, reassoc(b))});
         });
     // x · Wᵀ with a static weight whose rows fill whole vectors: the CPU
     // pipeline gives it a register-blocked kernel (xf-cpu-matmul-kernel).
@@ -409,14 +417,15 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<OpFoldResult> in = tensor::getMixedSizes(rewriter, loc, adaptor.getInput());
+    SmallVector<OpFoldResult> in =
+        tensor::getMixedSizes(rewriter, loc, adaptor.getInput());
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : op.getPermutation())
       sizes.push_back(in[p]);
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes,
                                          op.getType().getElementType());
-    auto t = linalg::TransposeOp::create(rewriter, loc, adaptor.getInput(), init,
-                                         op.getPermutation());
+    auto t = linalg::TransposeOp::create(rewriter, loc, adaptor.getInput(),
+                                         init, op.getPermutation());
     rewriter.replaceOp(op, t->getResult(0));
     return success();
   }
@@ -457,12 +466,13 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
                              return arith::MaximumFOp::create(b, l, a[0], a[1]);
                            });
-    Value sum = reduceAlong(rewriter, loc, {x}, {mx}, axis, 0,
-                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                              Value e = math::ExpOp::create(
-                                  b, l, arith::SubFOp::create(b, l, a[0], a[1]));
-                              return arith::AddFOp::create(b, l, a[2], e, reassoc(b));
-                            });
+    Value sum =
+        reduceAlong(rewriter, loc, {x}, {mx}, axis, 0,
+                    [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      Value e = math::ExpOp::create(
+                          b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+                      return arith::AddFOp::create(b, l, a[2], e, reassoc(b));
+                    });
     rewriter.replaceOp(
         op, mapAlong(rewriter, loc, {x}, {mx, sum}, {}, axis,
                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
@@ -489,22 +499,23 @@ template <typename NormOp> struct NormLowering : OpConversionPattern<NormOp> {
     // 1. mean (layer norm only); 2. variance (or mean square); 3. normalize.
     Value mean;
     if (!isRms) {
-      Value sum = reduceAlong(rewriter, loc, {x}, {}, axis, 0,
-                              [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                return arith::AddFOp::create(b, l, a[1], a[0], reassoc(b));
-                              });
+      Value sum = reduceAlong(
+          rewriter, loc, {x}, {}, axis, 0,
+          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return arith::AddFOp::create(b, l, a[1], a[0], reassoc(b));
+          });
       mean = mapAlongReduced(rewriter, loc, sum, count);
     }
     SmallVector<Value> reduced;
     if (mean)
       reduced.push_back(mean);
-    Value var = reduceAlong(rewriter, loc, {x}, reduced, axis, 0,
-                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                              Value c = mean ? arith::SubFOp::create(b, l, a[0], a[1])
-                                             : a[0];
-                              Value sq = arith::MulFOp::create(b, l, c, c);
-                              return arith::AddFOp::create(b, l, a.back(), sq, reassoc(b));
-                            });
+    Value var = reduceAlong(
+        rewriter, loc, {x}, reduced, axis, 0,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value c = mean ? arith::SubFOp::create(b, l, a[0], a[1]) : a[0];
+          Value sq = arith::MulFOp::create(b, l, c, c);
+          return arith::AddFOp::create(b, l, a.back(), sq, reassoc(b));
+        });
     reduced.push_back(var);
     SmallVector<Value> vectors;
     Value weight = adaptor.getWeight(), bias;
@@ -518,7 +529,8 @@ template <typename NormOp> struct NormLowering : OpConversionPattern<NormOp> {
         rewriter, loc, {x}, reduced, vectors, axis,
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           unsigned i = 1;
-          Value centered = mean ? arith::SubFOp::create(b, l, a[0], a[i++]) : a[0];
+          Value centered =
+              mean ? arith::SubFOp::create(b, l, a[0], a[i++]) : a[0];
           Value v = arith::DivFOp::create(b, l, a[i++], count);
           Value inv = math::RsqrtOp::create(
               b, l, arith::AddFOp::create(b, l, v, f32Const(b, l, eps)));
@@ -555,16 +567,19 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     unsigned rank = out.getRank();
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, ids);
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
-    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
-    SmallVector<AffineMap> maps = {dropDimMap(ctx, rank, rank - 1),
-                                   AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
+    SmallVector<AffineMap> maps = {
+        dropDimMap(ctx, rank, rank - 1),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{out}, ValueRange{ids}, ValueRange{init}, maps,
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange a) {
           // The runtime checks ids against the vocabulary before the call.
           Value row = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
-          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{row, col});
+          Value v =
+              tensor::ExtractOp::create(b, l, table, ValueRange{row, col});
           linalg::YieldOp::create(b, l, v);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -581,11 +596,13 @@ template <typename XfOp> struct IndexTableLowering : OpConversionPattern<XfOp> {
     Location loc = op.getLoc();
     RankedTensorType out = op.getType();
     SmallVector<OpFoldResult> sizes = this->sizes(op, adaptor, rewriter);
-    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
     unsigned rank = out.getRank();
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{out}, ValueRange{}, ValueRange{init},
-        SmallVector<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+        SmallVector<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange) {
           SmallVector<Value> idx;
           for (unsigned d = 0; d < rank; ++d)
@@ -628,8 +645,9 @@ Value IndexTableLowering<SinusoidTableOp>::compute(SinusoidTableOp op,
 }
 
 template <>
-SmallVector<OpFoldResult> IndexTableLowering<ArangeOp>::sizes(
-    ArangeOp, ArangeOp::Adaptor adaptor, OpBuilder &) const {
+SmallVector<OpFoldResult>
+IndexTableLowering<ArangeOp>::sizes(ArangeOp, ArangeOp::Adaptor adaptor,
+                                    OpBuilder &) const {
   return {adaptor.getLength()};
 }
 template <>
@@ -657,20 +675,25 @@ struct PaddingMaskLowering : OpConversionPattern<PaddingMaskOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value ids = adaptor.getIds();
-    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, ids, 0),
-                                       rewriter.getIndexAttr(1),
-                                       tensor::getMixedSize(rewriter, loc, ids, 1)};
-    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI1Type());
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, ids, 0), rewriter.getIndexAttr(1),
+        tensor::getMixedSize(rewriter, loc, ids, 1)};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI1Type());
     SmallVector<AffineMap> maps = {
-        AffineMap::get(3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx)}, ctx),
+        AffineMap::get(
+            3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx)}, ctx),
         AffineMap::getMultiDimIdentityMap(3, ctx)};
     int64_t pad = op.getPadId();
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{op.getType()}, ValueRange{ids}, ValueRange{init},
-        maps, parallel(3), [&](OpBuilder &b, Location l, ValueRange a) {
+        rewriter, loc, TypeRange{op.getType()}, ValueRange{ids},
+        ValueRange{init}, maps, parallel(3),
+        [&](OpBuilder &b, Location l, ValueRange a) {
           Value p = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(pad));
           linalg::YieldOp::create(
-              b, l, ValueRange{arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[0], p)});
+              b, l,
+              ValueRange{arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                               a[0], p)});
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -687,12 +710,13 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
     RankedTensorType type = op.getType();
     unsigned rank = type.getRank();
     Value width = tensor::DimOp::create(rewriter, loc, x, rank - 1);
-    Value half = arith::DivUIOp::create(rewriter, loc, width, indexConst(rewriter, loc, 2));
+    Value half = arith::DivUIOp::create(rewriter, loc, width,
+                                        indexConst(rewriter, loc, 2));
     Value widthF = dimAsF32(rewriter, loc, x, rank - 1);
     float logBase = std::log(op.getBase().convertToFloat());
-    Value init = tensor::EmptyOp::create(rewriter, loc,
-                                         tensor::getMixedSizes(rewriter, loc, x),
-                                         type.getElementType());
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, x),
+        type.getElementType());
     MLIRContext *ctx = rewriter.getContext();
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     auto generic = linalg::GenericOp::create(
@@ -703,7 +727,8 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           for (unsigned d = 0; d < rank; ++d)
             idx.push_back(linalg::IndexOp::create(b, l, d));
           Value i = idx.back();
-          Value low = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, i, half);
+          Value low =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, i, half);
           // Pair (i, i + D/2): the frequency index is i mod D/2.
           Value freqIdx = arith::RemUIOp::create(b, l, i, half);
           Value partner = arith::SelectOp::create(
@@ -719,16 +744,18 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           // angle = pos * base^(-2 j / D) = pos * exp(-2 j ln(base) / D).
           Value expo = arith::DivFOp::create(
               b, l,
-              arith::MulFOp::create(b, l, toF32(freqIdx), f32Const(b, l, -2 * logBase)),
+              arith::MulFOp::create(b, l, toF32(freqIdx),
+                                    f32Const(b, l, -2 * logBase)),
               widthF);
           Value angle = arith::MulFOp::create(b, l, toF32(idx[rank - 2]),
                                               math::ExpOp::create(b, l, expo));
-          Value c = math::CosOp::create(b, l, angle), s = math::SinOp::create(b, l, angle);
+          Value c = math::CosOp::create(b, l, angle),
+                s = math::SinOp::create(b, l, angle);
           Value xs = arith::MulFOp::create(b, l, other, s);
           Value signedXs = arith::SelectOp::create(
               b, l, low, arith::NegFOp::create(b, l, xs), xs);
-          Value y = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, a[0], c),
-                                          signedXs);
+          Value y = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, a[0], c), signedXs);
           linalg::YieldOp::create(b, l, y);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -769,7 +796,8 @@ struct AttentionDecomposition : OpConversionPattern<AttentionOp> {
     auto reshape = [&](Value t, SmallVector<int64_t> shape,
                        SmallVector<Value> dims) -> Value {
       auto elt = cast<RankedTensorType>(t.getType()).getElementType();
-      return ReshapeOp::create(b, loc, RankedTensorType::get(shape, elt), t, dims);
+      return ReshapeOp::create(b, loc, RankedTensorType::get(shape, elt), t,
+                               dims);
     };
     if (grouped) {
       int64_t g = heads / kvHeads, d = qt.getDimSize(3);
@@ -800,10 +828,11 @@ struct AttentionDecomposition : OpConversionPattern<AttentionOp> {
       if (grouped) {
         // Insert the group dim; only masks shared by all heads qualify.
         if (mt.getRank() == 4 && mt.getDimSize(1) != 1)
-          return rewriter.notifyMatchFailure(op, "per-head mask with grouped queries");
+          return rewriter.notifyMatchFailure(
+              op, "per-head mask with grouped queries");
         if (mt.getRank() == 4) {
-          SmallVector<int64_t> shape = {mt.getDimSize(0), 1, 1, mt.getDimSize(2),
-                                        mt.getDimSize(3)};
+          SmallVector<int64_t> shape = {mt.getDimSize(0), 1, 1,
+                                        mt.getDimSize(2), mt.getDimSize(3)};
           SmallVector<Value> dims;
           for (int64_t d : {0, 2, 3})
             if (mt.isDynamicDim(d))
@@ -832,11 +861,11 @@ struct ConvertXfToLinalgPass final
   using Base::Base;
   void runOnOperation() override {
     ConversionTarget target(getContext());
-    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect,
-                           func::FuncDialect, bufferization::BufferizationDialect,
-                           vector::VectorDialect, scf::SCFDialect,
-                           memref::MemRefDialect>();
+    target.addLegalDialect<
+        linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+        math::MathDialect, func::FuncDialect,
+        bufferization::BufferizationDialect, vector::VectorDialect,
+        scf::SCFDialect, memref::MemRefDialect>();
     target.addIllegalDialect<XfDialect>();
     RewritePatternSet patterns(&getContext());
     populateXfToLinalgConversionPatterns(patterns);
@@ -850,18 +879,18 @@ struct ConvertXfToLinalgPass final
 
 } // namespace
 
-void mlir::xf::populateXfToLinalgConversionPatterns(RewritePatternSet &patterns) {
-  patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
-               BinaryLowering<SubOp, arith::SubFOp>,
-               BinaryLowering<MulOp, arith::MulFOp>,
-               BinaryLowering<DivOp, arith::DivFOp>, UnaryLowering<ScaleOp>,
-               UnaryLowering<ReluOp>, UnaryLowering<SiluOp>,
-               UnaryLowering<GeluOp>, OrLowering, MaskedFillLowering,
-               MatmulLowering, TransposeLowering, ReshapeLowering,
-               SoftmaxLowering, NormLowering<LayerNormOp>,
-               NormLowering<RmsNormOp>, EmbeddingLowering,
-               IndexTableLowering<SinusoidTableOp>,
-               IndexTableLowering<ArangeOp>, IndexTableLowering<CausalMaskOp>,
-               PaddingMaskLowering, RopeLowering, AttentionDecomposition>(
-      patterns.getContext());
+void mlir::xf::populateXfToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns
+      .add<BinaryLowering<AddOp, arith::AddFOp>,
+           BinaryLowering<SubOp, arith::SubFOp>,
+           BinaryLowering<MulOp, arith::MulFOp>,
+           BinaryLowering<DivOp, arith::DivFOp>, UnaryLowering<ScaleOp>,
+           UnaryLowering<ReluOp>, UnaryLowering<SiluOp>, UnaryLowering<GeluOp>,
+           OrLowering, MaskedFillLowering, MatmulLowering, TransposeLowering,
+           ReshapeLowering, SoftmaxLowering, NormLowering<LayerNormOp>,
+           NormLowering<RmsNormOp>, EmbeddingLowering,
+           IndexTableLowering<SinusoidTableOp>, IndexTableLowering<ArangeOp>,
+           IndexTableLowering<CausalMaskOp>, PaddingMaskLowering, RopeLowering,
+           AttentionDecomposition>(patterns.getContext());
 }

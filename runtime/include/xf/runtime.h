@@ -61,8 +61,7 @@ typedef struct xf_model xf_model;
  * tensor, on a missing tensor, a shape or dtype mismatch or a malformed
  * file. On success *out_model owns the library and the mapping. */
 XF_API xf_status *xf_model_load(const char *library_path,
-                                const char *weights_path,
-                                xf_model **out_model);
+                                const char *weights_path, xf_model **out_model);
 
 /* Releases the model; NULL is allowed. */
 XF_API void xf_model_free(xf_model *model);

@@ -46,8 +46,8 @@ TEST_F(XfOpsTest, BuildersInferResultTypes) {
   auto x = RankedTensorType::get({kDyn, kDyn, 512}, b.getF32Type());
   auto fn = makeFunc(b, {x});
   Value arg = fn.getArgument(0);
-  auto w = ParamOp::create(b, loc, RankedTensorType::get({2048, 512}, b.getF32Type()),
-                           "ffn.w1");
+  auto w = ParamOp::create(
+      b, loc, RankedTensorType::get({2048, 512}, b.getF32Type()), "ffn.w1");
   auto mm = MatmulOp::create(b, loc, arg, w, /*transpose_a=*/false,
                              /*transpose_b=*/true);
   EXPECT_EQ(mm.getType(),

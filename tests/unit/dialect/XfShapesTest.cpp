@@ -50,6 +50,7 @@ TEST(XfShapes, MatmulWithTransposesAndBatch) {
       matmulShape({2, 8, 64, 10}, {1, 8, 64, 12}, true, false, out, why)));
   EXPECT_EQ(out, (SmallVector<int64_t>{2, 8, 10, 12}));
   EXPECT_TRUE(failed(matmulShape({4, 3}, {4, 5}, false, false, out, why)));
-  EXPECT_EQ(why, "contraction dims differ: lhs 4x3 has K = 3, rhs 4x5 has K = 4");
+  EXPECT_EQ(why,
+            "contraction dims differ: lhs 4x3 has K = 3, rhs 4x5 has K = 4");
 }
 } // namespace

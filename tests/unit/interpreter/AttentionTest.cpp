@@ -100,7 +100,8 @@ func.func @f(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
 TEST_F(AttentionTest, FusedEqualsUnfusedWithPaddingAndCausal) {
   std::mt19937 rng(7);
   // Lq != Lk, a fully padded key row for batch 1 (uniform attention).
-  HostTensor q = randomTensor({2, 3, 5, 4}, rng), k = randomTensor({2, 3, 7, 4}, rng),
+  HostTensor q = randomTensor({2, 3, 5, 4}, rng),
+             k = randomTensor({2, 3, 7, 4}, rng),
              v = randomTensor({2, 3, 7, 6}, rng);
   HostTensor ids = HostTensor::zeros(ElementKind::I64, {2, 7});
   ids.i = {1, 2, 3, 0, 0, 4, 0, /*batch 1 all padding:*/ 0, 0, 0, 0, 0, 0, 0};
@@ -113,7 +114,8 @@ TEST_F(AttentionTest, FusedEqualsUnfusedWithPaddingAndCausal) {
 
 TEST_F(AttentionTest, LayoutsReadTheSameData) {
   std::mt19937 rng(11);
-  HostTensor q = randomTensor({2, 2, 3, 4}, rng), k = randomTensor({2, 2, 5, 4}, rng),
+  HostTensor q = randomTensor({2, 2, 3, 4}, rng),
+             k = randomTensor({2, 2, 5, 4}, rng),
              v = randomTensor({2, 2, 5, 4}, rng);
   HostTensor ids = HostTensor::zeros(ElementKind::I64, {2, 5});
   ids.i = {1, 1, 1, 1, 0, 1, 1, 0, 0, 0};
@@ -132,10 +134,13 @@ TEST_F(AttentionTest, LayoutsReadTheSameData) {
             std::vector<int64_t> src(4);
             for (int d = 0; d < 4; ++d)
               src[perm[d]] = idx[d];
-            int64_t off = ((src[0] * t.shape[1] + src[1]) * t.shape[2] + src[2]) *
-                              t.shape[3] + src[3];
-            int64_t dst = ((idx[0] * shape[1] + idx[1]) * shape[2] + idx[2]) *
-                              shape[3] + idx[3];
+            int64_t off =
+                ((src[0] * t.shape[1] + src[1]) * t.shape[2] + src[2]) *
+                    t.shape[3] +
+                src[3];
+            int64_t dst =
+                ((idx[0] * shape[1] + idx[1]) * shape[2] + idx[2]) * shape[3] +
+                idx[3];
             r.f[dst] = t.f[off];
           }
     return r;
@@ -160,7 +165,8 @@ func.func @f(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
 TEST_F(AttentionTest, GroupedQueriesShareKeyHeads) {
   std::mt19937 rng(3);
   // 4 query heads, 2 key/value heads: query head h uses key head h / 2.
-  HostTensor q = randomTensor({1, 4, 3, 4}, rng), k = randomTensor({1, 2, 3, 4}, rng),
+  HostTensor q = randomTensor({1, 4, 3, 4}, rng),
+             k = randomTensor({1, 2, 3, 4}, rng),
              v = randomTensor({1, 2, 3, 4}, rng);
   HostTensor ids = HostTensor::zeros(ElementKind::I64, {1, 3});
   ids.i = {1, 1, 1};

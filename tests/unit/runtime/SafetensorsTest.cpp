@@ -1,7 +1,7 @@
 //===- SafetensorsTest.cpp - Exact errors of the safetensors reader -------===//
 
-#include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
+#include "runtime/src/Npy.h"
 #include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -62,20 +62,22 @@ TEST(Safetensors, ConvertsF16AndBF16) {
 
 TEST(Safetensors, MissingTensorIsNamed) {
   std::string path = writeFile(
-      "m.safetensors", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-      floats({1}));
+      "m.safetensors",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", floats({1}));
   std::string error;
   auto file = SafetensorsFile::open(path, error);
   ASSERT_TRUE(file);
   std::vector<float> out;
   EXPECT_FALSE(file->readF32("encoder.x.weight", {4, 2}, out, error));
-  EXPECT_EQ(error, path + ": missing tensor 'encoder.x.weight' (expected F32 [4, 2])");
+  EXPECT_EQ(error,
+            path + ": missing tensor 'encoder.x.weight' (expected F32 [4, 2])");
 }
 
 TEST(Safetensors, ShapeMismatchSaysExpectedAndFound) {
-  std::string path = writeFile(
-      "s.safetensors", R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})",
-      floats({1, 2, 3, 4}));
+  std::string path =
+      writeFile("s.safetensors",
+                R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})",
+                floats({1, 2, 3, 4}));
   std::string error;
   auto file = SafetensorsFile::open(path, error);
   ASSERT_TRUE(file);
@@ -86,8 +88,8 @@ TEST(Safetensors, ShapeMismatchSaysExpectedAndFound) {
 
 TEST(Safetensors, WrongDtype) {
   std::string path = writeFile(
-      "d.safetensors", R"({"w":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}})",
-      floats({1}));
+      "d.safetensors",
+      R"({"w":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}})", floats({1}));
   std::string error;
   auto file = SafetensorsFile::open(path, error);
   ASSERT_TRUE(file);
@@ -106,7 +108,8 @@ TEST(Safetensors, TruncatedFile) {
                           "starts with an 8-byte header length");
   path = writeFile("t2.safetensors", "{}", "", /*lengthOverride=*/1000);
   EXPECT_FALSE(SafetensorsFile::open(path, error));
-  EXPECT_EQ(error, path + ": truncated file: header of 1000 bytes but only 2 follow");
+  EXPECT_EQ(error,
+            path + ": truncated file: header of 1000 bytes but only 2 follow");
 }
 
 TEST(Safetensors, MalformedHeader) {
@@ -114,16 +117,18 @@ TEST(Safetensors, MalformedHeader) {
   std::string error;
   EXPECT_FALSE(SafetensorsFile::open(path, error));
   EXPECT_EQ(error, path + ": malformed header: unexpected end at byte 14");
-  path = writeFile("h2.safetensors", R"({"w":{"dtype":"F32","shape":[1]}})", "");
+  path =
+      writeFile("h2.safetensors", R"({"w":{"dtype":"F32","shape":[1]}})", "");
   EXPECT_FALSE(SafetensorsFile::open(path, error));
   EXPECT_EQ(error, path + ": malformed header: tensor 'w': missing "
                           "'data_offsets' [begin, end]");
 }
 
 TEST(Safetensors, OffsetsOutOfRange) {
-  std::string path = writeFile(
-      "o.safetensors", R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})",
-      floats({1, 2}));
+  std::string path =
+      writeFile("o.safetensors",
+                R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})",
+                floats({1, 2}));
   std::string error;
   EXPECT_FALSE(SafetensorsFile::open(path, error));
   EXPECT_EQ(error, path + ": tensor 'w': data_offsets [0, 16] are out of "
@@ -131,12 +136,14 @@ TEST(Safetensors, OffsetsOutOfRange) {
 }
 
 TEST(Safetensors, SizeDisagreesWithShape) {
-  std::string path = writeFile(
-      "z.safetensors", R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
-      floats({1, 2}));
+  std::string path =
+      writeFile("z.safetensors",
+                R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                floats({1, 2}));
   std::string error;
   EXPECT_FALSE(SafetensorsFile::open(path, error));
-  EXPECT_EQ(error, path + ": tensor 'w': 8 bytes of data for F32 [3] (expected 12)");
+  EXPECT_EQ(error,
+            path + ": tensor 'w': 8 bytes of data for F32 [3] (expected 12)");
 }
 
 TEST(Npy, RoundTripsFloatsAndIds) {
@@ -166,7 +173,8 @@ TEST(Npy, RejectsGarbageAndTruncation) {
   NpyArray b;
   std::string error;
   EXPECT_FALSE(readNpy(path, b, error));
-  EXPECT_EQ(error, path + ": not a valid .npy file: missing the \\x93NUMPY magic");
+  EXPECT_EQ(error,
+            path + ": not a valid .npy file: missing the \\x93NUMPY magic");
 
   NpyArray a;
   a.shape = {4};
