@@ -20,6 +20,10 @@ void xf::buildXfOptimizationPipeline(OpPassManager &pm,
   if (options.fuseAttention)
     pm.addNestedPass<func::FuncOp>(
         createXfFuseAttentionPass({/*explain=*/options.explainFusion}));
+  // 5. Epilogues: bias + activation into the matmul that feeds them,
+  //    residual add into the LayerNorm that follows it.
+  if (options.fuseEpilogue)
+    pm.addNestedPass<func::FuncOp>(createXfFuseEpiloguePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -28,6 +28,10 @@ FailureOr<AttentionOp> fuseAttention(RewriterBase &rewriter, MatmulOp pv);
 /// Adds the attention-fusion pattern.
 void populateXfFuseAttentionPatterns(RewritePatternSet &patterns);
 
+/// Adds the epilogue-fusion patterns (bias and activation into matmuls,
+/// residual adds into LayerNorm).
+void populateXfFuseEpiloguePatterns(RewritePatternSet &patterns);
+
 /// Adds the transpose-folding patterns.
 void populateXfFoldTransposePatterns(RewritePatternSet &patterns);
 
@@ -35,6 +39,7 @@ void populateXfFoldTransposePatterns(RewritePatternSet &patterns);
 struct XfOptimizationOptions {
   bool foldTranspose = true;
   bool fuseAttention = true;
+  bool fuseEpilogue = true;
   bool explainFusion = false;
 };
 

@@ -72,4 +72,29 @@ def XfFuseAttentionPass : Pass<"xf-fuse-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::xf::XfDialect"];
 }
 
+def XfFuseEpiloguePass : Pass<"xf-fuse-epilogue", "func::FuncOp"> {
+  let summary = "fuses bias and activation into matmuls, residual adds into LayerNorm";
+  let description = [{
+    `add(matmul, bias)` with a bias over the last dim becomes the matmul's
+    `bias`; an activation (relu, gelu, silu) of a matmul becomes its
+    `activation`; `layer_norm(add(x, r))` of two same-shaped tensors becomes
+    `layer_norm(x) residual(r)`, so the sum is never written to memory.
+    Only single-use intermediates are absorbed.
+
+    Before:
+    ```mlir
+    %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x?x512xf32>, tensor<2048x512xf32>
+    %z = xf.add %y, %b : tensor<?x?x2048xf32>, tensor<2048xf32>
+    %a = xf.relu %z : tensor<?x?x2048xf32>
+    ```
+    After:
+    ```mlir
+    %a = xf.matmul %x, %w bias(%b : tensor<2048xf32>)
+        {activation = #xf.activation<relu>, transpose_b = true}
+        : tensor<?x?x512xf32>, tensor<2048x512xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+}
+
 #endif // XF_PASSES_TD

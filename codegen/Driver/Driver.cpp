@@ -115,7 +115,9 @@ bool mlir::xf::applyNoFuse(const std::string &list, CompileOptions &options,
       options.fuseAttention = false;
     else if (name == "transpose")
       options.foldTranspose = false;
-    else if (name != "epilogue") { // no epilogue fusion exists yet
+    else if (name == "epilogue")
+      options.fuseEpilogue = false;
+    else {
       error = "xfc: error: unknown --no-fuse=" + name.str() +
               " (expected attention, transpose or epilogue)";
       return false;
@@ -200,6 +202,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   XfOptimizationOptions xfOptions;
   xfOptions.fuseAttention = options.fuseAttention;
   xfOptions.foldTranspose = options.foldTranspose;
+  xfOptions.fuseEpilogue = options.fuseEpilogue;
   xfOptions.explainFusion = options.explainFusion;
   if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
         buildXfOptimizationPipeline(pm, xfOptions);

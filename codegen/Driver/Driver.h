@@ -27,6 +27,7 @@ struct CompileOptions {
   bool printIRAfterAll = false;
   bool fuseAttention = true;  ///< --no-fuse=attention clears it
   bool foldTranspose = true;  ///< --no-fuse=transpose clears it
+  bool fuseEpilogue = true;   ///< --no-fuse=epilogue clears it
   bool explainFusion = false; ///< one remark per fusion candidate
   bool timings = false;       ///< print each phase's time to stderr
 };

@@ -50,6 +50,20 @@ def Xf_LayoutAttr : EnumAttr<Xf_Dialect, Xf_Layout, "layout"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Xf_Activation : I32EnumAttr<"Activation", "an activation fused into a matmul", [
+    I32EnumAttrCase<"None", 0, "none">,
+    I32EnumAttrCase<"Relu", 1, "relu">,
+    I32EnumAttrCase<"Gelu", 2, "gelu">,
+    I32EnumAttrCase<"GeluTanh", 3, "gelu_tanh">,
+    I32EnumAttrCase<"Silu", 4, "silu">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::xf";
+}
+
+def Xf_ActivationAttr : EnumAttr<Xf_Dialect, Xf_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 //===----------------------------------------------------------------------===//
 // Type constraints
 //===----------------------------------------------------------------------===//

@@ -12,6 +12,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -198,7 +199,10 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
                          adaptor->getTransposeA(), adaptor->getTransposeB(),
                          shape, reason)))
     return emitOptionalError(loc, reason);
-  inferred.push_back(tensorOf(shape, lhs->getElementType()));
+  RankedTensorType result = tensorOf(shape, lhs->getElementType());
+  if (failed(checkFeatureVector(loc, result, adaptor->getBias(), "bias")))
+    return failure();
+  inferred.push_back(result);
   return success();
 }
 
@@ -394,6 +398,14 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(checkFeatureVector(loc, *input, adaptor.getWeight(), "weight")) ||
       failed(checkFeatureVector(loc, *input, adaptor.getBias(), "bias")))
     return failure();
+  if (Value residual = adaptor.getResidual()) {
+    auto type = rankedType(loc, residual, "residual");
+    if (failed(type))
+      return failure();
+    if (failed(verifyCompatibleShape(*type, *input)))
+      return emitOptionalError(loc, "residual ", *type,
+                               " must have the shape of the input ", *input);
+  }
   inferred.push_back(*input);
   return success();
 }

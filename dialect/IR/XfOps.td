@@ -103,21 +103,35 @@ def Xf_MatmulOp : Xf_InferredOp<"matmul"> {
     leading (batch) dims broadcast. `transpose_a` / `transpose_b` read an
     operand's last two dims swapped, so `x · Wᵀ` with `W` stored `[out, in]`
     needs no transpose in memory. The frontend always emits them false; the
-    transpose-folding pass sets them.
+    transpose-folding pass sets them. An epilogue may follow the product:
+    `bias` (a vector of the last dim) is added, then `activation` applied; the
+    epilogue-fusion pass sets them.
 
     ```mlir
-    %y = xf.matmul %x, %w {transpose_b = true}
+    %y = xf.matmul %x, %w bias(%b : tensor<2048xf32>)
+        {transpose_b = true, activation = #xf.activation<relu>}
         : tensor<?x?x512xf32>, tensor<2048x512xf32>
     // %y : tensor<?x?x2048xf32>
     ```
   }];
   let arguments = (ins Xf_FloatTensor:$lhs, Xf_FloatTensor:$rhs,
+                   Optional<Xf_FloatTensor>:$bias,
                    DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
-                   DefaultValuedAttr<BoolAttr, "false">:$transpose_b);
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_b,
+                   DefaultValuedAttr<Xf_ActivationAttr,
+                                     "::mlir::xf::Activation::None">:$activation);
   let results = (outs Xf_FloatTensor:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+    $lhs `,` $rhs (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:`
+    type($lhs) `,` type($rhs)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs,
+                   "bool":$transposeA, "bool":$transposeB), [{
+      build($_builder, $_state, lhs, rhs, /*bias=*/nullptr, transposeA,
+            transposeB, ::mlir::xf::Activation::None);
+    }]>
+  ];
 }
 
 def Xf_TransposeOp : Xf_InferredOp<"transpose"> {
@@ -251,7 +265,8 @@ def Xf_LayerNormOp : Xf_InferredOp<"layer_norm", [AttrSizedOperandSegments]> {
   let description = [{
     `(x - mean) / sqrt(var + epsilon) * weight + bias` over the last axis,
     with the biased variance, as `nn.LayerNorm`. `weight` and `bias` are
-    optional (the seed model's LayerNorm has neither).
+    optional (the seed model's LayerNorm has neither). With `residual`, x is
+    `input + residual` (a residual add fused in: the sum is never stored).
 
     ```mlir
     %n = xf.layer_norm %x weight(%g : tensor<512xf32>)
@@ -261,12 +276,21 @@ def Xf_LayerNormOp : Xf_InferredOp<"layer_norm", [AttrSizedOperandSegments]> {
   let arguments = (ins Xf_FloatTensor:$input,
                    Optional<Xf_FloatTensor>:$weight,
                    Optional<Xf_FloatTensor>:$bias,
+                   Optional<Xf_FloatTensor>:$residual,
                    DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
   let results = (outs Xf_FloatTensor:$result);
   let assemblyFormat = [{
-    $input (`weight` `(` $weight^ `:` type($weight) `)`)?
+    $input (`residual` `(` $residual^ `:` type($residual) `)`)?
+    (`weight` `(` $weight^ `:` type($weight) `)`)?
     (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($input)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$weight,
+                   "::mlir::Value":$bias, "::mlir::FloatAttr":$epsilon), [{
+      build($_builder, $_state, input, weight, bias, /*residual=*/nullptr,
+            epsilon);
+    }]>
+  ];
 }
 
 def Xf_RmsNormOp : Xf_InferredOp<"rms_norm"> {

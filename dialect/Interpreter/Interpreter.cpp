@@ -74,6 +74,24 @@ std::string locString(Location loc) {
   return s;
 }
 
+/// The activations as the unfused ops compute them.
+double applyActivation(Activation act, double x) {
+  switch (act) {
+  case Activation::None:
+    return x;
+  case Activation::Relu:
+    return x > 0 ? x : 0.0;
+  case Activation::Silu:
+    return x / (1.0 + std::exp(-x));
+  case Activation::Gelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case Activation::GeluTanh:
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  }
+  return x;
+}
+
 class Evaluator {
 public:
   Evaluator(const ParamProvider &params, std::string &error)
@@ -101,7 +119,7 @@ private:
   bool evalEmbedding(EmbeddingOp op);
   bool evalSoftmax(SoftmaxOp op);
   bool evalNorm(Operation *op, Value in, Value weight, Value bias, float eps,
-                bool rms);
+                bool rms, Value residual = Value());
   bool evalRope(RopeOp op);
   bool evalMaskedFill(MaskedFillOp op);
   bool evalAttention(AttentionOp op);
@@ -189,6 +207,18 @@ bool Evaluator::evalMatmul(MatmulOp op) {
       }
     outOff += m * n;
   });
+  // The fused epilogue: bias over the last dim, then the activation.
+  const HostTensor *bias = op.getBias() ? &get(op.getBias()) : nullptr;
+  if (bias && bias->numElements() != n)
+    return fail(op, "bias of " + std::to_string(bias->numElements()) +
+                        " elements for " + std::to_string(n) + " columns");
+  Activation act = op.getActivation();
+  for (size_t e = 0; e < r.f.size(); ++e) {
+    double x = r.f[e];
+    if (bias)
+      x = static_cast<float>(x + bias->f[e % n]);
+    r.f[e] = static_cast<float>(applyActivation(act, x));
+  }
   return set(op, std::move(r));
 }
 
@@ -277,8 +307,16 @@ bool Evaluator::evalSoftmax(SoftmaxOp op) {
 }
 
 bool Evaluator::evalNorm(Operation *op, Value in, Value weight, Value bias,
-                         float eps, bool rms) {
+                         float eps, bool rms, Value residual) {
   HostTensor r = get(in);
+  if (residual) {
+    const HostTensor &res = get(residual);
+    if (res.shape != r.shape)
+      return fail(op, "residual of shape " + shapeString(res.shape) +
+                          " for an input of shape " + shapeString(r.shape));
+    for (size_t e = 0; e < r.f.size(); ++e)
+      r.f[e] += res.f[e];
+  }
   int64_t d = r.shape.back();
   const HostTensor *w = weight ? &get(weight) : nullptr;
   const HostTensor *b = bias ? &get(bias) : nullptr;
@@ -587,7 +625,8 @@ bool Evaluator::eval(Operation *op) {
       .Case<SoftmaxOp>([&](SoftmaxOp s) { return evalSoftmax(s); })
       .Case<LayerNormOp>([&](LayerNormOp n) {
         return evalNorm(op, n.getInput(), n.getWeight(), n.getBias(),
-                        n.getEpsilon().convertToFloat(), /*rms=*/false);
+                        n.getEpsilon().convertToFloat(), /*rms=*/false,
+                        n.getResidual());
       })
       .Case<RmsNormOp>([&](RmsNormOp n) {
         return evalNorm(op, n.getInput(), n.getWeight(), Value(),

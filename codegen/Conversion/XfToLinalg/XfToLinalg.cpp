@@ -198,6 +198,43 @@ Value dimAsF32(OpBuilder &b, Location loc, Value v, int64_t dim) {
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), i64);
 }
 
+/// `act(x)` on one element, as the unfused activation ops compute it.
+Value applyActivation(OpBuilder &b, Location l, Activation act, Value x) {
+  switch (act) {
+  case Activation::None:
+    return x;
+  case Activation::Relu:
+    return arith::MaximumFOp::create(b, l, x, f32Const(b, l, 0));
+  case Activation::Silu: {
+    // x / (1 + exp(-x))
+    Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+    return arith::DivFOp::create(
+        b, l, x, arith::AddFOp::create(b, l, f32Const(b, l, 1), e));
+  }
+  case Activation::Gelu:
+  case Activation::GeluTanh: {
+    Value inner;
+    if (act == Activation::GeluTanh) {
+      // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+      Value x3 =
+          arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+      Value poly = arith::AddFOp::create(
+          b, l, x, arith::MulFOp::create(b, l, f32Const(b, l, 0.044715), x3));
+      inner = math::TanhOp::create(
+          b, l,
+          arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2 / M_PI)), poly));
+    } else {
+      inner = math::ErfOp::create(
+          b, l, arith::MulFOp::create(b, l, x, f32Const(b, l, M_SQRT1_2)));
+    }
+    Value half = arith::MulFOp::create(b, l, f32Const(b, l, 0.5), x);
+    return arith::MulFOp::create(
+        b, l, half, arith::AddFOp::create(b, l, f32Const(b, l, 1), inner));
+  }
+  }
+  return x;
+}
+
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -245,36 +282,18 @@ Value UnaryLowering<ScaleOp>::compute(ScaleOp op, OpBuilder &b, Location l,
 template <>
 Value UnaryLowering<ReluOp>::compute(ReluOp, OpBuilder &b, Location l,
                                      Value x) {
-  return arith::MaximumFOp::create(b, l, x, f32Const(b, l, 0));
+  return applyActivation(b, l, Activation::Relu, x);
 }
 template <>
 Value UnaryLowering<SiluOp>::compute(SiluOp, OpBuilder &b, Location l,
                                      Value x) {
-  // x / (1 + exp(-x))
-  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
-  return arith::DivFOp::create(
-      b, l, x, arith::AddFOp::create(b, l, f32Const(b, l, 1), e));
+  return applyActivation(b, l, Activation::Silu, x);
 }
 template <>
 Value UnaryLowering<GeluOp>::compute(GeluOp op, OpBuilder &b, Location l,
                                      Value x) {
-  Value inner;
-  if (op.getTanh()) {
-    // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-    Value x3 =
-        arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
-    Value poly = arith::AddFOp::create(
-        b, l, x, arith::MulFOp::create(b, l, f32Const(b, l, 0.044715), x3));
-    inner = math::TanhOp::create(
-        b, l,
-        arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2 / M_PI)), poly));
-  } else {
-    inner = math::ErfOp::create(
-        b, l, arith::MulFOp::create(b, l, x, f32Const(b, l, M_SQRT1_2)));
-  }
-  Value half = arith::MulFOp::create(b, l, f32Const(b, l, 0.5), x);
-  return arith::MulFOp::create(
-      b, l, half, arith::AddFOp::create(b, l, f32Const(b, l, 1), inner));
+  return applyActivation(
+      b, l, op.getTanh() ? Activation::GeluTanh : Activation::Gelu, x);
 }
 
 struct OrLowering : OpConversionPattern<OrOp> {
@@ -406,7 +425,23 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         lt.getRank() >= 2 && rt.getRank() == 2 &&
         lt.getDimSize(lt.getRank() - 1) == rt.getDimSize(1))
       generic->setAttr("xf.weight_matmul", rewriter.getUnitAttr());
-    rewriter.replaceOp(op, generic.getResult(0));
+    Value result = generic.getResult(0);
+    // The fused epilogue: + bias (over the last dim), then the activation.
+    Value bias = adaptor.getBias();
+    Activation act = op.getActivation();
+    if (bias || act != Activation::None) {
+      SmallVector<Value> operands = {result};
+      if (bias)
+        operands.push_back(bias);
+      result = elementwise(rewriter, loc, out, operands,
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             Value x = a[0];
+                             if (bias)
+                               x = arith::AddFOp::create(b, l, x, a[1]);
+                             return applyActivation(b, l, act, x);
+                           });
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -493,6 +528,15 @@ template <typename NormOp> struct NormLowering : OpConversionPattern<NormOp> {
     constexpr bool isRms = std::is_same_v<NormOp, RmsNormOp>;
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
+    if constexpr (!isRms) {
+      // A fused residual: elementwise fusion inlines this sum into the
+      // reductions below, so it is never stored.
+      if (Value residual = adaptor.getResidual())
+        x = elementwise(rewriter, loc, op.getType(), {x, residual},
+                        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return arith::AddFOp::create(b, l, a[0], a[1]);
+                        });
+    }
     int64_t axis = op.getType().getRank() - 1;
     Value count = dimAsF32(rewriter, loc, x, axis);
     float eps = op.getEpsilon().convertToFloat();

@@ -332,3 +332,19 @@ func.func @rope_odd(%x: tensor<?x?x7xf32>) {
   %r = xf.rope %x : tensor<?x?x7xf32>
   return
 }
+
+// -----
+
+func.func @matmul_bias(%a: tensor<?x16xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{bias must be tensor<8xf32> to match the last dim of the input, found 'tensor<16xf32>'}}
+  %c = xf.matmul %a, %w bias(%b : tensor<16xf32>) {transpose_b = true} : tensor<?x16xf32>, tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_residual(%x: tensor<?x8xf32>, %r: tensor<?x4xf32>) {
+  // expected-error @+1 {{residual 'tensor<?x4xf32>' must have the shape of the input 'tensor<?x8xf32>'}}
+  %n = xf.layer_norm %x residual(%r : tensor<?x4xf32>) : tensor<?x8xf32>
+  return
+}

@@ -30,6 +30,9 @@ func.func @linear_algebra(%x: tensor<?x?x512xf32>, %w: tensor<2048x512xf32>,
   %s = xf.matmul %q, %kt : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>
   // CHECK: xf.transpose %{{.+}} [1, 0, 2] : tensor<?x?x512xf32>
   %t = xf.transpose %x [1, 0, 2] : tensor<?x?x512xf32>
+  // CHECK: xf.matmul %{{.+}}, %{{.+}} bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<gelu_tanh>, transpose_b = true}
+  %bias = xf.param "fc.bias" : tensor<2048xf32>
+  %e = xf.matmul %x, %w bias(%bias : tensor<2048xf32>) {transpose_b = true, activation = #xf.activation<gelu_tanh>} : tensor<?x?x512xf32>, tensor<2048x512xf32>
   return %y, %s, %t : tensor<?x?x2048xf32>, tensor<?x8x?x?xf32>, tensor<?x?x512xf32>
 }
 
@@ -82,6 +85,8 @@ func.func @norms(%x: tensor<?x?x512xf32>, %g: tensor<512xf32>,
   %2 = xf.layer_norm %1 weight(%g : tensor<512xf32>) bias(%b : tensor<512xf32>) {epsilon = 1.0e-6 : f32} : tensor<?x?x512xf32>
   // CHECK: xf.layer_norm %{{.+}} bias(%{{.+}} : tensor<512xf32>) : tensor<?x?x512xf32>
   %b2 = xf.layer_norm %2 bias(%b : tensor<512xf32>) : tensor<?x?x512xf32>
+  // CHECK: xf.layer_norm %{{.+}} residual(%{{.+}} : tensor<?x?x512xf32>) weight(%{{.+}} : tensor<512xf32>) : tensor<?x?x512xf32>
+  %r2 = xf.layer_norm %b2 residual(%x : tensor<?x?x512xf32>) weight(%g : tensor<512xf32>) : tensor<?x?x512xf32>
   // CHECK: xf.rms_norm %{{.+}} weight(%{{.+}} : tensor<512xf32>) : tensor<?x?x512xf32>
   %3 = xf.rms_norm %b2 weight(%g : tensor<512xf32>) : tensor<?x?x512xf32>
   // CHECK: xf.rms_norm %{{.+}} : tensor<?x?x512xf32>

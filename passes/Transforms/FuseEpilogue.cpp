@@ -1,0 +1,108 @@
+//===- FuseEpilogue.cpp - Bias, activation and residual fusion ------------===//
+//
+// Absorbs the elementwise work after a matmul (bias add, activation) into
+// the matmul, and a residual add into the LayerNorm that consumes it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFFUSEEPILOGUEPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// A single-use matmul with no epilogue yet.
+MatmulOp bareMatmul(Value v) {
+  auto mm = v.getDefiningOp<MatmulOp>();
+  if (!mm || !mm->hasOneUse() || mm.getBias() ||
+      mm.getActivation() != Activation::None)
+    return nullptr;
+  return mm;
+}
+
+MatmulOp rebuild(PatternRewriter &rewriter, Operation *replaced, MatmulOp mm,
+                 Value bias, Activation act) {
+  return rewriter.replaceOpWithNewOp<MatmulOp>(
+      replaced, mm.getLhs(), mm.getRhs(), bias, mm.getTransposeA(),
+      mm.getTransposeB(), act);
+}
+
+/// add(matmul, bias) with bias a vector over the last dim.
+struct FuseBias : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    for (auto [mmValue, bias] : {std::pair{add.getLhs(), add.getRhs()},
+                                 std::pair{add.getRhs(), add.getLhs()}}) {
+      MatmulOp mm = bareMatmul(mmValue);
+      auto bt = cast<RankedTensorType>(bias.getType());
+      if (!mm || bt.getRank() != 1 || mm.getType() != add.getType() ||
+          bt.getDimSize(0) != mm.getType().getShape().back())
+        continue;
+      rebuild(rewriter, add, mm, bias, Activation::None);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "not matmul + bias vector");
+  }
+};
+
+/// act(matmul) for the activations a matmul can carry.
+template <typename ActOp>
+struct FuseActivation : OpRewritePattern<ActOp> {
+  using OpRewritePattern<ActOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ActOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mm = op.getInput().template getDefiningOp<MatmulOp>();
+    if (!mm || !mm->hasOneUse() || mm.getActivation() != Activation::None)
+      return rewriter.notifyMatchFailure(op, "input is not a bare matmul");
+    Activation act = Activation::Relu;
+    if constexpr (std::is_same_v<ActOp, SiluOp>)
+      act = Activation::Silu;
+    if constexpr (std::is_same_v<ActOp, GeluOp>)
+      act = op.getTanh() ? Activation::GeluTanh : Activation::Gelu;
+    rebuild(rewriter, op, mm, mm.getBias(), act);
+    return success();
+  }
+};
+
+/// layer_norm(add(x, r)) with x, r of the result's shape.
+struct FuseResidual : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp ln,
+                                PatternRewriter &rewriter) const override {
+    auto add = ln.getInput().getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse() || ln.getResidual() ||
+        add.getLhs().getType() != ln.getType() ||
+        add.getRhs().getType() != ln.getType())
+      return rewriter.notifyMatchFailure(ln, "input is not a same-shape add");
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        ln, add.getLhs(), ln.getWeight(), ln.getBias(), add.getRhs(),
+        ln.getEpsilonAttr());
+    return success();
+  }
+};
+
+struct XfFuseEpiloguePass final
+    : mlir::xf::impl::XfFuseEpiloguePassBase<XfFuseEpiloguePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateXfFuseEpiloguePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::xf::populateXfFuseEpiloguePatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseBias, FuseActivation<ReluOp>, FuseActivation<GeluOp>,
+               FuseActivation<SiluOp>, FuseResidual>(patterns.getContext());
+}
