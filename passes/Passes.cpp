@@ -23,7 +23,8 @@ void xf::buildXfOptimizationPipeline(OpPassManager &pm,
   // 5. Epilogues: bias + activation into the matmul that feeds them,
   //    residual add into the LayerNorm that follows it.
   if (options.fuseEpilogue)
-    pm.addNestedPass<func::FuncOp>(createXfFuseEpiloguePass());
+    pm.addNestedPass<func::FuncOp>(
+        createXfFuseEpiloguePass({/*explain=*/options.explainFusion}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -79,7 +79,9 @@ def XfFuseEpiloguePass : Pass<"xf-fuse-epilogue", "func::FuncOp"> {
     `bias`; an activation (relu, gelu, silu) of a matmul becomes its
     `activation`; `layer_norm(add(x, r))` of two same-shaped tensors becomes
     `layer_norm(x) residual(r)`, so the sum is never written to memory.
-    Only single-use intermediates are absorbed.
+    Only single-use intermediates are absorbed. With `explain`, every
+    candidate (an add, activation or LayerNorm right after a matmul or add)
+    gets one remark: fused, or why not.
 
     Before:
     ```mlir
@@ -94,6 +96,10 @@ def XfFuseEpiloguePass : Pass<"xf-fuse-epilogue", "func::FuncOp"> {
         : tensor<?x?x512xf32>, tensor<2048x512xf32>
     ```
   }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit one remark per candidate: fused, or why not">
+  ];
   let dependentDialects = ["::mlir::xf::XfDialect"];
 }
 

@@ -130,7 +130,7 @@ struct XfFoldTransposePass final
     populateXfFoldTransposePatterns(patterns);
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -8,6 +8,7 @@
 #include "passes/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFFUSEEPILOGUEPASS
@@ -90,13 +91,79 @@ struct FuseResidual : OpRewritePattern<LayerNormOp> {
   }
 };
 
+/// Whether `op` is a candidate: an epilogue op right after a matmul, or a
+/// LayerNorm right after an add.
+bool isCandidate(Operation *op) {
+  // An add feeding a LayerNorm is that LayerNorm's residual candidate.
+  if (isa<AddOp>(op) && op->hasOneUse() &&
+      isa<LayerNormOp>(*op->getUsers().begin()))
+    return false;
+  auto fromMatmul = [](Value v) { return v.getDefiningOp<MatmulOp>() != nullptr; };
+  if (isa<AddOp, ReluOp, GeluOp, SiluOp>(op) &&
+      llvm::any_of(op->getOperands(), fromMatmul))
+    return true;
+  // An activation of a bias add of a matmul: fused once the bias is.
+  if (isa<ReluOp, GeluOp, SiluOp>(op))
+    if (auto add = op->getOperand(0).getDefiningOp<AddOp>())
+      return llvm::any_of(add->getOperands(), fromMatmul);
+  if (auto ln = dyn_cast<LayerNormOp>(op))
+    return ln.getInput().getDefiningOp<AddOp>() != nullptr;
+  return false;
+}
+
+/// The one-line verdict on a candidate the patterns left in place.
+std::string whyNot(Operation *op) {
+  if (auto ln = dyn_cast<LayerNormOp>(op)) {
+    auto add = ln.getInput().getDefiningOp<AddOp>();
+    if (!add->hasOneUse())
+      return "the residual sum has another use";
+    return "the add broadcasts (not a residual of the same shape)";
+  }
+  for (Value v : op->getOperands())
+    if (auto mm = v.getDefiningOp<MatmulOp>()) {
+      if (!mm->hasOneUse())
+        return "the matmul has another use";
+      if (mm.getActivation() != Activation::None)
+        return "the matmul already has an activation";
+    }
+  return isa<AddOp>(op) ? "the other operand is not a bias over the last dim"
+                        : "the matmul cannot take this epilogue";
+}
+
 struct XfFuseEpiloguePass final
     : mlir::xf::impl::XfFuseEpiloguePassBase<XfFuseEpiloguePass> {
+  using Base::Base;
   void runOnOperation() override {
+    // Candidates and their locations, before fusion removes them.
+    SmallVector<std::pair<Operation *, Location>> candidates;
+    if (explain)
+      getOperation().walk([&](Operation *op) {
+        if (isCandidate(op))
+          candidates.push_back({op, op->getLoc()});
+      });
+    llvm::DenseSet<Operation *> erased;
     RewritePatternSet patterns(&getContext());
     populateXfFuseEpiloguePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+    struct Tracker : RewriterBase::Listener {
+      llvm::DenseSet<Operation *> &erased;
+      explicit Tracker(llvm::DenseSet<Operation *> &erased) : erased(erased) {}
+      void notifyOperationErased(Operation *op) override { erased.insert(op); }
+      void notifyOperationReplaced(Operation *op, ValueRange) override {
+        erased.insert(op);
+      }
+    } tracker(erased);
+    GreedyRewriteConfig config;
+    config.setListener(&tracker);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    for (auto [op, loc] : candidates) {
+      const char *kind = isa<LayerNormOp>(op) ? "residual" : "epilogue";
+      if (erased.contains(op))
+        emitRemark(loc) << kind << ": fused";
+      else
+        emitRemark(loc) << kind << ": not fused: " << whyNot(op);
+    }
   }
 };
 
