@@ -9,6 +9,9 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "xf-fuse-epilogue"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFFUSEEPILOGUEPASS
@@ -31,6 +34,8 @@ MatmulOp bareMatmul(Value v) {
 
 MatmulOp rebuild(PatternRewriter &rewriter, Operation *replaced, MatmulOp mm,
                  Value bias, Activation act) {
+  LLVM_DEBUG(llvm::dbgs() << "absorbing " << *replaced << " into " << mm
+                          << "\n");
   return rewriter.replaceOpWithNewOp<MatmulOp>(
       replaced, mm.getLhs(), mm.getRhs(), bias, mm.getTransposeA(),
       mm.getTransposeB(), act);

@@ -59,7 +59,6 @@ std::string compileModel(const std::string &input,
   options.output = ::testing::TempDir() + "/xf-" + name;
   CompileResult result = compile(options);
   EXPECT_EQ(result.status, 0) << result.message;
-  std::string model = input.substr(input.find_last_of('/') + 1);
   return options.output;
 }
 
