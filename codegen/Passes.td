@@ -78,17 +78,17 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
 def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "func::FuncOp"> {
   let summary = "register-blocked kernel for x · Wᵀ with a weight W";
   let description = [{
-    On buffers: every linalg.generic tagged `xf.weight_matmul` (a matmul of
-    rows by an [N, K] weight, N a multiple of the vector width) becomes a
-    repack of W to [K, N] followed by a parallel loop over blocks of rows
-    and 32 columns whose inner loop over K keeps the accumulators (rows ×
-    32 floats) in vector registers: each step loads one row of Wᵀ and
-    broadcasts one element per row, so loads feed many FMAs. Leftover rows
-    run the same loop one row at a time.
+    On buffers: every linalg.generic tagged `xf.weight_matmul` (rows of x
+    times an [N, K] weight, N a multiple of 4, K of 16) becomes a parallel
+    loop over tiles of `rows` rows x 4 weight rows. W is read as stored: the
+    tile's `rows` x 4 dot products keep 16-wide partial sums in vector
+    registers across K (each step loads `rows` + 4 vectors for `rows` x 4
+    FMAs) and reduce them once at the end. Leftover rows run the same loop
+    one row at a time.
   }];
   let options = [
-    Option<"rows", "rows", "int64_t", /*default=*/"8",
-           "Rows of the output each kernel iteration computes">
+    Option<"rows", "rows", "int64_t", /*default=*/"6",
+           "Rows of x each kernel tile computes">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

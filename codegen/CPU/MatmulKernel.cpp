@@ -1,9 +1,8 @@
 //===- MatmulKernel.cpp - Register-blocked x · Wᵀ on buffers --------------===//
 //
 // Replaces the linear-layer matmuls (tagged by the xf→linalg conversion)
-// with an outer-product kernel: Wᵀ repacked to [K, N] once per call, then
-// for each block of `rows` rows and 32 columns, accumulators in registers
-// across the K loop. See the pass description in codegen/Passes.td.
+// with a register-blocked dot-product kernel that reads W as stored. See the
+// pass description in codegen/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,7 +20,8 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kCols = 32; ///< columns per block: two 512-bit vectors
+constexpr int64_t kCols = 4;  ///< weight rows (output columns) per tile
+constexpr int64_t kVec = 16;  ///< partial-sum width over K: one 512-bit vector
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -35,47 +35,58 @@ Value collapseRows(OpBuilder &b, Location loc, Value v) {
   return memref::CollapseShapeOp::create(b, loc, v, groups);
 }
 
-/// Emits, for rows [lo, hi) in steps of `rows`, the blocked kernel.
-void emitKernel(OpBuilder &b, Location loc, Value x, Value wt, Value c,
+/// Emits, for rows [lo, hi) in steps of `rows`, the kernel: each iteration
+/// computes a `rows` x kCols tile of C as dot products of x rows with W rows
+/// (W read as stored, [N, K]), kVec-wide partial sums in registers across K,
+/// reduced once at the end.
+void emitKernel(OpBuilder &b, Location loc, Value x, Value w, Value c,
                 Value lo, Value hi, int64_t rows, int64_t n, int64_t k) {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value nEnd = arith::ConstantIndexOp::create(b, loc, n);
   Value kEnd = arith::ConstantIndexOp::create(b, loc, k);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
   Value colStep = arith::ConstantIndexOp::create(b, loc, kCols);
-  auto vecType = VectorType::get({kCols}, b.getF32Type());
+  Value kStep = arith::ConstantIndexOp::create(b, loc, kVec);
+  auto vecType = VectorType::get({kVec}, b.getF32Type());
+  // Weight rows outside x rows: a block of W rows stays in cache while the
+  // x rows stream past it.
   scf::ParallelOp::create(
-      b, loc, ValueRange{lo, c0}, ValueRange{hi, nEnd},
-      ValueRange{rowStep, colStep},
+      b, loc, ValueRange{c0, lo}, ValueRange{nEnd, hi},
+      ValueRange{colStep, rowStep},
       [&](OpBuilder &pb, Location pl, ValueRange ivs) {
-        Value m0 = ivs[0], n0 = ivs[1];
+        Value n0 = ivs[0], m0 = ivs[1];
+        auto offset = [&](OpBuilder &ob, Location l, Value base, int64_t i) {
+          return arith::AddIOp::create(ob, l, base,
+                                       arith::ConstantIndexOp::create(ob, l, i));
+        };
         Value zero = arith::ConstantOp::create(
             pb, pl, DenseElementsAttr::get(vecType, pb.getF32FloatAttr(0)));
-        SmallVector<Value> init(rows, zero);
+        SmallVector<Value> init(rows * kCols, zero);
         auto loop = scf::ForOp::create(
-            pb, pl, c0, kEnd, one, init,
-            [&](OpBuilder &fb, Location fl, Value kv, ValueRange acc) {
-              Value bRow = vector::LoadOp::create(fb, fl, vecType, wt,
-                                                  ValueRange{kv, n0});
-              SmallVector<Value> next;
-              for (int64_t i = 0; i < rows; ++i) {
-                Value row = arith::AddIOp::create(
-                    fb, fl, m0, arith::ConstantIndexOp::create(fb, fl, i));
-                Value a =
-                    memref::LoadOp::create(fb, fl, x, ValueRange{row, kv});
-                Value splat = vector::BroadcastOp::create(fb, fl, vecType, a);
-                next.push_back(
-                    vector::FMAOp::create(fb, fl, splat, bRow, acc[i]));
-              }
+            pb, pl, c0, kEnd, kStep, init,
+            [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
+              SmallVector<Value> as, ws, next;
+              for (int64_t i = 0; i < rows; ++i)
+                as.push_back(vector::LoadOp::create(
+                    fb, fl, vecType, x, ValueRange{offset(fb, fl, m0, i), k0}));
+              for (int64_t j = 0; j < kCols; ++j)
+                ws.push_back(vector::LoadOp::create(
+                    fb, fl, vecType, w, ValueRange{offset(fb, fl, n0, j), k0}));
+              for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < kCols; ++j)
+                  next.push_back(vector::FMAOp::create(fb, fl, as[i], ws[j],
+                                                       acc[i * kCols + j]));
               scf::YieldOp::create(fb, fl, next);
             });
-        for (int64_t i = 0; i < rows; ++i) {
-          Value row = arith::AddIOp::create(
-              pb, pl, m0, arith::ConstantIndexOp::create(pb, pl, i));
-          vector::StoreOp::create(pb, pl, loop.getResult(i), c,
-                                  ValueRange{row, n0});
-        }
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < kCols; ++j) {
+            Value sum = vector::ReductionOp::create(
+                pb, pl, vector::CombiningKind::ADD,
+                loop.getResult(i * kCols + j));
+            memref::StoreOp::create(
+                pb, pl, sum, c,
+                ValueRange{offset(pb, pl, m0, i), offset(pb, pl, n0, j)});
+          }
         scf::ReduceOp::create(pb, pl);
       });
 }
@@ -97,20 +108,14 @@ struct XfCpuMatmulKernelPass final
       Value c = collapseRows(b, loc, g.getDpsInits()[0]);
       auto wType = cast<MemRefType>(w.getType());
       int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-      // 1. Wᵀ: [N, K] → [K, N], so a row of Wᵀ is 32 contiguous columns.
-      auto wtType = MemRefType::get({k, n}, b.getF32Type());
-      Value wt =
-          memref::AllocOp::create(b, loc, wtType, b.getI64IntegerAttr(64));
-      linalg::TransposeOp::create(b, loc, w, wt, ArrayRef<int64_t>{1, 0});
-      // 2. Full blocks of `rows` rows, then the leftover rows one by one.
+      // Full blocks of `rows` rows, then the leftover rows one by one.
       Value m = memref::DimOp::create(b, loc, x, 0);
       Value rowsV = arith::ConstantIndexOp::create(b, loc, rows);
       Value rem = arith::RemUIOp::create(b, loc, m, rowsV);
       Value mainEnd = arith::SubIOp::create(b, loc, m, rem);
       Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-      emitKernel(b, loc, x, wt, c, c0, mainEnd, rows, n, k);
-      emitKernel(b, loc, x, wt, c, mainEnd, m, 1, n, k);
-      memref::DeallocOp::create(b, loc, wt);
+      emitKernel(b, loc, x, w, c, c0, mainEnd, rows, n, k);
+      emitKernel(b, loc, x, w, c, mainEnd, m, 1, n, k);
       g.erase();
     }
   }

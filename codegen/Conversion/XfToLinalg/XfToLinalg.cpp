@@ -421,7 +421,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // x · Wᵀ with a static weight whose rows fill whole vectors: the CPU
     // pipeline gives it a register-blocked kernel (xf-cpu-matmul-kernel).
     if (rt.getRank() == 2 && transposeB && !op.getTransposeA() &&
-        rt.hasStaticShape() && rt.getDimSize(0) % 32 == 0 &&
+        rt.hasStaticShape() && rt.getDimSize(0) % 4 == 0 &&
+        rt.getDimSize(1) % 16 == 0 &&
         lt.getRank() >= 2 && rt.getRank() == 2 &&
         lt.getDimSize(lt.getRank() - 1) == rt.getDimSize(1))
       generic->setAttr("xf.weight_matmul", rewriter.getUnitAttr());

@@ -1,19 +1,24 @@
 // RUN: xf-opt %s --xf-cpu-matmul-kernel | FileCheck %s
+// RUN: xf-opt %s --xf-cpu-matmul-kernel="rows=2" | FileCheck %s --check-prefix=ROWS2
 
-// Tests that a tagged x · Wᵀ on buffers becomes the repack of W plus the
-// blocked loop (8 rows of 32-wide accumulators) and the one-row tail loop.
+// Tests that a tagged x · Wᵀ on buffers becomes the register-blocked kernel
+// reading W as stored ([N, K], no repacked copy): tiles of 6 rows x 4 weight
+// rows, 16-wide partial sums carried across K, reduced at the end; then the
+// leftover rows one at a time.
 // CHECK-LABEL: func.func @linear
-// CHECK: %[[WT:.+]] = memref.alloc() {alignment = 64 : i64} : memref<512x64xf32>
-// CHECK: linalg.transpose ins(%{{.+}} : memref<64x512xf32>) outs(%[[WT]] : memref<512x64xf32>) permutation = [1, 0]
+// CHECK-SAME: (%[[X:.+]]: memref<?x512xf32>, %[[W:.+]]: memref<64x512xf32>, %[[Y:.+]]: memref<?x64xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.transpose
 // CHECK: scf.parallel
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
-// CHECK: vector.load %[[WT]]
-// CHECK-COUNT-8: vector.fma
-// CHECK-COUNT-8: vector.store
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>
+// CHECK-COUNT-6: vector.load %[[X]]
+// CHECK-COUNT-4: vector.load %[[W]]
+// CHECK-COUNT-24: vector.fma
+// CHECK-COUNT-24: vector.reduction <add>
 // CHECK: scf.parallel
-// CHECK: scf.for {{.*}} -> (vector<32xf32>)
-// CHECK: memref.dealloc %[[WT]]
+// CHECK-COUNT-4: vector.fma
 // CHECK-NOT: linalg.generic
+// ROWS2: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 #x = affine_map<(d0, d1, d2) -> (d1, d2)>
 #w = affine_map<(d0, d1, d2) -> (d0, d2)>
 #y = affine_map<(d0, d1, d2) -> (d1, d0)>
