@@ -22,6 +22,7 @@ namespace {
 
 constexpr int64_t kCols = 4;  ///< weight rows (output columns) per tile
 constexpr int64_t kVec = 16;  ///< partial-sum width over K: one 512-bit vector
+constexpr int64_t kChunk = 16; ///< row tiles per cache chunk of x
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -48,13 +49,21 @@ void emitKernel(OpBuilder &b, Location loc, Value x, Value w, Value c,
   Value colStep = arith::ConstantIndexOp::create(b, loc, kCols);
   Value kStep = arith::ConstantIndexOp::create(b, loc, kVec);
   auto vecType = VectorType::get({kVec}, b.getF32Type());
-  // Weight rows outside x rows: a block of W rows stays in cache while the
-  // x rows stream past it.
+  // Two levels: chunks of x rows (kChunk tiles, a few hundred KB, kept in
+  // L2) outside blocks of weight rows, then the tiles of the chunk inside,
+  // so the x chunk is reused for every weight block and each weight block
+  // for every row of the chunk.
+  Value chunkStep = arith::ConstantIndexOp::create(b, loc, rows * kChunk);
   scf::ParallelOp::create(
-      b, loc, ValueRange{c0, lo}, ValueRange{nEnd, hi},
-      ValueRange{colStep, rowStep},
-      [&](OpBuilder &pb, Location pl, ValueRange ivs) {
-        Value n0 = ivs[0], m0 = ivs[1];
+      b, loc, ValueRange{lo, c0}, ValueRange{hi, nEnd},
+      ValueRange{chunkStep, colStep},
+      [&](OpBuilder &cb, Location cl, ValueRange chunk) {
+        Value chunkEnd = arith::MinUIOp::create(
+            cb, cl, hi, arith::AddIOp::create(cb, cl, chunk[0], chunkStep));
+        scf::ForOp::create(
+            cb, cl, chunk[0], chunkEnd, rowStep, ValueRange{},
+            [&](OpBuilder &pb, Location pl, Value m0, ValueRange) {
+        Value n0 = chunk[1];
         auto offset = [&](OpBuilder &ob, Location l, Value base, int64_t i) {
           return arith::AddIOp::create(ob, l, base,
                                        arith::ConstantIndexOp::create(ob, l, i));
@@ -87,7 +96,9 @@ void emitKernel(OpBuilder &b, Location loc, Value x, Value w, Value c,
                 pb, pl, sum, c,
                 ValueRange{offset(pb, pl, m0, i), offset(pb, pl, n0, j)});
           }
-        scf::ReduceOp::create(pb, pl);
+        scf::YieldOp::create(pb, pl);
+            });
+        scf::ReduceOp::create(cb, cl);
       });
 }
 
