@@ -386,43 +386,45 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+/// Shared by the norms: the input's type, once the per-feature vectors and
+/// the residual agree with it.
+static LogicalResult inferNorm(std::optional<Location> loc, Value input,
+                               Value weight, Value bias, Value residual,
+                               SmallVectorImpl<Type> &inferred) {
+  auto type = rankedType(loc, input, "input");
+  if (failed(type))
+    return failure();
+  if (type->getRank() < 1)
+    return emitOptionalError(loc, "input must have rank >= 1");
+  if (failed(checkFeatureVector(loc, *type, weight, "weight")) ||
+      failed(checkFeatureVector(loc, *type, bias, "bias")))
+    return failure();
+  if (residual) {
+    auto res = rankedType(loc, residual, "residual");
+    if (failed(res))
+      return failure();
+    if (failed(verifyCompatibleShape(*res, *type)))
+      return emitOptionalError(loc, "residual ", *res,
+                               " must have the shape of the input ", *type);
+  }
+  inferred.push_back(*type);
+  return success();
+}
+
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
-  auto input = rankedType(loc, adaptor.getInput(), "input");
-  if (failed(input))
-    return failure();
-  if (input->getRank() < 1)
-    return emitOptionalError(loc, "input must have rank >= 1");
-  if (failed(checkFeatureVector(loc, *input, adaptor.getWeight(), "weight")) ||
-      failed(checkFeatureVector(loc, *input, adaptor.getBias(), "bias")))
-    return failure();
-  if (Value residual = adaptor.getResidual()) {
-    auto type = rankedType(loc, residual, "residual");
-    if (failed(type))
-      return failure();
-    if (failed(verifyCompatibleShape(*type, *input)))
-      return emitOptionalError(loc, "residual ", *type,
-                               " must have the shape of the input ", *input);
-  }
-  inferred.push_back(*input);
-  return success();
+  return inferNorm(loc, adaptor.getInput(), adaptor.getWeight(),
+                   adaptor.getBias(), adaptor.getResidual(), inferred);
 }
 
 LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
-  auto input = rankedType(loc, adaptor.getInput(), "input");
-  if (failed(input))
-    return failure();
-  if (input->getRank() < 1)
-    return emitOptionalError(loc, "input must have rank >= 1");
-  if (failed(checkFeatureVector(loc, *input, adaptor.getWeight(), "weight")))
-    return failure();
-  inferred.push_back(*input);
-  return success();
+  return inferNorm(loc, adaptor.getInput(), adaptor.getWeight(), Value(),
+                   Value(), inferred);
 }
 
 LogicalResult RopeOp::inferReturnTypes(MLIRContext *ctx,

@@ -112,7 +112,7 @@ private:
 
   bool binary(Operation *op, Value lhs, Value rhs, ElementKind kind,
               double (*f)(double, double));
-  bool unary(Operation *op, Value in, double (*f)(double));
+  bool activation(Operation *op, Value in, Activation act);
   bool evalMatmul(MatmulOp op);
   bool evalTranspose(TransposeOp op);
   bool evalReshape(ReshapeOp op);
@@ -168,10 +168,10 @@ bool Evaluator::binary(Operation *op, Value lhs, Value rhs, ElementKind kind,
   return set(op, std::move(r));
 }
 
-bool Evaluator::unary(Operation *op, Value in, double (*f)(double)) {
+bool Evaluator::activation(Operation *op, Value in, Activation act) {
   HostTensor r = get(in);
   for (float &x : r.f)
-    x = static_cast<float>(f(x));
+    x = static_cast<float>(applyActivation(act, x));
   return set(op, std::move(r));
 }
 
@@ -603,23 +603,15 @@ bool Evaluator::eval(Operation *op) {
         return set(op, std::move(r));
       })
       .Case<ReluOp>([&](ReluOp r) {
-        return unary(op, r.getInput(),
-                     [](double x) { return x > 0 ? x : 0.0; });
+        return activation(op, r.getInput(), Activation::Relu);
       })
       .Case<SiluOp>([&](SiluOp s) {
-        return unary(op, s.getInput(),
-                     [](double x) { return x / (1.0 + std::exp(-x)); });
+        return activation(op, s.getInput(), Activation::Silu);
       })
       .Case<GeluOp>([&](GeluOp g) {
-        if (g.getTanh())
-          return unary(op, g.getInput(), [](double x) {
-            return 0.5 * x *
-                   (1 + std::tanh(std::sqrt(2 / M_PI) *
-                                  (x + 0.044715 * x * x * x)));
-          });
-        return unary(op, g.getInput(), [](double x) {
-          return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-        });
+        return activation(op, g.getInput(),
+                          g.getTanh() ? Activation::GeluTanh
+                                      : Activation::Gelu);
       })
       .Case<RopeOp>([&](RopeOp r) { return evalRope(r); })
       .Case<SoftmaxOp>([&](SoftmaxOp s) { return evalSoftmax(s); })

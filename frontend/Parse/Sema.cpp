@@ -108,6 +108,7 @@ private:
                const std::string &key);
 
   // Typed reads of one entry's value.
+  const ast::Hyper *findHyper(const SyntaxEntry &e);
   bool readInt(const SyntaxEntry &e, Located<int64_t> &out);
   bool readFloat(const SyntaxEntry &e, Located<double> &out);
   bool readBool(const SyntaxEntry &e, Located<bool> &out);
@@ -187,23 +188,31 @@ bool Sema::readInt(const SyntaxEntry &e, Located<int64_t> &out) {
     return true;
   }
   if (v.kind == Kind::Name) {
-    auto it = hypers.find(v.text);
-    if (it == hypers.end())
-      return fail(v.loc, "unknown hyperparameter '" + v.text + "' in key '" +
-                             e.key + "'");
-    if (!it->second.isInteger)
+    const ast::Hyper *h = findHyper(e);
+    if (!h)
+      return false;
+    if (!h->isInteger)
       return fail(v.loc, "key '" + e.key +
                              "' expects an integer, but "
                              "hyperparameter '" +
-                             v.text + "' is " +
-                             std::to_string(it->second.value));
-    out.value = static_cast<int64_t>(it->second.value);
+                             v.text + "' is " + std::to_string(h->value));
+    out.value = static_cast<int64_t>(h->value);
     return true;
   }
   return fail(v.loc, "key '" + e.key +
                          "' expects an integer or a hyperparameter name, "
                          "found " +
                          describe(v));
+}
+
+/// The hyperparameter a name value refers to, or an error naming the key.
+const ast::Hyper *Sema::findHyper(const SyntaxEntry &e) {
+  auto it = hypers.find(e.value.text);
+  if (it != hypers.end())
+    return &it->second;
+  fail(e.value.loc,
+       "unknown hyperparameter '" + e.value.text + "' in key '" + e.key + "'");
+  return nullptr;
 }
 
 bool Sema::readFloat(const SyntaxEntry &e, Located<double> &out) {
@@ -217,11 +226,10 @@ bool Sema::readFloat(const SyntaxEntry &e, Located<double> &out) {
     return true;
   }
   if (v.kind == Kind::Name) {
-    auto it = hypers.find(v.text);
-    if (it == hypers.end())
-      return fail(v.loc, "unknown hyperparameter '" + v.text + "' in key '" +
-                             e.key + "'");
-    out.value = it->second.value;
+    const ast::Hyper *h = findHyper(e);
+    if (!h)
+      return false;
+    out.value = h->value;
     return true;
   }
   return fail(v.loc,
