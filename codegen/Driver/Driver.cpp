@@ -236,13 +236,18 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     return internalError("cannot add the entry wrappers");
   timer.done("MLIR lowering");
 
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmContext, options.target, error);
-  if (!llvmModule)
+  // One TargetMachine (host detection included) for O3 and code emission.
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(options.target, error);
+  if (!tm)
     return error.rfind("unknown --cpu", 0) == 0
                ? userError("xfc: error: " + error)
                : internalError(error);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmContext, *tm, error);
+  if (!llvmModule)
+    return internalError(error);
   timer.done("LLVM IR + O3");
   if (options.emit == EmitKind::Llvm) {
     std::string text;
@@ -253,7 +258,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   }
 
   std::string object;
-  if (!emitObject(*llvmModule, options.target, object, error))
+  if (!emitObject(*llvmModule, *tm, object, error))
     return internalError(error);
   timer.done("machine code");
   if (options.emit == EmitKind::Obj) {

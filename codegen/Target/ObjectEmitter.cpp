@@ -19,9 +19,8 @@
 
 using namespace mlir;
 
-namespace {
 std::unique_ptr<llvm::TargetMachine>
-makeTargetMachine(const xf::TargetSpec &spec, std::string &error) {
+xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -46,7 +45,7 @@ makeTargetMachine(const xf::TargetSpec &spec, std::string &error) {
       features += ",-prefer-256-bit";
   } else {
     std::unique_ptr<llvm::MCSubtargetInfo> sti(
-        target->createMCSubtargetInfo(triple, cpu, ""));
+        target->createMCSubtargetInfo(triple, "", ""));
     if (!sti || !sti->isCPUStringValid(cpu)) {
       error = "unknown --cpu=" + cpu + " for " + triple.str();
       return nullptr;
@@ -60,11 +59,10 @@ makeTargetMachine(const xf::TargetSpec &spec, std::string &error) {
     error = "cannot create a target machine for " + cpu;
   return tm;
 }
-} // namespace
 
 std::unique_ptr<llvm::Module>
 xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
-                         const TargetSpec &spec, std::string &error) {
+                         llvm::TargetMachine &tm, std::string &error) {
   DialectRegistry registry;
   registerAllToLLVMIRTranslations(registry);
   module.getContext()->appendDialectRegistry(registry);
@@ -74,17 +72,14 @@ xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
     error = "translation to LLVM IR failed";
     return nullptr;
   }
-  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(spec, error);
-  if (!tm)
-    return nullptr;
-  llvmModule->setDataLayout(tm->createDataLayout());
-  llvmModule->setTargetTriple(tm->getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple());
 
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm.get());
+  llvm::PassBuilder pb(&tm);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -96,16 +91,13 @@ xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   return llvmModule;
 }
 
-bool xf::emitObject(llvm::Module &module, const TargetSpec &spec,
+bool xf::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                     std::string &object, std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(spec, error);
-  if (!tm)
-    return false;
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr,
-                              llvm::CodeGenFileType::ObjectFile)) {
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile)) {
     error = "the target cannot emit object files";
     return false;
   }

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
 #include <memory>
 #include <string>
 
@@ -17,15 +18,20 @@ struct TargetSpec {
   std::string cpu = "host";
 };
 
-/// Translates `module` to LLVM IR for `target` and runs LLVM's O3 pipeline.
+/// The TargetMachine for `target` (PIC, -O3 code generation); null with
+/// `error` set on an unknown CPU.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const TargetSpec &target, std::string &error);
+
+/// Translates `module` to LLVM IR for `tm` and runs LLVM's O3 pipeline.
 /// Returns null with `error` set on failure.
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
                                                    llvm::LLVMContext &context,
-                                                   const TargetSpec &target,
+                                                   llvm::TargetMachine &tm,
                                                    std::string &error);
 
 /// Emits `module` as a position-independent object file.
-bool emitObject(llvm::Module &module, const TargetSpec &target,
+bool emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                 std::string &object, std::string &error);
 
 } // namespace mlir::xf
