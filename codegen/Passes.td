@@ -96,4 +96,65 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "func::FuncOp"> {
   ];
 }
 
+def XfGpuMapLoopsPass : Pass<"xf-gpu-map-loops", "func::FuncOp"> {
+  let summary = "turns each outermost scf.parallel into a gpu.launch over "
+                "flat buffers";
+  let description = [{
+    The GPU sibling of the CPU's OpenMP step. Every outermost `scf.parallel`
+    of a host function becomes one `gpu.launch`: its iteration space is
+    linearized, spread over blocks of `block-size` threads with a grid-stride
+    loop (so any size fits the grid limits of CUDA and Vulkan), and
+    delinearized back to the loop's induction variables; the last loop
+    dimension varies fastest across threads, so row-major accesses coalesce.
+
+    Buffers are flattened on the host: each memref the loop reads or writes
+    becomes a 1-D `memref<?xT>` over its base allocation plus index scalars
+    (offset and strides), and every `memref.load`/`memref.store` in the body
+    indexes it linearly. Kernels thus take only 1-D buffers and scalars, the
+    one calling convention both NVVM and SPIR-V (which has no strided
+    descriptors) lower. Nested `scf.parallel`s run sequentially in a thread.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+    Option<"maxBlocks", "max-blocks", "int64_t", /*default=*/"65535",
+           "Grid size limit (Vulkan guarantees 65535 per dimension)">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def XfGpuMergeKernelModulesPass
+    : Pass<"xf-gpu-merge-kernel-modules", "ModuleOp"> {
+  let summary = "moves every outlined kernel into one gpu.module @xf_kernels";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel. The library
+    embeds one binary (one PTX module, one SPIR-V module with an entry point
+    per kernel), so the kernels are gathered into a single module and the
+    launches' symbol references updated.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def XfGpuLaunchToRuntimePass : Pass<"xf-gpu-launch-to-runtime", "ModuleOp"> {
+  let summary = "replaces gpu.launch_func by calls into the xfc runtime";
+  let description = [{
+    No MLIR runtime wrapper library is assumed (Debian ships none): each
+    `gpu.launch_func` becomes a call
+    `xf_gpu_launch(kernel, gx, gy, gz, bx, by, bz, args)` where `kernel` is
+    the kernel's position in the module's kernel table and `args` the address
+    of an i64 array holding, per kernel operand, a buffer's address or a
+    scalar's bits. The table (`xf.gpu_kernels` on the module: one
+    "name:kinds" string per kernel, kinds `m` buffer, `i` index, `l` i64,
+    `w` i32, `f` f32) tells the runtime how to pass them. The `gpu.module`s
+    are erased: the driver has compiled them to PTX or SPIR-V before.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect"
+  ];
+}
+
 #endif // XF_CODEGEN_PASSES_TD

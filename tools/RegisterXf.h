@@ -9,12 +9,14 @@
 #define XF_TOOLS_REGISTERXF_H
 
 #include "codegen/CPU/Pipeline.h"
+#include "codegen/GPU/Pipeline.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfDialect.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "passes/Passes.h"
 
 namespace mlir::xf {
@@ -25,6 +27,8 @@ inline void registerXfDialects(DialectRegistry &registry) {
   registry.insert<XfDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR in process.
+  registerAllToLLVMIRTranslations(registry);
 }
 
 /// Registers the xf passes and every upstream pass, so `xf-opt` can replay
@@ -34,6 +38,7 @@ inline void registerAllXfPasses() {
   registerXfOptimizationPasses();
   registerXfCodegenPasses();
   registerXfCpuPipelines();
+  registerXfGpuPipelines();
 }
 
 } // namespace mlir::xf

@@ -103,9 +103,11 @@ std::string shapeComment(const ValueInfo &v) {
 
 } // namespace
 
-std::string mlir::xf::buildManifest(ModuleOp module, const ast::Model &model) {
+std::string mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
+                                   StringRef target) {
   std::ostringstream os;
-  os << "{\n \"model\": \"" << model.name << "\",\n \"entries\": [";
+  os << "{\n \"model\": \"" << model.name << "\",\n \"target\": \""
+     << target.str() << "\",\n \"entries\": [";
   bool first = true;
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (!fn.isPublic())

@@ -11,7 +11,9 @@ namespace mlir::xf {
 
 /// The manifest JSON (see runtime/src/Manifest.h) of `module`, whose entry
 /// functions already take their parameters as arguments (xf.params).
-std::string buildManifest(ModuleOp module, const ::xf::ast::Model &model);
+/// `target` is cpu, cuda or vulkan: the runtime picks its backend by it.
+std::string buildManifest(ModuleOp module, const ::xf::ast::Model &model,
+                          StringRef target);
 
 /// The C header with one typed function per entry point.
 std::string buildHeader(ModuleOp module, const ::xf::ast::Model &model);

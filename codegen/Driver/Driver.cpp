@@ -3,7 +3,12 @@
 // The phases, in order; each --emit stage stops after its phase:
 //   ast   frontend: parse and check the description
 //   xf    MLIRGen: unfused xf IR
-//   fused xf optimization pipeline (canonicalize, CSE; fusion passes later)
+//   fused xf optimization pipeline (transposes folded, attention and
+//         epilogues fused)
+//   gpu   (--target=cuda|vulkan) host functions launching the outlined
+//         kernels of gpu.module @xf_kernels
+//   ptx / spirv  the kernels for the device: PTX text (CUDA), or the SPIR-V
+//         dialect (Vulkan; the library embeds its binary form)
 //   llvm  lowering to the LLVM dialect, translation, O3 → LLVM IR
 //   obj   object file
 //   lib   lib<model>.so + <model>.h + <model>.json (+ xf/runtime.h)
@@ -14,6 +19,8 @@
 #include "codegen/CPU/EntryWrappers.h"
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/Driver/Artifacts.h"
+#include "codegen/GPU/Pipeline.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "codegen/Passes.h"
 #include "codegen/Target/Linker.h"
 #include "frontend/MLIRGen/MLIRGen.h"
@@ -126,11 +133,52 @@ bool mlir::xf::applyNoFuse(const std::string &list, CompileOptions &options,
   return true;
 }
 
+bool mlir::xf::applyTarget(const std::string &target,
+                           const std::string &gpuArch, CompileOptions &options,
+                           std::string &error) {
+  if (target == "cpu") {
+    if (!gpuArch.empty()) {
+      error = "xfc: error: --gpu-arch needs --target=cuda";
+      return false;
+    }
+    options.gpu.reset();
+    return true;
+  }
+  GpuTargetSpec spec;
+  if (target == "cuda") {
+    spec.api = GpuApi::Cuda;
+    if (!gpuArch.empty())
+      spec.arch = gpuArch;
+    StringRef digits = StringRef(spec.arch);
+    unsigned sm = 0;
+    if (!digits.consume_front("sm_") || digits.getAsInteger(10, sm) ||
+        sm < 50) {
+      error = "xfc: error: unknown --gpu-arch=" + spec.arch +
+              " (expected sm_NN with NN >= 50, e.g. sm_80 or sm_90)";
+      return false;
+    }
+  } else if (target == "vulkan") {
+    if (!gpuArch.empty()) {
+      error = "xfc: error: --gpu-arch needs --target=cuda";
+      return false;
+    }
+    spec.api = GpuApi::Vulkan;
+  } else {
+    error = "xfc: error: unknown --target=" + target +
+            " (expected cpu, cuda or vulkan)";
+    return false;
+  }
+  options.gpu = spec;
+  return true;
+}
+
 bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
   static const std::pair<const char *, EmitKind> kinds[] = {
       {"ast", EmitKind::Ast},     {"xf", EmitKind::Xf},
-      {"fused", EmitKind::Fused}, {"llvm", EmitKind::Llvm},
-      {"obj", EmitKind::Obj},     {"lib", EmitKind::Lib}};
+      {"fused", EmitKind::Fused}, {"gpu", EmitKind::Gpu},
+      {"ptx", EmitKind::Ptx},     {"spirv", EmitKind::Spirv},
+      {"llvm", EmitKind::Llvm},   {"obj", EmitKind::Obj},
+      {"lib", EmitKind::Lib}};
   for (auto [name, kind] : kinds)
     if (text == name) {
       out = kind;
@@ -215,12 +263,25 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                : userError(error);
 
   // Lowering: parameters become arguments first, so the manifest can list
-  // them; then the CPU pipeline to the LLVM dialect.
+  // them; then the CPU pipeline, or the GPU kernel and host pipelines, to
+  // the LLVM dialect.
+  bool isGpu = options.gpu.has_value();
+  if ((options.emit == EmitKind::Gpu || options.emit == EmitKind::Ptx ||
+       options.emit == EmitKind::Spirv) &&
+      !isGpu)
+    return userError("xfc: error: --emit=gpu, ptx and spirv need "
+                     "--target=cuda or --target=vulkan");
+  if (options.emit == EmitKind::Ptx && options.gpu->api != GpuApi::Cuda)
+    return userError("xfc: error: --emit=ptx needs --target=cuda");
+  if (options.emit == EmitKind::Spirv && options.gpu->api != GpuApi::Vulkan)
+    return userError("xfc: error: --emit=spirv needs --target=vulkan");
   if (failed(runPasses(*module, options, [](OpPassManager &pm) {
         pm.addPass(createXfParamsToArgumentsPass());
       })))
     return internalError("xf-params-to-arguments failed");
-  std::string manifest = buildManifest(*module, *model);
+  StringRef targetName =
+      !isGpu ? "cpu" : options.gpu->api == GpuApi::Cuda ? "cuda" : "vulkan";
+  std::string manifest = buildManifest(*module, *model, targetName);
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
   for (auto fn : module->getOps<func::FuncOp>())
@@ -230,8 +291,44 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                   UnitAttr::get(&context));
     }
-  if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
-    return internalError("the CPU lowering pipeline failed");
+  if (!isGpu) {
+    if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
+      return internalError("the CPU lowering pipeline failed");
+  } else {
+    if (failed(runPasses(*module, options, buildXfGpuKernelPipeline)))
+      return internalError("the GPU kernel pipeline failed");
+    timer.done("GPU kernels");
+    if (options.emit == EmitKind::Gpu)
+      return writeText(options.output, printModule(*module), error)
+                 ? CompileResult{}
+                 : userError(error);
+    // The device half works on a copy: the host keeps its launches.
+    OwningOpRef<ModuleOp> device(cast<ModuleOp>((*module)->clone()));
+    if (failed(lowerKernelsToDevice(*device, *options.gpu)))
+      return internalError("lowering the kernels for the device failed");
+    if (options.emit == EmitKind::Spirv) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      for (auto spv : device->getOps<spirv::ModuleOp>())
+        os << spv << "\n";
+      return writeText(options.output, text, error) ? CompileResult{}
+                                                     : userError(error);
+    }
+    std::string binary;
+    if (failed(serializeKernels(*device, *options.gpu, binary)))
+      return internalError("serializing the kernels failed");
+    timer.done(options.gpu->api == GpuApi::Cuda ? "PTX" : "SPIR-V");
+    if (options.emit == EmitKind::Ptx)
+      return writeText(options.output, binary, error) ? CompileResult{}
+                                                      : userError(error);
+    if (failed(runPasses(*module, options, buildXfGpuHostPipeline)))
+      return internalError("the GPU host pipeline failed");
+    std::vector<std::string> table;
+    if (auto kernels = (*module)->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))
+      for (Attribute k : kernels)
+        table.push_back(cast<StringAttr>(k).getValue().str());
+    addGpuGlobals(*module, targetName, binary, table);
+  }
   if (failed(addEntryWrappers(*module, entries, manifest)))
     return internalError("cannot add the entry wrappers");
   timer.done("MLIR lowering");

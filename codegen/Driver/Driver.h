@@ -9,21 +9,24 @@
 #ifndef XF_CODEGEN_DRIVER_DRIVER_H
 #define XF_CODEGEN_DRIVER_DRIVER_H
 
+#include "codegen/GPU/Targets.h"
 #include "codegen/Target/ObjectEmitter.h"
 #include "frontend/Parse/Sema.h"
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace mlir::xf {
 
-enum class EmitKind { Ast, Xf, Fused, Llvm, Obj, Lib };
+enum class EmitKind { Ast, Xf, Fused, Gpu, Ptx, Spirv, Llvm, Obj, Lib };
 
 struct CompileOptions {
   std::string input;                       ///< the .xf description
   std::vector<::xf::parse::Override> sets; ///< --set overrides
   EmitKind emit = EmitKind::Lib;
   std::string output = "-"; ///< a directory for Lib, else a file or "-"
-  TargetSpec target;
+  TargetSpec target;                ///< the host CPU (--cpu)
+  std::optional<GpuTargetSpec> gpu; ///< --target=cuda|vulkan
   bool printIRAfterAll = false;
   bool fuseAttention = true;  ///< --no-fuse=attention clears it
   bool foldTranspose = true;  ///< --no-fuse=transpose clears it
@@ -45,6 +48,11 @@ CompileResult compile(const CompileOptions &options);
 /// with `error` on an unknown name.
 bool applyNoFuse(const std::string &list, CompileOptions &options,
                  std::string &error);
+
+/// Applies --target (cpu, cuda, vulkan) and --gpu-arch (sm_NN, CUDA only);
+/// returns false with `error` on a bad value.
+bool applyTarget(const std::string &target, const std::string &gpuArch,
+                 CompileOptions &options, std::string &error);
 
 /// Parses an --emit value.
 bool parseEmitKind(const std::string &text, EmitKind &out);

@@ -20,15 +20,21 @@ static cl::list<std::string>
     sets("set", cl::desc("Override a hyperparameter: --set KEY=VALUE"),
          cl::value_desc("KEY=VALUE"));
 static cl::opt<std::string>
-    emit("emit", cl::desc("ast | xf | fused | llvm | obj | lib (default)"),
+    emit("emit",
+         cl::desc("ast | xf | fused | gpu | ptx | spirv | llvm | obj | lib "
+                  "(default)"),
          cl::init("lib"));
 static cl::opt<std::string>
     outputPath("o", cl::desc("Output: a directory for lib, else a file"),
                cl::value_desc("PATH"), cl::init("-"));
 static cl::opt<std::string> cpu("cpu", cl::desc("LLVM CPU name, or host"),
                                 cl::init("host"));
-static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
-                                   cl::init("cpu"));
+static cl::opt<std::string>
+    target("target", cl::desc("cpu (default) | cuda | vulkan"),
+           cl::init("cpu"));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::desc("CUDA architecture (default sm_80)"),
+            cl::value_desc("sm_NN"), cl::init(""));
 static cl::opt<bool> printIRAfterAll("print-ir-after-all",
                                      cl::desc("Print the IR after every pass"));
 static cl::opt<bool> timings("timings", cl::desc("Report each phase's time"));
@@ -61,10 +67,10 @@ int main(int argc, char **argv) {
     return fail(error);
   if (!mlir::xf::parseEmitKind(emit, options.emit))
     return fail("xfc: error: unknown --emit=" + emit +
-                " (expected ast, xf, fused, llvm, obj or lib)");
-  if (target != "cpu")
-    return fail("xfc: error: --target=" + target +
-                " is not available yet (only cpu)");
+                " (expected ast, xf, fused, gpu, ptx, spirv, llvm, obj or "
+                "lib)");
+  if (!mlir::xf::applyTarget(target, gpuArch, options, error))
+    return fail(error);
   for (const std::string &s : sets) {
     xf::parse::Override o;
     if (!xf::parse::parseOverride(s, o))

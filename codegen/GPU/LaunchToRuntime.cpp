@@ -1,0 +1,135 @@
+//===- LaunchToRuntime.cpp - gpu.launch_func → xf_gpu_launch calls --------===//
+//
+// xf-gpu-launch-to-runtime: the host half's last GPU step (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFGPULAUNCHTORUNTIMEPASS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+
+namespace {
+
+/// The runtime's name for a kernel operand's type; empty if unsupported.
+StringRef argKind(Type type) {
+  if (auto memref = dyn_cast<MemRefType>(type))
+    return memref.getRank() == 1 && memref.getLayout().isIdentity() ? "m" : "";
+  if (type.isIndex())
+    return "i";
+  if (type.isInteger(64))
+    return "l";
+  if (type.isInteger(32))
+    return "w";
+  if (type.isF32())
+    return "f";
+  return "";
+}
+
+class LaunchToRuntimePass
+    : public xf::impl::XfGpuLaunchToRuntimePassBase<LaunchToRuntimePass> {
+public:
+  void runOnOperation() override;
+};
+
+void LaunchToRuntimePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = module.getContext();
+
+  // 1. The kernel table, in module order.
+  SmallVector<Attribute> table;
+  llvm::StringMap<int32_t> position;
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>())
+    for (auto fn : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      if (!fn.isKernel())
+        continue;
+      std::string kinds;
+      for (Type t : fn.getArgumentTypes()) {
+        StringRef kind = argKind(t);
+        if (kind.empty()) {
+          fn.emitError("kernel operand of type ") << t << " cannot be passed";
+          return signalPassFailure();
+        }
+        kinds += kind;
+      }
+      position[(gpuModule.getName() + "::" + fn.getName()).str()] =
+          table.size();
+      table.push_back(StringAttr::get(ctx, fn.getName() + ":" + kinds));
+    }
+
+  // 2. The runtime entry point.
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Type i32 = b.getI32Type(), i64 = b.getI64Type(), index = b.getIndexType();
+  auto launchType = b.getFunctionType(
+      {i32, index, index, index, index, index, index, index}, {});
+  auto callee = func::FuncOp::create(b, module.getLoc(), "xf_gpu_launch",
+                                     launchType);
+  callee.setPrivate();
+
+  // 3. Every launch: its operands as i64 words in a stack array.
+  WalkResult walk = module.walk([&](gpu::LaunchFuncOp launch) {
+    Location loc = launch.getLoc();
+    b.setInsertionPoint(launch);
+    std::string key = (launch.getKernelModuleName().getValue() +
+                       "::" + launch.getKernelName().getValue())
+                          .str();
+    auto it = position.find(key);
+    if (it == position.end()) {
+      launch.emitError("launch of unknown kernel ") << key;
+      return WalkResult::interrupt();
+    }
+    ValueRange operands = launch.getKernelOperands();
+    auto arrayType =
+        MemRefType::get({std::max<int64_t>(operands.size(), 1)}, i64);
+    Value array = memref::AllocaOp::create(b, loc, arrayType);
+    for (auto [k, v] : llvm::enumerate(operands)) {
+      Value word;
+      Type t = v.getType();
+      if (isa<MemRefType>(t)) {
+        Value addr =
+            memref::ExtractAlignedPointerAsIndexOp::create(b, loc, v);
+        word = arith::IndexCastOp::create(b, loc, i64, addr);
+      } else if (t.isIndex()) {
+        word = arith::IndexCastOp::create(b, loc, i64, v);
+      } else if (t.isInteger(64)) {
+        word = v;
+      } else if (t.isInteger(32)) {
+        word = arith::ExtUIOp::create(b, loc, i64, v);
+      } else if (t.isF32()) {
+        word = arith::ExtUIOp::create(
+            b, loc, i64, arith::BitcastOp::create(b, loc, i32, v));
+      } else {
+        launch.emitError("kernel operand of type ") << t << " cannot be passed";
+        return WalkResult::interrupt();
+      }
+      Value slot = arith::ConstantIndexOp::create(b, loc, k);
+      memref::StoreOp::create(b, loc, word, array, slot);
+    }
+    Value arrayAddr =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, array);
+    Value kernel = arith::ConstantIntOp::create(b, loc, it->second, 32);
+    gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+    gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+    func::CallOp::create(b, loc, callee,
+                         ValueRange{kernel, grid.x, grid.y, grid.z, block.x,
+                                    block.y, block.z, arrayAddr});
+    launch.erase();
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return signalPassFailure();
+
+  // 4. The kernels now live in the driver's binary.
+  for (auto gpuModule :
+       llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
+    gpuModule.erase();
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  module->setAttr("xf.gpu_kernels", ArrayAttr::get(ctx, table));
+}
+
+} // namespace

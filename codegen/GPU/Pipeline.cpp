@@ -1,0 +1,113 @@
+//===- Pipeline.cpp - The host half of the GPU lowering -------------------===//
+//
+// The steps from xf IR to GPU launches and from launches to LLVM, one
+// comment per step saying why it is there. The CPU sibling is
+// codegen/CPU/Pipeline.cpp; steps 1-4 are the same.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/GPU/Pipeline.h"
+#include "codegen/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
+  // 1. Every xf op becomes linalg on tensors (attention decomposed).
+  pm.addPass(xf::createConvertXfToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // 2. Elementwise chains fuse: one kernel instead of one per op.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  // 3. exp/tanh/erf as polynomials: no libdevice or GLSL.std.450 detours.
+  pm.addPass(xf::createXfApproximateMathPass());
+  // 4. Tensors → buffers with identity layouts at function boundaries;
+  //    temporaries freed (the runtime's device allocator serves both).
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // 5. Loops: parallel dims in scf.parallel, reductions as scf.for inside.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerAffinePass());
+  // 6. Each outermost parallel loop (and each copy) becomes a gpu.launch
+  //    over flat buffers; the bodies are outlined into one gpu.module.
+  pm.addNestedPass<func::FuncOp>(xf::createXfGpuMapLoopsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(xf::createXfGpuMergeKernelModulesPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void xf::buildXfGpuHostPipeline(OpPassManager &pm) {
+  // 1. Launches → xf_gpu_launch calls; the kernels leave the module.
+  pm.addPass(xf::createXfGpuLaunchToRuntimePass());
+  // 2. The rest is host code: descriptors, index math, allocations. The
+  //    generic allocation functions (_mlir_memref_to_llvm_alloc/free) are
+  //    the runtime's device allocator.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary,
+                       ArrayRef<std::string> kernelTable) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto addBytes = [&](StringRef name, StringRef bytes, bool nulTerminated) {
+    std::string text = bytes.str();
+    if (nulTerminated)
+      text.push_back('\0');
+    auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                         std::max<size_t>(text.size(), 1));
+    if (text.empty())
+      text.push_back('\0');
+    LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
+                           LLVM::Linkage::External, name,
+                           b.getStringAttr(text), /*alignment=*/16);
+  };
+  std::string table;
+  for (const std::string &k : kernelTable)
+    table += k + "\n";
+  addBytes("xf_gpu_api", api, true);
+  addBytes("xf_gpu_binary", binary, false);
+  addBytes("xf_gpu_kernels", table, true);
+  LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
+                         LLVM::Linkage::External, "xf_gpu_binary_size",
+                         b.getI64IntegerAttr(binary.size()));
+}
+
+void xf::registerXfGpuPipelines() {
+  PassPipelineRegistration<>(
+      "xf-gpu-kernels",
+      "Lower xf IR to host functions launching outlined GPU kernels",
+      [](OpPassManager &pm) { buildXfGpuKernelPipeline(pm); });
+  PassPipelineRegistration<>(
+      "xf-gpu-host",
+      "Lower GPU launches to runtime calls and the host code to LLVM",
+      [](OpPassManager &pm) { buildXfGpuHostPipeline(pm); });
+}

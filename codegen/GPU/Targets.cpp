@@ -1,0 +1,148 @@
+//===- Targets.cpp - The device half: gpu.module → PTX or SPIR-V ----------===//
+//
+// CUDA: gpu.module → NVVM dialect (convert-gpu-to-nvvm) → LLVM IR → PTX via
+// the NVPTX backend (gpu-module-to-binary, libdevice linked where math
+// needs it). Vulkan: gpu.module → SPIR-V dialect (GPU, arith, math, memref,
+// scf, cf, index patterns in one full conversion, like upstream's
+// convert-gpu-to-spirv plus math) → ABI lowering → binary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/GPU/Targets.h"
+#include "mlir/Conversion/ArithToSPIRV/ArithToSPIRV.h"
+#include "mlir/Conversion/ControlFlowToSPIRV/ControlFlowToSPIRV.h"
+#include "mlir/Conversion/FuncToSPIRV/FuncToSPIRV.h"
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRV.h"
+#include "mlir/Conversion/IndexToSPIRV/IndexToSPIRV.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRV.h"
+#include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/Transforms/SPIRVConversion.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/SPIRV/Serialization.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+
+/// The Vulkan environment the kernels assume: SPIR-V 1.3 with 64-bit
+/// integers (token ids are i64), which lavapipe and every desktop driver
+/// offer.
+spirv::TargetEnvAttr vulkanTargetEnv(MLIRContext *ctx) {
+  using namespace spirv;
+  auto triple = VerCapExtAttr::get(
+      Version::V_1_3, {Capability::Shader, Capability::Int64},
+      {Extension::SPV_KHR_storage_buffer_storage_class}, ctx);
+  return TargetEnvAttr::get(triple, getDefaultResourceLimits(ctx),
+                            ClientAPI::Vulkan, Vendor::Unknown,
+                            DeviceType::Unknown, TargetEnvAttr::kUnknownDeviceID);
+}
+
+LogicalResult lowerToSpirv(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  ctx->getOrLoadDialect<spirv::SPIRVDialect>();
+  spirv::TargetEnvAttr env = vulkanTargetEnv(ctx);
+  SmallVector<Operation *> kernels;
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>()) {
+    gpuModule->setAttr(spirv::getTargetEnvAttrName(), env);
+    for (auto fn : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      std::optional<ArrayRef<int32_t>> size = fn.getKnownBlockSize();
+      if (!size)
+        return fn.emitError("a Vulkan kernel needs a known workgroup size");
+      fn->setAttr(spirv::getEntryPointABIAttrName(),
+                  spirv::getEntryPointABIAttr(ctx, *size));
+    }
+    kernels.push_back(gpuModule);
+  }
+  spirv::MemorySpaceToStorageClassConverter storage(
+      spirv::mapMemorySpaceToVulkanStorageClass);
+  for (Operation *m : kernels)
+    spirv::convertMemRefTypesAndAttrs(m, storage);
+
+  std::unique_ptr<ConversionTarget> target = SPIRVConversionTarget::get(env);
+  SPIRVConversionOptions options;
+  options.use64bitIndex = false; // indices in kernels are 32-bit
+  SPIRVTypeConverter types(env, options);
+  ScfToSPIRVContext scfContext;
+  RewritePatternSet patterns(ctx);
+  populateGPUToSPIRVPatterns(types, patterns);
+  arith::populateArithToSPIRVPatterns(types, patterns);
+  populateMathToSPIRVPatterns(types, patterns);
+  populateMemRefToSPIRVPatterns(types, patterns);
+  populateFuncToSPIRVPatterns(types, patterns);
+  populateSCFToSPIRVPatterns(types, scfContext, patterns);
+  cf::populateControlFlowToSPIRVPatterns(types, patterns);
+  index::populateIndexToSPIRVPatterns(types, patterns);
+  if (failed(applyFullConversion(kernels, *target, std::move(patterns))))
+    return failure();
+
+  PassManager pm(ctx);
+  OpPassManager &spv = pm.nest<spirv::ModuleOp>();
+  spv.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spv.addPass(spirv::createSPIRVUpdateVCEPass());
+  return pm.run(module);
+}
+
+LogicalResult lowerToNvvm(ModuleOp module, const xf::GpuTargetSpec &spec) {
+  PassManager pm(module.getContext());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = spec.arch;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.indexBitwidth = 64;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  return pm.run(module);
+}
+
+} // namespace
+
+LogicalResult xf::lowerKernelsToDevice(ModuleOp module,
+                                       const GpuTargetSpec &spec) {
+  // Only the kernels matter here; the host functions (and their launches,
+  // which would dangle once SPIR-V replaces the gpu.module) go.
+  for (Operation &op :
+       llvm::make_early_inc_range(module.getBody()->getOperations()))
+    if (!isa<gpu::GPUModuleOp>(op))
+      op.erase();
+  return spec.api == GpuApi::Cuda ? lowerToNvvm(module, spec)
+                                  : lowerToSpirv(module);
+}
+
+LogicalResult xf::serializeKernels(ModuleOp module, const GpuTargetSpec &spec,
+                                   std::string &binary) {
+  if (spec.api == GpuApi::Vulkan) {
+    auto spv = *module.getOps<spirv::ModuleOp>().begin();
+    SmallVector<uint32_t> words;
+    if (failed(spirv::serialize(spv, words)))
+      return failure();
+    binary.assign(reinterpret_cast<const char *>(words.data()),
+                  words.size() * sizeof(uint32_t));
+    return success();
+  }
+  PassManager pm(module.getContext());
+  GpuModuleToBinaryPassOptions toBinary;
+  toBinary.compilationTarget = "isa"; // PTX text: the driver JITs it
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
+  if (failed(pm.run(module)))
+    return failure();
+  for (auto bin : module.getOps<gpu::BinaryOp>())
+    for (Attribute obj : bin.getObjects()) {
+      binary = cast<gpu::ObjectAttr>(obj).getObject().getValue().str();
+      return success();
+    }
+  return module.emitError("gpu-module-to-binary produced no object");
+}
