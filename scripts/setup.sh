@@ -9,6 +9,7 @@ PKGS=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy
+  libvulkan-dev mesa-vulkan-drivers spirv-tools vulkan-tools
 )
 
 missing=()

@@ -17,6 +17,8 @@
 #include "mlir/Conversion/MathToSPIRV/MathToSPIRV.h"
 #include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -46,6 +48,51 @@ spirv::TargetEnvAttr vulkanTargetEnv(MLIRContext *ctx) {
                             DeviceType::Unknown, TargetEnvAttr::kUnknownDeviceID);
 }
 
+/// Vulkan gives each kernel operand its own binding, and drivers allow few
+/// per stage (lavapipe: 32). Scalars therefore travel packed in one buffer
+/// of i32 words, the kernel's last operand: index, i32 and f32 take a word,
+/// i64 two (low, high). The runtime packs them in that order.
+void packScalarOperands(gpu::GPUFuncOp fn) {
+  Block &entry = fn.getBody().front();
+  Location loc = fn.getLoc();
+  OpBuilder b(&entry, entry.begin());
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  llvm::BitVector scalars(fn.getNumArguments());
+  for (BlockArgument arg : entry.getArguments())
+    if (!isa<MemRefType>(arg.getType()))
+      scalars.set(arg.getArgNumber());
+  if (scalars.none())
+    return;
+  auto wordsType = MemRefType::get({ShapedType::kDynamic}, i32);
+  (void)fn.insertArgument(fn.getNumArguments(), wordsType, {}, loc);
+  Value words = entry.getArguments().back();
+  int64_t next = 0;
+  auto load = [&]() -> Value {
+    Value at = arith::ConstantIndexOp::create(b, loc, next++);
+    return memref::LoadOp::create(b, loc, words, at);
+  };
+  for (int k : scalars.set_bits()) {
+    BlockArgument arg = entry.getArgument(k);
+    Type t = arg.getType();
+    Value v;
+    if (t.isIndex())
+      v = arith::IndexCastOp::create(b, loc, t, load());
+    else if (t.isF32())
+      v = arith::BitcastOp::create(b, loc, t, load());
+    else if (t.isInteger(32))
+      v = load();
+    else { // i64
+      Value lo = arith::ExtUIOp::create(b, loc, i64, load());
+      Value hi = arith::ExtUIOp::create(b, loc, i64, load());
+      hi = arith::ShLIOp::create(
+          b, loc, hi, arith::ConstantIntOp::create(b, loc, 32, 64));
+      v = arith::OrIOp::create(b, loc, hi, lo);
+    }
+    arg.replaceAllUsesWith(v);
+  }
+  (void)fn.eraseArguments(scalars);
+}
+
 LogicalResult lowerToSpirv(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   ctx->getOrLoadDialect<spirv::SPIRVDialect>();
@@ -59,6 +106,7 @@ LogicalResult lowerToSpirv(ModuleOp module) {
         return fn.emitError("a Vulkan kernel needs a known workgroup size");
       fn->setAttr(spirv::getEntryPointABIAttrName(),
                   spirv::getEntryPointABIAttr(ctx, *size));
+      packScalarOperands(fn);
     }
     kernels.push_back(gpuModule);
   }

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xf/runtime.h"
+#include "runtime/src/Gpu.h"
 #include "runtime/src/Manifest.h"
 #include "runtime/src/Safetensors.h"
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <dlfcn.h>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -80,12 +82,111 @@ struct xf_model {
   std::map<std::string, BoundEntry> entries;
   void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
   int threads = 0;
+  std::string target = "cpu";
+  /// GPU libraries: the backend (weights live in its memory) and the lock
+  /// that serializes runs on its one stream / queue.
+  std::unique_ptr<GpuBackend> gpu;
+  BindFn bindGpu = nullptr; ///< the library's xf_gpu_bind
+  mutable std::mutex gpuMutex;
 
   ~xf_model() {
+    gpu.reset(); // before the library and the mapping go
     if (library)
       dlclose(library);
   }
 };
+
+namespace {
+
+/// Bytes of a tensor of `shape` with `elt`-byte elements.
+size_t tensorBytes(const int64_t *shape, size_t rank, size_t elt) {
+  size_t n = elt;
+  for (size_t k = 0; k < rank; ++k)
+    n *= static_cast<size_t>(shape[k]);
+  return n;
+}
+
+/// xf_model_run's second half for GPU libraries: inputs copied into device
+/// memory, the entry's host code launching kernels, one sync, the result
+/// copied out. Runs on one model are serialized (one stream / queue).
+xf_status *runOnGpu(const xf_model &model, const BoundEntry &entry,
+                    const xf_tensor *inputs, size_t numInputs,
+                    xf_tensor *outOutput) {
+  const EntrySpec &spec = *entry.spec;
+  std::lock_guard<std::mutex> lock(model.gpuMutex);
+  GpuBackend &gpu = *model.gpu;
+  struct Binding { // the library's generated code calls `gpu` meanwhile
+    BindFn bind;
+    Binding(BindFn bind, GpuBackend *gpu) : bind(bind) { bind(gpu); }
+    ~Binding() { bind(nullptr); }
+  } binding(model.bindGpu, &gpu);
+  std::vector<Descriptor> descs;
+  descs.reserve(1 + numInputs + entry.params.size());
+  descs.emplace_back(spec.output.shape.size());
+  std::vector<void *> deviceInputs;
+  auto release = [&]() {
+    for (void *p : deviceInputs)
+      gpu.free(p);
+    std::string ignored;
+    gpu.sync(ignored);
+  };
+  for (size_t i = 0; i < numInputs; ++i) {
+    const xf_tensor &t = inputs[i];
+    size_t bytes = tensorBytes(t.shape, t.rank,
+                               t.dtype == XF_F32 ? sizeof(float)
+                                                 : sizeof(int64_t));
+    void *device = gpu.alloc(bytes);
+    if (!device) {
+      release();
+      return makeStatus("out of device memory for input '" +
+                        spec.inputs[i].name + "'");
+    }
+    std::memcpy(device, t.data, bytes);
+    deviceInputs.push_back(device);
+    descs.emplace_back(device, std::vector<int64_t>(t.shape, t.shape + t.rank));
+  }
+  for (size_t p = 0; p < entry.params.size(); ++p)
+    descs.emplace_back(entry.params[p], spec.params[p].shape);
+  std::vector<void *> args;
+  for (Descriptor &d : descs)
+    args.push_back(d.words.data());
+
+  entry.fn(args.data());
+  std::string error;
+  if (!gpu.sync(error)) {
+    release();
+    return makeStatus("running '" + spec.name + "' on the GPU: " + error);
+  }
+  const std::vector<int64_t> &r = descs[0].words;
+  size_t rank = spec.output.shape.size();
+  xf_tensor out{};
+  out.dtype = spec.output.isFloat ? XF_F32 : XF_I64;
+  out.rank = static_cast<int32_t>(rank);
+  for (size_t k = 0; k < rank; ++k)
+    out.shape[k] = r[3 + k];
+  size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
+  size_t bytes = tensorBytes(out.shape, rank, elt);
+  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
+  out.data = std::malloc(bytes > 0 ? bytes : 1);
+  if (!out.data) {
+    release();
+    return makeStatus("out of memory for the output of '" + spec.name + "'");
+  }
+  std::memcpy(out.data, aligned, bytes);
+  void *allocated = reinterpret_cast<void *>(r[0]);
+  bool borrowed = false;
+  for (void *p : deviceInputs)
+    borrowed |= p == allocated;
+  for (const float *p : entry.params)
+    borrowed |= p == allocated;
+  if (!borrowed)
+    gpu.free(allocated);
+  release();
+  *outOutput = out;
+  return nullptr;
+}
+
+} // namespace
 
 extern "C" {
 
@@ -97,6 +198,16 @@ void xf_status_free(xf_status *status) { delete status; }
 
 xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
                          xf_model **outModel) {
+  return xf_model_load_on_device(libraryPath, weightsPath, 0, outModel);
+}
+
+const char *xf_model_target(const xf_model *model) {
+  return model ? model->target.c_str() : "";
+}
+
+xf_status *xf_model_load_on_device(const char *libraryPath,
+                                   const char *weightsPath, int device,
+                                   xf_model **outModel) {
   if (!libraryPath || !weightsPath || !outModel)
     return makeStatus("xf_model_load: null argument");
   *outModel = nullptr;
@@ -119,6 +230,36 @@ xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
   model->weights = SafetensorsFile::open(weightsPath, error);
   if (!model->weights)
     return makeStatus(error);
+
+  // A GPU library: start its backend and load the kernels.
+  if (auto api = static_cast<const char *>(
+          dlsym(model->library, "xf_gpu_api"))) {
+    model->target = api;
+    auto binary = dlsym(model->library, "xf_gpu_binary");
+    auto size = static_cast<const int64_t *>(
+        dlsym(model->library, "xf_gpu_binary_size"));
+    auto table = static_cast<const char *>(
+        dlsym(model->library, "xf_gpu_kernels"));
+    std::vector<KernelSpec> kernels;
+    model->bindGpu =
+        reinterpret_cast<BindFn>(dlsym(model->library, kBindSymbol));
+    if (!binary || !size || !table || !model->bindGpu ||
+        !parseKernelTable(table, kernels, error))
+      return makeStatus(std::string(libraryPath) +
+                        ": malformed GPU library" +
+                        (error.empty() ? "" : ": " + error));
+    if (model->target == "cuda")
+      model->gpu = createCudaBackend(device, error);
+    else if (model->target == "vulkan")
+      model->gpu = createVulkanBackend(device, error);
+    else
+      return makeStatus(std::string(libraryPath) + ": unknown GPU API '" +
+                        model->target + "'");
+    if (!model->gpu)
+      return makeStatus(error);
+    if (!model->gpu->loadModule(binary, *size, kernels, error))
+      return makeStatus(error);
+  }
 
   std::set<std::string> used;
   std::map<std::string, const float *> bound;
@@ -146,6 +287,17 @@ xf_status *xf_model_load(const char *libraryPath, const char *weightsPath,
             return makeStatus(error);
           model->converted.push_back(std::move(copy));
           data = model->converted.back().data();
+        }
+        if (model->gpu) { // uploaded once
+          size_t bytes = sizeof(float);
+          for (int64_t d : p.shape)
+            bytes *= d;
+          void *device = model->gpu->alloc(bytes);
+          if (!device)
+            return makeStatus("out of device memory for parameter '" +
+                              p.name + "'");
+          std::memcpy(device, data, bytes);
+          data = static_cast<const float *>(device);
         }
         it = bound.insert({p.name, data}).first;
         used.insert(p.name);
@@ -262,6 +414,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
                             std::to_string(want.vocab - 1) + ")");
     }
   }
+
+  if (model->gpu)
+    return runOnGpu(*model, entry, inputs, numInputs, outOutput);
 
   // 2. Descriptors: result, inputs, parameters.
   std::vector<Descriptor> descs;

@@ -31,6 +31,10 @@ static cl::opt<std::string>
 static cl::opt<std::string> entry("entry", cl::desc("Entry point"),
                                   cl::init("forward"));
 static cl::list<std::string> inputs("input", cl::desc("NAME=@file.npy"));
+static cl::opt<int> deviceIndex(
+    "device",
+    cl::desc("GPU libraries: CUDA device ordinal or Vulkan device index"),
+    cl::init(0));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed runs"), cl::init(10));
 static cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs"),
                                 cl::init(1));
@@ -60,7 +64,8 @@ int main(int argc, char **argv) {
 
   auto t0 = std::chrono::steady_clock::now();
   xf_model *model = nullptr;
-  if (xf_status *s = xf_model_load(library.c_str(), weights.c_str(), &model))
+  if (xf_status *s = xf_model_load_on_device(library.c_str(), weights.c_str(),
+                                                deviceIndex, &model))
     return fail(statusText(s));
   if (xf_status *s = xf_model_set_threads(model, numThreads))
     return fail(statusText(s));

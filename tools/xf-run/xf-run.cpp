@@ -1,6 +1,7 @@
 //===- xf-run.cpp - Runs a model on .npy inputs ---------------------------===//
 //
 // `xf-run OUT/ --weights W.safetensors [--entry forward] [--threads N]
+//  [--device N]
 //  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
 // a library compiled by xfc through the runtime C API;
 // `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
@@ -43,6 +44,10 @@ static cl::opt<std::string> weightsPath("weights",
                                         cl::value_desc("FILE"), cl::Required);
 static cl::opt<std::string> entryName("entry", cl::desc("Entry point"),
                                       cl::init("forward"));
+static cl::opt<int> deviceIndex(
+    "device",
+    cl::desc("GPU libraries: CUDA device ordinal or Vulkan device index"),
+    cl::init(0));
 static cl::list<std::string> inputArgs("input", cl::desc("NAME=@file.npy"),
                                        cl::value_desc("NAME=@FILE"));
 static cl::list<std::string> outputArgs("output", cl::desc("NAME=@file.npy"),
@@ -110,7 +115,8 @@ int runCompiled(const std::string &dir, int threads) {
     return userError("--set applies when compiling; recompile with xfc");
   xf_model *model = nullptr;
   if (xf_status *s =
-          xf_model_load(library.c_str(), weightsPath.c_str(), &model)) {
+          xf_model_load_on_device(library.c_str(), weightsPath.c_str(),
+                                  deviceIndex, &model)) {
     std::string message = xf_status_message(s);
     xf_status_free(s);
     return userError(message);

@@ -63,6 +63,19 @@ typedef struct xf_model xf_model;
 XF_API xf_status *xf_model_load(const char *library_path,
                                 const char *weights_path, xf_model **out_model);
 
+/* Like xf_model_load, choosing the device for a library compiled with
+ * --target=cuda or --target=vulkan: `device` is the CUDA device ordinal or
+ * the index among Vulkan physical devices (xf_model_load uses 0; CPU
+ * libraries ignore it). The device's driver is opened here (libcuda.so.1,
+ * libvulkan.so.1); where there is none the status says so. Weights are
+ * uploaded once, here. */
+XF_API xf_status *xf_model_load_on_device(const char *library_path,
+                                          const char *weights_path,
+                                          int device, xf_model **out_model);
+
+/* The target the library was compiled for: "cpu", "cuda" or "vulkan". */
+XF_API const char *xf_model_target(const xf_model *model);
+
 /* Releases the model; NULL is allowed. */
 XF_API void xf_model_free(xf_model *model);
 
