@@ -381,7 +381,8 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       !writeText(dir + "/" + model->name + ".h", header, error) ||
       !writeText(dir + "/xf/runtime.h", runtimeText.str(), error))
     return userError(error);
-  if (!linkSharedLibrary({objPath}, dir + "/lib" + model->name + ".so", error))
+  if (!linkSharedLibrary({objPath}, dir + "/lib" + model->name + ".so",
+                         /*openmp=*/!options.gpu, error))
     return internalError(error);
   llvm::sys::fs::remove(objPath);
   timer.done("link");

@@ -16,7 +16,8 @@ using namespace mlir;
 #endif
 
 bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
-                           const std::string &output, std::string &error) {
+                           const std::string &output, bool openmp,
+                           std::string &error) {
   std::string driver;
   std::vector<std::string> candidates;
   if (const char *env = std::getenv("XF_CXX"))
@@ -42,9 +43,11 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
     args.push_back(a.str());
   args.push_back("-Wl,--no-whole-archive");
   // OpenMP runs the parallel loops; LLVM's libomp from Debian's packages.
-  args.insert(args.end(),
-              {"-Wl,-Bsymbolic", "-L" XF_OPENMP_DIR, "-lomp",
-               "-Wl,-rpath," XF_OPENMP_DIR, "-ldl", "-lm", "-lpthread"});
+  args.push_back("-Wl,-Bsymbolic");
+  if (openmp)
+    args.insert(args.end(), {"-L" XF_OPENMP_DIR, "-lomp",
+                             "-Wl,-rpath," XF_OPENMP_DIR});
+  args.insert(args.end(), {"-ldl", "-lm", "-lpthread"});
   llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
   std::string message;
   int rc =
