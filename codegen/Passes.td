@@ -113,6 +113,9 @@ def XfGpuMapLoopsPass : Pass<"xf-gpu-map-loops", "func::FuncOp"> {
     indexes it linearly. Kernels thus take only 1-D buffers and scalars, the
     one calling convention both NVVM and SPIR-V (which has no strided
     descriptors) lower. Nested `scf.parallel`s run sequentially in a thread.
+    `memref.copy`s (bufferization's) become parallel loops first, so they
+    run on the device too. Afterwards, host code may touch only buffers no
+    kernel uses (reshape shapes, deallocation bookkeeping).
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
@@ -122,7 +125,8 @@ def XfGpuMapLoopsPass : Pass<"xf-gpu-map-loops", "func::FuncOp"> {
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::linalg::LinalgDialect"
   ];
 }
 

@@ -30,6 +30,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/SPIRV/Serialization.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -181,8 +183,21 @@ LogicalResult xf::serializeKernels(ModuleOp module, const GpuTargetSpec &spec,
                   words.size() * sizeof(uint32_t));
     return success();
   }
+  // libdevice (sin, cos, fma, ... for NVVM) comes from the CUDA toolkit:
+  // $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, else /usr/local/cuda.
+  std::string toolkit = "/usr/local/cuda";
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *value = std::getenv(var); value && *value) {
+      toolkit = value;
+      break;
+    }
+  if (!llvm::sys::fs::exists(toolkit + "/nvvm/libdevice/libdevice.10.bc"))
+    return module.emitError("--target=cuda needs the CUDA toolkit's "
+                            "libdevice, not found at ")
+           << toolkit << "/nvvm/libdevice (set CUDA_HOME)";
   PassManager pm(module.getContext());
   GpuModuleToBinaryPassOptions toBinary;
+  toBinary.toolkitPath = toolkit;
   toBinary.compilationTarget = "isa"; // PTX text: the driver JITs it
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
   if (failed(pm.run(module)))

@@ -3,7 +3,9 @@
 // Compiles descriptions with the Driver (as xfc does), loads the library
 // through the runtime C API and compares its outputs with PyTorch reference
 // data (seed model) and with the interpreter (random small models of the
-// three example families and shapes with padding, length 1 and odd lengths).
+// three example families and shapes with padding, length 1 and odd lengths),
+// for the CPU target and for Vulkan (run on whatever Vulkan device the
+// machine has: Mesa's lavapipe in CI; skipped, saying why, without one).
 // Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
 //
 //===----------------------------------------------------------------------===//
@@ -49,29 +51,43 @@ const auto kSeedSmall = overrides({{"d_model", "32"},
                                    {"layers", "2"},
                                    {"max_len", "64"}});
 
-/// Compiles `input` into a fresh directory; returns the library path.
+/// Compiles `input` into a fresh directory for `target` (cpu, vulkan);
+/// returns the directory.
 std::string compileModel(const std::string &input,
                          const std::vector<xf::parse::Override> &sets,
-                         const std::string &name) {
+                         const std::string &name,
+                         const std::string &target = "cpu") {
   CompileOptions options;
   options.input = input;
   options.sets = sets;
-  options.output = ::testing::TempDir() + "/xf-" + name;
+  options.output = ::testing::TempDir() + "/xf-" + name + "-" + target;
+  std::string error;
+  EXPECT_TRUE(applyTarget(target, "", options, error)) << error;
   CompileResult result = compile(options);
   EXPECT_EQ(result.status, 0) << result.message;
   return options.output;
 }
 
-/// A loaded model, freed at scope exit.
+/// A loaded model, freed at scope exit. A GPU library whose device is
+/// missing leaves `model` null with `missingDevice` set (the test skips).
 struct Model {
   xf_model *model = nullptr;
+  std::string missingDevice;
   Model(const std::string &library, const std::string &weights) {
     xf_status *s = xf_model_load(library.c_str(), weights.c_str(), &model);
-    EXPECT_EQ(s, nullptr) << xf_status_message(s);
+    std::string message = s ? xf_status_message(s) : "";
     xf_status_free(s);
+    if (message.rfind("no Vulkan", 0) == 0 || message.rfind("no CUDA", 0) == 0)
+      missingDevice = message;
+    else
+      EXPECT_EQ(message, "");
   }
   ~Model() { xf_model_free(model); }
 };
+
+#define SKIP_WITHOUT_DEVICE(m)                                                 \
+  if (!(m).missingDevice.empty())                                              \
+  GTEST_SKIP() << (m).missingDevice
 
 struct Array {
   std::vector<int64_t> shape;
@@ -171,6 +187,24 @@ TEST_F(SeedCompiled, MatchesPyTorchOnEveryCase) {
     memory.isFloat = true;
     Array decoded = run(m, "decode", {&tgt, &memory, &src});
     EXPECT_LE(relativeError(decoded.f, logits.f), 1e-6);
+  }
+}
+
+TEST(SeedOnVulkan, MatchesPyTorchOnEveryCase) {
+  std::string dir = compileModel(kSource + "/examples/seed_transformer.xf",
+                                 kSeedSmall, "seed", "vulkan");
+  Model m(dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  SKIP_WITHOUT_DEVICE(m);
+  ASSERT_TRUE(m.model);
+  EXPECT_STREQ(xf_model_target(m.model), "vulkan");
+  for (const char *c : {"padded", "length1", "allpad"}) {
+    SCOPED_TRACE(c);
+    Array src = loadNpy(kData + c + "_src.npy");
+    Array tgt = loadNpy(kData + c + "_tgt.npy");
+    Array ref = loadNpy(kData + c + "_logits.npy");
+    Array got = run(m, "forward", {&src, &tgt});
+    EXPECT_EQ(got.shape, ref.shape);
+    EXPECT_LE(relativeError(got.f, ref.f), kTolerance);
   }
 }
 
@@ -305,10 +339,12 @@ struct RandomCase {
   std::vector<xf::parse::Override> sets;
 };
 
-class RandomModels : public ::testing::TestWithParam<RandomCase> {};
+class RandomModels
+    : public ::testing::TestWithParam<std::tuple<RandomCase, const char *>> {};
 
 TEST_P(RandomModels, CompiledMatchesInterpreter) {
-  const RandomCase &c = GetParam();
+  const RandomCase &c = std::get<0>(GetParam());
+  const std::string target = std::get<1>(GetParam());
   std::string input = kSource + "/" + c.file;
   xf::ast::Error astError;
   auto ast = xf::parse::loadModel(input, c.sets, astError);
@@ -318,8 +354,9 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
   ASSERT_TRUE(module);
   std::string weights = writeRandomWeights(
       *module, ::testing::TempDir() + "/" + c.name + ".safetensors", 17);
-  std::string dir = compileModel(input, c.sets, c.name);
+  std::string dir = compileModel(input, c.sets, c.name, target);
   Model m(dir + "/lib" + ast->name + ".so", weights);
+  SKIP_WITHOUT_DEVICE(m);
   ASSERT_TRUE(m.model);
 
   auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
@@ -370,7 +407,7 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(
     Families, RandomModels,
-    ::testing::Values(
+    ::testing::Combine(::testing::Values(
         RandomCase{"gpt2", "examples/gpt2_small.xf",
                    overrides({{"d_model", "48"},
                               {"d_ff", "80"},
@@ -395,6 +432,10 @@ INSTANTIATE_TEST_SUITE_P(
                               {"vocab", "30"},
                               {"max_len", "40"}})},
         RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
-    [](const auto &info) { return std::string(info.param.name); });
+                       ::testing::Values("cpu", "vulkan")),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param).name) + "_" +
+             std::get<1>(info.param);
+    });
 
 } // namespace

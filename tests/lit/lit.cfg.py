@@ -23,3 +23,10 @@ config.substitutions.append(("%python", sys.executable))
 # `%expect_exit N cmd ...` runs cmd with stderr merged and checks its status.
 config.substitutions.append(
     ("%expect_exit", os.path.join(config.xf_src_root, "tests/lit/expect-exit.sh")))
+
+# CUDA's ptxas validates the PTX xfc emits; tests needing it are
+# UNSUPPORTED (skipped, with the feature named) where it is absent.
+ptxas = os.environ.get("XF_PTXAS", "/usr/local/cuda/bin/ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%{ptxas}", ptxas))
