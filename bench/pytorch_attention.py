@@ -20,10 +20,13 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    q, k, v = (torch.from_numpy(np.load(os.path.join(a.dir, f"{n}.npy"))) for n in "qkv")
-    ids = torch.from_numpy(np.load(os.path.join(a.dir, "ids.npy")))
+    q, k, v = (torch.from_numpy(np.load(os.path.join(a.dir, f"{n}.npy"))).to(a.device)
+               for n in "qkv")
+    ids = torch.from_numpy(np.load(os.path.join(a.dir, "ids.npy"))).to(a.device)
+    sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
     mask = ids.eq(0).unsqueeze(1).unsqueeze(1)
 
     def attention():
@@ -34,9 +37,11 @@ def main():
     times = []
     with torch.no_grad():
         attention()
+        sync()
         for _ in range(a.reps):
             t = time.perf_counter()
             attention()
+            sync()
             times.append((time.perf_counter() - t) * 1e3)
     print(json.dumps({"impl": "pytorch-eager", "threads": a.threads,
                       "median_ms": round(float(np.median(times)), 3),

@@ -40,6 +40,7 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
     for k, v in [("d_model", 512), ("d_ff", 2048), ("heads", 8), ("d_k", 64), ("d_v", 64),
                  ("layers", 6), ("src_vocab", 6), ("tgt_vocab", 9), ("max_len", 5000)]:
         ap.add_argument("--" + k, type=int, default=v)
@@ -49,17 +50,24 @@ def main():
     state = load_safetensors(os.path.join(a.dir, "weights.safetensors"))
     missing, _ = model.load_state_dict(state, strict=False)
     assert all(m.endswith("pos_emb.pe") for m in missing), missing
-    src = torch.from_numpy(np.load(os.path.join(a.dir, "src.npy")))
-    tgt = torch.from_numpy(np.load(os.path.join(a.dir, "tgt.npy")))
+    # The notes' modules create their LayerNorms inside forward: new tensors
+    # must land on the device too.
+    torch.set_default_device(a.device)
+    model = model.to(a.device)
+    src = torch.from_numpy(np.load(os.path.join(a.dir, "src.npy"))).to(a.device)
+    tgt = torch.from_numpy(np.load(os.path.join(a.dir, "tgt.npy"))).to(a.device)
+    sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
     times = []
     with torch.no_grad():
         model(src, tgt)  # warm-up
+        sync()
         for _ in range(a.reps):
             t = time.perf_counter()
             model(src, tgt)
+            sync()
             times.append((time.perf_counter() - t) * 1e3)
     times.sort()
-    print(json.dumps({"entry": "forward", "impl": "pytorch-eager", "reps": a.reps,
+    print(json.dumps({"entry": "forward", "impl": "pytorch-eager", "device": a.device, "reps": a.reps,
                       "threads": a.threads, "median_ms": round(float(np.median(times)), 3),
                       "min_ms": round(times[0], 3)}))
 

@@ -45,7 +45,8 @@ def build(cfg):
 
     def get_attn_subsequence_mask(seq):
         shape = [seq.size(0), seq.size(1), seq.size(1)]
-        return torch.from_numpy(np.triu(np.ones(shape), k=1)).byte()
+        # .to(seq.device): the notes build it on the CPU; GPU benchmarks need it there.
+        return torch.from_numpy(np.triu(np.ones(shape), k=1)).byte().to(seq.device)
 
     class ScaledDotProductAttention(nn.Module):
         def forward(self, Q, K, V, attn_mask):
