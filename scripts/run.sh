@@ -5,7 +5,9 @@
 #  2. build the C translator (examples/translate) against it;
 #  3. translate the notes' sentences greedily (encode once, decode per step)
 #     with weights trained by scripts/train_seed.py, no Python at run time;
-#  4. check the compiled library against PyTorch reference data.
+#  4. check the compiled library against PyTorch reference data;
+#  5. the same for the model compiled with --target=vulkan, run on the
+#     machine's Vulkan device (Mesa's lavapipe on a CPU-only machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -37,4 +39,15 @@ for c in padded length1 allpad; do
     --output logits=@"$B/${c}_logits.npy" 2>/dev/null
   echo -n "$c: "
   python3 scripts/compare_npy.py "$B/${c}_logits.npy" $DATA/${c}_logits.npy 1e-4
+done
+
+echo "== the same model compiled for Vulkan, run on this machine's Vulkan device (lavapipe: a functional check)"
+"$XFC" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 --set heads=4 \
+  --set d_k=8 --set d_v=8 --set layers=2 --set max_len=64 --target=vulkan -o "$B/seed_small_vulkan"
+for c in padded length1 allpad; do
+  "$B/tools/xf-run/xf-run" "$B/seed_small_vulkan" --weights $DATA/weights.safetensors \
+    --input src=@$DATA/${c}_src.npy --input tgt=@$DATA/${c}_tgt.npy \
+    --output logits=@"$B/${c}_logits_vulkan.npy" 2>/dev/null
+  echo -n "$c (vulkan): "
+  python3 scripts/compare_npy.py "$B/${c}_logits_vulkan.npy" $DATA/${c}_logits.npy 1e-4
 done
