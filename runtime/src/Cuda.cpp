@@ -123,7 +123,6 @@ public:
                   const std::vector<KernelSpec> &table,
                   std::string &error) override {
     (void)size; // PTX is NUL-terminated text
-    api.ctxSetCurrent(context);
     char log[4096] = {0};
     int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
     void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
@@ -151,24 +150,20 @@ public:
       return fail("launch of unknown kernel " + std::to_string(kernel));
     const Kernel &k = kernels[kernel];
     // Each operand as the NVVM calling convention expands it: a 1-D memref
-    // is {allocated, aligned, offset, size, stride}.
+    // is {allocated, aligned, offset, size, stride}; i64 and index take a
+    // word, i32 and f32 its low half. (Reserved: the pointers stay valid.)
     std::vector<int64_t> words;
-    std::vector<size_t> starts;
     words.reserve(5 * k.kinds.size());
+    std::vector<void *> params;
     for (size_t i = 0; i < k.kinds.size(); ++i) {
-      starts.push_back(words.size());
       if (k.kinds[i] == 'm')
         words.insert(words.end(), {args[i], args[i], 0, INT64_MAX / 8, 1});
       else
-        words.push_back(args[i]); // i64/index; i32 and f32 in the low half
-    }
-    std::vector<void *> params;
-    for (size_t i = 0; i < k.kinds.size(); ++i) {
+        words.push_back(args[i]);
       size_t n = k.kinds[i] == 'm' ? 5 : 1;
-      for (size_t j = 0; j < n; ++j)
-        params.push_back(&words[starts[i] + j]);
+      for (size_t j = words.size() - n; j < words.size(); ++j)
+        params.push_back(&words[j]);
     }
-    api.ctxSetCurrent(context);
     std::string error;
     if (!check(api.launchKernel(k.fn, grid[0], grid[1], grid[2], block[0],
                                 block[1], block[2], 0, stream, params.data(),
@@ -177,21 +172,16 @@ public:
       fail(error);
   }
 
-  bool sync(std::string &error) override {
-    api.ctxSetCurrent(context);
-    std::string syncError;
-    if (!check(api.streamSynchronize(stream), "cuStreamSynchronize",
-               syncError))
-      fail(syncError);
-    recycle();
-    error = pendingError;
-    pendingError.clear();
-    return error.empty();
-  }
+  void activate() override { api.ctxSetCurrent(context); }
 
 protected:
+  void waitIdle() override {
+    std::string error;
+    if (!check(api.streamSynchronize(stream), "cuStreamSynchronize", error))
+      fail(error);
+  }
+
   void *rawAlloc(size_t bytes) override {
-    api.ctxSetCurrent(context);
     CUdeviceptr ptr = 0;
     if (api.memAllocManaged(&ptr, bytes, kMemAttachGlobal) != 0)
       return nullptr;

@@ -41,10 +41,14 @@ void GpuBackend::free(void *ptr) {
     freedThisRun.push_back(ptr);
 }
 
-void GpuBackend::recycle() {
+bool GpuBackend::sync(std::string &error) {
+  waitIdle();
   for (void *ptr : freedThisRun)
     reusable.insert({sizes[ptr], ptr});
   freedThisRun.clear();
+  error = std::move(pendingError);
+  pendingError.clear();
+  return error.empty();
 }
 
 void GpuBackend::releaseAll() {

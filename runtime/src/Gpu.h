@@ -46,16 +46,18 @@ public:
   virtual void launch(int kernel, const int64_t grid[3],
                       const int64_t block[3], const int64_t *args) = 0;
 
-  /// Waits for queued work; false with the first error since the last sync.
-  virtual bool sync(std::string &error) = 0;
+  /// Makes the device current on the calling thread (CUDA contexts are
+  /// per thread); the runtime calls it when a run starts.
+  virtual void activate() {}
+
+  /// Waits for queued work, then makes freed blocks reusable; false with
+  /// the first error since the last sync.
+  bool sync(std::string &error);
 
   /// Device memory the host can address. Freed blocks become reusable
   /// only after the next sync(): queued kernels may still use them.
   void *alloc(size_t bytes);
   void free(void *ptr);
-  /// Makes freed blocks reusable; called by sync() implementations after
-  /// the device is idle.
-  void recycle();
 
   /// Records an error for the next sync() (the generated code has no
   /// error path).
@@ -65,6 +67,9 @@ public:
   }
 
 protected:
+  /// Submits what is queued and waits until the device is idle, recording
+  /// failures with fail().
+  virtual void waitIdle() = 0;
   virtual void *rawAlloc(size_t bytes) = 0;
   virtual void rawFree(void *ptr) = 0;
   /// Releases every cached block; backends call it before tearing down.

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -106,85 +107,28 @@ size_t tensorBytes(const int64_t *shape, size_t rank, size_t elt) {
   return n;
 }
 
-/// xf_model_run's second half for GPU libraries: inputs copied into device
-/// memory, the entry's host code launching kernels, one sync, the result
-/// copied out. Runs on one model are serialized (one stream / queue).
-xf_status *runOnGpu(const xf_model &model, const BoundEntry &entry,
-                    const xf_tensor *inputs, size_t numInputs,
-                    xf_tensor *outOutput) {
-  const EntrySpec &spec = *entry.spec;
-  std::lock_guard<std::mutex> lock(model.gpuMutex);
-  GpuBackend &gpu = *model.gpu;
-  struct Binding { // the library's generated code calls `gpu` meanwhile
-    BindFn bind;
-    Binding(BindFn bind, GpuBackend *gpu) : bind(bind) { bind(gpu); }
-    ~Binding() { bind(nullptr); }
-  } binding(model.bindGpu, &gpu);
-  std::vector<Descriptor> descs;
-  descs.reserve(1 + numInputs + entry.params.size());
-  descs.emplace_back(spec.output.shape.size());
-  std::vector<void *> deviceInputs;
-  auto release = [&]() {
-    for (void *p : deviceInputs)
-      gpu.free(p);
-    std::string ignored;
-    gpu.sync(ignored);
-  };
-  for (size_t i = 0; i < numInputs; ++i) {
-    const xf_tensor &t = inputs[i];
-    size_t bytes = tensorBytes(t.shape, t.rank,
-                               t.dtype == XF_F32 ? sizeof(float)
-                                                 : sizeof(int64_t));
-    void *device = gpu.alloc(bytes);
-    if (!device) {
-      release();
-      return makeStatus("out of device memory for input '" +
-                        spec.inputs[i].name + "'");
-    }
-    std::memcpy(device, t.data, bytes);
-    deviceInputs.push_back(device);
-    descs.emplace_back(device, std::vector<int64_t>(t.shape, t.shape + t.rank));
-  }
-  for (size_t p = 0; p < entry.params.size(); ++p)
-    descs.emplace_back(entry.params[p], spec.params[p].shape);
-  std::vector<void *> args;
-  for (Descriptor &d : descs)
-    args.push_back(d.words.data());
+/// A run of a GPU library: serialized per model (one stream / queue), the
+/// device current on this thread, the library's generated code bound to the
+/// backend; at the end the inputs' device copies are freed and the backend
+/// synced (which also drops errors of a run that failed before its call).
+struct GpuRun {
+  const xf_model &model;
+  std::lock_guard<std::mutex> lock;
+  std::vector<void *> inputs;
 
-  entry.fn(args.data());
-  std::string error;
-  if (!gpu.sync(error)) {
-    release();
-    return makeStatus("running '" + spec.name + "' on the GPU: " + error);
+  explicit GpuRun(const xf_model &model)
+      : model(model), lock(model.gpuMutex) {
+    model.gpu->activate();
+    model.bindGpu(model.gpu.get());
   }
-  const std::vector<int64_t> &r = descs[0].words;
-  size_t rank = spec.output.shape.size();
-  xf_tensor out{};
-  out.dtype = spec.output.isFloat ? XF_F32 : XF_I64;
-  out.rank = static_cast<int32_t>(rank);
-  for (size_t k = 0; k < rank; ++k)
-    out.shape[k] = r[3 + k];
-  size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
-  size_t bytes = tensorBytes(out.shape, rank, elt);
-  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
-  out.data = std::malloc(bytes > 0 ? bytes : 1);
-  if (!out.data) {
-    release();
-    return makeStatus("out of memory for the output of '" + spec.name + "'");
+  ~GpuRun() {
+    for (void *p : inputs)
+      model.gpu->free(p);
+    std::string ignored;
+    model.gpu->sync(ignored);
+    model.bindGpu(nullptr);
   }
-  std::memcpy(out.data, aligned, bytes);
-  void *allocated = reinterpret_cast<void *>(r[0]);
-  bool borrowed = false;
-  for (void *p : deviceInputs)
-    borrowed |= p == allocated;
-  for (const float *p : entry.params)
-    borrowed |= p == allocated;
-  if (!borrowed)
-    gpu.free(allocated);
-  release();
-  *outOutput = out;
-  return nullptr;
-}
+};
 
 } // namespace
 
@@ -415,19 +359,31 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     }
   }
 
+  // 2. Descriptors: result, inputs, parameters. GPU libraries get device
+  //    copies of the inputs.
+  std::optional<GpuRun> gpuRun;
   if (model->gpu)
-    return runOnGpu(*model, entry, inputs, numInputs, outOutput);
-
-  // 2. Descriptors: result, inputs, parameters.
+    gpuRun.emplace(*model);
   std::vector<Descriptor> descs;
   descs.reserve(1 + numInputs + entry.params.size());
   descs.emplace_back(spec.output.shape.size());
   std::set<const void *> borrowed;
   for (size_t i = 0; i < numInputs; ++i) {
-    std::vector<int64_t> shape(inputs[i].shape,
-                               inputs[i].shape + inputs[i].rank);
-    descs.emplace_back(inputs[i].data, shape);
-    borrowed.insert(inputs[i].data);
+    const xf_tensor &t = inputs[i];
+    const void *data = t.data;
+    if (gpuRun) {
+      size_t bytes = tensorBytes(
+          t.shape, t.rank, t.dtype == XF_F32 ? sizeof(float) : sizeof(int64_t));
+      void *device = model->gpu->alloc(bytes);
+      if (!device)
+        return makeStatus("out of device memory for input '" +
+                          spec.inputs[i].name + "'");
+      std::memcpy(device, t.data, bytes);
+      gpuRun->inputs.push_back(device);
+      data = device;
+    }
+    descs.emplace_back(data, std::vector<int64_t>(t.shape, t.shape + t.rank));
+    borrowed.insert(data);
   }
   for (size_t p = 0; p < entry.params.size(); ++p) {
     descs.emplace_back(entry.params[p], spec.params[p].shape);
@@ -437,30 +393,43 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   for (Descriptor &d : descs)
     args.push_back(d.words.data());
 
-  // 3. Call, then hand the result to the caller in its own allocation.
+  // 3. Call (GPU: then wait for the kernels), then hand the result to the
+  //    caller in its own allocation and free the library's.
   //    OpenMP's thread count is per calling thread: set it on every run.
   if (model->setOmpThreads && model->threads > 0)
     model->setOmpThreads(model->threads);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
+  size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
+  void *allocated = reinterpret_cast<void *>(r[0]);
+  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
+  auto release = [&]() { // unless the result is an input or a parameter
+    if (borrowed.count(allocated) || borrowed.count(aligned))
+      return;
+    if (gpuRun)
+      model->gpu->free(allocated);
+    else
+      std::free(allocated);
+  };
+  std::string error;
+  if (gpuRun && !model->gpu->sync(error)) {
+    release();
+    return makeStatus("running '" + spec.name + "' on the " + model->target +
+                      " device: " + error);
+  }
   size_t rank = spec.output.shape.size();
   xf_tensor out{};
   out.dtype = spec.output.isFloat ? XF_F32 : XF_I64;
   out.rank = static_cast<int32_t>(rank);
-  int64_t count = 1;
-  for (size_t k = 0; k < rank; ++k) {
+  for (size_t k = 0; k < rank; ++k)
     out.shape[k] = r[3 + k];
-    count *= r[3 + k];
-  }
-  size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
-  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
-  out.data = std::malloc(count * elt > 0 ? count * elt : 1);
+  size_t bytes = tensorBytes(out.shape, rank, elt);
+  out.data = std::malloc(bytes > 0 ? bytes : 1);
+  if (out.data)
+    std::memcpy(out.data, aligned, bytes);
+  release();
   if (!out.data)
     return makeStatus("out of memory for the output of '" + spec.name + "'");
-  std::memcpy(out.data, aligned, count * elt);
-  void *allocated = reinterpret_cast<void *>(r[0]);
-  if (!borrowed.count(allocated) && !borrowed.count(aligned))
-    std::free(allocated);
   *outOutput = out;
   return nullptr;
 }

@@ -102,9 +102,8 @@ public:
                   std::string &error) override;
   void launch(int kernel, const int64_t grid[3], const int64_t block[3],
               const int64_t *args) override;
-  bool sync(std::string &error) override;
-
 protected:
+  void waitIdle() override;
   void *rawAlloc(size_t bytes) override {
     Block b;
     if (!createBlock(bytes, b))
@@ -514,7 +513,7 @@ void VulkanBackend::launch(int kernel, const int64_t grid[3],
                        nullptr, 0, nullptr);
 }
 
-bool VulkanBackend::sync(std::string &error) {
+void VulkanBackend::waitIdle() {
   if (recording) {
     recording = false;
     std::string submitError;
@@ -537,10 +536,6 @@ bool VulkanBackend::sync(std::string &error) {
   for (Arena &a : arenas)
     a.used = 0;
   arenaInUse = 0;
-  recycle();
-  error = pendingError;
-  pendingError.clear();
-  return error.empty();
 }
 
 } // namespace
