@@ -81,19 +81,7 @@ echo "|---|---|---|---|---|"
 for S in ${ATTENTION_LENGTHS:-128 512 2048 8192}; do
   D="$A/s$S"
   mkdir -p "$D"
-  /usr/bin/python3 - "$D" "$S" <<'PY'
-import struct, sys
-import numpy as np
-d, s = sys.argv[1], int(sys.argv[2])
-r = np.random.default_rng(0)
-for n in "qkv":
-    np.save(f"{d}/{n}.npy", r.standard_normal((1, 8, s, 64)).astype("<f4"))
-ids = r.integers(1, 100, (1, s)).astype(np.int64)
-ids[:, -max(1, s // 8):] = 0
-np.save(f"{d}/ids.npy", ids)
-h = b"{}      "
-open(f"{d}/none.safetensors", "wb").write(struct.pack("<Q", len(h)) + h)
-PY
+  /usr/bin/python3 bench/make_attention_inputs.py "$D" "$S"
   reps=$([ "$S" -ge 4096 ] && echo 1 || echo 3)
   args=(--weights "$D/none.safetensors" --input q=@"$D/q.npy" --input k=@"$D/k.npy"
         --input v=@"$D/v.npy" --input ids=@"$D/ids.npy" --reps "$reps" --threads "$T")

@@ -29,25 +29,24 @@ echo "== translate (greedy, encode once + decode per step)"
 "$B/translate" "$B/seed_toy/libseed_transformer.so" \
   examples/weights/seed_toy.safetensors "ich mochte ein bier" "ich mochte ein cola"
 
-echo "== compiled seed model vs PyTorch reference data (tests/data/seed_small)"
+# Runs the library in $1 on each reference case and compares with PyTorch.
+parity() {
+  for c in padded length1 allpad; do
+    "$B/tools/xf-run/xf-run" "$1" --weights $DATA/weights.safetensors \
+      --input src=@$DATA/${c}_src.npy --input tgt=@$DATA/${c}_tgt.npy \
+      --output logits=@"$1/${c}_logits.npy" 2>/dev/null
+    echo -n "$c$2: "
+    python3 scripts/compare_npy.py "$1/${c}_logits.npy" $DATA/${c}_logits.npy 1e-4
+  done
+}
+SMALL=(--set d_model=32 --set d_ff=64 --set heads=4 --set d_k=8 --set d_v=8
+       --set layers=2 --set max_len=64)
 DATA=tests/data/seed_small
-"$XFC" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 --set heads=4 \
-  --set d_k=8 --set d_v=8 --set layers=2 --set max_len=64 -o "$B/seed_small"
-for c in padded length1 allpad; do
-  "$B/tools/xf-run/xf-run" "$B/seed_small" --weights $DATA/weights.safetensors \
-    --input src=@$DATA/${c}_src.npy --input tgt=@$DATA/${c}_tgt.npy \
-    --output logits=@"$B/${c}_logits.npy" 2>/dev/null
-  echo -n "$c: "
-  python3 scripts/compare_npy.py "$B/${c}_logits.npy" $DATA/${c}_logits.npy 1e-4
-done
+
+echo "== compiled seed model vs PyTorch reference data (tests/data/seed_small)"
+"$XFC" examples/seed_transformer.xf "${SMALL[@]}" -o "$B/seed_small"
+parity "$B/seed_small" ""
 
 echo "== the same model compiled for Vulkan, run on this machine's Vulkan device (lavapipe: a functional check)"
-"$XFC" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 --set heads=4 \
-  --set d_k=8 --set d_v=8 --set layers=2 --set max_len=64 --target=vulkan -o "$B/seed_small_vulkan"
-for c in padded length1 allpad; do
-  "$B/tools/xf-run/xf-run" "$B/seed_small_vulkan" --weights $DATA/weights.safetensors \
-    --input src=@$DATA/${c}_src.npy --input tgt=@$DATA/${c}_tgt.npy \
-    --output logits=@"$B/${c}_logits_vulkan.npy" 2>/dev/null
-  echo -n "$c (vulkan): "
-  python3 scripts/compare_npy.py "$B/${c}_logits_vulkan.npy" $DATA/${c}_logits.npy 1e-4
-done
+"$XFC" examples/seed_transformer.xf "${SMALL[@]}" --target=vulkan -o "$B/seed_small_vulkan"
+parity "$B/seed_small_vulkan" " (vulkan)"

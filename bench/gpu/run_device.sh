@@ -25,6 +25,7 @@ fi
 PY=${PYTHON:-python3}
 REPS=${REPS:-20}
 json() { $PY -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+tflops() { $PY -c "print(round($1 / ($2 * 1e-3) / 1e12, 2))"; }  # FLOPS MS
 DATA=tests/data/seed_small
 echo "parity (compiled for CUDA vs PyTorch reference data, max|a-b|/max|ref|):"
 for c in padded length1 allpad; do
@@ -49,31 +50,16 @@ b,s,d,f,L=$1,$2,512,2048,6
 enc=L*(2*b*s*d*d*4 + 2*b*s*d*f*2 + 2*2*b*s*s*d)
 dec=L*(2*b*s*d*d*4 + 2*2*b*s*s*d + 2*b*s*d*d*4 + 2*2*b*s*s*d + 2*b*s*d*f*2)
 print(enc+dec)")
-  tf() { $PY -c "print(round($flops / ($1 * 1e-3) / 1e12, 2))"; }
-  echo "| seed forward B=$1 S=T=$2 | $ours | $(tf "$ours") | $theirs | $(tf "$theirs") |"
+  echo "| seed forward B=$1 S=T=$2 | $ours | $(tflops "$flops" "$ours") | $theirs | $(tflops "$flops" "$theirs") |"
 done
 for S in 512 2048; do
   D=$G/att_s$S
   mkdir -p "$D"
-  $PY - "$D" "$S" <<'PY'
-import struct, sys, json
-import numpy as np
-d, s = sys.argv[1], int(sys.argv[2])
-r = np.random.default_rng(0)
-for n in "qkv":
-    np.save(f"{d}/{n}.npy", r.standard_normal((1, 8, s, 64)).astype("<f4"))
-ids = r.integers(1, 100, (1, s)).astype(np.int64)
-ids[:, -max(1, s // 8):] = 0
-np.save(f"{d}/ids.npy", ids)
-h = json.dumps({"unused": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
-h += b" " * ((8 - len(h) % 8) % 8)
-open(f"{d}/w.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + b"\0" * 4)
-PY
-  ours=$($PY bench/gpu/xf_run.py "$G/attention" --weights "$D/w.safetensors" \
+  $PY bench/make_attention_inputs.py "$D" "$S"
+  ours=$($PY bench/gpu/xf_run.py "$G/attention" --weights "$D/none.safetensors" \
     --input q="$D/q.npy" --input k="$D/k.npy" --input v="$D/v.npy" \
     --input ids="$D/ids.npy" --reps "$REPS" | json median_ms)
   theirs=$($PY bench/pytorch_attention.py "$D" --device cuda --reps "$REPS" | json median_ms)
   flops=$((2 * 2 * 8 * S * S * 64))
-  tf() { $PY -c "print(round($flops / ($1 * 1e-3) / 1e12, 2))"; }
-  echo "| attention heads 8 d_k 64 S=$S (GPU: decomposed) | $ours | $(tf "$ours") | $theirs | $(tf "$theirs") |"
+  echo "| attention heads 8 d_k 64 S=$S (GPU: decomposed) | $ours | $(tflops "$flops" "$ours") | $theirs | $(tflops "$flops" "$theirs") |"
 done

@@ -20,6 +20,7 @@
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/Driver/Artifacts.h"
 #include "codegen/GPU/Pipeline.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "codegen/Passes.h"
 #include "codegen/Target/Linker.h"
@@ -302,8 +303,11 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       return writeText(options.output, printModule(*module), error)
                  ? CompileResult{}
                  : userError(error);
-    // The device half works on a copy: the host keeps its launches.
-    OwningOpRef<ModuleOp> device(cast<ModuleOp>((*module)->clone()));
+    // The device half works on copies of the kernels: the host keeps its
+    // launches.
+    OwningOpRef<ModuleOp> device(ModuleOp::create(module->getLoc()));
+    for (auto kernels : module->getOps<gpu::GPUModuleOp>())
+      device->push_back(kernels->clone());
     if (failed(lowerKernelsToDevice(*device, *options.gpu)))
       return internalError("lowering the kernels for the device failed");
     if (options.emit == EmitKind::Spirv) {
@@ -323,11 +327,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                                                       : userError(error);
     if (failed(runPasses(*module, options, buildXfGpuHostPipeline)))
       return internalError("the GPU host pipeline failed");
-    std::vector<std::string> table;
-    if (auto kernels = (*module)->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))
-      for (Attribute k : kernels)
-        table.push_back(cast<StringAttr>(k).getValue().str());
-    addGpuGlobals(*module, targetName, binary, table);
+    addGpuGlobals(*module, targetName, binary);
   }
   if (failed(addEntryWrappers(*module, entries, manifest)))
     return internalError("cannot add the entry wrappers");

@@ -2,15 +2,14 @@
 //
 // The steps from xf IR to GPU launches and from launches to LLVM, one
 // comment per step saying why it is there. The CPU sibling is
-// codegen/CPU/Pipeline.cpp; steps 1-4 are the same.
+// codegen/CPU/Pipeline.cpp; both start with codegen/Common/Bufferize.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/GPU/Pipeline.h"
+#include "codegen/Common/Bufferize.h"
 #include "codegen/Passes.h"
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -20,24 +19,12 @@
 using namespace mlir;
 
 void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
-  // 1. Every xf op becomes linalg on tensors (attention decomposed).
-  pm.addPass(xf::createConvertXfToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // 2. Elementwise chains fuse: one kernel instead of one per op.
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  // 3. exp/tanh/erf as polynomials: no libdevice or GLSL.std.450 detours.
-  pm.addPass(xf::createXfApproximateMathPass());
-  // 4. Tensors → buffers with identity layouts at function boundaries;
-  //    temporaries freed (the runtime's device allocator serves both).
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // 1. Weights become arguments (the driver has done it already; xf-opt
+  //    replays start from xf.param).
+  pm.addPass(xf::createXfParamsToArgumentsPass());
+  // 2-4. xf → linalg (attention decomposed) → buffers, temporaries freed
+  //      (the runtime's device allocator serves both); codegen/Common.
+  xf::buildXfToBuffersPipeline(pm, /*cpuAttention=*/false);
   // 5. Loops: parallel dims in scf.parallel, reductions as scf.for inside.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -72,8 +59,7 @@ void xf::buildXfGpuHostPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary,
-                       ArrayRef<std::string> kernelTable) {
+void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
@@ -91,8 +77,9 @@ void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary,
                            b.getStringAttr(text), /*alignment=*/16);
   };
   std::string table;
-  for (const std::string &k : kernelTable)
-    table += k + "\n";
+  if (auto kernels = module->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))
+    for (Attribute k : kernels)
+      table += cast<StringAttr>(k).getValue().str() + "\n";
   addBytes("xf_gpu_api", api, true);
   addBytes("xf_gpu_binary", binary, false);
   addBytes("xf_gpu_kernels", table, true);

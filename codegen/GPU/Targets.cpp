@@ -162,12 +162,6 @@ LogicalResult lowerToNvvm(ModuleOp module, const xf::GpuTargetSpec &spec) {
 
 LogicalResult xf::lowerKernelsToDevice(ModuleOp module,
                                        const GpuTargetSpec &spec) {
-  // Only the kernels matter here; the host functions (and their launches,
-  // which would dangle once SPIR-V replaces the gpu.module) go.
-  for (Operation &op :
-       llvm::make_early_inc_range(module.getBody()->getOperations()))
-    if (!isa<gpu::GPUModuleOp>(op))
-      op.erase();
   return spec.api == GpuApi::Cuda ? lowerToNvvm(module, spec)
                                   : lowerToSpirv(module);
 }

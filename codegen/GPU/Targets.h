@@ -21,8 +21,9 @@ struct GpuTargetSpec {
   std::string arch = "sm_80"; ///< CUDA only: sm_80, sm_90, ...
 };
 
-/// Lowers the gpu.modules of `module` (a copy of the host module: it is
-/// changed) to the NVVM (CUDA) or SPIR-V (Vulkan) dialect. `--emit=ptx`'s
+/// Lowers the gpu.modules of `module` (copies of the host module's kernels,
+/// nothing else: SPIR-V replaces them, so launches would dangle) to the NVVM
+/// (CUDA) or SPIR-V (Vulkan) dialect. `--emit=ptx`'s
 /// and `--emit=spirv`'s researchers read this form.
 LogicalResult lowerKernelsToDevice(ModuleOp module, const GpuTargetSpec &spec);
 

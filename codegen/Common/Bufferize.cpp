@@ -1,0 +1,38 @@
+//===- Bufferize.cpp - The lowering steps every target shares -------------===//
+
+#include "codegen/Common/Bufferize.h"
+#include "codegen/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void xf::buildXfToBuffersPipeline(OpPassManager &pm, bool cpuAttention) {
+  // 1. Every xf op becomes linalg/tensor/arith/math on tensors; attention
+  //    becomes the flash-style CPU kernel (no [Lq, Lk] buffer) where asked
+  //    and applicable, else its decomposition.
+  pm.addPass(xf::createConvertXfToLinalgPass({cpuAttention}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // 2. Fuse producer/consumer elementwise generics so intermediates of
+  //    chains like scale → mask → exp are not materialized.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  // 3. exp/tanh/erf as polynomials: vectorizable on the CPU, no libm, and
+  //    no libdevice or GLSL.std.450 call for them on GPUs (sin/cos keep
+  //    the accurate library versions).
+  pm.addPass(xf::createXfApproximateMathPass());
+  // 4. Tensors → buffers; function boundaries get identity layouts so the
+  //    runtime can pass plain row-major descriptors.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // 5. Free every temporary; ownership of the returned buffer passes to the
+  //    runtime, which copies it out and frees it.
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+}
