@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Gpu.h"
-#include <cstring>
+#include <algorithm>
 
 using namespace xf::rt;
 
