@@ -1,19 +1,24 @@
 //===- FlashAttention.cpp - A flash-style CPU lowering of xf.attention ----===//
 //
-// One parallel iteration per (batch, head, block of 4 queries); inside, a
-// loop over key blocks of 16 carries, per query, the running max `m`,
-// normalizer `l` and output accumulator `acc` (online softmax):
+// One parallel iteration per (batch, head, super-block of 32 queries, i.e.
+// 8 groups of 4); its online-softmax state per query (running max `m`,
+// normalizer `l`, output accumulator `acc`) lives in small per-iteration
+// buffers that stay in L1. For each key block of 16, every group of 4 rows
+// updates its state:
 //   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
 //   l = l·e^(m-m') + Σ e^(s_j-m').
-// Masks come from the key ids and positions inside the loop; no [Lq, Lk]
-// score buffer exists. Blocked keys score `mask_value` exactly as the unfused
-// ops do, so fully masked rows come out uniform, not NaN. Keys past the last
-// full block (and queries past the last block of 4) run the same loop one at
-// a time.
+// Masks come from the key ids and positions as vectors; no [Lq, Lk] score
+// buffer exists. Blocked keys score `mask_value` exactly as the unfused ops
+// do, so fully masked rows come out uniform, not NaN. Keys past the last full
+// block run the same step one at a time; queries past the last group of 4 run
+// in groups of 1.
 //
-// Scores of a block come from Kᵀ, copied once per call to [B, H, d, Lk] so
-// that one step of the head width multiplies a query element into 16
-// contiguous keys (a vector FMA), instead of 16 horizontal dot products.
+// Scores multiply a query element into 16 contiguous keys (a vector FMA), so
+// they need keys contiguous. A K stored transposed (`bhds`) is read as it is;
+// otherwise, per key block, 16 keys × 16 head dims tiles of K are loaded row
+// by row, transposed in registers (`vector.transpose`, lowered to AVX-512
+// shuffles) and kept in a 16-key tile that the super-block's 8 groups share:
+// no transposed copy of K exists in memory.
 //
 // Built on buffers (bufferization.to_buffer of the operands, a fresh output
 // buffer returned with to_tensor), so it composes with the tensor pipeline.
@@ -23,6 +28,7 @@
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include <cmath>
@@ -33,6 +39,7 @@ using namespace mlir::xf;
 namespace {
 
 constexpr int64_t kKeyBlock = 16;
+constexpr int64_t kGroups = 8;
 
 struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
   FlashAttentionLowering(MLIRContext *ctx)
@@ -49,13 +56,13 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     };
     int64_t heads = headsOf(qt, op.getQLayout());
     int64_t width = qt.getDimSize(3), vWidth = vt.getDimSize(3);
-    if (adaptor.getMask() || op.getKLayout() == Layout::BHDS ||
-        ShapedType::isDynamic(heads) || heads != headsOf(kt, op.getKLayout()) ||
+    if (adaptor.getMask() || ShapedType::isDynamic(heads) ||
+        heads != headsOf(kt, op.getKLayout()) ||
         heads != headsOf(vt, op.getVLayout()) || ShapedType::isDynamic(width) ||
         ShapedType::isDynamic(vWidth) || width % 16 || vWidth % 16)
       return rewriter.notifyMatchFailure(
           op, "the CPU kernel needs static head widths (multiples of 16), "
-              "equal head counts, no general mask and K not pre-transposed");
+              "equal head counts and no general mask");
 
     Location loc = op.getLoc();
     auto &b = rewriter;
@@ -70,6 +77,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value ids = adaptor.getKeyIds() ? toBuffer(adaptor.getKeyIds()) : Value();
     bool qBshd = op.getQLayout() == Layout::BSHD;
     bool kBshd = op.getKLayout() == Layout::BSHD;
+    bool kT = op.getKLayout() == Layout::BHDS;
     bool vBshd = op.getVLayout() == Layout::BSHD;
     bool oBshd = op.getOutLayout() == Layout::BSHD;
 
@@ -77,7 +85,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value batch = memref::DimOp::create(b, loc, q, 0);
     Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
-    Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : 2);
+    Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : kT ? 3 : 2);
     RankedTensorType outType = op.getType();
     auto outMemref = MemRefType::get(outType.getShape(), b.getF32Type());
     Value headsV = arith::ConstantIndexOp::create(b, loc, heads);
@@ -92,30 +100,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value out = memref::AllocOp::create(b, loc, outMemref, dynSizes,
                                         b.getI64IntegerAttr(64));
 
-    // Kᵀ per (batch, head): [B, H, d, Lk], keys contiguous.
-    auto ktType = MemRefType::get(
-        {ShapedType::kDynamic, heads, width, ShapedType::kDynamic},
-        b.getF32Type());
-    Value kT = memref::AllocOp::create(b, loc, ktType, ValueRange{batch, lk},
-                                       b.getI64IntegerAttr(64));
     Value widthV = arith::ConstantIndexOp::create(b, loc, width);
-    scf::ParallelOp::create(
-        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lk},
-        ValueRange{c1, c1, c1}, [&](OpBuilder &pb, Location pl, ValueRange iv) {
-          scf::ForOp::create(
-              pb, pl, c0, widthV, c1, ValueRange{},
-              [&](OpBuilder &fb, Location fl, Value d, ValueRange) {
-                SmallVector<Value> idx =
-                    kBshd ? SmallVector<Value>{iv[0], iv[2], iv[1], d}
-                          : SmallVector<Value>{iv[0], iv[1], iv[2], d};
-                Value x = memref::LoadOp::create(fb, fl, k, idx);
-                memref::StoreOp::create(fb, fl, x, kT,
-                                        ValueRange{iv[0], iv[1], d, iv[2]});
-                scf::YieldOp::create(fb, fl);
-              });
-          scf::ReduceOp::create(pb, pl);
-        });
-
     Type f32 = b.getF32Type();
     auto vVec = VectorType::get({vWidth}, f32);
     auto cst = [&](OpBuilder &ob, Location l, double x) -> Value {
@@ -127,37 +112,131 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t padId = op.getPadId();
     bool causal = op.getCausal();
 
-    // Blocks of `rows` query rows of one (batch, head), rows [lo, hi): the
-    // rows share every K and V load.
+    // Query rows [lo, hi) of one (batch, head) in super-blocks of kGroups
+    // groups of `rows` rows. A group's rows share every K and V load; the
+    // groups of a super-block share each transposed K tile. The online
+    // softmax state (m, l, acc) of a super-block lives in a stack buffer
+    // between key blocks (L1-resident: kGroups·rows·(vWidth+2) floats).
     auto emitRows = [&](Value lo, Value hi, int64_t rows) {
+      int64_t superRows = rows * kGroups;
+      Value superStep = arith::ConstantIndexOp::create(b, loc, superRows);
       Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
       scf::ParallelOp::create(
           b, loc, ValueRange{c0, c0, lo}, ValueRange{batch, headsV, hi},
-          ValueRange{c1, c1, rowStep},
+          ValueRange{c1, c1, superStep},
           [&](OpBuilder &pb, Location pl, ValueRange iv) {
-            Value bi = iv[0], h = iv[1], i0 = iv[2];
-            SmallVector<Value> rowIdx;
-            for (int64_t r = 0; r < rows; ++r)
-              rowIdx.push_back(arith::AddIOp::create(
-                  pb, pl, i0, arith::ConstantIndexOp::create(pb, pl, r)));
+            Value bi = iv[0], h = iv[1], s0 = iv[2];
             auto at = [&](bool bshd, Value pos, Value last) {
               return bshd ? SmallVector<Value>{bi, pos, h, last}
                           : SmallVector<Value>{bi, h, pos, last};
             };
+            // Element [key, d] of K, in any of its layouts.
+            auto kAt = [&](Value key, Value d) {
+              return kT ? SmallVector<Value>{bi, h, d, key} : at(kBshd, key, d);
+            };
+            auto idx = [](OpBuilder &ob, Location l, int64_t i) -> Value {
+              return arith::ConstantIndexOp::create(ob, l, i);
+            };
+            auto add = [](OpBuilder &ob, Location l, Value x, Value y) {
+              return arith::AddIOp::create(ob, l, x, y);
+            };
+            // The stack buffers live for one iteration (convert-scf-to-openmp
+            // gives each iteration's body an alloca scope).
+            OpBuilder &sb = pb;
+            Value n = arith::MinUIOp::create(
+                sb, pl, superStep, arith::SubIOp::create(sb, pl, hi, s0));
+            auto rowsType = MemRefType::get({superRows}, f32);
+            Value mBuf = memref::AllocOp::create(sb, pl, rowsType);
+            Value lBuf = memref::AllocOp::create(sb, pl, rowsType);
+            Value accBuf = memref::AllocOp::create(
+                sb, pl, MemRefType::get({superRows, vWidth}, f32),
+                sb.getI64IntegerAttr(64));
+            Value kTile =
+                kT ? Value()
+                   : memref::AllocOp::create(
+                         sb, pl, MemRefType::get({width, kKeyBlock}, f32),
+                         sb.getI64IntegerAttr(64));
+            auto forRows =
+                [&](OpBuilder &ob, Location l, Value step,
+                    function_ref<void(OpBuilder &, Location, Value)> fn) {
+                  scf::ForOp::create(
+                      ob, l, c0, n, step, ValueRange{},
+                      [&](OpBuilder &fb, Location fl, Value r, ValueRange) {
+                        fn(fb, fl, r);
+                        scf::YieldOp::create(fb, fl);
+                      });
+                };
+            forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {
+              memref::StoreOp::create(fb, fl, cst(fb, fl, -INFINITY), mBuf, r);
+              memref::StoreOp::create(fb, fl, cst(fb, fl, 0), lBuf, r);
+              vector::StoreOp::create(
+                  fb, fl,
+                  arith::ConstantOp::create(
+                      fb, fl,
+                      DenseElementsAttr::get(vVec, fb.getF32FloatAttr(0))),
+                  accBuf, ValueRange{r, c0});
+            });
 
-            // One step over `count` keys from `j0` (count is 16 or 1); the
-            // carried state is (m, l, acc) per row.
-            auto step = [&](OpBuilder &ob, Location l, Value j0, int64_t count,
-                            ValueRange carried) -> SmallVector<Value> {
+            // kTile[d, t] = K[j0 + t, d]: 16x16 tiles transposed in
+            // registers.
+            auto fillTile = [&](OpBuilder &ob, Location l, Value j0) {
+              auto vec16 = VectorType::get({16}, f32);
+              auto tileType = VectorType::get({16, 16}, f32);
+              scf::ForOp::create(
+                  ob, l, c0, widthV, idx(ob, l, 16), ValueRange{},
+                  [&](OpBuilder &db, Location dl, Value d0, ValueRange) {
+                    Value tile = arith::ConstantOp::create(
+                        db, dl,
+                        DenseElementsAttr::get(tileType,
+                                               db.getF32FloatAttr(0)));
+                    for (int64_t t = 0; t < 16; ++t)
+                      tile = vector::InsertOp::create(
+                          db, dl,
+                          vector::LoadOp::create(
+                              db, dl, vec16, k,
+                              kAt(add(db, dl, j0, idx(db, dl, t)), d0)),
+                          tile, t);
+                    Value tileT = vector::TransposeOp::create(
+                        db, dl, tile, ArrayRef<int64_t>{1, 0});
+                    for (int64_t dd = 0; dd < 16; ++dd)
+                      vector::StoreOp::create(
+                          db, dl, vector::ExtractOp::create(db, dl, tileT, dd),
+                          kTile,
+                          ValueRange{add(db, dl, d0, idx(db, dl, dd)), c0});
+                    scf::YieldOp::create(db, dl);
+                  });
+            };
+
+            // One step of the group at local row g0 over `count` keys from
+            // `j0` (count is 16 or 1), state loaded from and stored to the
+            // buffers.
+            auto step = [&](OpBuilder &ob, Location l, Value g0, Value j0,
+                            int64_t count) {
               auto sVec = VectorType::get({count}, f32);
+              auto iVec = VectorType::get({count}, ob.getI64Type());
+              SmallVector<Value> local, rowIdx;
+              for (int64_t r = 0; r < rows; ++r) {
+                local.push_back(add(ob, l, g0, idx(ob, l, r)));
+                rowIdx.push_back(add(ob, l, s0, local[r]));
+              }
+              // Raw scores: Σ_d q_r[d] · K[j0 : j0+count, d], per row r, as
+              // vector FMAs over 16 keys contiguous in Kᵀ or the tile.
               Value zero = arith::ConstantOp::create(
                   ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
-              // Raw scores: Σ_d q_r[d] · Kᵀ[d, j0 : j0+count], per row r.
               auto dots = scf::ForOp::create(
                   ob, l, c0, widthV, c1, SmallVector<Value>(rows, zero),
                   [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
-                    Value keys = vector::LoadOp::create(
-                        db, dl, sVec, kT, ValueRange{bi, h, d, j0});
+                    Value keys;
+                    if (count == 1)
+                      keys = vector::BroadcastOp::create(
+                          db, dl, sVec,
+                          memref::LoadOp::create(db, dl, k, kAt(j0, d)));
+                    else if (kT)
+                      keys =
+                          vector::LoadOp::create(db, dl, sVec, k, kAt(j0, d));
+                    else
+                      keys = vector::LoadOp::create(db, dl, sVec, kTile,
+                                                    ValueRange{d, c0});
                     SmallVector<Value> next;
                     for (int64_t r = 0; r < rows; ++r) {
                       Value qd = memref::LoadOp::create(
@@ -168,42 +247,51 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                     }
                     scf::YieldOp::create(db, dl, next);
                   });
-              // Key padding is shared by the rows; causality is per row.
-              SmallVector<Value> keyIdx, padded;
-              for (int64_t t = 0; t < count; ++t) {
-                keyIdx.push_back(arith::AddIOp::create(
-                    ob, l, j0, arith::ConstantIndexOp::create(ob, l, t)));
-                Value blocked = arith::ConstantIntOp::create(ob, l, 0, 1);
-                if (ids) {
-                  Value id = memref::LoadOp::create(ob, l, ids,
-                                                    ValueRange{bi, keyIdx[t]});
-                  Value pad = arith::ConstantIntOp::create(ob, l, padId, 64);
-                  blocked = arith::CmpIOp::create(
-                      ob, l, arith::CmpIPredicate::eq, id, pad);
-                }
-                padded.push_back(blocked);
-              }
-              SmallVector<Value> probs, result;
+              // Masks as vectors: key padding is shared by the rows,
+              // causality is per row (key position > query position).
+              Value padded;
+              if (ids)
+                padded = arith::CmpIOp::create(
+                    ob, l, arith::CmpIPredicate::eq,
+                    vector::LoadOp::create(ob, l, iVec, ids,
+                                           ValueRange{bi, j0}),
+                    vector::BroadcastOp::create(
+                        ob, l, iVec,
+                        arith::ConstantIntOp::create(ob, l, padId, 64)));
+              SmallVector<int64_t> offsets(count);
+              for (int64_t t = 0; t < count; ++t)
+                offsets[t] = t;
+              auto asI64 = [&](Value x) {
+                return arith::IndexCastOp::create(ob, l, ob.getI64Type(), x);
+              };
+              Value keyPos = arith::AddIOp::create(
+                  ob, l, vector::BroadcastOp::create(ob, l, iVec, asI64(j0)),
+                  arith::ConstantOp::create(
+                      ob, l, DenseElementsAttr::get(iVec, ArrayRef(offsets))));
+              Value maskV = vector::BroadcastOp::create(ob, l, sVec,
+                                                        cst(ob, l, maskValue));
+              Value scaleV =
+                  vector::BroadcastOp::create(ob, l, sVec, cst(ob, l, scale));
+              SmallVector<Value> probs, accs;
               for (int64_t r = 0; r < rows; ++r) {
-                Value m = carried[3 * r], lsum = carried[3 * r + 1],
-                      acc = carried[3 * r + 2];
-                Value s = zero;
-                for (int64_t t = 0; t < count; ++t) {
-                  Value dot =
-                      vector::ExtractOp::create(ob, l, dots.getResult(r), t);
-                  // As the unfused ops: the f32 dot, times the scale, masked.
-                  Value score =
-                      arith::MulFOp::create(ob, l, dot, cst(ob, l, scale));
-                  Value blocked = padded[t];
-                  if (causal)
-                    blocked = arith::OrIOp::create(
-                        ob, l, blocked,
-                        arith::CmpIOp::create(ob, l, arith::CmpIPredicate::ugt,
-                                              keyIdx[t], rowIdx[r]));
-                  score = arith::SelectOp::create(ob, l, blocked,
-                                                  cst(ob, l, maskValue), score);
-                  s = vector::InsertOp::create(ob, l, score, s, t);
+                Value m = memref::LoadOp::create(ob, l, mBuf, local[r]);
+                Value lsum = memref::LoadOp::create(ob, l, lBuf, local[r]);
+                Value acc = vector::LoadOp::create(ob, l, vVec, accBuf,
+                                                   ValueRange{local[r], c0});
+                // As the unfused ops: the f32 dot, times the scale, masked.
+                Value s =
+                    arith::MulFOp::create(ob, l, dots.getResult(r), scaleV);
+                Value blocked = padded;
+                if (causal) {
+                  Value late = arith::CmpIOp::create(
+                      ob, l, arith::CmpIPredicate::ugt, keyPos,
+                      vector::BroadcastOp::create(ob, l, iVec,
+                                                  asI64(rowIdx[r])));
+                  blocked = blocked ? arith::OrIOp::create(ob, l, blocked, late)
+                                    : late;
                 }
+                if (blocked)
+                  s = arith::SelectOp::create(ob, l, blocked, maskV, s);
                 Value blockMax = vector::ReductionOp::create(
                     ob, l, vector::CombiningKind::MAXNUMF, s);
                 Value mNew = arith::MaxNumFOp::create(ob, l, m, blockMax);
@@ -216,54 +304,68 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                         vector::BroadcastOp::create(ob, l, sVec, mNew)));
                 Value pSum = vector::ReductionOp::create(
                     ob, l, vector::CombiningKind::ADD, p);
-                Value lNew = arith::AddFOp::create(
-                    ob, l, arith::MulFOp::create(ob, l, lsum, corr), pSum);
-                Value accNew = arith::MulFOp::create(
-                    ob, l, acc, vector::BroadcastOp::create(ob, l, vVec, corr));
+                memref::StoreOp::create(
+                    ob, l,
+                    arith::AddFOp::create(
+                        ob, l, arith::MulFOp::create(ob, l, lsum, corr), pSum),
+                    lBuf, local[r]);
+                memref::StoreOp::create(ob, l, mNew, mBuf, local[r]);
                 probs.push_back(p);
-                result.append({mNew, lNew, accNew});
+                accs.push_back(arith::MulFOp::create(
+                    ob, l, acc,
+                    vector::BroadcastOp::create(ob, l, vVec, corr)));
               }
               // acc_r += Σ_t p_r[t] · V[j0 + t], each V row loaded once.
               for (int64_t t = 0; t < count; ++t) {
-                Value vRow = vector::LoadOp::create(ob, l, vVec, v,
-                                                    at(vBshd, keyIdx[t], c0));
+                Value vRow = vector::LoadOp::create(
+                    ob, l, vVec, v,
+                    at(vBshd, add(ob, l, j0, idx(ob, l, t)), c0));
                 for (int64_t r = 0; r < rows; ++r) {
                   Value pt = vector::ExtractOp::create(ob, l, probs[r], t);
-                  result[3 * r + 2] = vector::FMAOp::create(
+                  accs[r] = vector::FMAOp::create(
                       ob, l, vector::BroadcastOp::create(ob, l, vVec, pt), vRow,
-                      result[3 * r + 2]);
+                      accs[r]);
                 }
               }
-              return result;
+              for (int64_t r = 0; r < rows; ++r)
+                vector::StoreOp::create(ob, l, accs[r], accBuf,
+                                        ValueRange{local[r], c0});
             };
 
-            SmallVector<Value> init;
-            Value zeroAcc = arith::ConstantOp::create(
-                pb, pl, DenseElementsAttr::get(vVec, pb.getF32FloatAttr(0)));
-            for (int64_t r = 0; r < rows; ++r)
-              init.append({cst(pb, pl, -INFINITY), cst(pb, pl, 0), zeroAcc});
-            Value blockV = arith::ConstantIndexOp::create(pb, pl, kKeyBlock);
+            Value blockV = idx(sb, pl, kKeyBlock);
             Value full = arith::SubIOp::create(
-                pb, pl, lk, arith::RemUIOp::create(pb, pl, lk, blockV));
-            auto blocks = scf::ForOp::create(
-                pb, pl, c0, full, blockV, init,
-                [&](OpBuilder &fb, Location fl, Value j0, ValueRange carried) {
-                  scf::YieldOp::create(fb, fl,
-                                       step(fb, fl, j0, kKeyBlock, carried));
+                sb, pl, lk, arith::RemUIOp::create(sb, pl, lk, blockV));
+            scf::ForOp::create(
+                sb, pl, c0, full, blockV, ValueRange{},
+                [&](OpBuilder &fb, Location fl, Value j0, ValueRange) {
+                  if (!kT)
+                    fillTile(fb, fl, j0);
+                  forRows(fb, fl, rowStep,
+                          [&](OpBuilder &gb, Location gl, Value g0) {
+                            step(gb, gl, g0, j0, kKeyBlock);
+                          });
+                  scf::YieldOp::create(fb, fl);
                 });
-            auto tail = scf::ForOp::create(
-                pb, pl, full, lk, c1, blocks.getResults(),
-                [&](OpBuilder &fb, Location fl, Value j, ValueRange carried) {
-                  scf::YieldOp::create(fb, fl, step(fb, fl, j, 1, carried));
+            // Keys past the last full block, one at a time.
+            scf::ForOp::create(
+                sb, pl, full, lk, c1, ValueRange{},
+                [&](OpBuilder &fb, Location fl, Value j, ValueRange) {
+                  forRows(fb, fl, rowStep,
+                          [&](OpBuilder &gb, Location gl, Value g0) {
+                            step(gb, gl, g0, j, 1);
+                          });
+                  scf::YieldOp::create(fb, fl);
                 });
-            for (int64_t r = 0; r < rows; ++r) {
+            forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {
               Value res = arith::DivFOp::create(
-                  pb, pl, tail.getResult(3 * r + 2),
-                  vector::BroadcastOp::create(pb, pl, vVec,
-                                              tail.getResult(3 * r + 1)));
-              vector::StoreOp::create(pb, pl, res, out,
-                                      at(oBshd, rowIdx[r], c0));
-            }
+                  fb, fl,
+                  vector::LoadOp::create(fb, fl, vVec, accBuf,
+                                         ValueRange{r, c0}),
+                  vector::BroadcastOp::create(
+                      fb, fl, vVec, memref::LoadOp::create(fb, fl, lBuf, r)));
+              vector::StoreOp::create(fb, fl, res, out,
+                                      at(oBshd, add(fb, fl, s0, r), c0));
+            });
             scf::ReduceOp::create(pb, pl);
           });
     };
@@ -274,7 +376,6 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
         b, loc, lq, arith::RemUIOp::create(b, loc, lq, rowsV));
     emitRows(c0, mainEnd, kRows);
     emitRows(mainEnd, lq, 1);
-    // kT is freed by the buffer deallocation pipeline.
     rewriter.replaceOp(
         op, bufferization::ToTensorOp::create(
                 b, loc, outType, out, b.getUnitAttr(), b.getUnitAttr()));

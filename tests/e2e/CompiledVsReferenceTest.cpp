@@ -4,9 +4,10 @@
 // through the runtime C API and compares its outputs with PyTorch reference
 // data (seed model) and with the interpreter (random small models of the
 // three example families and shapes with padding, length 1 and odd lengths),
-// for the CPU target and for Vulkan (run on whatever Vulkan device the
-// machine has: Mesa's lavapipe in CI; skipped, saying why, without one).
-// Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
+// for the CPU target and for Vulkan; and attention alone (the flash kernel,
+// both K layouts) at lengths around its blocks against the interpreter, (run on
+// whatever Vulkan device the machine has: Mesa's lavapipe in CI; skipped,
+// saying why, without one). Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +17,10 @@
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
+#include "tools/RegisterXf.h"
 #include "xf/runtime.h"
 #include <cmath>
 #include <cstring>
@@ -405,34 +408,136 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Attention alone: the CPU flash kernel against the interpreter.
+//===----------------------------------------------------------------------===//
+
+struct AttentionCase {
+  const char *name, *file;
+  int64_t batch, heads, width;
+  bool keyTransposed; ///< K is given as [B, H, d, Lk]
+};
+
+void PrintTo(const AttentionCase &c, std::ostream *os) { *os << c.name; }
+
+class AttentionKernel : public ::testing::TestWithParam<AttentionCase> {};
+
+TEST_P(AttentionKernel, MatchesInterpreter) {
+  const AttentionCase &c = GetParam();
+  std::string input = kSource + "/" + c.file;
+  mlir::DialectRegistry registry;
+  registerXfDialects(registry);
+  mlir::MLIRContext context(registry);
+  auto module = mlir::parseSourceFile<mlir::ModuleOp>(input, &context);
+  ASSERT_TRUE(module);
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+      *module, mlir::StringAttr::get(&context, "forward"));
+  ASSERT_TRUE(fn);
+  std::string weights = ::testing::TempDir() + "/none.safetensors";
+  {
+    std::ofstream os(weights, std::ios::binary);
+    uint64_t len = 8;
+    os.write(reinterpret_cast<const char *>(&len), 8);
+    os << "{}      ";
+  }
+  Model m(compileModel(input, {}, c.name) + "/lib" +
+              module->getSymName()->str() + ".so",
+          weights);
+  ASSERT_TRUE(m.model);
+  ParamProvider none = [](const std::string &name, const std::vector<int64_t> &,
+                          std::string &why) -> std::optional<HostTensor> {
+    why = "no parameter " + name;
+    return std::nullopt;
+  };
+
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0, 1);
+  // (queries, keys): length 1; one key block exactly; lengths with tails
+  // of keys (past blocks of 16) and of queries (past super-blocks of 32
+  // rows and groups of 4).
+  for (auto [lq, lk] : {std::pair<int64_t, int64_t>{1, 1},
+                        {5, 16},
+                        {37, 37},
+                        {40, 33},
+                        {70, 50}}) {
+    SCOPED_TRACE("queries " + std::to_string(lq) + " keys " +
+                 std::to_string(lk));
+    auto randomArray = [&](std::vector<int64_t> shape) {
+      Array a;
+      a.shape = shape;
+      int64_t n = 1;
+      for (int64_t d : shape)
+        n *= d;
+      for (int64_t k = 0; k < n; ++k)
+        a.f.push_back(dist(rng));
+      return a;
+    };
+    Array q = randomArray({c.batch, c.heads, lq, c.width});
+    Array k = c.keyTransposed ? randomArray({c.batch, c.heads, c.width, lk})
+                              : randomArray({c.batch, c.heads, lk, c.width});
+    Array v = randomArray({c.batch, c.heads, lk, c.width});
+    // Batch row r ends in r·lk/3 padding keys (the last row of a batch of
+    // 2 is half padding; the only key of length 1 stays real).
+    Array ids;
+    ids.isFloat = false;
+    ids.shape = {c.batch, lk};
+    for (int64_t r = 0; r < c.batch; ++r)
+      for (int64_t j = 0; j < lk; ++j)
+        ids.i.push_back(j >= lk - r * lk / 3 && j > 0 ? 0 : 1 + j % 7);
+    Array got = run(m, "forward", {&q, &k, &v, &ids});
+    std::vector<HostTensor> args;
+    for (Array *a : {&q, &k, &v, &ids}) {
+      HostTensor t;
+      t.shape = a->shape;
+      t.kind = a->isFloat ? ElementKind::F32 : ElementKind::I64;
+      t.f = a->f;
+      t.i = a->i;
+      args.push_back(std::move(t));
+    }
+    std::vector<HostTensor> results;
+    std::string error;
+    ASSERT_TRUE(interpret(fn, args, none, results, error)) << error;
+    EXPECT_LE(relativeError(got.f, results[0].f), kTolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layouts, AttentionKernel,
+    ::testing::Values(
+        AttentionCase{"attention", "bench/attention.mlir", 1, 8, 64, false},
+        AttentionCase{"attention_kt", "tests/e2e/Inputs/attention_kt.mlir", 2,
+                      4, 32, true}),
+    [](const auto &info) { return std::string(info.param.name); });
+
 INSTANTIATE_TEST_SUITE_P(
     Families, RandomModels,
-    ::testing::Combine(::testing::Values(
-        RandomCase{"gpt2", "examples/gpt2_small.xf",
-                   overrides({{"d_model", "48"},
-                              {"d_ff", "80"},
-                              {"heads", "3"},
-                              {"layers", "2"},
-                              {"vocab", "50"},
-                              {"max_len", "40"}})},
-        RandomCase{"bert", "examples/bert_base.xf",
-                   overrides({{"d_model", "40"},
-                              {"d_ff", "56"},
-                              {"heads", "5"},
-                              {"layers", "2"},
-                              {"vocab", "30"},
-                              {"max_len", "40"}})},
-        // Head width 16: attention runs the flash-style CPU kernel with
-        // padding from the key ids (width 8 above takes the decomposition).
-        RandomCase{"bert16", "examples/bert_base.xf",
-                   overrides({{"d_model", "64"},
-                              {"d_ff", "64"},
-                              {"heads", "4"},
-                              {"layers", "2"},
-                              {"vocab", "30"},
-                              {"max_len", "40"}})},
-        RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
-                       ::testing::Values("cpu", "vulkan")),
+    ::testing::Combine(
+        ::testing::Values(
+            RandomCase{"gpt2", "examples/gpt2_small.xf",
+                       overrides({{"d_model", "48"},
+                                  {"d_ff", "80"},
+                                  {"heads", "3"},
+                                  {"layers", "2"},
+                                  {"vocab", "50"},
+                                  {"max_len", "40"}})},
+            RandomCase{"bert", "examples/bert_base.xf",
+                       overrides({{"d_model", "40"},
+                                  {"d_ff", "56"},
+                                  {"heads", "5"},
+                                  {"layers", "2"},
+                                  {"vocab", "30"},
+                                  {"max_len", "40"}})},
+            // Head width 16: attention runs the flash-style CPU kernel with
+            // padding from the key ids (width 8 above takes the decomposition).
+            RandomCase{"bert16", "examples/bert_base.xf",
+                       overrides({{"d_model", "64"},
+                                  {"d_ff", "64"},
+                                  {"heads", "4"},
+                                  {"layers", "2"},
+                                  {"vocab", "30"},
+                                  {"max_len", "40"}})},
+            RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
+        ::testing::Values("cpu", "vulkan")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +
              std::get<1>(info.param);

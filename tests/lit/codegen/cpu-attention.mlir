@@ -1,24 +1,47 @@
 // RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="cpu-attention=true" | FileCheck %s
 
 // Tests that attention with key-id padding and a causal mask becomes the
-// flash-style kernel: a parallel loop over (batch, head, query), key blocks
-// of 16 carrying (max, normalizer, accumulator), a tail loop, no score tensor.
+// flash-style kernel: a parallel loop over (batch, head, 32 queries), each
+// with its online-softmax state (max, normalizer, accumulator) and a 64x16
+// K tile in per-iteration buffers; per key block of 16, the tile is filled by
+// 16x16 register transposes of K (no transposed copy of K in memory), then
+// groups of 4 queries score 16 keys per vector FMA, mask them as vectors
+// and update their state; then a one-key tail loop; no score tensor.
 // CHECK-LABEL: func.func @flash
 // CHECK-NOT: linalg.generic
 // CHECK: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
-// Kᵀ, keys contiguous, filled by a parallel copy.
-// CHECK: %[[KT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x8x64x?xf32>
-// CHECK: scf.parallel
-// CHECK: memref.store %{{.+}}, %[[KT]]
-// CHECK: scf.parallel
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, vector<64xf32>)
-// Scores of 16 keys: one vector FMA per step of the head width.
-// CHECK: scf.for {{.*}} -> (vector<16xf32>)
-// CHECK: vector.load %[[KT]]{{.*}} : memref<?x8x64x?xf32>, vector<16xf32>
-// CHECK: vector.fma
+// CHECK-NOT: memref.alloc(
+// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1, %c1, %c32)
+// CHECK: %[[M:.+]] = memref.alloc() : memref<32xf32>
+// CHECK: %[[L:.+]] = memref.alloc() : memref<32xf32>
+// CHECK: %[[ACC:.+]] = memref.alloc() {alignment = 64 : i64} : memref<32x64xf32>
+// CHECK: %[[TILE:.+]] = memref.alloc() {alignment = 64 : i64} : memref<64x16xf32>
+// Key blocks of 16: the tile first.
+// CHECK: scf.for {{.*}} step %c16
+// CHECK: scf.for
+// CHECK-COUNT-16: vector.load %{{.+}} : memref<?x?x8x64xf32>, vector<16xf32>
+// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// CHECK-COUNT-16: vector.store %{{.+}}, %[[TILE]]
+// Then groups of 4 query rows: 4 score vectors, one FMA per head dim each.
+// CHECK: scf.for {{.*}} step %c4
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.load %[[TILE]]{{.*}} : memref<64x16xf32>, vector<16xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK: vector.load {{.*}} : memref<?x?xi64>, vector<16xi64>
+// CHECK: arith.cmpi eq, {{.*}} : vector<16xi64>
+// CHECK: memref.load %[[M]]
+// CHECK: arith.cmpi ugt, {{.*}} : vector<16xi64>
+// CHECK: arith.select {{.*}} : vector<16xi1>, vector<16xf32>
 // CHECK: vector.reduction <maxnumf>
 // CHECK: math.exp {{.*}} : vector<16xf32>
-// CHECK: scf.for {{.*}} -> (f32, f32, vector<64xf32>)
+// CHECK: memref.store {{.*}}, %[[M]]
+// CHECK: vector.store {{.*}}, %[[ACC]]
+// The tail: one key at a time.
+// CHECK: scf.for {{.*}} step %c1
+// CHECK: scf.for {{.*}} step %c4
+// CHECK: math.exp {{.*}} : vector<1xf32>
+// The result: acc / l.
+// CHECK: scf.for
 // CHECK: arith.divf {{.*}} : vector<64xf32>
 // CHECK: vector.store {{.*}}, %[[OUT]]
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
@@ -56,4 +79,20 @@ func.func @narrow_heads(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: te
   %o = xf.attention %q, %k, %v {scale = 0.35 : f32}
       : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>
   return %o : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// Tests that a K stored transposed (bhds) is read as stored: keys are
+// contiguous, so there is no tile and no transpose.
+// CHECK-LABEL: func.func @k_transposed
+// CHECK-NOT: vector.transpose
+// CHECK: scf.parallel
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.load %{{.+}} : memref<?x8x64x?xf32>, vector<16xf32>
+// CHECK-NOT: vector.transpose
+func.func @k_transposed(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v: tensor<?x8x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %o = xf.attention %q, %kt, %v {scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
+      : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>, tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
 }
