@@ -51,8 +51,10 @@ def main():
     missing, _ = model.load_state_dict(state, strict=False)
     assert all(m.endswith("pos_emb.pe") for m in missing), missing
     # The notes' modules create their LayerNorms inside forward: new tensors
-    # must land on the device too.
-    torch.set_default_device(a.device)
+    # must land on the device too (set_default_device is PyTorch >= 2.0;
+    # Debian's 1.13 only runs on the CPU, the default).
+    if a.device != "cpu":
+        torch.set_default_device(a.device)
     model = model.to(a.device)
     src = torch.from_numpy(np.load(os.path.join(a.dir, "src.npy"))).to(a.device)
     tgt = torch.from_numpy(np.load(os.path.join(a.dir, "tgt.npy"))).to(a.device)
