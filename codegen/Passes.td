@@ -76,20 +76,19 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
 }
 
 def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "func::FuncOp"> {
-  let summary = "register-blocked kernel for x · Wᵀ with a weight W";
+  let summary = "outer-product kernel for x · Wᵀ with a static weight W";
   let description = [{
     On buffers: every linalg.generic tagged `xf.weight_matmul` (rows of x
-    times an [N, K] weight, N a multiple of 4, K of 16) becomes a parallel
-    loop over tiles of `rows` rows x 4 weight rows. W is read as stored: the
-    tile's `rows` x 4 dot products keep 16-wide partial sums in vector
-    registers across K (each step loads `rows` + 4 vectors for `rows` x 4
-    FMAs) and reduce them once at the end. Leftover rows run the same loop
-    one row at a time.
+    times a static [N, K] weight) becomes an outer-product kernel. x is
+    packed per call into panels of 16 rows stored column by column
+    ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes when K
+    is a multiple of 16). W is read as stored. A parallel loop over chunks of
+    4 panels x blocks of 96 columns runs tiles of 2 panels x 12 columns:
+    24 vector accumulators across K, each step 2 vector loads of x and 12
+    broadcast loads of W for 24 FMAs; a last odd panel and the N % 12 last
+    columns get the same tile, narrower. Results are written lane by lane,
+    only for rows that exist.
   }];
-  let options = [
-    Option<"rows", "rows", "int64_t", /*default=*/"6",
-           "Rows of x each kernel tile computes">
-  ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"

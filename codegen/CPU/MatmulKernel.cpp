@@ -1,8 +1,13 @@
-//===- MatmulKernel.cpp - Register-blocked x · Wᵀ on buffers --------------===//
+//===- MatmulKernel.cpp - Outer-product x · Wᵀ on buffers -----------------===//
 //
 // Replaces the linear-layer matmuls (tagged by the xf→linalg conversion)
-// with a register-blocked dot-product kernel that reads W as stored. See the
-// pass description in codegen/Passes.td.
+// with an outer-product kernel. x is packed per call into panels of 16 rows
+// stored column by column ([P, K, 16], rows past M zero), so one vector holds
+// one column of 16 rows; W is read as stored ([N, K]). A kernel tile keeps
+// kPanels x kCols accumulators (32 rows x 12 columns of C) in vector
+// registers across K; each step loads kPanels vectors of x and broadcasts
+// kCols weights W[n, k], for kPanels·kCols FMAs. See the pass description in
+// codegen/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +25,11 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kCols = 4;  ///< weight rows (output columns) per tile
-constexpr int64_t kVec = 16;  ///< partial-sum width over K: one 512-bit vector
-constexpr int64_t kChunk = 16; ///< row tiles per cache chunk of x
+constexpr int64_t kLanes = 16;    ///< rows per panel: one 512-bit vector
+constexpr int64_t kPanels = 2;    ///< panels per kernel tile
+constexpr int64_t kCols = 12;     ///< columns of C per kernel tile
+constexpr int64_t kChunk = 16;    ///< panels per parallel task
+constexpr int64_t kColBlock = 96; ///< columns per parallel task (8 tiles)
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -36,69 +43,208 @@ Value collapseRows(OpBuilder &b, Location loc, Value v) {
   return memref::CollapseShapeOp::create(b, loc, v, groups);
 }
 
-/// Emits, for rows [lo, hi) in steps of `rows`, the kernel: each iteration
-/// computes a `rows` x kCols tile of C as dot products of x rows with W rows
-/// (W read as stored, [N, K]), kVec-wide partial sums in registers across K,
-/// reduced once at the end.
-void emitKernel(OpBuilder &b, Location loc, Value x, Value w, Value c,
-                Value lo, Value hi, int64_t rows, int64_t n, int64_t k) {
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value nEnd = arith::ConstantIndexOp::create(b, loc, n);
-  Value kEnd = arith::ConstantIndexOp::create(b, loc, k);
-  Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
-  Value colStep = arith::ConstantIndexOp::create(b, loc, kCols);
-  Value kStep = arith::ConstantIndexOp::create(b, loc, kVec);
-  auto vecType = VectorType::get({kVec}, b.getF32Type());
-  // Two levels: chunks of x rows (kChunk tiles, a few hundred KB, kept in
-  // L2) outside blocks of weight rows, then the tiles of the chunk inside,
-  // so the x chunk is reused for every weight block and each weight block
-  // for every row of the chunk.
-  Value chunkStep = arith::ConstantIndexOp::create(b, loc, rows * kChunk);
+Value idx(OpBuilder &b, Location loc, int64_t i) {
+  return arith::ConstantIndexOp::create(b, loc, i);
+}
+
+Value addIdx(OpBuilder &b, Location loc, Value base, int64_t i) {
+  return arith::AddIOp::create(b, loc, base, idx(b, loc, i));
+}
+
+/// Loops [lo, hi) by `step` with no carried values.
+void forRange(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
+              function_ref<void(OpBuilder &, Location, Value)> body) {
+  scf::ForOp::create(b, loc, lo, hi, step, ValueRange{},
+                     [&](OpBuilder &fb, Location fl, Value i, ValueRange) {
+                       body(fb, fl, i);
+                       scf::YieldOp::create(fb, fl);
+                     });
+}
+
+/// xp[p, k, l] = x[16p + l, k], zero past the last row m. Full panels go
+/// through 16x16 tiles transposed in registers when K is a multiple of 16;
+/// the last partial panel (and any K) element by element.
+void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
+              Value panels, int64_t k) {
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value lanes = idx(b, loc, kLanes), kEnd = idx(b, loc, k);
+  Type f32 = b.getF32Type();
   scf::ParallelOp::create(
-      b, loc, ValueRange{lo, c0}, ValueRange{hi, nEnd},
-      ValueRange{chunkStep, colStep},
-      [&](OpBuilder &cb, Location cl, ValueRange chunk) {
-        Value chunkEnd = arith::MinUIOp::create(
-            cb, cl, hi, arith::AddIOp::create(cb, cl, chunk[0], chunkStep));
-        scf::ForOp::create(
-            cb, cl, chunk[0], chunkEnd, rowStep, ValueRange{},
-            [&](OpBuilder &pb, Location pl, Value m0, ValueRange) {
-        Value n0 = chunk[1];
-        auto offset = [&](OpBuilder &ob, Location l, Value base, int64_t i) {
-          return arith::AddIOp::create(ob, l, base,
-                                       arith::ConstantIndexOp::create(ob, l, i));
+      b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value p = iv[0];
+        Value base = arith::MulIOp::create(pb, pl, p, lanes);
+        Value valid = arith::MinUIOp::create(
+            pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
+        auto scalarCopy = [&](OpBuilder &sb, Location sl) {
+          forRange(
+              sb, sl, c0, lanes, c1, [&](OpBuilder &lb, Location ll, Value l) {
+                Value row = arith::AddIOp::create(lb, ll, base, l);
+                Value inside = arith::CmpIOp::create(
+                    lb, ll, arith::CmpIPredicate::ult, l, valid);
+                forRange(lb, ll, c0, kEnd, c1,
+                         [&](OpBuilder &kb, Location kl, Value kk) {
+                           auto value = scf::IfOp::create(
+                               kb, kl, inside,
+                               [&](OpBuilder &tb, Location tl) {
+                                 scf::YieldOp::create(
+                                     tb, tl,
+                                     ValueRange{memref::LoadOp::create(
+                                         tb, tl, x, ValueRange{row, kk})});
+                               },
+                               [&](OpBuilder &eb, Location el) {
+                                 scf::YieldOp::create(
+                                     eb, el,
+                                     ValueRange{arith::ConstantOp::create(
+                                         eb, el, eb.getF32FloatAttr(0))});
+                               });
+                           memref::StoreOp::create(kb, kl, value.getResult(0),
+                                                   xp, ValueRange{p, kk, l});
+                         });
+              });
         };
-        Value zero = arith::ConstantOp::create(
-            pb, pl, DenseElementsAttr::get(vecType, pb.getF32FloatAttr(0)));
-        SmallVector<Value> init(rows * kCols, zero);
-        auto loop = scf::ForOp::create(
-            pb, pl, c0, kEnd, kStep, init,
-            [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
-              SmallVector<Value> as, ws, next;
-              for (int64_t i = 0; i < rows; ++i)
-                as.push_back(vector::LoadOp::create(
-                    fb, fl, vecType, x, ValueRange{offset(fb, fl, m0, i), k0}));
-              for (int64_t j = 0; j < kCols; ++j)
-                ws.push_back(vector::LoadOp::create(
-                    fb, fl, vecType, w, ValueRange{offset(fb, fl, n0, j), k0}));
-              for (int64_t i = 0; i < rows; ++i)
-                for (int64_t j = 0; j < kCols; ++j)
-                  next.push_back(vector::FMAOp::create(fb, fl, as[i], ws[j],
-                                                       acc[i * kCols + j]));
-              scf::YieldOp::create(fb, fl, next);
-            });
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < kCols; ++j) {
-            Value sum = vector::ReductionOp::create(
-                pb, pl, vector::CombiningKind::ADD,
-                loop.getResult(i * kCols + j));
-            memref::StoreOp::create(
-                pb, pl, sum, c,
-                ValueRange{offset(pb, pl, m0, i), offset(pb, pl, n0, j)});
-          }
-        scf::YieldOp::create(pb, pl);
-            });
-        scf::ReduceOp::create(cb, cl);
+        if (k % kLanes) {
+          scalarCopy(pb, pl);
+        } else {
+          Value full = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::eq,
+                                             valid, lanes);
+          scf::IfOp::create(
+              pb, pl, full,
+              [&](OpBuilder &tb, Location tl) {
+                auto vec = VectorType::get({kLanes}, f32);
+                auto tileType = VectorType::get({kLanes, kLanes}, f32);
+                forRange(tb, tl, c0, kEnd, lanes,
+                         [&](OpBuilder &kb, Location kl, Value k0) {
+                           Value tile = arith::ConstantOp::create(
+                               kb, kl,
+                               DenseElementsAttr::get(tileType,
+                                                      kb.getF32FloatAttr(0)));
+                           for (int64_t l = 0; l < kLanes; ++l)
+                             tile = vector::InsertOp::create(
+                                 kb, kl,
+                                 vector::LoadOp::create(
+                                     kb, kl, vec, x,
+                                     ValueRange{addIdx(kb, kl, base, l), k0}),
+                                 tile, l);
+                           Value tileT = vector::TransposeOp::create(
+                               kb, kl, tile, ArrayRef<int64_t>{1, 0});
+                           for (int64_t d = 0; d < kLanes; ++d)
+                             vector::StoreOp::create(
+                                 kb, kl,
+                                 vector::ExtractOp::create(kb, kl, tileT, d),
+                                 xp, ValueRange{p, addIdx(kb, kl, k0, d), c0});
+                         });
+                scf::YieldOp::create(tb, tl);
+              },
+              [&](OpBuilder &eb, Location el) {
+                scalarCopy(eb, el);
+                scf::YieldOp::create(eb, el);
+              });
+        }
+        scf::ReduceOp::create(pb, pl);
+      });
+}
+
+/// C[16p .. 16(p+panels), n0 .. n0+cols) = x · Wᵀ for those rows (the rows
+/// that exist) and columns: panels x cols accumulators across K.
+void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
+              Value p, Value n0, int64_t panels, int64_t cols, int64_t k) {
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  auto vec = VectorType::get({kLanes}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
+  SmallVector<Value> panelIdx, colIdx;
+  for (int64_t a = 0; a < panels; ++a)
+    panelIdx.push_back(addIdx(b, loc, p, a));
+  for (int64_t j = 0; j < cols; ++j)
+    colIdx.push_back(addIdx(b, loc, n0, j));
+  auto loop = scf::ForOp::create(
+      b, loc, c0, idx(b, loc, k), c1, SmallVector<Value>(panels * cols, zero),
+      [&](OpBuilder &fb, Location fl, Value kk, ValueRange acc) {
+        SmallVector<Value> xs, next(acc.begin(), acc.end());
+        for (int64_t a = 0; a < panels; ++a)
+          xs.push_back(vector::LoadOp::create(fb, fl, vec, xp,
+                                              ValueRange{panelIdx[a], kk, c0}));
+        for (int64_t j = 0; j < cols; ++j) {
+          Value wv = vector::BroadcastOp::create(
+              fb, fl, vec,
+              memref::LoadOp::create(fb, fl, w, ValueRange{colIdx[j], kk}));
+          for (int64_t a = 0; a < panels; ++a)
+            next[a * cols + j] =
+                vector::FMAOp::create(fb, fl, xs[a], wv, next[a * cols + j]);
+        }
+        scf::YieldOp::create(fb, fl, next);
+      });
+  // Row l of panel a is lane l of its accumulators: a 16x16 register
+  // transpose (columns past `cols` zero) turns lanes into rows, each stored
+  // as `cols` contiguous floats if the row exists.
+  Value lanes = idx(b, loc, kLanes);
+  auto tileType = VectorType::get({kLanes, kLanes}, b.getF32Type());
+  for (int64_t a = 0; a < panels; ++a) {
+    Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
+    Value valid = arith::SubIOp::create(b, loc, m, base);
+    Value tile = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tileType, b.getF32FloatAttr(0)));
+    for (int64_t j = 0; j < cols; ++j)
+      tile = vector::InsertOp::create(b, loc, loop.getResult(a * cols + j),
+                                      tile, j);
+    Value rows =
+        vector::TransposeOp::create(b, loc, tile, ArrayRef<int64_t>{1, 0});
+    for (int64_t l = 0; l < kLanes; ++l) {
+      Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                           idx(b, loc, l), valid);
+      scf::IfOp::create(b, loc, exists, [&](OpBuilder &tb, Location tl) {
+        Value row = vector::ExtractOp::create(tb, tl, rows, l);
+        if (cols < kLanes)
+          row = vector::ExtractStridedSliceOp::create(
+              tb, tl, row, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{cols},
+              ArrayRef<int64_t>{1});
+        vector::StoreOp::create(tb, tl, row, c,
+                                ValueRange{addIdx(tb, tl, base, l), n0});
+        scf::YieldOp::create(tb, tl);
+      });
+    }
+  }
+}
+
+/// Columns [nLo, nHi) in tiles of `cols` (nHi - nLo a multiple of it), for
+/// every panel: a parallel loop over chunks of kChunk panels x blocks of
+/// kColBlock columns; inside, pairs of panels, then a last single panel.
+void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
+                 Value m, Value panels, int64_t nLo, int64_t nHi, int64_t cols,
+                 int64_t k) {
+  Value c0 = idx(b, loc, 0);
+  Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, kPanels);
+  int64_t block = std::max<int64_t>(cols, kColBlock / cols * cols);
+  Value blockV = idx(b, loc, block), colStep = idx(b, loc, cols);
+  Value nHiV = idx(b, loc, nHi);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0, idx(b, loc, nLo)}, ValueRange{panels, nHiV},
+      ValueRange{chunk, blockV},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value pEnd = arith::MinUIOp::create(
+            pb, pl, panels, arith::AddIOp::create(pb, pl, iv[0], chunk));
+        Value nEnd = arith::MinUIOp::create(
+            pb, pl, nHiV, arith::AddIOp::create(pb, pl, iv[1], blockV));
+        Value count = arith::SubIOp::create(pb, pl, pEnd, iv[0]);
+        Value pairsEnd = arith::AddIOp::create(
+            pb, pl, iv[0],
+            arith::SubIOp::create(
+                pb, pl, count,
+                arith::RemUIOp::create(pb, pl, count, pairStep)));
+        forRange(pb, pl, iv[1], nEnd, colStep,
+                 [&](OpBuilder &nb, Location nl, Value n0) {
+                   forRange(nb, nl, iv[0], pairsEnd, pairStep,
+                            [&](OpBuilder &tb, Location tl, Value p) {
+                              emitTile(tb, tl, xp, w, c, m, p, n0, kPanels,
+                                       cols, k);
+                            });
+                   forRange(nb, nl, pairsEnd, pEnd, idx(nb, nl, 1),
+                            [&](OpBuilder &tb, Location tl, Value p) {
+                              emitTile(tb, tl, xp, w, c, m, p, n0, 1, cols, k);
+                            });
+                 });
+        scf::ReduceOp::create(pb, pl);
       });
 }
 
@@ -119,14 +265,20 @@ struct XfCpuMatmulKernelPass final
       Value c = collapseRows(b, loc, g.getDpsInits()[0]);
       auto wType = cast<MemRefType>(w.getType());
       int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-      // Full blocks of `rows` rows, then the leftover rows one by one.
       Value m = memref::DimOp::create(b, loc, x, 0);
-      Value rowsV = arith::ConstantIndexOp::create(b, loc, rows);
-      Value rem = arith::RemUIOp::create(b, loc, m, rowsV);
-      Value mainEnd = arith::SubIOp::create(b, loc, m, rem);
-      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-      emitKernel(b, loc, x, w, c, c0, mainEnd, rows, n, k);
-      emitKernel(b, loc, x, w, c, mainEnd, m, 1, n, k);
+      Value panels = arith::DivUIOp::create(
+          b, loc, addIdx(b, loc, m, kLanes - 1), idx(b, loc, kLanes));
+      Value xp = memref::AllocOp::create(
+          b, loc,
+          MemRefType::get({ShapedType::kDynamic, k, kLanes}, b.getF32Type()),
+          ValueRange{panels}, b.getI64IntegerAttr(64));
+      emitPack(b, loc, x, xp, m, panels, k);
+      int64_t nFull = n - n % kCols;
+      if (nFull)
+        emitColumns(b, loc, xp, w, c, m, panels, 0, nFull, kCols, k);
+      if (n % kCols)
+        emitColumns(b, loc, xp, w, c, m, panels, nFull, n, n % kCols, k);
+      memref::DeallocOp::create(b, loc, xp);
       g.erase();
     }
   }

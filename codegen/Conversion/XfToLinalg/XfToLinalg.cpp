@@ -418,12 +418,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
               b, l,
               ValueRange{arith::AddFOp::create(b, l, a[2], prod, reassoc(b))});
         });
-    // x · Wᵀ with a static weight whose rows fill whole vectors: the CPU
-    // pipeline gives it a register-blocked kernel (xf-cpu-matmul-kernel).
+    // x · Wᵀ with a static weight: the CPU pipeline gives it an
+    // outer-product kernel (xf-cpu-matmul-kernel).
     if (rt.getRank() == 2 && transposeB && !op.getTransposeA() &&
-        rt.hasStaticShape() && rt.getDimSize(0) % 4 == 0 &&
-        rt.getDimSize(1) % 16 == 0 &&
-        lt.getRank() >= 2 && rt.getRank() == 2 &&
+        rt.hasStaticShape() && lt.getRank() >= 2 &&
         lt.getDimSize(lt.getRank() - 1) == rt.getDimSize(1))
       generic->setAttr("xf.weight_matmul", rewriter.getUnitAttr());
     Value result = generic.getResult(0);

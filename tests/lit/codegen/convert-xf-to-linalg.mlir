@@ -17,13 +17,21 @@ func.func @linear(%x: tensor<?x?x512xf32>, %w: tensor<2048x512xf32>) -> tensor<?
 
 // -----
 
-// Tests that a weight whose rows do not fill vectors (9 rows) is not tagged.
+// Tests that any static weight is tagged (9 rows: the kernel's narrow
+// strip), and one of dynamic shape is not.
 // CHECK-LABEL: func.func @projection
+// CHECK: linalg.generic
+// CHECK-SAME: xf.weight_matmul
+// CHECK-LABEL: func.func @dynamic_weight
 // CHECK: linalg.generic
 // CHECK-NOT: xf.weight_matmul
 func.func @projection(%x: tensor<?x512xf32>, %w: tensor<9x512xf32>) -> tensor<?x9xf32> {
   %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x512xf32>, tensor<9x512xf32>
   return %y : tensor<?x9xf32>
+}
+func.func @dynamic_weight(%x: tensor<?x512xf32>, %w: tensor<?x512xf32>) -> tensor<?x?xf32> {
+  %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x512xf32>, tensor<?x512xf32>
+  return %y : tensor<?x?xf32>
 }
 
 // -----
