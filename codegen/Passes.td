@@ -60,6 +60,18 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
   ];
 }
 
+def XfFuseElementwisePass : Pass<"xf-fuse-elementwise", "func::FuncOp"> {
+  let summary = "fuses elementwise producers into elementwise consumers";
+  let description = [{
+    linalg's producer/consumer fusion of elementwise generics (so chains like
+    scale → mask → exp are not materialized), restricted to producers with
+    one use and consumers without a reduction loop: fused into a matmul, a
+    producer such as ReLU(x + b) would be recomputed for every output column
+    and hide the matmul from the CPU kernel.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def XfApproximateMathPass : Pass<"xf-approximate-math"> {
   let summary = "replaces exp, tanh and erf by vectorizable polynomials";
   let description = [{

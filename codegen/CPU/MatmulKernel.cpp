@@ -258,6 +258,12 @@ struct XfCpuMatmulKernelPass final
         targets.push_back(g);
     });
     for (linalg::GenericOp g : targets) {
+      // The kernel writes every element of C without reading it: a fill of
+      // C just before (the zero init of the reduction) is dead.
+      if (auto fill = dyn_cast_or_null<linalg::FillOp>(g->getPrevNode()))
+        if (fill.hasPureBufferSemantics() &&
+            fill.getDpsInits()[0] == g.getDpsInits()[0])
+          fill.erase();
       OpBuilder b(g);
       Location loc = g.getLoc();
       Value x = collapseRows(b, loc, g.getDpsInputs()[0]);

@@ -17,8 +17,9 @@ void xf::buildXfToBuffersPipeline(OpPassManager &pm, bool cpuAttention) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 2. Fuse producer/consumer elementwise generics so intermediates of
-  //    chains like scale → mask → exp are not materialized.
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  //    chains like scale → mask → exp are not materialized (never into a
+  //    matmul, where the producer would run once per output column).
+  pm.addNestedPass<func::FuncOp>(xf::createXfFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   // 3. exp/tanh/erf as polynomials: vectorizable on the CPU, no libm, and
   //    no libdevice or GLSL.std.450 call for them on GPUs (sin/cos keep

@@ -1,12 +1,13 @@
 //===- Gpu.cpp - The calls generated GPU host code makes ------------------===//
 //
 // The current backend per thread, the launch and allocation entry points the
-// compiled host code calls, the kernel table, and the block cache shared by
-// the backends.
+// compiled host code calls (host allocations where no backend is bound), the
+// kernel table, and the block cache shared by the backends.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Gpu.h"
+#include "runtime/src/HostAlloc.h"
 #include <algorithm>
 
 using namespace xf::rt;
@@ -28,8 +29,7 @@ void *GpuBackend::alloc(size_t bytes) {
   }
   void *ptr = rawAlloc(size);
   if (!ptr) {
-    fail("out of device memory allocating " + std::to_string(bytes) +
-         " bytes");
+    fail("out of device memory allocating " + std::to_string(bytes) + " bytes");
     return nullptr;
   }
   sizes[ptr] = size;
@@ -91,18 +91,24 @@ __attribute__((visibility("default"))) void xf_gpu_bind(GpuBackend *backend) {
   current = backend;
 }
 
+// Allocations: the bound GPU backend's memory, else (CPU libraries, and
+// OpenMP worker threads) the host allocator.
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
-  return current ? current->alloc(bytes) : nullptr;
+  return current ? current->alloc(bytes) : hostAlloc(bytes);
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
-  (void)alignment; // device blocks are at least 256-byte aligned
+  // Device blocks are at least 256-byte aligned; the pipelines ask for
+  // alignment by over-allocating, not through this entry.
+  (void)alignment;
   return _mlir_memref_to_llvm_alloc(bytes);
 }
 
 void _mlir_memref_to_llvm_free(void *ptr) {
   if (current)
     current->free(ptr);
+  else
+    hostFree(ptr);
 }
 
 void xf_gpu_launch(int32_t kernel, int64_t gx, int64_t gy, int64_t gz,
@@ -110,8 +116,7 @@ void xf_gpu_launch(int32_t kernel, int64_t gx, int64_t gy, int64_t gz,
   if (!current)
     return;
   const int64_t grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
-  current->launch(kernel, grid, block,
-                  reinterpret_cast<const int64_t *>(args));
+  current->launch(kernel, grid, block, reinterpret_cast<const int64_t *>(args));
 }
 
 } // extern "C"

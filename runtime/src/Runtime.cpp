@@ -12,6 +12,7 @@
 
 #include "xf/runtime.h"
 #include "runtime/src/Gpu.h"
+#include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
 #include "runtime/src/Safetensors.h"
 #include <cstdlib>
@@ -87,7 +88,8 @@ struct xf_model {
   /// GPU libraries: the backend (weights live in its memory) and the lock
   /// that serializes runs on its one stream / queue.
   std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr; ///< the library's xf_gpu_bind
+  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
+  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
   mutable std::mutex gpuMutex;
 
   ~xf_model() {
@@ -116,8 +118,7 @@ struct GpuRun {
   std::lock_guard<std::mutex> lock;
   std::vector<void *> inputs;
 
-  explicit GpuRun(const xf_model &model)
-      : model(model), lock(model.gpuMutex) {
+  explicit GpuRun(const xf_model &model) : model(model), lock(model.gpuMutex) {
     model.gpu->activate();
     model.bindGpu(model.gpu.get());
   }
@@ -168,6 +169,12 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   model->manifestText = manifest;
   model->setOmpThreads = reinterpret_cast<void (*)(int)>(
       dlsym(model->library, "omp_set_num_threads"));
+  model->hostFree =
+      reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
+  if (!model->hostFree)
+    return makeStatus(std::string(libraryPath) +
+                      ": not an xfc library of this version (no " +
+                      kHostFreeSymbol + " symbol)");
   std::string error;
   if (!parseManifest(model->manifestText, model->manifest, error))
     return makeStatus(std::string(libraryPath) + ": " + error);
@@ -176,21 +183,20 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
     return makeStatus(error);
 
   // A GPU library: start its backend and load the kernels.
-  if (auto api = static_cast<const char *>(
-          dlsym(model->library, "xf_gpu_api"))) {
+  if (auto api =
+          static_cast<const char *>(dlsym(model->library, "xf_gpu_api"))) {
     model->target = api;
     auto binary = dlsym(model->library, "xf_gpu_binary");
     auto size = static_cast<const int64_t *>(
         dlsym(model->library, "xf_gpu_binary_size"));
-    auto table = static_cast<const char *>(
-        dlsym(model->library, "xf_gpu_kernels"));
+    auto table =
+        static_cast<const char *>(dlsym(model->library, "xf_gpu_kernels"));
     std::vector<KernelSpec> kernels;
     model->bindGpu =
         reinterpret_cast<BindFn>(dlsym(model->library, kBindSymbol));
     if (!binary || !size || !table || !model->bindGpu ||
         !parseKernelTable(table, kernels, error))
-      return makeStatus(std::string(libraryPath) +
-                        ": malformed GPU library" +
+      return makeStatus(std::string(libraryPath) + ": malformed GPU library" +
                         (error.empty() ? "" : ": " + error));
     if (model->target == "cuda")
       model->gpu = createCudaBackend(device, error);
@@ -238,8 +244,8 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
             bytes *= d;
           void *device = model->gpu->alloc(bytes);
           if (!device)
-            return makeStatus("out of device memory for parameter '" +
-                              p.name + "'");
+            return makeStatus("out of device memory for parameter '" + p.name +
+                              "'");
           std::memcpy(device, data, bytes);
           data = static_cast<const float *>(device);
         }
@@ -409,7 +415,7 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     if (gpuRun)
       model->gpu->free(allocated);
     else
-      std::free(allocated);
+      model->hostFree(allocated);
   };
   std::string error;
   if (gpuRun && !model->gpu->sync(error)) {

@@ -1,0 +1,51 @@
+//===- FuseElementwise.cpp - Elementwise fusion that never recomputes -----===//
+//
+// linalg's elementwise fusion (as upstream's linalg-fuse-elementwise-ops)
+// with a control function: a producer fuses into a consumer only if it has
+// one use and the consumer has no reduction loop (fused into a matmul, a ReLU
+// or bias add would run once per output column, and the matmul would no
+// longer be the plain x · Wᵀ the CPU kernel takes).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Passes.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFFUSEELEMENTWISEPASS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+
+namespace {
+
+struct XfFuseElementwisePass final
+    : mlir::xf::impl::XfFuseElementwisePassBase<XfFuseElementwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    linalg::ControlFusionFn control = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return producer && producer->hasOneUse() && consumer &&
+             consumer.getNumReductionLoops() == 0;
+    };
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    // As upstream's pass: reshapes move through generics (by expansion)
+    // where that lets the generics fuse.
+    linalg::ControlFusionFn oneUse = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse();
+    };
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, oneUse);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

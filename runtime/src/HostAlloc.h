@@ -1,0 +1,34 @@
+//===- HostAlloc.h - The CPU allocator behind generated code ----*- C++ -*-===//
+//
+// Compiled CPU code allocates its temporaries and results through
+// `_mlir_memref_to_llvm_alloc/free` (runtime/src/Gpu.cpp routes them here
+// when no GPU backend is bound). Blocks of 1 MiB and more are kept after
+// they are freed and handed out again, so a model run in a loop does not
+// map, fault in and unmap its large activations on every call (which cost a
+// third of a linear layer's time); smaller blocks are plain malloc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XF_RUNTIME_SRC_HOSTALLOC_H
+#define XF_RUNTIME_SRC_HOSTALLOC_H
+
+#include <cstddef>
+
+namespace xf::rt {
+
+/// At least `bytes` bytes, 16-byte aligned; nullptr when out of memory.
+void *hostAlloc(size_t bytes);
+/// Frees (or keeps for reuse) a block from hostAlloc; nullptr is ignored.
+void hostFree(void *ptr);
+/// Bytes kept for reuse at most; blocks freed beyond it go back to malloc.
+constexpr size_t kHostCacheLimit = size_t(1) << 30;
+
+/// The name of the function each library exports to free a block its
+/// generated code allocated (each library holds its own runtime copy, so
+/// the runtime that runs a model frees through the library's symbol).
+constexpr const char *kHostFreeSymbol = "xf_host_free";
+using HostFreeFn = void (*)(void *);
+
+} // namespace xf::rt
+
+#endif // XF_RUNTIME_SRC_HOSTALLOC_H
