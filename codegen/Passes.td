@@ -87,7 +87,7 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
   ];
 }
 
-def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "func::FuncOp"> {
+def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
   let summary = "outer-product kernel for x · Wᵀ with a static weight W";
   let description = [{
     On buffers: every linalg.generic tagged `xf.weight_matmul` (rows of x
@@ -98,10 +98,13 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "func::FuncOp"> {
     4 panels x blocks of 96 columns runs tiles of 2 panels x 12 columns:
     24 vector accumulators across K, each step 2 vector loads of x and 12
     broadcast loads of W for 24 FMAs; a last odd panel and the N % 12 last
-    columns get the same tile, narrower. Results are written lane by lane,
-    only for rows that exist.
+    columns get the same tile, narrower. Results are transposed back into
+    rows and stored only for rows that exist. The kernel is one private
+    function per operand types (`xf_linear_<N>x<K>`, kept out of line), called
+    from every matching layer.
   }];
   let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
   ];

@@ -12,9 +12,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFCPUMATMULKERNELPASS
@@ -248,15 +251,41 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
       });
 }
 
+/// The body of a kernel function (x, w, c) → (): pack x, run the tiles,
+/// free the panels.
+void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
+  auto wType = cast<MemRefType>(w.getType());
+  int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+  Value m = memref::DimOp::create(b, loc, x, 0);
+  Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
+                                        idx(b, loc, kLanes));
+  Value xp = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic, k, kLanes}, b.getF32Type()),
+      ValueRange{panels}, b.getI64IntegerAttr(64));
+  emitPack(b, loc, x, xp, m, panels, k);
+  int64_t nFull = n - n % kCols;
+  if (nFull)
+    emitColumns(b, loc, xp, w, c, m, panels, 0, nFull, kCols, k);
+  if (n % kCols)
+    emitColumns(b, loc, xp, w, c, m, panels, nFull, n, n % kCols, k);
+  memref::DeallocOp::create(b, loc, xp);
+}
+
 struct XfCpuMatmulKernelPass final
     : mlir::xf::impl::XfCpuMatmulKernelPassBase<XfCpuMatmulKernelPass> {
   using Base::Base;
   void runOnOperation() override {
+    ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> targets;
-    getOperation().walk([&](linalg::GenericOp g) {
+    module.walk([&](linalg::GenericOp g) {
       if (g->hasAttr("xf.weight_matmul") && g.hasPureBufferSemantics())
         targets.push_back(g);
     });
+    // One kernel function per operand types, shared by every call site
+    // (the seed model's ~100 linear layers have 4 shapes).
+    SymbolTable symbols(module);
+    DenseMap<FunctionType, func::FuncOp> kernels;
     for (linalg::GenericOp g : targets) {
       // The kernel writes every element of C without reading it: a fill of
       // C just before (the zero init of the reduction) is dead.
@@ -266,25 +295,34 @@ struct XfCpuMatmulKernelPass final
           fill.erase();
       OpBuilder b(g);
       Location loc = g.getLoc();
-      Value x = collapseRows(b, loc, g.getDpsInputs()[0]);
-      Value w = g.getDpsInputs()[1];
-      Value c = collapseRows(b, loc, g.getDpsInits()[0]);
-      auto wType = cast<MemRefType>(w.getType());
-      int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-      Value m = memref::DimOp::create(b, loc, x, 0);
-      Value panels = arith::DivUIOp::create(
-          b, loc, addIdx(b, loc, m, kLanes - 1), idx(b, loc, kLanes));
-      Value xp = memref::AllocOp::create(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic, k, kLanes}, b.getF32Type()),
-          ValueRange{panels}, b.getI64IntegerAttr(64));
-      emitPack(b, loc, x, xp, m, panels, k);
-      int64_t nFull = n - n % kCols;
-      if (nFull)
-        emitColumns(b, loc, xp, w, c, m, panels, 0, nFull, kCols, k);
-      if (n % kCols)
-        emitColumns(b, loc, xp, w, c, m, panels, nFull, n, n % kCols, k);
-      memref::DeallocOp::create(b, loc, xp);
+      SmallVector<Value> args = {collapseRows(b, loc, g.getDpsInputs()[0]),
+                                 g.getDpsInputs()[1],
+                                 collapseRows(b, loc, g.getDpsInits()[0])};
+      auto type = b.getFunctionType(ValueRange(args).getTypes(), {});
+      func::FuncOp &kernel = kernels[type];
+      if (!kernel) {
+        OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+        auto wType = cast<MemRefType>(args[1].getType());
+        kernel = func::FuncOp::create(
+            mb, module.getLoc(),
+            "xf_linear_" + std::to_string(wType.getDimSize(0)) + "x" +
+                std::to_string(wType.getDimSize(1)),
+            type);
+        kernel.setPrivate();
+        // Kept out of line (inlined, ~100 copies cost seconds of LLVM
+        // time) and internal to the library.
+        kernel->setAttr("passthrough",
+                        mb.getArrayAttr({mb.getStringAttr("noinline")}));
+        kernel->setAttr(
+            "llvm.linkage",
+            LLVM::LinkageAttr::get(mb.getContext(), LLVM::Linkage::Internal));
+        symbols.insert(kernel); // renames on a clash (other layouts)
+        OpBuilder kb = OpBuilder::atBlockBegin(kernel.addEntryBlock());
+        emitKernelBody(kb, kernel.getLoc(), kernel.getArgument(0),
+                       kernel.getArgument(1), kernel.getArgument(2));
+        func::ReturnOp::create(kb, kernel.getLoc());
+      }
+      func::CallOp::create(b, loc, kernel, args);
       g.erase();
     }
   }

@@ -22,7 +22,7 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common).
   xf::buildXfToBuffersPipeline(pm, /*cpuAttention=*/true);
   // 6. Linear layers get the register-blocked kernel.
-  pm.addNestedPass<func::FuncOp>(xf::createXfCpuMatmulKernelPass());
+  pm.addPass(xf::createXfCpuMatmulKernelPass());
   // 7. Parallel dims become scf.parallel, run by OpenMP threads (the
   //    runtime sets their number); reductions stay sequential inside.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -29,6 +29,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace mlir::xf;
 
@@ -190,6 +191,45 @@ TEST_F(SeedCompiled, MatchesPyTorchOnEveryCase) {
     memory.isFloat = true;
     Array decoded = run(m, "decode", {&tgt, &memory, &src});
     EXPECT_LE(relativeError(decoded.f, logits.f), 1e-6);
+  }
+}
+
+TEST_F(SeedCompiled, ConcurrentRunsOfOneModelAgree) {
+  // One loaded model, four threads each running every case several times
+  // at once (the runtime's promise in runtime.h): each result matches the
+  // PyTorch reference, as a lone run does.
+  Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  ASSERT_TRUE(m.model);
+  std::vector<std::string> cases = {"padded", "length1", "allpad"};
+  std::vector<Array> srcs, tgts, refs;
+  for (const std::string &c : cases) {
+    srcs.push_back(loadNpy(kData + c + "_src.npy"));
+    tgts.push_back(loadNpy(kData + c + "_tgt.npy"));
+    refs.push_back(loadNpy(kData + c + "_logits.npy"));
+  }
+  std::vector<double> worst(4, 0);
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 5; ++rep)
+        for (size_t c = 0; c < cases.size(); ++c) {
+          size_t k = (c + t) % cases.size(); // threads run different cases
+          Array src = srcs[k], tgt = tgts[k];
+          std::string error;
+          Array got = run(m, "forward", {&src, &tgt}, &error);
+          if (!error.empty()) {
+            errors[t] = error;
+            return;
+          }
+          worst[t] = std::max(worst[t], relativeError(got.f, refs[k].f));
+        }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(errors[t], "") << "thread " << t;
+    EXPECT_LE(worst[t], kTolerance) << "thread " << t;
   }
 }
 
