@@ -10,8 +10,8 @@
 // Masks come from the key ids and positions as vectors; no [Lq, Lk] score
 // buffer exists. Blocked keys score `mask_value` exactly as the unfused ops
 // do, so fully masked rows come out uniform, not NaN. Keys past the last full
-// block run the same step one at a time; queries past the last group of 4 run
-// in groups of 1.
+// block run the same step one at a time; a last group with fewer than 4
+// queries left computes copies of the last query row (never stored).
 //
 // Scores multiply a query element into 16 contiguous keys (a vector FMA), so
 // they need keys contiguous. A K stored transposed (`bhds`) is read as it is;
@@ -145,6 +145,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             OpBuilder &sb = pb;
             Value n = arith::MinUIOp::create(
                 sb, pl, superStep, arith::SubIOp::create(sb, pl, hi, s0));
+            Value lastRow = arith::SubIOp::create(sb, pl, hi, c1);
             auto rowsType = MemRefType::get({superRows}, f32);
             Value mBuf = memref::AllocOp::create(sb, pl, rowsType);
             Value lBuf = memref::AllocOp::create(sb, pl, rowsType);
@@ -166,16 +167,22 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                         scf::YieldOp::create(fb, fl);
                       });
                 };
-            forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {
-              memref::StoreOp::create(fb, fl, cst(fb, fl, -INFINITY), mBuf, r);
-              memref::StoreOp::create(fb, fl, cst(fb, fl, 0), lBuf, r);
-              vector::StoreOp::create(
-                  fb, fl,
-                  arith::ConstantOp::create(
+            // Every row of the buffers starts empty (a last group past `n`
+            // runs on copies of the last query row; they are never stored).
+            scf::ForOp::create(
+                sb, pl, c0, superStep, c1, ValueRange{},
+                [&](OpBuilder &fb, Location fl, Value r, ValueRange) {
+                  memref::StoreOp::create(fb, fl, cst(fb, fl, -INFINITY), mBuf,
+                                          r);
+                  memref::StoreOp::create(fb, fl, cst(fb, fl, 0), lBuf, r);
+                  vector::StoreOp::create(
                       fb, fl,
-                      DenseElementsAttr::get(vVec, fb.getF32FloatAttr(0))),
-                  accBuf, ValueRange{r, c0});
-            });
+                      arith::ConstantOp::create(
+                          fb, fl,
+                          DenseElementsAttr::get(vVec, fb.getF32FloatAttr(0))),
+                      accBuf, ValueRange{r, c0});
+                  scf::YieldOp::create(fb, fl);
+                });
 
             // kTile[d, t] = K[j0 + t, d]: 16x16 tiles transposed in
             // registers.
@@ -217,7 +224,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
               SmallVector<Value> local, rowIdx;
               for (int64_t r = 0; r < rows; ++r) {
                 local.push_back(add(ob, l, g0, idx(ob, l, r)));
-                rowIdx.push_back(add(ob, l, s0, local[r]));
+                rowIdx.push_back(arith::MinUIOp::create(
+                    ob, l, add(ob, l, s0, local[r]), lastRow));
               }
               // Raw scores: Σ_d q_r[d] · K[j0 : j0+count, d], per row r, as
               // vector FMAs over 16 keys contiguous in Kᵀ or the tile.
@@ -369,13 +377,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             scf::ReduceOp::create(pb, pl);
           });
     };
-    // Blocks of 4 query rows, then the leftover rows one at a time.
-    constexpr int64_t kRows = 4;
-    Value rowsV = arith::ConstantIndexOp::create(b, loc, kRows);
-    Value mainEnd = arith::SubIOp::create(
-        b, loc, lq, arith::RemUIOp::create(b, loc, lq, rowsV));
-    emitRows(c0, mainEnd, kRows);
-    emitRows(mainEnd, lq, 1);
+    // Groups of 4 query rows; a last group with fewer rows left computes
+    // copies of the last row rather than needing a second kernel.
+    emitRows(c0, lq, 4);
     rewriter.replaceOp(
         op, bufferization::ToTensorOp::create(
                 b, loc, outType, out, b.getUnitAttr(), b.getUnitAttr()));
