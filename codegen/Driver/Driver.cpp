@@ -20,12 +20,12 @@
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/Driver/Artifacts.h"
 #include "codegen/GPU/Pipeline.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "codegen/Passes.h"
 #include "codegen/Target/Linker.h"
 #include "frontend/MLIRGen/MLIRGen.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -38,6 +38,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -280,8 +281,9 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
         pm.addPass(createXfParamsToArgumentsPass());
       })))
     return internalError("xf-params-to-arguments failed");
-  StringRef targetName =
-      !isGpu ? "cpu" : options.gpu->api == GpuApi::Cuda ? "cuda" : "vulkan";
+  StringRef targetName = !isGpu                             ? "cpu"
+                         : options.gpu->api == GpuApi::Cuda ? "cuda"
+                                                            : "vulkan";
   std::string manifest = buildManifest(*module, *model, targetName);
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
@@ -316,7 +318,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       for (auto spv : device->getOps<spirv::ModuleOp>())
         os << spv << "\n";
       return writeText(options.output, text, error) ? CompileResult{}
-                                                     : userError(error);
+                                                    : userError(error);
     }
     std::string binary;
     if (failed(serializeKernels(*device, *options.gpu, binary)))
@@ -354,16 +356,23 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                                                   : userError(error);
   }
 
-  std::string object;
-  if (!emitObject(*llvmModule, *tm, object, error))
-    return internalError(error);
-  timer.done("machine code");
   if (options.emit == EmitKind::Obj) {
     if (options.output == "-")
       return userError("xfc: error: --emit=obj needs -o FILE");
+    std::string object;
+    if (!emitObject(*llvmModule, *tm, object, error))
+      return internalError(error);
+    timer.done("machine code");
     return writeText(options.output, object, error) ? CompileResult{}
                                                     : userError(error);
   }
+  // A library: machine code on every core, in parts linked together.
+  std::vector<std::string> objects;
+  if (!emitObjects(*llvmModule, options.target,
+                   std::max(1u, std::thread::hardware_concurrency()), objects,
+                   error))
+    return internalError(error);
+  timer.done("machine code");
 
   // The library directory.
   const std::string &dir = options.output;
@@ -372,19 +381,26 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir + "/xf"))
     return userError("xfc: error: cannot create '" + dir +
                      "': " + ec.message());
-  std::string objPath = dir + "/" + model->name + ".o";
   std::ifstream runtimeHeader(XF_RUNTIME_HEADER);
   std::stringstream runtimeText;
   runtimeText << runtimeHeader.rdbuf();
-  if (!writeText(objPath, object, error) ||
-      !writeText(dir + "/" + model->name + ".json", manifest, error) ||
+  std::vector<std::string> objPaths;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    objPaths.push_back(dir + "/" + model->name + "." + std::to_string(i) +
+                       ".o");
+    if (!writeText(objPaths.back(), objects[i], error))
+      return userError(error);
+  }
+  if (!writeText(dir + "/" + model->name + ".json", manifest, error) ||
       !writeText(dir + "/" + model->name + ".h", header, error) ||
       !writeText(dir + "/xf/runtime.h", runtimeText.str(), error))
     return userError(error);
-  if (!linkSharedLibrary({objPath}, dir + "/lib" + model->name + ".so",
-                         /*openmp=*/!options.gpu, error))
+  bool linked = linkSharedLibrary(objPaths, dir + "/lib" + model->name + ".so",
+                                  /*openmp=*/!options.gpu, error);
+  for (const std::string &path : objPaths)
+    llvm::sys::fs::remove(path);
+  if (!linked)
     return internalError(error);
-  llvm::sys::fs::remove(objPath);
   timer.done("link");
   return {};
 }

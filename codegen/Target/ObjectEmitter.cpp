@@ -1,13 +1,17 @@
 //===- ObjectEmitter.cpp - LLVM dialect to optimized machine code ---------===//
 //
 // Translation to LLVM IR, LLVM's O3 module pipeline in process, and object
-// emission with a TargetMachine for the chosen CPU.
+// emission with a TargetMachine for the chosen CPU: one object, or (for a
+// library) the optimized module split into parts whose machine code is
+// generated on parallel threads, each in its own LLVMContext.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Target/ObjectEmitter.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -16,6 +20,8 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+#include <thread>
 
 using namespace mlir;
 
@@ -103,5 +109,48 @@ bool xf::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
   }
   pm.run(module);
   object.assign(buffer.begin(), buffer.end());
+  return true;
+}
+
+bool xf::emitObjects(llvm::Module &module, const TargetSpec &spec,
+                     unsigned parts, std::vector<std::string> &objects,
+                     std::string &error) {
+  // Split (locals that cross parts become hidden globals), carry each part
+  // to its thread as bitcode: LLVMContexts are not shared across threads.
+  std::vector<llvm::SmallVector<char, 0>> bitcode;
+  llvm::SplitModule(module, std::max(parts, 1u),
+                    [&](std::unique_ptr<llvm::Module> part) {
+                      bitcode.emplace_back();
+                      llvm::raw_svector_ostream os(bitcode.back());
+                      llvm::WriteBitcodeToFile(*part, os);
+                    });
+  objects.assign(bitcode.size(), "");
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(
+                  llvm::StringRef(bitcode[i].data(), bitcode[i].size()),
+                  "part"),
+              context);
+      if (!part) {
+        errors[i] = llvm::toString(part.takeError());
+        return;
+      }
+      std::unique_ptr<llvm::TargetMachine> tm =
+          createTargetMachine(spec, errors[i]);
+      if (tm)
+        emitObject(**part, *tm, objects[i], errors[i]);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
   return true;
 }

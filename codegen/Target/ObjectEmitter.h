@@ -9,6 +9,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir::xf {
 
@@ -33,6 +34,11 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
 /// Emits `module` as a position-independent object file.
 bool emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                 std::string &object, std::string &error);
+
+/// Machine code for `module` (consumed) in up to `parts` objects, generated
+/// on as many threads; link them together.
+bool emitObjects(llvm::Module &module, const TargetSpec &spec, unsigned parts,
+                 std::vector<std::string> &objects, std::string &error);
 
 } // namespace mlir::xf
 
