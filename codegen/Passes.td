@@ -98,7 +98,7 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     4 panels x blocks of 96 columns runs tiles of 2 panels x 12 columns:
     24 vector accumulators across K, each step 2 vector loads of x and 12
     broadcast loads of W for 24 FMAs; a last odd panel and the N % 12 last
-    columns get the same tile, narrower. Results are transposed back into
+    columns (run by the block that holds them) get the same tile, narrower. Results are transposed back into
     rows and stored only for rows that exist. The kernel is one private
     function per operand types (`xf_linear_<N>x<K>`, kept out of line), called
     from every matching layer.

@@ -217,43 +217,57 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   }
 }
 
-/// Columns [nLo, nHi) in tiles of `cols` (nHi - nLo a multiple of it), for
-/// every panel: a parallel loop over chunks of kChunk panels x blocks of
-/// kColBlock columns; inside, pairs of panels, then a last single panel.
+/// All n columns of C for every panel, in one parallel loop over chunks of
+/// kChunk panels x blocks of kColBlock columns. A block runs its strips of
+/// kCols columns (pairs of panels, then a last single panel); the block that
+/// holds column n - n % kCols also runs the narrower last strip.
 void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
-                 Value m, Value panels, int64_t nLo, int64_t nHi, int64_t cols,
-                 int64_t k) {
+                 Value m, Value panels, int64_t n, int64_t k) {
   Value c0 = idx(b, loc, 0);
   Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, kPanels);
-  int64_t block = std::max<int64_t>(cols, kColBlock / cols * cols);
-  Value blockV = idx(b, loc, block), colStep = idx(b, loc, cols);
-  Value nHiV = idx(b, loc, nHi);
+  int64_t nFull = n - n % kCols;
+  Value blockV = idx(b, loc, kColBlock), nFullV = idx(b, loc, nFull);
   scf::ParallelOp::create(
-      b, loc, ValueRange{c0, idx(b, loc, nLo)}, ValueRange{panels, nHiV},
+      b, loc, ValueRange{c0, c0}, ValueRange{panels, idx(b, loc, n)},
       ValueRange{chunk, blockV},
       [&](OpBuilder &pb, Location pl, ValueRange iv) {
         Value pEnd = arith::MinUIOp::create(
             pb, pl, panels, arith::AddIOp::create(pb, pl, iv[0], chunk));
-        Value nEnd = arith::MinUIOp::create(
-            pb, pl, nHiV, arith::AddIOp::create(pb, pl, iv[1], blockV));
+        Value blockEnd = arith::AddIOp::create(pb, pl, iv[1], blockV);
         Value count = arith::SubIOp::create(pb, pl, pEnd, iv[0]);
         Value pairsEnd = arith::AddIOp::create(
             pb, pl, iv[0],
             arith::SubIOp::create(
                 pb, pl, count,
                 arith::RemUIOp::create(pb, pl, count, pairStep)));
-        forRange(pb, pl, iv[1], nEnd, colStep,
-                 [&](OpBuilder &nb, Location nl, Value n0) {
-                   forRange(nb, nl, iv[0], pairsEnd, pairStep,
-                            [&](OpBuilder &tb, Location tl, Value p) {
-                              emitTile(tb, tl, xp, w, c, m, p, n0, kPanels,
-                                       cols, k);
-                            });
-                   forRange(nb, nl, pairsEnd, pEnd, idx(nb, nl, 1),
-                            [&](OpBuilder &tb, Location tl, Value p) {
-                              emitTile(tb, tl, xp, w, c, m, p, n0, 1, cols, k);
-                            });
+        // One strip of `cols` columns from n0 over the chunk's panels.
+        auto strip = [&](OpBuilder &nb, Location nl, Value n0, int64_t cols) {
+          forRange(nb, nl, iv[0], pairsEnd, pairStep,
+                   [&](OpBuilder &tb, Location tl, Value p) {
+                     emitTile(tb, tl, xp, w, c, m, p, n0, kPanels, cols, k);
+                   });
+          forRange(nb, nl, pairsEnd, pEnd, idx(nb, nl, 1),
+                   [&](OpBuilder &tb, Location tl, Value p) {
+                     emitTile(tb, tl, xp, w, c, m, p, n0, 1, cols, k);
+                   });
+        };
+        forRange(pb, pl, iv[1],
+                 arith::MinUIOp::create(pb, pl, nFullV, blockEnd),
+                 idx(pb, pl, kCols), [&](OpBuilder &nb, Location nl, Value n0) {
+                   strip(nb, nl, n0, kCols);
                  });
+        if (n % kCols) {
+          Value holdsTail = arith::AndIOp::create(
+              pb, pl,
+              arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ule, iv[1],
+                                    nFullV),
+              arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ult, nFullV,
+                                    blockEnd));
+          scf::IfOp::create(pb, pl, holdsTail, [&](OpBuilder &tb, Location tl) {
+            strip(tb, tl, nFullV, n % kCols);
+            scf::YieldOp::create(tb, tl);
+          });
+        }
         scf::ReduceOp::create(pb, pl);
       });
 }
@@ -271,11 +285,7 @@ void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
       MemRefType::get({ShapedType::kDynamic, k, kLanes}, b.getF32Type()),
       ValueRange{panels}, b.getI64IntegerAttr(64));
   emitPack(b, loc, x, xp, m, panels, k);
-  int64_t nFull = n - n % kCols;
-  if (nFull)
-    emitColumns(b, loc, xp, w, c, m, panels, 0, nFull, kCols, k);
-  if (n % kCols)
-    emitColumns(b, loc, xp, w, c, m, panels, nFull, n, n % kCols, k);
+  emitColumns(b, loc, xp, w, c, m, panels, n, k);
   memref::DeallocOp::create(b, loc, xp);
 }
 

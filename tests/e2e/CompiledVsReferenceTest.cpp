@@ -4,8 +4,9 @@
 // through the runtime C API and compares its outputs with PyTorch reference
 // data (seed model) and with the interpreter (random small models of the
 // three example families and shapes with padding, length 1 and odd lengths),
-// for the CPU target and for Vulkan; and attention alone (the flash kernel,
-// both K layouts) at lengths around its blocks against the interpreter, (run on
+// for the CPU target and for Vulkan; attention alone (the flash kernel, both
+// K layouts) at lengths around its blocks against the interpreter; linear
+// layers alone (the matmul kernel) at odd shapes against a plain loop, (run on
 // whatever Vulkan device the machine has: Mesa's lavapipe in CI; skipped,
 // saying why, without one). Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
 //
@@ -548,6 +549,63 @@ INSTANTIATE_TEST_SUITE_P(
         AttentionCase{"attention_kt", "tests/e2e/Inputs/attention_kt.mlir", 2,
                       4, 32, true}),
     [](const auto &info) { return std::string(info.param.name); });
+
+//===----------------------------------------------------------------------===//
+// Linear layers alone: the CPU kernel against a plain loop.
+//===----------------------------------------------------------------------===//
+
+class LinearKernel : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(LinearKernel, MatchesPlainLoop) {
+  std::string input = kSource + "/tests/e2e/Inputs/" + GetParam() + ".mlir";
+  mlir::DialectRegistry registry;
+  registerXfDialects(registry);
+  mlir::MLIRContext context(registry);
+  auto module = mlir::parseSourceFile<mlir::ModuleOp>(input, &context);
+  ASSERT_TRUE(module);
+  std::string weights = writeRandomWeights(
+      *module, ::testing::TempDir() + "/" + GetParam() + ".safetensors", 3);
+  Model m(compileModel(input, {}, GetParam()) + "/lib" + GetParam() + ".so",
+          weights);
+  ASSERT_TRUE(m.model);
+  std::vector<int64_t> wShape;
+  module->walk([&](ParamOp p) {
+    auto shape = p.getType().getShape();
+    wShape.assign(shape.begin(), shape.end());
+  });
+  int64_t n = wShape[0], k = wShape[1];
+  std::string error;
+  auto file = xf::rt::SafetensorsFile::open(weights, error);
+  ASSERT_TRUE(file) << error;
+  std::vector<float> w;
+  ASSERT_TRUE(file->readF32("w", wShape, w, error)) << error;
+
+  std::mt19937 rng(9);
+  std::normal_distribution<float> dist(0, 1);
+  // Rows: one; a partial panel; an odd number of panels with a partial
+  // last one; more than one chunk of 16 panels.
+  for (int64_t rows : {1, 15, 37, 300}) {
+    SCOPED_TRACE("rows " + std::to_string(rows));
+    Array x;
+    x.shape = {rows, k};
+    for (int64_t i = 0; i < rows * k; ++i)
+      x.f.push_back(dist(rng));
+    Array got = run(m, "forward", {&x});
+    std::vector<float> ref(rows * n, 0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < n; ++c) {
+        double sum = 0;
+        for (int64_t i = 0; i < k; ++i)
+          sum += double(x.f[r * k + i]) * w[c * k + i];
+        ref[r * n + c] = float(sum);
+      }
+    EXPECT_EQ(got.shape, (std::vector<int64_t>{rows, n}));
+    EXPECT_LE(relativeError(got.f, ref), 1e-5);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LinearKernel,
+                         ::testing::Values("linear_197x64", "linear_30x20"));
 
 INSTANTIATE_TEST_SUITE_P(
     Families, RandomModels,

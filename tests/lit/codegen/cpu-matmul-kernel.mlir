@@ -42,8 +42,9 @@
 // CHECK: vector.store %{{.+}}, %[[Y]]{{.*}} : memref<?x64xf32>, vector<12xf32>
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// The 4-column strip.
-// CHECK: scf.parallel
+// The 4-column strip, in the same parallel loop, by the block that holds it.
+// CHECK-NOT: scf.parallel
+// CHECK: scf.if
 // CHECK: vector.store %{{.+}}, %[[Y]]{{.*}} : memref<?x64xf32>, vector<4xf32>
 // CHECK: memref.dealloc %[[XP]]
 #x = affine_map<(d0, d1, d2) -> (d1, d2)>
