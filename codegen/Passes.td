@@ -91,17 +91,18 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
   let summary = "outer-product kernel for x · Wᵀ with a static weight W";
   let description = [{
     On buffers: every linalg.generic tagged `xf.weight_matmul` (rows of x
-    times a static [N, K] weight) becomes an outer-product kernel. x is
-    packed per call into panels of 16 rows stored column by column
-    ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes when K
-    is a multiple of 16). W is read as stored. A parallel loop over chunks of
-    4 panels x blocks of 96 columns runs tiles of 2 panels x 12 columns:
-    24 vector accumulators across K, each step 2 vector loads of x and 12
-    broadcast loads of W for 24 FMAs; a last odd panel and the N % 12 last
-    columns (run by the block that holds them) get the same tile, narrower. Results are transposed back into
+    times a static [N, K] weight) becomes a call of an outer-product kernel.
+    x is packed per call into panels of 16 rows stored column by column
+    ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes for
+    full panels). W is read as stored. One parallel loop over chunks of 4
+    panels x blocks of 96 columns runs tiles of 2 panels x 12 columns: 24
+    vector accumulators across K, each step 2 vector loads of x and 12
+    broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile,
+    and the N % 12 last columns (run by the block that holds them) a tile
+    with clamped W rows and a masked store. Results are transposed back into
     rows and stored only for rows that exist. The kernel is one private
-    function per operand types (`xf_linear_<N>x<K>`, kept out of line), called
-    from every matching layer.
+    function per K (`xf_linear_k<K>`, internal, noinline; M and N dynamic),
+    shared by every layer with that K.
   }];
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",

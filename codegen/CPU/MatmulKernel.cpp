@@ -6,8 +6,8 @@
 // one column of 16 rows; W is read as stored ([N, K]). A kernel tile keeps
 // kPanels x kCols accumulators (32 rows x 12 columns of C) in vector
 // registers across K; each step loads kPanels vectors of x and broadcasts
-// kCols weights W[n, k], for kPanels·kCols FMAs. See the pass description in
-// codegen/Passes.td.
+// kCols weights W[n, k], for kPanels·kCols FMAs. One kernel function serves
+// every weight with the same K. See the pass description in codegen/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +46,22 @@ Value collapseRows(OpBuilder &b, Location loc, Value v) {
   return memref::CollapseShapeOp::create(b, loc, v, groups);
 }
 
+/// `t` (2-D) with a dynamic number of rows, and dynamic columns too unless
+/// `keepColumns`: identity layout if `t` has one, else fully dynamic strides
+/// and offset.
+MemRefType dynamicType(Type t, bool keepColumns) {
+  auto m = cast<MemRefType>(t);
+  SmallVector<int64_t> shape = {ShapedType::kDynamic,
+                                keepColumns ? m.getDimSize(1)
+                                            : ShapedType::kDynamic};
+  if (m.getLayout().isIdentity())
+    return MemRefType::get(shape, m.getElementType());
+  return MemRefType::get(
+      shape, m.getElementType(),
+      StridedLayoutAttr::get(m.getContext(), ShapedType::kDynamic,
+                             {ShapedType::kDynamic, ShapedType::kDynamic}));
+}
+
 Value idx(OpBuilder &b, Location loc, int64_t i) {
   return arith::ConstantIndexOp::create(b, loc, i);
 }
@@ -65,12 +81,14 @@ void forRange(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
 }
 
 /// xp[p, k, l] = x[16p + l, k], zero past the last row m. Full panels go
-/// through 16x16 tiles transposed in registers when K is a multiple of 16;
-/// the last partial panel (and any K) element by element.
+/// through 16x16 tiles transposed in registers for the first K - K % 16
+/// columns; the rest, and the last partial panel, element by element.
 void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
-              Value panels, int64_t k) {
+              Value panels, Value k) {
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Value lanes = idx(b, loc, kLanes), kEnd = idx(b, loc, k);
+  Value lanes = idx(b, loc, kLanes);
+  Value kTiles = arith::SubIOp::create(
+      b, loc, k, arith::RemUIOp::create(b, loc, k, lanes));
   Type f32 = b.getF32Type();
   scf::ParallelOp::create(
       b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
@@ -79,13 +97,14 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
         Value base = arith::MulIOp::create(pb, pl, p, lanes);
         Value valid = arith::MinUIOp::create(
             pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
-        auto scalarCopy = [&](OpBuilder &sb, Location sl) {
+        // Columns [kLo, k) of the panel, element by element.
+        auto scalarCopy = [&](OpBuilder &sb, Location sl, Value kLo) {
           forRange(
               sb, sl, c0, lanes, c1, [&](OpBuilder &lb, Location ll, Value l) {
                 Value row = arith::AddIOp::create(lb, ll, base, l);
                 Value inside = arith::CmpIOp::create(
                     lb, ll, arith::CmpIPredicate::ult, l, valid);
-                forRange(lb, ll, c0, kEnd, c1,
+                forRange(lb, ll, kLo, k, c1,
                          [&](OpBuilder &kb, Location kl, Value kk) {
                            auto value = scf::IfOp::create(
                                kb, kl, inside,
@@ -106,52 +125,51 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
                          });
               });
         };
-        if (k % kLanes) {
-          scalarCopy(pb, pl);
-        } else {
-          Value full = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::eq,
-                                             valid, lanes);
-          scf::IfOp::create(
-              pb, pl, full,
-              [&](OpBuilder &tb, Location tl) {
-                auto vec = VectorType::get({kLanes}, f32);
-                auto tileType = VectorType::get({kLanes, kLanes}, f32);
-                forRange(tb, tl, c0, kEnd, lanes,
-                         [&](OpBuilder &kb, Location kl, Value k0) {
-                           Value tile = arith::ConstantOp::create(
+        Value full = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::eq,
+                                           valid, lanes);
+        scf::IfOp::create(
+            pb, pl, full,
+            [&](OpBuilder &tb, Location tl) {
+              auto vec = VectorType::get({kLanes}, f32);
+              auto tileType = VectorType::get({kLanes, kLanes}, f32);
+              forRange(tb, tl, c0, kTiles, lanes,
+                       [&](OpBuilder &kb, Location kl, Value k0) {
+                         Value tile = arith::ConstantOp::create(
+                             kb, kl,
+                             DenseElementsAttr::get(tileType,
+                                                    kb.getF32FloatAttr(0)));
+                         for (int64_t l = 0; l < kLanes; ++l)
+                           tile = vector::InsertOp::create(
                                kb, kl,
-                               DenseElementsAttr::get(tileType,
-                                                      kb.getF32FloatAttr(0)));
-                           for (int64_t l = 0; l < kLanes; ++l)
-                             tile = vector::InsertOp::create(
-                                 kb, kl,
-                                 vector::LoadOp::create(
-                                     kb, kl, vec, x,
-                                     ValueRange{addIdx(kb, kl, base, l), k0}),
-                                 tile, l);
-                           Value tileT = vector::TransposeOp::create(
-                               kb, kl, tile, ArrayRef<int64_t>{1, 0});
-                           for (int64_t d = 0; d < kLanes; ++d)
-                             vector::StoreOp::create(
-                                 kb, kl,
-                                 vector::ExtractOp::create(kb, kl, tileT, d),
-                                 xp, ValueRange{p, addIdx(kb, kl, k0, d), c0});
-                         });
-                scf::YieldOp::create(tb, tl);
-              },
-              [&](OpBuilder &eb, Location el) {
-                scalarCopy(eb, el);
-                scf::YieldOp::create(eb, el);
-              });
-        }
+                               vector::LoadOp::create(
+                                   kb, kl, vec, x,
+                                   ValueRange{addIdx(kb, kl, base, l), k0}),
+                               tile, l);
+                         Value tileT = vector::TransposeOp::create(
+                             kb, kl, tile, ArrayRef<int64_t>{1, 0});
+                         for (int64_t d = 0; d < kLanes; ++d)
+                           vector::StoreOp::create(
+                               kb, kl,
+                               vector::ExtractOp::create(kb, kl, tileT, d), xp,
+                               ValueRange{p, addIdx(kb, kl, k0, d), c0});
+                       });
+              scalarCopy(tb, tl, kTiles);
+              scf::YieldOp::create(tb, tl);
+            },
+            [&](OpBuilder &eb, Location el) {
+              scalarCopy(eb, el, c0);
+              scf::YieldOp::create(eb, el);
+            });
         scf::ReduceOp::create(pb, pl);
       });
 }
 
-/// C[16p .. 16(p+panels), n0 .. n0+cols) = x · Wᵀ for those rows (the rows
-/// that exist) and columns: panels x cols accumulators across K.
+/// C[16p .. 16(p+panels), n0 .. n0+kCols) = x · Wᵀ for the rows that exist
+/// and the first `width` columns (all kCols when `width` is null; past it,
+/// W rows are clamped to the last one and nothing is stored): panels x kCols
+/// accumulators across K.
 void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
-              Value p, Value n0, int64_t panels, int64_t cols, int64_t k) {
+              Value p, Value n0, int64_t panels, Value k, Value width) {
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   auto vec = VectorType::get({kLanes}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
@@ -159,44 +177,68 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   SmallVector<Value> panelIdx, colIdx;
   for (int64_t a = 0; a < panels; ++a)
     panelIdx.push_back(addIdx(b, loc, p, a));
-  for (int64_t j = 0; j < cols; ++j)
-    colIdx.push_back(addIdx(b, loc, n0, j));
-  // Steps of K unrolled by 4 where K allows (less loop overhead per FMA).
-  int64_t unroll = k % 4 == 0 ? 4 : k % 2 == 0 ? 2 : 1;
-  auto loop = scf::ForOp::create(
-      b, loc, c0, idx(b, loc, k), idx(b, loc, unroll),
-      SmallVector<Value>(panels * cols, zero),
-      [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
-        SmallVector<Value> next(acc.begin(), acc.end());
-        for (int64_t u = 0; u < unroll; ++u) {
-          Value kk = u ? addIdx(fb, fl, k0, u) : k0;
-          SmallVector<Value> xs;
-          for (int64_t a = 0; a < panels; ++a)
-            xs.push_back(vector::LoadOp::create(
-                fb, fl, vec, xp, ValueRange{panelIdx[a], kk, c0}));
-          for (int64_t j = 0; j < cols; ++j) {
-            Value wv = vector::BroadcastOp::create(
-                fb, fl, vec,
-                memref::LoadOp::create(fb, fl, w, ValueRange{colIdx[j], kk}));
+  Value lastCol;
+  if (width)
+    lastCol = arith::SubIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, n0, width), c1);
+  for (int64_t j = 0; j < kCols; ++j) {
+    Value col = addIdx(b, loc, n0, j);
+    colIdx.push_back(width ? arith::MinUIOp::create(b, loc, col, lastCol)
+                           : col);
+  }
+  // `unroll` steps of K per iteration over [lo, hi).
+  auto steps = [&](Value lo, Value hi, int64_t unroll, ValueRange init) {
+    return scf::ForOp::create(
+        b, loc, lo, hi, idx(b, loc, unroll), init,
+        [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
+          SmallVector<Value> next(acc.begin(), acc.end());
+          for (int64_t u = 0; u < unroll; ++u) {
+            Value kk = u ? addIdx(fb, fl, k0, u) : k0;
+            SmallVector<Value> xs;
             for (int64_t a = 0; a < panels; ++a)
-              next[a * cols + j] =
-                  vector::FMAOp::create(fb, fl, xs[a], wv, next[a * cols + j]);
+              xs.push_back(vector::LoadOp::create(
+                  fb, fl, vec, xp, ValueRange{panelIdx[a], kk, c0}));
+            for (int64_t j = 0; j < kCols; ++j) {
+              Value wv = vector::BroadcastOp::create(
+                  fb, fl, vec,
+                  memref::LoadOp::create(fb, fl, w, ValueRange{colIdx[j], kk}));
+              for (int64_t a = 0; a < panels; ++a)
+                next[a * kCols + j] = vector::FMAOp::create(
+                    fb, fl, xs[a], wv, next[a * kCols + j]);
+            }
           }
-        }
-        scf::YieldOp::create(fb, fl, next);
-      });
+          scf::YieldOp::create(fb, fl, next);
+        });
+  };
+  // Steps of K by 4 (less loop overhead per FMA), then the last K % 4.
+  Value k4 = arith::SubIOp::create(
+      b, loc, k, arith::RemUIOp::create(b, loc, k, idx(b, loc, 4)));
+  auto main = steps(c0, k4, 4, SmallVector<Value>(panels * kCols, zero));
+  auto loop = steps(k4, k, 1, main.getResults());
   // Row l of panel a is lane l of its accumulators: a 16x16 register
-  // transpose (columns past `cols` zero) turns lanes into rows, each stored
-  // as `cols` contiguous floats if the row exists.
+  // transpose (columns past kCols zero) turns lanes into rows, each stored
+  // as kCols contiguous floats (the first `width` of them) if the row exists.
   Value lanes = idx(b, loc, kLanes);
   auto tileType = VectorType::get({kLanes, kLanes}, b.getF32Type());
+  Value mask;
+  if (width) {
+    SmallVector<int64_t> iota(kCols);
+    for (int64_t j = 0; j < kCols; ++j)
+      iota[j] = j;
+    auto idxVec = VectorType::get({kCols}, b.getIndexType());
+    mask = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ult,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(idxVec, ArrayRef(iota))),
+        vector::BroadcastOp::create(b, loc, idxVec, width));
+  }
   for (int64_t a = 0; a < panels; ++a) {
     Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
     Value valid = arith::SubIOp::create(b, loc, m, base);
     Value tile = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(tileType, b.getF32FloatAttr(0)));
-    for (int64_t j = 0; j < cols; ++j)
-      tile = vector::InsertOp::create(b, loc, loop.getResult(a * cols + j),
+    for (int64_t j = 0; j < kCols; ++j)
+      tile = vector::InsertOp::create(b, loc, loop.getResult(a * kCols + j),
                                       tile, j);
     Value rows =
         vector::TransposeOp::create(b, loc, tile, ArrayRef<int64_t>{1, 0});
@@ -204,13 +246,15 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
       Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                            idx(b, loc, l), valid);
       scf::IfOp::create(b, loc, exists, [&](OpBuilder &tb, Location tl) {
-        Value row = vector::ExtractOp::create(tb, tl, rows, l);
-        if (cols < kLanes)
-          row = vector::ExtractStridedSliceOp::create(
-              tb, tl, row, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{cols},
-              ArrayRef<int64_t>{1});
-        vector::StoreOp::create(tb, tl, row, c,
-                                ValueRange{addIdx(tb, tl, base, l), n0});
+        Value row = vector::ExtractStridedSliceOp::create(
+            tb, tl, vector::ExtractOp::create(tb, tl, rows, l),
+            ArrayRef<int64_t>{0}, ArrayRef<int64_t>{kCols},
+            ArrayRef<int64_t>{1});
+        SmallVector<Value> where = {addIdx(tb, tl, base, l), n0};
+        if (mask)
+          vector::MaskedStoreOp::create(tb, tl, c, where, mask, row);
+        else
+          vector::StoreOp::create(tb, tl, row, c, where);
         scf::YieldOp::create(tb, tl);
       });
     }
@@ -222,13 +266,15 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
 /// kCols columns (pairs of panels, then a last single panel); the block that
 /// holds column n - n % kCols also runs the narrower last strip.
 void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
-                 Value m, Value panels, int64_t n, int64_t k) {
+                 Value m, Value panels, Value n, Value k) {
   Value c0 = idx(b, loc, 0);
   Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, kPanels);
-  int64_t nFull = n - n % kCols;
-  Value blockV = idx(b, loc, kColBlock), nFullV = idx(b, loc, nFull);
+  Value colsV = idx(b, loc, kCols);
+  Value tailWidth = arith::RemUIOp::create(b, loc, n, colsV);
+  Value nFull = arith::SubIOp::create(b, loc, n, tailWidth);
+  Value blockV = idx(b, loc, kColBlock);
   scf::ParallelOp::create(
-      b, loc, ValueRange{c0, c0}, ValueRange{panels, idx(b, loc, n)},
+      b, loc, ValueRange{c0, c0}, ValueRange{panels, n},
       ValueRange{chunk, blockV},
       [&](OpBuilder &pb, Location pl, ValueRange iv) {
         Value pEnd = arith::MinUIOp::create(
@@ -240,50 +286,53 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
             arith::SubIOp::create(
                 pb, pl, count,
                 arith::RemUIOp::create(pb, pl, count, pairStep)));
-        // One strip of `cols` columns from n0 over the chunk's panels.
-        auto strip = [&](OpBuilder &nb, Location nl, Value n0, int64_t cols) {
+        // One strip of kCols columns from n0 (the first `width` of them)
+        // over the chunk's panels.
+        auto strip = [&](OpBuilder &nb, Location nl, Value n0, Value width) {
           forRange(nb, nl, iv[0], pairsEnd, pairStep,
                    [&](OpBuilder &tb, Location tl, Value p) {
-                     emitTile(tb, tl, xp, w, c, m, p, n0, kPanels, cols, k);
+                     emitTile(tb, tl, xp, w, c, m, p, n0, kPanels, k, width);
                    });
           forRange(nb, nl, pairsEnd, pEnd, idx(nb, nl, 1),
                    [&](OpBuilder &tb, Location tl, Value p) {
-                     emitTile(tb, tl, xp, w, c, m, p, n0, 1, cols, k);
+                     emitTile(tb, tl, xp, w, c, m, p, n0, 1, k, width);
                    });
         };
-        forRange(pb, pl, iv[1],
-                 arith::MinUIOp::create(pb, pl, nFullV, blockEnd),
-                 idx(pb, pl, kCols), [&](OpBuilder &nb, Location nl, Value n0) {
-                   strip(nb, nl, n0, kCols);
+        forRange(pb, pl, iv[1], arith::MinUIOp::create(pb, pl, nFull, blockEnd),
+                 colsV, [&](OpBuilder &nb, Location nl, Value n0) {
+                   strip(nb, nl, n0, Value());
                  });
-        if (n % kCols) {
-          Value holdsTail = arith::AndIOp::create(
-              pb, pl,
-              arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ule, iv[1],
-                                    nFullV),
-              arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ult, nFullV,
-                                    blockEnd));
-          scf::IfOp::create(pb, pl, holdsTail, [&](OpBuilder &tb, Location tl) {
-            strip(tb, tl, nFullV, n % kCols);
-            scf::YieldOp::create(tb, tl);
-          });
-        }
+        Value holdsTail = arith::AndIOp::create(
+            pb, pl,
+            arith::AndIOp::create(
+                pb, pl,
+                arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ne,
+                                      tailWidth, c0),
+                arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ule, iv[1],
+                                      nFull)),
+            arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ult, nFull,
+                                  blockEnd));
+        scf::IfOp::create(pb, pl, holdsTail, [&](OpBuilder &tb, Location tl) {
+          strip(tb, tl, nFull, tailWidth);
+          scf::YieldOp::create(tb, tl);
+        });
         scf::ReduceOp::create(pb, pl);
       });
 }
 
-/// The body of a kernel function (x, w, c) → (): pack x, run the tiles,
+/// The body of the kernel function (x, w, c) → (): pack x, run the tiles,
 /// free the panels.
 void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
-  auto wType = cast<MemRefType>(w.getType());
-  int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
   Value m = memref::DimOp::create(b, loc, x, 0);
+  Value n = memref::DimOp::create(b, loc, w, 0);
+  Value k = memref::DimOp::create(b, loc, w, 1);
   Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
                                         idx(b, loc, kLanes));
   Value xp = memref::AllocOp::create(
       b, loc,
-      MemRefType::get({ShapedType::kDynamic, k, kLanes}, b.getF32Type()),
-      ValueRange{panels}, b.getI64IntegerAttr(64));
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, kLanes},
+                      b.getF32Type()),
+      ValueRange{panels, k}, b.getI64IntegerAttr(64));
   emitPack(b, loc, x, xp, m, panels, k);
   emitColumns(b, loc, xp, w, c, m, panels, n, k);
   memref::DeallocOp::create(b, loc, xp);
@@ -299,8 +348,10 @@ struct XfCpuMatmulKernelPass final
       if (g->hasAttr("xf.weight_matmul") && g.hasPureBufferSemantics())
         targets.push_back(g);
     });
-    // One kernel function per operand types, shared by every call site
-    // (the seed model's ~100 linear layers have 4 shapes).
+    // One kernel function per K, shared by every call site: operands are
+    // cast to dynamic M and N (the seed model's ~100 linear layers share
+    // two). K stays static: the 12 weight rows of a tile are then constant
+    // offsets from one pointer.
     SymbolTable symbols(module);
     DenseMap<FunctionType, func::FuncOp> kernels;
     for (linalg::GenericOp g : targets) {
@@ -312,22 +363,28 @@ struct XfCpuMatmulKernelPass final
           fill.erase();
       OpBuilder b(g);
       Location loc = g.getLoc();
-      SmallVector<Value> args = {collapseRows(b, loc, g.getDpsInputs()[0]),
-                                 g.getDpsInputs()[1],
-                                 collapseRows(b, loc, g.getDpsInits()[0])};
+      SmallVector<Value> args;
+      for (auto [v, keepK] :
+           {std::pair{collapseRows(b, loc, g.getDpsInputs()[0]), true},
+            std::pair{g.getDpsInputs()[1], true},
+            std::pair{collapseRows(b, loc, g.getDpsInits()[0]), false}}) {
+        MemRefType type = dynamicType(v.getType(), keepK);
+        args.push_back(
+            type == v.getType() ? v : memref::CastOp::create(b, loc, type, v));
+      }
       auto type = b.getFunctionType(ValueRange(args).getTypes(), {});
       func::FuncOp &kernel = kernels[type];
       if (!kernel) {
         OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-        auto wType = cast<MemRefType>(args[1].getType());
         kernel = func::FuncOp::create(
             mb, module.getLoc(),
-            "xf_linear_" + std::to_string(wType.getDimSize(0)) + "x" +
-                std::to_string(wType.getDimSize(1)),
+            "xf_linear_k" +
+                std::to_string(
+                    cast<MemRefType>(args[1].getType()).getDimSize(1)),
             type);
         kernel.setPrivate();
-        // Kept out of line (inlined, ~100 copies cost seconds of LLVM
-        // time) and internal to the library.
+        // Kept out of line (inlined copies cost seconds of LLVM time) and
+        // internal to the library.
         kernel->setAttr("passthrough",
                         mb.getArrayAttr({mb.getStringAttr("noinline")}));
         kernel->setAttr(
