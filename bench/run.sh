@@ -62,7 +62,7 @@ open(f"{d}/w.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + w.tobytes
 np.save(f"{d}/x.npy", np.random.default_rng(1).standard_normal((1024, 512)).astype("<f4"))
 PY
 ours=$("$B/tools/xf-bench/xf-bench" "$L" --weights "$L/w.safetensors" --input x=@"$L/x.npy" \
-  --reps 20 --threads "$T" | json median_ms)
+  --reps 50 --threads "$T" | json median_ms)
 cc -O2 bench/sgemm_openblas.c -o "$W/sgemm" -I/usr/include/x86_64-linux-gnu/openblas-pthread \
   -L/usr/lib/x86_64-linux-gnu/openblas-pthread -lopenblas -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-pthread
 clang-19 -O2 -mavx512f -mfma bench/fma_peak.c -o "$W/fma_peak" -lpthread
