@@ -3,7 +3,8 @@
 // The runtime calls every entry the same way, whatever its arity: one array
 // of memref descriptor pointers (result first, then inputs, then
 // parameters). This file builds those trampolines and the manifest global in
-// the LLVM dialect, so the library needs no hand-written glue.
+// the LLVM dialect, so the library needs no hand-written glue, and makes
+// every other function of the module internal.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +41,13 @@ LogicalResult xf::addEntryWrappers(ModuleOp module, ArrayRef<std::string> names,
     LLVM::CallOp::create(b, loc, target, args);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
   }
+  // Only the trampolines are the library's interface: everything else
+  // (entries, their C wrappers, layer functions) becomes internal, so LLVM
+  // may inline an entry into its wrapper and drop the original.
+  for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+    if (!fn.isExternal() && fn.getLinkage() == LLVM::Linkage::External &&
+        !fn.getName().starts_with("xf_entry_"))
+      fn.setLinkage(LLVM::Linkage::Internal);
   std::string text = manifest.str();
   text.push_back('\0');
   auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
