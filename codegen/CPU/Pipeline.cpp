@@ -21,7 +21,7 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(xf::createXfParamsToArgumentsPass());
   // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common).
   xf::buildXfToBuffersPipeline(pm, /*cpuAttention=*/true);
-  // 6. Linear layers get the register-blocked kernel.
+  // 6. Linear layers get the outer-product kernel (one function per K).
   pm.addPass(xf::createXfCpuMatmulKernelPass());
   // 7. Parallel dims become scf.parallel, run by OpenMP threads (the
   //    runtime sets their number); reductions stay sequential inside.
