@@ -25,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/CPU/KernelBuilder.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -35,11 +36,13 @@
 
 using namespace mlir;
 using namespace mlir::xf;
+using namespace mlir::xf::cpu;
 
 namespace {
 
 constexpr int64_t kKeyBlock = 16;
-constexpr int64_t kGroups = 8;
+constexpr int64_t kRows = 4;   ///< query rows per group (share K/V loads)
+constexpr int64_t kGroups = 8; ///< groups per super-block (share K tiles)
 
 struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
   FlashAttentionLowering(MLIRContext *ctx)
@@ -112,17 +115,19 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     int64_t padId = op.getPadId();
     bool causal = op.getCausal();
 
-    // Query rows [lo, hi) of one (batch, head) in super-blocks of kGroups
-    // groups of `rows` rows. A group's rows share every K and V load; the
-    // groups of a super-block share each transposed K tile. The online
-    // softmax state (m, l, acc) of a super-block lives in a stack buffer
-    // between key blocks (L1-resident: kGroups·rows·(vWidth+2) floats).
-    auto emitRows = [&](Value lo, Value hi, int64_t rows) {
+    // The query rows of one (batch, head) in super-blocks of kGroups groups
+    // of kRows rows. A group's rows share every K and V load; the groups of
+    // a super-block share each transposed K tile. The online softmax state
+    // (m, l, acc) of a super-block lives in small buffers between key blocks
+    // (L1-resident: kGroups·kRows·(vWidth+2) floats). A last group with
+    // fewer rows left computes copies of the last row (never stored).
+    {
+      const int64_t rows = kRows;
       int64_t superRows = rows * kGroups;
       Value superStep = arith::ConstantIndexOp::create(b, loc, superRows);
       Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
       scf::ParallelOp::create(
-          b, loc, ValueRange{c0, c0, lo}, ValueRange{batch, headsV, hi},
+          b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lq},
           ValueRange{c1, c1, superStep},
           [&](OpBuilder &pb, Location pl, ValueRange iv) {
             Value bi = iv[0], h = iv[1], s0 = iv[2];
@@ -134,9 +139,6 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             auto kAt = [&](Value key, Value d) {
               return kT ? SmallVector<Value>{bi, h, d, key} : at(kBshd, key, d);
             };
-            auto idx = [](OpBuilder &ob, Location l, int64_t i) -> Value {
-              return arith::ConstantIndexOp::create(ob, l, i);
-            };
             auto add = [](OpBuilder &ob, Location l, Value x, Value y) {
               return arith::AddIOp::create(ob, l, x, y);
             };
@@ -144,8 +146,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             // gives each iteration's body an alloca scope).
             OpBuilder &sb = pb;
             Value n = arith::MinUIOp::create(
-                sb, pl, superStep, arith::SubIOp::create(sb, pl, hi, s0));
-            Value lastRow = arith::SubIOp::create(sb, pl, hi, c1);
+                sb, pl, superStep, arith::SubIOp::create(sb, pl, lq, s0));
+            Value lastRow = arith::SubIOp::create(sb, pl, lq, c1);
             auto rowsType = MemRefType::get({superRows}, f32);
             Value mBuf = memref::AllocOp::create(sb, pl, rowsType);
             Value lBuf = memref::AllocOp::create(sb, pl, rowsType);
@@ -160,18 +162,13 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             auto forRows =
                 [&](OpBuilder &ob, Location l, Value step,
                     function_ref<void(OpBuilder &, Location, Value)> fn) {
-                  scf::ForOp::create(
-                      ob, l, c0, n, step, ValueRange{},
-                      [&](OpBuilder &fb, Location fl, Value r, ValueRange) {
-                        fn(fb, fl, r);
-                        scf::YieldOp::create(fb, fl);
-                      });
+                  forRange(ob, l, c0, n, step, fn);
                 };
             // Every row of the buffers starts empty (a last group past `n`
             // runs on copies of the last query row; they are never stored).
-            scf::ForOp::create(
-                sb, pl, c0, superStep, c1, ValueRange{},
-                [&](OpBuilder &fb, Location fl, Value r, ValueRange) {
+            forRange(
+                sb, pl, c0, superStep, c1,
+                [&](OpBuilder &fb, Location fl, Value r) {
                   memref::StoreOp::create(fb, fl, cst(fb, fl, -INFINITY), mBuf,
                                           r);
                   memref::StoreOp::create(fb, fl, cst(fb, fl, 0), lBuf, r);
@@ -181,36 +178,24 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                           fb, fl,
                           DenseElementsAttr::get(vVec, fb.getF32FloatAttr(0))),
                       accBuf, ValueRange{r, c0});
-                  scf::YieldOp::create(fb, fl);
                 });
 
             // kTile[d, t] = K[j0 + t, d]: 16x16 tiles transposed in
             // registers.
             auto fillTile = [&](OpBuilder &ob, Location l, Value j0) {
               auto vec16 = VectorType::get({16}, f32);
-              auto tileType = VectorType::get({16, 16}, f32);
-              scf::ForOp::create(
-                  ob, l, c0, widthV, idx(ob, l, 16), ValueRange{},
-                  [&](OpBuilder &db, Location dl, Value d0, ValueRange) {
-                    Value tile = arith::ConstantOp::create(
-                        db, dl,
-                        DenseElementsAttr::get(tileType,
-                                               db.getF32FloatAttr(0)));
+              forRange(
+                  ob, l, c0, widthV, idx(ob, l, 16),
+                  [&](OpBuilder &db, Location dl, Value d0) {
+                    SmallVector<Value> keys;
                     for (int64_t t = 0; t < 16; ++t)
-                      tile = vector::InsertOp::create(
-                          db, dl,
-                          vector::LoadOp::create(
-                              db, dl, vec16, k,
-                              kAt(add(db, dl, j0, idx(db, dl, t)), d0)),
-                          tile, t);
-                    Value tileT = vector::TransposeOp::create(
-                        db, dl, tile, ArrayRef<int64_t>{1, 0});
-                    for (int64_t dd = 0; dd < 16; ++dd)
+                      keys.push_back(vector::LoadOp::create(
+                          db, dl, vec16, k, kAt(addIdx(db, dl, j0, t), d0)));
+                    for (auto [dd, column] :
+                         llvm::enumerate(transpose16(db, dl, keys)))
                       vector::StoreOp::create(
-                          db, dl, vector::ExtractOp::create(db, dl, tileT, dd),
-                          kTile,
-                          ValueRange{add(db, dl, d0, idx(db, dl, dd)), c0});
-                    scf::YieldOp::create(db, dl);
+                          db, dl, column, kTile,
+                          ValueRange{addIdx(db, dl, d0, dd), c0});
                   });
             };
 
@@ -223,7 +208,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
               auto iVec = VectorType::get({count}, ob.getI64Type());
               SmallVector<Value> local, rowIdx;
               for (int64_t r = 0; r < rows; ++r) {
-                local.push_back(add(ob, l, g0, idx(ob, l, r)));
+                local.push_back(addIdx(ob, l, g0, r));
                 rowIdx.push_back(arith::MinUIOp::create(
                     ob, l, add(ob, l, s0, local[r]), lastRow));
               }
@@ -326,8 +311,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
               // acc_r += Σ_t p_r[t] · V[j0 + t], each V row loaded once.
               for (int64_t t = 0; t < count; ++t) {
                 Value vRow = vector::LoadOp::create(
-                    ob, l, vVec, v,
-                    at(vBshd, add(ob, l, j0, idx(ob, l, t)), c0));
+                    ob, l, vVec, v, at(vBshd, addIdx(ob, l, j0, t), c0));
                 for (int64_t r = 0; r < rows; ++r) {
                   Value pt = vector::ExtractOp::create(ob, l, probs[r], t);
                   accs[r] = vector::FMAOp::create(
@@ -376,10 +360,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
             });
             scf::ReduceOp::create(pb, pl);
           });
-    };
-    // Groups of 4 query rows; a last group with fewer rows left computes
-    // copies of the last row rather than needing a second kernel.
-    emitRows(c0, lq, 4);
+    }
     rewriter.replaceOp(
         op, bufferization::ToTensorOp::create(
                 b, loc, outType, out, b.getUnitAttr(), b.getUnitAttr()));

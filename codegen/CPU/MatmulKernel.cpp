@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/CPU/KernelBuilder.h"
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -25,6 +26,7 @@ namespace mlir::xf {
 } // namespace mlir::xf
 
 using namespace mlir;
+using namespace mlir::xf::cpu;
 
 namespace {
 
@@ -60,24 +62,6 @@ MemRefType dynamicType(Type t, bool keepColumns) {
       shape, m.getElementType(),
       StridedLayoutAttr::get(m.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, ShapedType::kDynamic}));
-}
-
-Value idx(OpBuilder &b, Location loc, int64_t i) {
-  return arith::ConstantIndexOp::create(b, loc, i);
-}
-
-Value addIdx(OpBuilder &b, Location loc, Value base, int64_t i) {
-  return arith::AddIOp::create(b, loc, base, idx(b, loc, i));
-}
-
-/// Loops [lo, hi) by `step` with no carried values.
-void forRange(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
-              function_ref<void(OpBuilder &, Location, Value)> body) {
-  scf::ForOp::create(b, loc, lo, hi, step, ValueRange{},
-                     [&](OpBuilder &fb, Location fl, Value i, ValueRange) {
-                       body(fb, fl, i);
-                       scf::YieldOp::create(fb, fl);
-                     });
 }
 
 /// xp[p, k, l] = x[16p + l, k], zero past the last row m. Full panels go
@@ -131,26 +115,17 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
             pb, pl, full,
             [&](OpBuilder &tb, Location tl) {
               auto vec = VectorType::get({kLanes}, f32);
-              auto tileType = VectorType::get({kLanes, kLanes}, f32);
               forRange(tb, tl, c0, kTiles, lanes,
                        [&](OpBuilder &kb, Location kl, Value k0) {
-                         Value tile = arith::ConstantOp::create(
-                             kb, kl,
-                             DenseElementsAttr::get(tileType,
-                                                    kb.getF32FloatAttr(0)));
+                         SmallVector<Value> rows;
                          for (int64_t l = 0; l < kLanes; ++l)
-                           tile = vector::InsertOp::create(
-                               kb, kl,
-                               vector::LoadOp::create(
-                                   kb, kl, vec, x,
-                                   ValueRange{addIdx(kb, kl, base, l), k0}),
-                               tile, l);
-                         Value tileT = vector::TransposeOp::create(
-                             kb, kl, tile, ArrayRef<int64_t>{1, 0});
-                         for (int64_t d = 0; d < kLanes; ++d)
+                           rows.push_back(vector::LoadOp::create(
+                               kb, kl, vec, x,
+                               ValueRange{addIdx(kb, kl, base, l), k0}));
+                         for (auto [d, column] :
+                              llvm::enumerate(transpose16(kb, kl, rows)))
                            vector::StoreOp::create(
-                               kb, kl,
-                               vector::ExtractOp::create(kb, kl, tileT, d), xp,
+                               kb, kl, column, xp,
                                ValueRange{p, addIdx(kb, kl, k0, d), c0});
                        });
               scalarCopy(tb, tl, kTiles);
@@ -219,7 +194,6 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   // transpose (columns past kCols zero) turns lanes into rows, each stored
   // as kCols contiguous floats (the first `width` of them) if the row exists.
   Value lanes = idx(b, loc, kLanes);
-  auto tileType = VectorType::get({kLanes, kLanes}, b.getF32Type());
   Value mask;
   if (width) {
     SmallVector<int64_t> iota(kCols);
@@ -235,20 +209,14 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   for (int64_t a = 0; a < panels; ++a) {
     Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
     Value valid = arith::SubIOp::create(b, loc, m, base);
-    Value tile = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(tileType, b.getF32FloatAttr(0)));
-    for (int64_t j = 0; j < kCols; ++j)
-      tile = vector::InsertOp::create(b, loc, loop.getResult(a * kCols + j),
-                                      tile, j);
-    Value rows =
-        vector::TransposeOp::create(b, loc, tile, ArrayRef<int64_t>{1, 0});
+    SmallVector<Value> rows =
+        transpose16(b, loc, loop.getResults().slice(a * kCols, kCols));
     for (int64_t l = 0; l < kLanes; ++l) {
       Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                            idx(b, loc, l), valid);
       scf::IfOp::create(b, loc, exists, [&](OpBuilder &tb, Location tl) {
         Value row = vector::ExtractStridedSliceOp::create(
-            tb, tl, vector::ExtractOp::create(tb, tl, rows, l),
-            ArrayRef<int64_t>{0}, ArrayRef<int64_t>{kCols},
+            tb, tl, rows[l], ArrayRef<int64_t>{0}, ArrayRef<int64_t>{kCols},
             ArrayRef<int64_t>{1});
         SmallVector<Value> where = {addIdx(tb, tl, base, l), n0};
         if (mask)
