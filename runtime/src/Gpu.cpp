@@ -97,13 +97,6 @@ void *_mlir_memref_to_llvm_alloc(size_t bytes) {
   return current ? current->alloc(bytes) : hostAlloc(bytes);
 }
 
-void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
-  // Device blocks are at least 256-byte aligned; the pipelines ask for
-  // alignment by over-allocating, not through this entry.
-  (void)alignment;
-  return _mlir_memref_to_llvm_alloc(bytes);
-}
-
 void _mlir_memref_to_llvm_free(void *ptr) {
   if (current)
     current->free(ptr);

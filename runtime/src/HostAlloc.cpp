@@ -18,6 +18,8 @@ namespace {
 constexpr size_t kHeader = 64;
 constexpr size_t kLarge = size_t(1) << 20;
 constexpr size_t kGranule = size_t(1) << 16; ///< large sizes round up to it
+/// Bytes kept for reuse at most; blocks freed beyond it go back to malloc.
+constexpr size_t kCacheLimit = size_t(1) << 30;
 
 struct Cache {
   std::mutex mutex;
@@ -66,7 +68,7 @@ void xf::rt::hostFree(void *ptr) {
   if (capacity >= kLarge) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    if (c.bytes + capacity <= kHostCacheLimit) {
+    if (c.bytes + capacity <= kCacheLimit) {
       c.blocks.insert({capacity, raw});
       c.bytes += capacity;
       return;

@@ -20,8 +20,6 @@ namespace xf::rt {
 void *hostAlloc(size_t bytes);
 /// Frees (or keeps for reuse) a block from hostAlloc; nullptr is ignored.
 void hostFree(void *ptr);
-/// Bytes kept for reuse at most; blocks freed beyond it go back to malloc.
-constexpr size_t kHostCacheLimit = size_t(1) << 30;
 
 /// The name of the function each library exports to free a block its
 /// generated code allocated (each library holds its own runtime copy, so

@@ -239,9 +239,8 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
           data = model->converted.back().data();
         }
         if (model->gpu) { // uploaded once
-          size_t bytes = sizeof(float);
-          for (int64_t d : p.shape)
-            bytes *= d;
+          size_t bytes =
+              tensorBytes(p.shape.data(), p.shape.size(), sizeof(float));
           void *device = model->gpu->alloc(bytes);
           if (!device)
             return makeStatus("out of device memory for parameter '" + p.name +
