@@ -124,6 +124,14 @@ bool xf::emitObjects(llvm::Module &module, const TargetSpec &spec,
                       llvm::raw_svector_ostream os(bitcode.back());
                       llvm::WriteBitcodeToFile(*part, os);
                     });
+  // One TargetMachine per thread, made here before the threads start, so
+  // target registration and host feature detection never run concurrently.
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (size_t i = 0; i < bitcode.size(); ++i) {
+    machines.push_back(createTargetMachine(spec, error));
+    if (!machines.back())
+      return false;
+  }
   objects.assign(bitcode.size(), "");
   std::vector<std::string> errors(bitcode.size());
   std::vector<std::thread> threads;
@@ -140,10 +148,7 @@ bool xf::emitObjects(llvm::Module &module, const TargetSpec &spec,
         errors[i] = llvm::toString(part.takeError());
         return;
       }
-      std::unique_ptr<llvm::TargetMachine> tm =
-          createTargetMachine(spec, errors[i]);
-      if (tm)
-        emitObject(**part, *tm, objects[i], errors[i]);
+      emitObject(**part, *machines[i], objects[i], errors[i]);
     });
   for (std::thread &t : threads)
     t.join();
