@@ -27,19 +27,18 @@ struct XfFuseElementwisePass final
     : mlir::xf::impl::XfFuseElementwisePassBase<XfFuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    linalg::ControlFusionFn control = [](OpOperand *fused) {
-      Operation *producer = fused->get().getDefiningOp();
-      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-      return producer && producer->hasOneUse() && consumer &&
-             consumer.getNumReductionLoops() == 0;
-    };
-    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
-    // As upstream's pass: reshapes move through generics (by expansion)
-    // where that lets the generics fuse.
+    // As upstream's pass: a producer fuses if it has one use; reshapes move
+    // through generics (by expansion) where that lets them fuse.
     linalg::ControlFusionFn oneUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
       return producer && producer->hasOneUse();
     };
+    // Elementwise fusion also needs a consumer without reductions.
+    linalg::ControlFusionFn control = [oneUse](OpOperand *fused) {
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return oneUse(fused) && consumer && consumer.getNumReductionLoops() == 0;
+    };
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, oneUse);
     tensor::populateBubbleUpExpandShapePatterns(patterns);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, &getContext());

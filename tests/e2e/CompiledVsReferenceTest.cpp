@@ -474,13 +474,9 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
   auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
       *module, mlir::StringAttr::get(&context, "forward"));
   ASSERT_TRUE(fn);
-  std::string weights = ::testing::TempDir() + "/none.safetensors";
-  {
-    std::ofstream os(weights, std::ios::binary);
-    uint64_t len = 8;
-    os.write(reinterpret_cast<const char *>(&len), 8);
-    os << "{}      ";
-  }
+  // No parameters: an empty weights file.
+  std::string weights = writeRandomWeights(
+      *module, ::testing::TempDir() + "/" + c.name + ".safetensors", 0);
   Model m(compileModel(input, {}, c.name) + "/lib" +
               module->getSymName()->str() + ".so",
           weights);
