@@ -111,6 +111,32 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
   ];
 }
 
+def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
+  let summary = "tiled GEMM launches for the matmuls of a GPU target";
+  let description = [{
+    On buffers, before xf-gpu-map-loops: every `linalg.generic` that is a
+    (batched) matmul (two f32 inputs, one reduction loop, body
+    `out + a * b`, output indexed by all parallel loops, the last two being
+    rows and columns) becomes one `gpu.launch` of a shared-memory tiled
+    kernel. A workgroup of 256 threads computes a 64x64 tile of C, one
+    workgroup per tile and batch element (grid-stride over the batch): per
+    step of 16 along K it stages a 64x16 slice of each operand in workgroup
+    memory (loads ordered along the operand's contiguous dimension, so they
+    coalesce), synchronizes, and each thread accumulates a 4x4 block of C in
+    registers (rows ty + 16i, columns tx + 16j). Edges (M, N, K not
+    multiples of the tile) load zeros and skip stores. Operands may be
+    transposed or broadcast (any projected permutation, as the xf→linalg
+    conversion writes them); a `linalg.fill` of C right before becomes the
+    accumulators' initial value, otherwise C's old contents are added.
+    Operands are flat buffers, as in xf-gpu-map-loops.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::math::MathDialect"
+  ];
+}
+
 def XfGpuMapLoopsPass : Pass<"xf-gpu-map-loops", "func::FuncOp"> {
   let summary = "turns each outermost scf.parallel into a gpu.launch over "
                 "flat buffers";

@@ -26,6 +26,7 @@ namespace mlir::xf {
 } // namespace mlir::xf
 
 using namespace mlir;
+using namespace mlir::xf;
 using namespace mlir::xf::cpu;
 
 namespace {

@@ -5,10 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/GPU/FlatBuffer.h"
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -18,56 +19,13 @@ namespace mlir::xf {
 } // namespace mlir::xf
 
 using namespace mlir;
+using mlir::xf::FlatBuffer;
+using mlir::xf::flatten;
+using mlir::xf::linearIndex;
 
 namespace {
 
-/// A memref the loop body uses, seen as one flat buffer: element
-/// [i0, .., in] of the memref is flat[offset + Σ ik·strides[k]].
-struct FlatBuffer {
-  Value flat;
-  Value offset;
-  SmallVector<Value> strides;
-};
-
-/// Emits, on the host, the flat view of `memref` over its base allocation.
-FlatBuffer flatten(OpBuilder &b, Location loc, Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  FlatBuffer fb;
-  fb.offset = md.getOffset();
-  fb.strides.assign(md.getStrides().begin(), md.getStrides().end());
-  // The extent the view may touch: offset + Σ (size_k - 1)·stride_k + 1.
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value extent = arith::AddIOp::create(b, loc, fb.offset, one);
-  for (auto [size, stride] : llvm::zip(md.getSizes(), md.getStrides())) {
-    Value last = arith::SubIOp::create(b, loc, size, one);
-    last = arith::MaxSIOp::create(b, loc, last,
-                                  arith::ConstantIndexOp::create(b, loc, 0));
-    extent = arith::AddIOp::create(
-        b, loc, extent, arith::MulIOp::create(b, loc, last, stride));
-  }
-  auto flatType = MemRefType::get({ShapedType::kDynamic}, type.getElementType(),
-                                  MemRefLayoutAttrInterface{},
-                                  type.getMemorySpace());
-  fb.flat = memref::ReinterpretCastOp::create(
-      b, loc, flatType, md.getBaseBuffer(), OpFoldResult(b.getIndexAttr(0)),
-      ArrayRef<OpFoldResult>{extent},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  return fb;
-}
-
-/// offset + Σ indices[k]·strides[k], emitted at `b`'s insertion point.
-Value linearIndex(OpBuilder &b, Location loc, const FlatBuffer &fb,
-                  ValueRange indices) {
-  Value index = fb.offset;
-  for (auto [i, stride] : llvm::zip(indices, fb.strides))
-    index = arith::AddIOp::create(b, loc, index,
-                                  arith::MulIOp::create(b, loc, i, stride));
-  return index;
-}
-
-class MapLoopsPass
-    : public xf::impl::XfGpuMapLoopsPassBase<MapLoopsPass> {
+class MapLoopsPass : public xf::impl::XfGpuMapLoopsPassBase<MapLoopsPass> {
 public:
   using XfGpuMapLoopsPassBase::XfGpuMapLoopsPassBase;
 
@@ -169,14 +127,14 @@ LogicalResult MapLoopsPass::mapLoop(scf::ParallelOp par) {
   blocks = arith::MaxSIOp::create(b, loc, blocks, one);
 
   // 3. The launch: a grid-stride loop over the linear index.
-  auto launch = gpu::LaunchOp::create(b, loc, blocks, one, one, block, one, one);
+  auto launch =
+      gpu::LaunchOp::create(b, loc, blocks, one, one, block, one, one);
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&body);
   Value first = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, block),
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, block),
       launch.getThreadIds().x);
   Value stride = arith::MulIOp::create(b, loc, launch.getGridSize().x, block);
   auto loop = scf::ForOp::create(b, loc, first, total, stride);
@@ -202,7 +160,8 @@ LogicalResult MapLoopsPass::mapLoop(scf::ParallelOp par) {
       auto it = flat.find(load.getMemRef());
       if (it == flat.end())
         return WalkResult::advance();
-      Value index = linearIndex(at, op->getLoc(), it->second, load.getIndices());
+      Value index =
+          linearIndex(at, op->getLoc(), it->second, load.getIndices());
       load.replaceAllUsesWith(
           memref::LoadOp::create(at, op->getLoc(), it->second.flat, index)
               .getResult());

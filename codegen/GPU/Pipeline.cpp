@@ -25,13 +25,19 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   // 2-4. xf → linalg (attention decomposed) → buffers, temporaries freed
   //      (the runtime's device allocator serves both); codegen/Common.
   xf::buildXfToBuffersPipeline(pm, /*cpuAttention=*/false);
-  // 5. Loops: parallel dims in scf.parallel, reductions as scf.for inside.
+  // 5. Matmuls become shared-memory tiled GEMM launches; every other op
+  //    loops: parallel dims in scf.parallel, reductions as scf.for inside.
+  pm.addNestedPass<func::FuncOp>(xf::createXfGpuMatmulKernelPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerAffinePass());
   // 6. Each outermost parallel loop (and each copy) becomes a gpu.launch
   //    over flat buffers; the bodies are outlined into one gpu.module.
+  //    Constants sink into the launches first: a tile size or stride the
+  //    kernel sees as a constant folds (divisions by 16 become shifts)
+  //    instead of arriving as an argument.
   pm.addNestedPass<func::FuncOp>(xf::createXfGpuMapLoopsPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(xf::createXfGpuMergeKernelModulesPass());
   pm.addPass(createCanonicalizerPass());

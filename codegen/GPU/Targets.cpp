@@ -17,11 +17,11 @@
 #include "mlir/Conversion/MathToSPIRV/MathToSPIRV.h"
 #include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
@@ -45,9 +45,9 @@ spirv::TargetEnvAttr vulkanTargetEnv(MLIRContext *ctx) {
   auto triple = VerCapExtAttr::get(
       Version::V_1_3, {Capability::Shader, Capability::Int64},
       {Extension::SPV_KHR_storage_buffer_storage_class}, ctx);
-  return TargetEnvAttr::get(triple, getDefaultResourceLimits(ctx),
-                            ClientAPI::Vulkan, Vendor::Unknown,
-                            DeviceType::Unknown, TargetEnvAttr::kUnknownDeviceID);
+  return TargetEnvAttr::get(
+      triple, getDefaultResourceLimits(ctx), ClientAPI::Vulkan, Vendor::Unknown,
+      DeviceType::Unknown, TargetEnvAttr::kUnknownDeviceID);
 }
 
 /// Vulkan gives each kernel operand its own binding, and drivers allow few
@@ -86,13 +86,42 @@ void packScalarOperands(gpu::GPUFuncOp fn) {
     else { // i64
       Value lo = arith::ExtUIOp::create(b, loc, i64, load());
       Value hi = arith::ExtUIOp::create(b, loc, i64, load());
-      hi = arith::ShLIOp::create(
-          b, loc, hi, arith::ConstantIntOp::create(b, loc, 32, 64));
+      hi = arith::ShLIOp::create(b, loc, hi,
+                                 arith::ConstantIntOp::create(b, loc, 32, 64));
       v = arith::OrIOp::create(b, loc, hi, lo);
     }
     arg.replaceAllUsesWith(v);
   }
   (void)fn.eraseArguments(scalars);
+}
+
+/// SPIR-V has no kernel-level workgroup attributions: each becomes a
+/// workgroup-memory memref.alloc at the kernel's entry (MemRefToSPIRV turns
+/// those into Workgroup variables). NVVM lowers the attributions as they are.
+void workgroupAttributionsToAllocs(gpu::GPUFuncOp fn) {
+  unsigned count = fn.getNumWorkgroupAttributions();
+  if (!count)
+    return;
+  Block &entry = fn.getBody().front();
+  OpBuilder b(&entry, entry.begin());
+  unsigned first = fn.getFirstWorkgroupAttributionIndex();
+  for (unsigned i = 0; i < count; ++i) {
+    BlockArgument arg = entry.getArgument(first + i);
+    arg.replaceAllUsesWith(memref::AllocOp::create(
+        b, fn.getLoc(), cast<MemRefType>(arg.getType())));
+  }
+  entry.eraseArguments(first, count);
+  fn->setAttr(gpu::GPUFuncOp::getNumWorkgroupAttributionsAttrName(),
+              b.getI64IntegerAttr(0));
+}
+
+/// Vulkan storage classes for memory spaces: the default mapping, plus
+/// the GPU dialect's workgroup address space.
+std::optional<spirv::StorageClass> vulkanStorageClass(Attribute space) {
+  if (auto gpuSpace = dyn_cast_or_null<gpu::AddressSpaceAttr>(space))
+    if (gpuSpace.getValue() == gpu::AddressSpace::Workgroup)
+      return spirv::StorageClass::Workgroup;
+  return spirv::mapMemorySpaceToVulkanStorageClass(space);
 }
 
 LogicalResult lowerToSpirv(ModuleOp module) {
@@ -108,12 +137,12 @@ LogicalResult lowerToSpirv(ModuleOp module) {
         return fn.emitError("a Vulkan kernel needs a known workgroup size");
       fn->setAttr(spirv::getEntryPointABIAttrName(),
                   spirv::getEntryPointABIAttr(ctx, *size));
+      workgroupAttributionsToAllocs(fn); // before arguments are appended
       packScalarOperands(fn);
     }
     kernels.push_back(gpuModule);
   }
-  spirv::MemorySpaceToStorageClassConverter storage(
-      spirv::mapMemorySpaceToVulkanStorageClass);
+  spirv::MemorySpaceToStorageClassConverter storage(vulkanStorageClass);
   for (Operation *m : kernels)
     spirv::convertMemRefTypesAndAttrs(m, storage);
 
@@ -142,6 +171,14 @@ LogicalResult lowerToSpirv(ModuleOp module) {
 }
 
 LogicalResult lowerToNvvm(ModuleOp module, const xf::GpuTargetSpec &spec) {
+  // `.minnctapersm 1`: with only `.maxntid`, ptxas caps registers for an
+  // occupancy it guesses (48 for the GEMM kernel's 16 accumulators, which
+  // then spill); one resident block per SM is all the kernels ask for.
+  module.walk([](gpu::GPUFuncOp fn) {
+    if (fn.isKernel())
+      fn->setAttr("nvvm.minctasm",
+                  IntegerAttr::get(IntegerType::get(fn.getContext(), 32), 1));
+  });
   PassManager pm(module.getContext());
   GpuNVVMAttachTargetOptions target;
   target.chip = spec.arch;

@@ -1,0 +1,347 @@
+//===- MatmulKernel.cpp - Shared-memory tiled GEMM launches ---------------===//
+//
+// xf-gpu-matmul-kernel: each (batched) matmul generic on buffers becomes a
+// gpu.launch of a 64x64-tile kernel staging 64x16 slices of A and B in
+// workgroup memory, 4x4 outputs per thread (see Passes.td for the layout).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Common/LoopBuilder.h"
+#include "codegen/GPU/FlatBuffer.h"
+#include "codegen/Passes.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFGPUMATMULKERNELPASS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+constexpr int64_t kTile = 64; ///< rows and columns of C per workgroup
+constexpr int64_t kStep = 16; ///< K per staged slice
+constexpr int64_t kThreads = 256;
+constexpr int64_t kSide = 16; ///< threads per row and column of the tile
+constexpr int64_t kPerThread = kTile / kSide; ///< 4x4 outputs per thread
+/// Workgroup memory: the A slice [16][64] at 0, the B slice at kSlice, the C
+/// tile [64][65] (rows padded against bank conflicts) at 2 * kSlice.
+constexpr int64_t kSlice = kStep * kTile;
+constexpr int64_t kPitch = kTile + 1;
+constexpr int64_t kShared = 2 * kSlice + kTile * kPitch;
+
+/// A matmul generic seen as loops: batch dims, rows m, columns n, the
+/// reduction k (positions among the generic's loops).
+struct MatmulDims {
+  SmallVector<unsigned> batch;
+  unsigned m, n, k;
+};
+
+/// Whether `g` is `out[.., m, n] += a(..) * b(..)` over f32 buffers with one
+/// reduction loop, a not depending on n and b not on m.
+std::optional<MatmulDims> matchMatmul(linalg::GenericOp g) {
+  if (!g.hasPureBufferSemantics() || g.getNumDpsInputs() != 2 ||
+      g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 1)
+    return std::nullopt;
+  for (Value v : g->getOperands())
+    if (!cast<MemRefType>(v.getType()).getElementType().isF32())
+      return std::nullopt;
+  // Body: yield(out + a * b), in either operand order.
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || body.getOperations().size() != 3)
+    return std::nullopt;
+  Value out = body.getArgument(2);
+  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  auto mul = prod.getDefiningOp<arith::MulFOp>();
+  if (!mul || (add.getLhs() != out && add.getRhs() != out))
+    return std::nullopt;
+  Value a = body.getArgument(0), bArg = body.getArgument(1);
+  if (!((mul.getLhs() == a && mul.getRhs() == bArg) ||
+        (mul.getLhs() == bArg && mul.getRhs() == a)))
+    return std::nullopt;
+
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  AffineMap outMap = maps[2];
+  unsigned rank = outMap.getNumResults();
+  if (rank < 2 || !outMap.isProjectedPermutation() ||
+      rank != g.getNumParallelLoops())
+    return std::nullopt;
+  MatmulDims dims;
+  for (unsigned r = 0; r < rank; ++r)
+    dims.batch.push_back(outMap.getDimPosition(r));
+  dims.n = dims.batch.pop_back_val();
+  dims.m = dims.batch.pop_back_val();
+  SmallVector<unsigned> reductions;
+  g.getReductionDims(reductions);
+  dims.k = reductions.front();
+  for (AffineMap map : {maps[0], maps[1]})
+    for (AffineExpr e : map.getResults())
+      if (!isa<AffineDimExpr, AffineConstantExpr>(e))
+        return std::nullopt;
+  if (maps[0].isFunctionOfDim(dims.n) || maps[1].isFunctionOfDim(dims.m))
+    return std::nullopt;
+  return dims;
+}
+
+/// The indices of an operand indexed by `map` when the loops are at `loops`.
+SmallVector<Value> operandIndices(OpBuilder &b, Location loc, AffineMap map,
+                                  ArrayRef<Value> loops) {
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      indices.push_back(loops[d.getPosition()]);
+    else
+      indices.push_back(idx(b, loc, cast<AffineConstantExpr>(e).getValue()));
+  }
+  return indices;
+}
+
+/// The value of `cond ? load(fb[index]) : 0`, without touching memory when
+/// `cond` is false.
+Value guardedLoad(OpBuilder &b, Location loc, Value cond, const FlatBuffer &fb,
+                  function_ref<Value(OpBuilder &)> index) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(
+            tb, tl,
+            ValueRange{memref::LoadOp::create(tb, tl, fb.flat, index(tb))});
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el,
+                             ValueRange{arith::ConstantOp::create(
+                                 eb, el, eb.getF32FloatAttr(0))});
+      });
+  return ifOp.getResult(0);
+}
+
+class GpuMatmulKernelPass final
+    : public xf::impl::XfGpuMatmulKernelPassBase<GpuMatmulKernelPass> {
+public:
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, MatmulDims>> targets;
+    getOperation().walk([&](linalg::GenericOp g) {
+      if (g->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (std::optional<MatmulDims> dims = matchMatmul(g))
+        targets.push_back({g, *dims});
+    });
+    for (auto &[g, dims] : targets)
+      emitLaunch(g, dims);
+  }
+
+private:
+  void emitLaunch(linalg::GenericOp g, const MatmulDims &dims);
+};
+
+void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
+                                     const MatmulDims &dims) {
+  Location loc = g.getLoc();
+  OpBuilder b(g);
+  Value c = g.getDpsInits()[0];
+  // A fill of C just before is the accumulators' start; else C is read.
+  Value init;
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(g->getPrevNode()))
+    if (fill.hasPureBufferSemantics() && fill.getDpsInits()[0] == c) {
+      init = fill.getInputs()[0];
+      fill.erase();
+    }
+
+  // Host: loop sizes, flat buffers, the grid.
+  SmallVector<Value> sizes;
+  for (Range r :
+       cast<linalg::LinalgOp>(g.getOperation()).createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  Value batch = idx(b, loc, 1);
+  for (unsigned d : dims.batch)
+    batch = arith::MulIOp::create(b, loc, batch, sizes[d]);
+  Value m = sizes[dims.m], n = sizes[dims.n], k = sizes[dims.k];
+  FlatBuffer fa = flatten(b, loc, g.getDpsInputs()[0]);
+  FlatBuffer fb = flatten(b, loc, g.getDpsInputs()[1]);
+  FlatBuffer fc = flatten(b, loc, c);
+  Value one = idx(b, loc, 1), tile = idx(b, loc, kTile);
+  auto tiles = [&](Value extent) {
+    return arith::MaxSIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, extent, tile), one);
+  };
+  Value gridZ = arith::MaxSIOp::create(
+      b, loc, arith::MinSIOp::create(b, loc, batch, idx(b, loc, 65535)), one);
+  auto func = g->getParentOfType<func::FuncOp>();
+  auto slice = MemRefType::get(
+      {kShared}, b.getF32Type(), MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+  auto launch = gpu::LaunchOp::create(
+      b, loc, tiles(n), tiles(m), gridZ, idx(b, loc, kThreads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, TypeRange{slice},
+      /*privateAttributions=*/{}, nullptr, nullptr, nullptr,
+      /*module=*/nullptr,
+      FlatSymbolRefAttr::get(b.getContext(), (func.getName() + "_gemm").str()));
+  Value shared = launch.getWorkgroupAttributions()[0];
+
+  // Device.
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&body);
+  Value c0 = idx(b, loc, 0), side = idx(b, loc, kSide);
+  Value step = idx(b, loc, kStep);
+  Value tid = launch.getThreadIds().x;
+  Value tx = arith::RemUIOp::create(b, loc, tid, side);
+  Value ty = arith::DivUIOp::create(b, loc, tid, side);
+  Value col0 = arith::MulIOp::create(b, loc, launch.getBlockIds().x, tile);
+  Value row0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y, tile);
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  unsigned numLoops = g.getNumLoops();
+  auto lt = [&](OpBuilder &ob, Value x, Value bound) -> Value {
+    return arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::slt, x, bound);
+  };
+
+  forRange(
+      b, loc, launch.getBlockIds().z, batch, launch.getGridSize().z,
+      [&](OpBuilder &zb, Location, Value z) {
+        // The batch loops' values, delinearized (last fastest).
+        SmallVector<Value> loops(numLoops, c0);
+        Value rest = z;
+        for (int i = static_cast<int>(dims.batch.size()) - 1; i >= 0; --i) {
+          Value size = sizes[dims.batch[i]];
+          loops[dims.batch[i]] =
+              i ? arith::RemUIOp::create(zb, loc, rest, size).getResult()
+                : rest;
+          if (i)
+            rest = arith::DivUIOp::create(zb, loc, rest, size);
+        }
+        Value start =
+            init ? init
+                 : arith::ConstantOp::create(zb, loc, zb.getF32FloatAttr(0))
+                       .getResult();
+        SmallVector<Value> acc0(kPerThread * kPerThread, start);
+
+        // Stages the 64 x 16 slice of an operand (`outer` = m or n) at k0 into
+        // `shared`[base + kk * 64 + r]; loads follow the operand's
+        // contiguous dim.
+        auto stage = [&](OpBuilder &sb, Value k0, const FlatBuffer &f,
+                         AffineMap map, unsigned outer, Value outer0,
+                         Value bound, int64_t base) {
+          bool kFastest = map.getNumResults() &&
+                          map.getResult(map.getNumResults() - 1) ==
+                              getAffineDimExpr(dims.k, map.getContext());
+          // A loop, not unrolled: Vulkan drivers compile kernels at load.
+          forRange(
+              sb, loc, tid, idx(sb, loc, kTile * kStep), idx(sb, loc, kThreads),
+              [&](OpBuilder &lb, Location, Value e) {
+                Value r, kk;
+                if (kFastest) {
+                  r = arith::DivUIOp::create(lb, loc, e, step);
+                  kk = arith::RemUIOp::create(lb, loc, e, step);
+                } else {
+                  kk = arith::DivUIOp::create(lb, loc, e, tile);
+                  r = arith::RemUIOp::create(lb, loc, e, tile);
+                }
+                Value gr = arith::AddIOp::create(lb, loc, outer0, r);
+                Value gk = arith::AddIOp::create(lb, loc, k0, kk);
+                Value inside = arith::AndIOp::create(lb, loc, lt(lb, gr, bound),
+                                                     lt(lb, gk, k));
+                Value v = guardedLoad(lb, loc, inside, f, [&](OpBuilder &ib) {
+                  SmallVector<Value> at(loops);
+                  at[outer] = gr;
+                  at[dims.k] = gk;
+                  return linearIndex(ib, loc, f,
+                                     operandIndices(ib, loc, map, at));
+                });
+                Value pos = arith::AddIOp::create(
+                    lb, loc, arith::MulIOp::create(lb, loc, kk, tile), r);
+                memref::StoreOp::create(lb, loc, v, shared,
+                                        addIdx(lb, loc, pos, base));
+              });
+        };
+
+        auto kLoop = scf::ForOp::create(
+            zb, loc, c0, k, step, acc0,
+            [&](OpBuilder &kb, Location, Value k0, ValueRange acc) {
+              stage(kb, k0, fa, maps[0], dims.m, row0, m, 0);
+              stage(kb, k0, fb, maps[1], dims.n, col0, n, kSlice);
+              gpu::BarrierOp::create(kb, loc);
+              auto inner = scf::ForOp::create(
+                  kb, loc, c0, step, one, acc,
+                  [&](OpBuilder &ib, Location, Value kk, ValueRange a) {
+                    Value base = arith::MulIOp::create(ib, loc, kk, tile);
+                    SmallVector<Value> av, bv;
+                    for (int64_t i = 0; i < kPerThread; ++i) {
+                      Value r = addIdx(ib, loc,
+                                       arith::AddIOp::create(ib, loc, base, ty),
+                                       i * kSide);
+                      av.push_back(memref::LoadOp::create(ib, loc, shared, r));
+                      Value cc = addIdx(
+                          ib, loc, arith::AddIOp::create(ib, loc, base, tx),
+                          i * kSide);
+                      bv.push_back(memref::LoadOp::create(
+                          ib, loc, shared, addIdx(ib, loc, cc, kSlice)));
+                    }
+                    SmallVector<Value> next;
+                    for (int64_t i = 0; i < kPerThread; ++i)
+                      for (int64_t j = 0; j < kPerThread; ++j)
+                        next.push_back(math::FmaOp::create(
+                            ib, loc, av[i], bv[j], a[i * kPerThread + j]));
+                    scf::YieldOp::create(ib, loc, next);
+                  });
+              gpu::BarrierOp::create(kb, loc);
+              scf::YieldOp::create(kb, loc, inner.getResults());
+            });
+
+        // The accumulators go through the C tile in workgroup memory, so
+        // that the stores to C run along its rows (coalesced) in a loop
+        // whose edge tests are per element, not 16 live predicates.
+        for (int64_t i = 0; i < kPerThread; ++i)
+          for (int64_t j = 0; j < kPerThread; ++j) {
+            Value r = addIdx(zb, loc, ty, i * kSide);
+            Value cc = addIdx(zb, loc, tx, j * kSide);
+            Value pos = arith::AddIOp::create(
+                zb, loc,
+                arith::MulIOp::create(zb, loc, r, idx(zb, loc, kPitch)), cc);
+            memref::StoreOp::create(zb, loc,
+                                    kLoop.getResult(i * kPerThread + j), shared,
+                                    addIdx(zb, loc, pos, 2 * kSlice));
+          }
+        gpu::BarrierOp::create(zb, loc);
+        forRange(
+            zb, loc, tid, idx(zb, loc, kTile * kTile), idx(zb, loc, kThreads),
+            [&](OpBuilder &lb, Location, Value e) {
+              Value r = arith::DivUIOp::create(lb, loc, e, tile);
+              Value cc = arith::RemUIOp::create(lb, loc, e, tile);
+              Value gr = arith::AddIOp::create(lb, loc, row0, r);
+              Value gc = arith::AddIOp::create(lb, loc, col0, cc);
+              Value inside =
+                  arith::AndIOp::create(lb, loc, lt(lb, gr, m), lt(lb, gc, n));
+              scf::IfOp::create(lb, loc, inside, [&](OpBuilder &tb, Location) {
+                SmallVector<Value> at(loops);
+                at[dims.m] = gr;
+                at[dims.n] = gc;
+                Value index = linearIndex(tb, loc, fc,
+                                          operandIndices(tb, loc, maps[2], at));
+                Value pos = arith::AddIOp::create(
+                    tb, loc,
+                    arith::MulIOp::create(tb, loc, r, idx(tb, loc, kPitch)),
+                    cc);
+                Value v = memref::LoadOp::create(
+                    tb, loc, shared, addIdx(tb, loc, pos, 2 * kSlice));
+                if (!init)
+                  v = arith::AddFOp::create(
+                      tb, loc, memref::LoadOp::create(tb, loc, fc.flat, index),
+                      v);
+                memref::StoreOp::create(tb, loc, v, fc.flat, index);
+                scf::YieldOp::create(tb, loc);
+              });
+            });
+        // The next batch element writes the C tile again.
+        gpu::BarrierOp::create(zb, loc);
+      });
+  g.erase();
+}
+
+} // namespace

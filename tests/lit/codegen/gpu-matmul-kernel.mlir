@@ -1,0 +1,99 @@
+// RUN: xf-opt %s -split-input-file --xf-gpu-matmul-kernel | FileCheck %s
+
+// Tests that x · Wᵀ (the linear-layer matmul) becomes one tiled launch: a
+// 64x64 tile of C per workgroup (grid x over columns, y over rows), 256
+// threads, one workgroup buffer (A and B slices of 16 x 64, the padded C
+// tile), K in steps of 16 with barriers around the 16 FMAs per step, and
+// the fill of C folded into the accumulators' start.
+// CHECK-LABEL: func.func @linear
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %{{.+}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<6208xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK: %[[ACC:.+]]:16 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16{{.*}} iter_args({{.*}} = %[[ZERO:[^,]+]],
+// CHECK: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: memref.store %{{.+}}, %[[SH]]
+// CHECK: gpu.barrier
+// CHECK-COUNT-16: math.fma
+// CHECK: gpu.barrier
+// CHECK: memref.store %[[ACC]]#0, %[[SH]]
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK-NOT: arith.addf
+// CHECK: memref.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK-NOT: linalg.generic
+func.func @linear(%x: memref<?x20xf32>, %w: memref<30x20xf32>, %y: memref<?x30xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x30xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x20xf32>, memref<30x20xf32>) outs(%y : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests a batched matmul with a batch broadcast and no fill: batch
+// elements are delinearized from the grid-stride loop over z, and C's old
+// value is added to the sum before the store.
+// CHECK-LABEL: func.func @batched
+// CHECK: gpu.launch
+// CHECK: scf.for %[[Z:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK: arith.remui %[[Z]]
+// CHECK: arith.divui %[[Z]]
+// CHECK-COUNT-16: math.fma
+// CHECK: scf.if
+// CHECK: %[[OLD:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: arith.addf %[[OLD]]
+// CHECK-NOT: linalg.generic
+func.func @batched(%q: memref<?x4x?x8xf32>, %k: memref<4x?x8xf32>, %s: memref<?x4x?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, h, i, j, d) -> (b, h, i, d)>,
+                                   affine_map<(b, h, i, j, d) -> (h, j, d)>,
+                                   affine_map<(b, h, i, j, d) -> (b, h, i, j)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : memref<?x4x?x8xf32>, memref<4x?x8xf32>) outs(%s : memref<?x4x?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %p, %c : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Tests what is not a matmul: a max reduction and a matrix-vector product
+// (one output dim) stay generics for the loop mapping.
+// CHECK-LABEL: func.func @not_matmuls
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+func.func @not_matmuls(%a: memref<8x16xf32>, %b: memref<8x16xf32>, %c: memref<8x8xf32>, %v: memref<16xf32>, %o: memref<8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x16xf32>, memref<8x16xf32>) outs(%c : memref<8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.maximumf %z, %p : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>,
+                                   affine_map<(m, k) -> (k)>,
+                                   affine_map<(m, k) -> (m)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a, %v : memref<8x16xf32>, memref<16xf32>) outs(%o : memref<8xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %z, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
