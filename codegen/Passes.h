@@ -33,6 +33,11 @@ void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
 /// decomposition where it applies).
 void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 
+/// Adds the first step of the flash-style GPU lowering of xf.attention (a
+/// call of a kernel declaration; preferred over the decomposition where it
+/// applies).
+void populateXfGpuAttentionPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::xf
 
 #endif // XF_CODEGEN_PASSES_H

@@ -49,7 +49,11 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
   let options = [
     Option<"cpuAttention", "cpu-attention", "bool", /*default=*/"false",
            "Lower xf.attention with the flash-style CPU kernel where it "
-           "applies (codegen/CPU/FlashAttention.cpp)">
+           "applies (codegen/CPU/FlashAttention.cpp)">,
+    Option<"gpuAttention", "gpu-attention", "bool", /*default=*/"false",
+           "Replace xf.attention, where the flash-style GPU kernel applies, "
+           "by a call of a declaration xf-gpu-attention-kernel defines "
+           "(codegen/GPU/FlashAttention.cpp)">
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
@@ -134,6 +138,28 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::math::MathDialect"
+  ];
+}
+
+def XfGpuAttentionKernelPass : Pass<"xf-gpu-attention-kernel", "ModuleOp"> {
+  let summary = "defines the flash-style GPU attention kernels declared by "
+                "the xf→linalg conversion";
+  let description = [{
+    With `gpu-attention`, convert-xf-to-linalg replaces each xf.attention it
+    applies to by a call of a private declaration carrying the op's
+    attributes (`xf.attention`). On buffers, after deallocation (which does
+    not model workgroup memory or barriers), this pass gives each
+    declaration its body: allocate the output, one `gpu.launch` (a
+    workgroup of 64 threads per 64 query rows, head and batch element; one
+    thread per row with q, the running max, sum and output row in
+    registers; 32-key blocks of K and V staged in workgroup memory; masks
+    from key ids and positions), return the output. See
+    codegen/GPU/FlashAttention.cpp.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::math::MathDialect", "::mlir::func::FuncDialect"
   ];
 }
 

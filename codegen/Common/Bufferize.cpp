@@ -9,11 +9,13 @@
 
 using namespace mlir;
 
-void xf::buildXfToBuffersPipeline(OpPassManager &pm, bool cpuAttention) {
+void xf::buildXfToBuffersPipeline(OpPassManager &pm,
+                                  AttentionKernel attention) {
   // 1. Every xf op becomes linalg/tensor/arith/math on tensors; attention
-  //    becomes the flash-style CPU kernel (no [Lq, Lk] buffer) where asked
-  //    and applicable, else its decomposition.
-  pm.addPass(xf::createConvertXfToLinalgPass({cpuAttention}));
+  //    becomes the target's flash-style kernel (no [Lq, Lk] buffer) where
+  //    it applies, else its decomposition.
+  pm.addPass(xf::createConvertXfToLinalgPass(
+      {attention == AttentionKernel::Cpu, attention == AttentionKernel::Gpu}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 2. Fuse producer/consumer elementwise generics so intermediates of

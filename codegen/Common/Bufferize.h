@@ -12,11 +12,14 @@
 
 namespace mlir::xf {
 
-/// Adds: convert-xf-to-linalg (with the flash-style CPU attention kernel
-/// if `cpuAttention`), elementwise fusion, xf-approximate-math, one-shot
-/// bufferization with identity layouts at function boundaries, and buffer
-/// deallocation.
-void buildXfToBuffersPipeline(OpPassManager &pm, bool cpuAttention);
+/// Which flash-style attention kernel replaces xf.attention's decomposition
+/// where it applies.
+enum class AttentionKernel { Cpu, Gpu };
+
+/// Adds: convert-xf-to-linalg (with the `attention` kernel), elementwise
+/// fusion, xf-approximate-math, one-shot bufferization with identity layouts
+/// at function boundaries, and buffer deallocation.
+void buildXfToBuffersPipeline(OpPassManager &pm, AttentionKernel attention);
 
 } // namespace mlir::xf
 

@@ -22,11 +22,14 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   // 1. Weights become arguments (the driver has done it already; xf-opt
   //    replays start from xf.param).
   pm.addPass(xf::createXfParamsToArgumentsPass());
-  // 2-4. xf → linalg (attention decomposed) → buffers, temporaries freed
+  // 2-4. xf → linalg (attention as a flash-style launch where it applies,
+  //      else decomposed) → buffers, temporaries freed
   //      (the runtime's device allocator serves both); codegen/Common.
-  xf::buildXfToBuffersPipeline(pm, /*cpuAttention=*/false);
-  // 5. Matmuls become shared-memory tiled GEMM launches; every other op
+  xf::buildXfToBuffersPipeline(pm, xf::AttentionKernel::Gpu);
+  // 5. The attention kernels declared in step 2 get their launches, matmuls
+  //    become shared-memory tiled GEMM launches; every other op
   //    loops: parallel dims in scf.parallel, reductions as scf.for inside.
+  pm.addPass(xf::createXfGpuAttentionKernelPass());
   pm.addNestedPass<func::FuncOp>(xf::createXfGpuMatmulKernelPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -79,8 +82,8 @@ void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary) {
     if (text.empty())
       text.push_back('\0');
     LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
-                           LLVM::Linkage::External, name,
-                           b.getStringAttr(text), /*alignment=*/16);
+                           LLVM::Linkage::External, name, b.getStringAttr(text),
+                           /*alignment=*/16);
   };
   std::string table;
   if (auto kernels = module->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))

@@ -450,7 +450,7 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
 }
 
 //===----------------------------------------------------------------------===//
-// Attention alone: the CPU flash kernel against the interpreter.
+// Attention alone: the CPU and GPU flash kernels against the interpreter.
 //===----------------------------------------------------------------------===//
 
 struct AttentionCase {
@@ -461,10 +461,13 @@ struct AttentionCase {
 
 void PrintTo(const AttentionCase &c, std::ostream *os) { *os << c.name; }
 
-class AttentionKernel : public ::testing::TestWithParam<AttentionCase> {};
+class AttentionKernel
+    : public ::testing::TestWithParam<std::tuple<AttentionCase, const char *>> {
+};
 
 TEST_P(AttentionKernel, MatchesInterpreter) {
-  const AttentionCase &c = GetParam();
+  const AttentionCase &c = std::get<0>(GetParam());
+  const std::string target = std::get<1>(GetParam());
   std::string input = kSource + "/" + c.file;
   mlir::DialectRegistry registry;
   registerXfDialects(registry);
@@ -477,9 +480,10 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
   // No parameters: an empty weights file.
   std::string weights = writeRandomWeights(
       *module, ::testing::TempDir() + "/" + c.name + ".safetensors", 0);
-  Model m(compileModel(input, {}, c.name) + "/lib" +
+  Model m(compileModel(input, {}, c.name, target) + "/lib" +
               module->getSymName()->str() + ".so",
           weights);
+  SKIP_WITHOUT_DEVICE(m);
   ASSERT_TRUE(m.model);
   ParamProvider none = [](const std::string &name, const std::vector<int64_t> &,
                           std::string &why) -> std::optional<HostTensor> {
@@ -490,8 +494,9 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
   std::mt19937 rng(11);
   std::normal_distribution<float> dist(0, 1);
   // (queries, keys): length 1; one key block exactly; lengths with tails
-  // of keys (past blocks of 16) and of queries (past super-blocks of 32
-  // rows and groups of 4).
+  // of keys (past blocks of 16 on the CPU, 32 on the GPU) and of queries
+  // (past super-blocks of 32 rows and groups of 4 on the CPU, workgroups
+  // of 64 rows on the GPU).
   for (auto [lq, lk] : {std::pair<int64_t, int64_t>{1, 1},
                         {5, 16},
                         {37, 37},
@@ -540,29 +545,39 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(
     Layouts, AttentionKernel,
-    ::testing::Values(
-        AttentionCase{"attention", "bench/attention.mlir", 1, 8, 64, false},
-        AttentionCase{"attention_kt", "tests/e2e/Inputs/attention_kt.mlir", 2,
-                      4, 32, true}),
-    [](const auto &info) { return std::string(info.param.name); });
+    ::testing::Combine(
+        ::testing::Values(
+            AttentionCase{"attention", "bench/attention.mlir", 1, 8, 64, false},
+            AttentionCase{"attention_kt", "tests/e2e/Inputs/attention_kt.mlir",
+                          2, 4, 32, true}),
+        ::testing::Values("cpu", "vulkan")),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param).name) + "_" +
+             std::get<1>(info.param);
+    });
 
 //===----------------------------------------------------------------------===//
-// Linear layers alone: the CPU kernel against a plain loop.
+// Linear layers alone: the CPU and GPU kernels against a plain loop.
 //===----------------------------------------------------------------------===//
 
-class LinearKernel : public ::testing::TestWithParam<const char *> {};
+class LinearKernel
+    : public ::testing::TestWithParam<std::tuple<const char *, const char *>> {
+};
 
 TEST_P(LinearKernel, MatchesPlainLoop) {
-  std::string input = kSource + "/tests/e2e/Inputs/" + GetParam() + ".mlir";
+  const std::string name = std::get<0>(GetParam());
+  const std::string target = std::get<1>(GetParam());
+  std::string input = kSource + "/tests/e2e/Inputs/" + name + ".mlir";
   mlir::DialectRegistry registry;
   registerXfDialects(registry);
   mlir::MLIRContext context(registry);
   auto module = mlir::parseSourceFile<mlir::ModuleOp>(input, &context);
   ASSERT_TRUE(module);
   std::string weights = writeRandomWeights(
-      *module, ::testing::TempDir() + "/" + GetParam() + ".safetensors", 3);
-  Model m(compileModel(input, {}, GetParam()) + "/lib" + GetParam() + ".so",
+      *module, ::testing::TempDir() + "/" + name + ".safetensors", 3);
+  Model m(compileModel(input, {}, name, target) + "/lib" + name + ".so",
           weights);
+  SKIP_WITHOUT_DEVICE(m);
   ASSERT_TRUE(m.model);
   std::vector<int64_t> wShape;
   module->walk([&](ParamOp p) {
@@ -579,7 +594,8 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
   std::mt19937 rng(9);
   std::normal_distribution<float> dist(0, 1);
   // Rows: one; a partial panel; an odd number of panels with a partial
-  // last one; more than one chunk of 16 panels.
+  // last one; more than one chunk of 16 panels (CPU). On the GPU: one
+  // partial 64-row tile up to five tiles, the last partial.
   for (int64_t rows : {1, 15, 37, 300}) {
     SCOPED_TRACE("rows " + std::to_string(rows));
     Array x;
@@ -601,7 +617,13 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LinearKernel,
-                         ::testing::Values("linear_197x64", "linear_30x20"));
+                         ::testing::Combine(::testing::Values("linear_197x64",
+                                                              "linear_30x20"),
+                                            ::testing::Values("cpu", "vulkan")),
+                         [](const auto &info) {
+                           return std::string(std::get<0>(info.param)) + "_" +
+                                  std::get<1>(info.param);
+                         });
 
 INSTANTIATE_TEST_SUITE_P(
     Families, RandomModels,

@@ -914,6 +914,8 @@ struct ConvertXfToLinalgPass final
     populateXfToLinalgConversionPatterns(patterns);
     if (cpuAttention)
       populateXfCpuAttentionPatterns(patterns);
+    if (gpuAttention)
+      populateXfGpuAttentionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -1,0 +1,387 @@
+//===- FlashAttention.cpp - A flash-style GPU lowering of xf.attention ----===//
+//
+// One workgroup per (query block of 64, head, batch element), one thread
+// per query row. Per block of 32 keys the workgroup stages K and V in
+// workgroup memory (each element loaded once, shared by 64 rows), then each
+// thread runs the online softmax over the block:
+//   s = scale·q·k_j (blocked keys: mask_value), m' = max(m, s),
+//   l = l·e^(m-m') + e^(s-m'), acc = acc·e^(m-m') + e^(s-m')·v_j,
+// with q, m, l and acc in registers; the row is acc / l. No [Lq, Lk] score
+// buffer exists. Masks come from the key ids and positions as the unfused
+// ops compute them (blocked scores are mask_value, so a fully blocked row
+// is uniform, not NaN). K/V with fewer heads (grouped queries) are shared
+// by the query heads of a group. Head widths must be static and at most 64
+// (q and acc live in registers); other cases take the decomposition.
+//
+// Two steps, because buffer deallocation does not model gpu.launch's
+// workgroup memory and barriers: the xf→linalg conversion replaces each
+// xf.attention it applies to by a call of a private function it declares
+// (tensor signature, the op's attributes in `xf.attention`); after
+// bufferization and deallocation, xf-gpu-attention-kernel gives each such
+// declaration its body (allocate the output, launch, return it). The CPU
+// sibling is codegen/CPU/FlashAttention.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Common/LoopBuilder.h"
+#include "codegen/GPU/FlatBuffer.h"
+#include "codegen/Passes.h"
+#include "dialect/IR/XfOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include <cmath>
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFGPUATTENTIONKERNELPASS
+#include "codegen/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+constexpr int64_t kRows = 64;     ///< query rows (threads) per workgroup
+constexpr int64_t kKeys = 32;     ///< keys staged per step
+constexpr int64_t kMaxWidth = 64; ///< head widths kept in registers
+
+/// What the kernel needs to know of an xf.attention, kept on the
+/// declaration that stands for it until the kernel is built.
+struct AttentionSpec {
+  int64_t heads, kvHeads, width, vWidth;
+  Layout q, k, v, out;
+  float scale, maskValue;
+  int64_t padId;
+  bool causal;
+
+  DictionaryAttr toAttr(MLIRContext *ctx) const {
+    Builder b(ctx);
+    auto layout = [&](Layout l) { return LayoutAttr::get(ctx, l); };
+    return b.getDictionaryAttr({
+        b.getNamedAttr("heads", b.getI64IntegerAttr(heads)),
+        b.getNamedAttr("kv_heads", b.getI64IntegerAttr(kvHeads)),
+        b.getNamedAttr("width", b.getI64IntegerAttr(width)),
+        b.getNamedAttr("v_width", b.getI64IntegerAttr(vWidth)),
+        b.getNamedAttr("q_layout", layout(q)),
+        b.getNamedAttr("k_layout", layout(k)),
+        b.getNamedAttr("v_layout", layout(v)),
+        b.getNamedAttr("out_layout", layout(out)),
+        b.getNamedAttr("scale", b.getF32FloatAttr(scale)),
+        b.getNamedAttr("mask_value", b.getF32FloatAttr(maskValue)),
+        b.getNamedAttr("pad_id", b.getI64IntegerAttr(padId)),
+        b.getNamedAttr("causal", b.getBoolAttr(causal)),
+    });
+  }
+
+  static AttentionSpec fromAttr(DictionaryAttr d) {
+    auto i = [&](StringRef n) { return d.getAs<IntegerAttr>(n).getInt(); };
+    auto f = [&](StringRef n) {
+      return d.getAs<FloatAttr>(n).getValue().convertToFloat();
+    };
+    auto l = [&](StringRef n) { return d.getAs<LayoutAttr>(n).getValue(); };
+    return {i("heads"),    i("kv_heads"),
+            i("width"),    i("v_width"),
+            l("q_layout"), l("k_layout"),
+            l("v_layout"), l("out_layout"),
+            f("scale"),    f("mask_value"),
+            i("pad_id"),   d.getAs<BoolAttr>("causal").getValue()};
+  }
+};
+
+constexpr StringLiteral kSpecAttr = "xf.attention";
+
+/// xf.attention → call of a declared kernel function (see the file comment).
+struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
+  GpuFlashAttentionLowering(MLIRContext *ctx)
+      : OpConversionPattern<AttentionOp>(ctx, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto qt = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto kt = cast<RankedTensorType>(adaptor.getKey().getType());
+    auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
+    auto headsOf = [](RankedTensorType t, Layout l) {
+      return l == Layout::BSHD ? t.getDimSize(2) : t.getDimSize(1);
+    };
+    AttentionSpec spec{headsOf(qt, op.getQLayout()),
+                       headsOf(kt, op.getKLayout()),
+                       qt.getDimSize(3),
+                       vt.getDimSize(3),
+                       op.getQLayout(),
+                       op.getKLayout(),
+                       op.getVLayout(),
+                       op.getOutLayout(),
+                       op.getScale().convertToFloat(),
+                       op.getMaskValue().convertToFloat(),
+                       static_cast<int64_t>(op.getPadId()),
+                       op.getCausal()};
+    if (adaptor.getMask() || ShapedType::isDynamic(spec.heads) ||
+        ShapedType::isDynamic(spec.kvHeads) ||
+        spec.kvHeads != headsOf(vt, op.getVLayout()) ||
+        spec.heads % spec.kvHeads || ShapedType::isDynamic(spec.width) ||
+        ShapedType::isDynamic(spec.vWidth) || spec.width > kMaxWidth ||
+        spec.vWidth > kMaxWidth)
+      return rewriter.notifyMatchFailure(
+          op, "the GPU kernel needs static head counts and widths (at most "
+              "64) and no general mask");
+
+    SmallVector<Value> operands = {adaptor.getQuery(), adaptor.getKey(),
+                                   adaptor.getValue()};
+    if (adaptor.getKeyIds())
+      operands.push_back(adaptor.getKeyIds());
+    auto module = op->getParentOfType<ModuleOp>();
+    auto caller = op->getParentOfType<func::FuncOp>();
+    func::FuncOp decl;
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToEnd(module.getBody());
+      decl = func::FuncOp::create(
+          rewriter, op.getLoc(), (caller.getName() + "_attention").str(),
+          rewriter.getFunctionType(ValueRange(operands).getTypes(),
+                                   {op.getType()}));
+      decl.setPrivate();
+      decl->setAttr(kSpecAttr, spec.toAttr(op.getContext()));
+      // Read only: bufferization would otherwise copy every operand before
+      // the call, as it must for an unknown callee.
+      for (unsigned i = 0; i < operands.size(); ++i)
+        decl.setArgAttr(i, "bufferization.access",
+                        rewriter.getStringAttr("read"));
+      SymbolTable(module).insert(decl); // renames on a clash
+    }
+    rewriter.replaceOpWithNewOp<func::CallOp>(op, decl, operands);
+    return success();
+  }
+};
+
+/// The body of a declared kernel function: allocate the output, launch the
+/// kernel over it, return it.
+void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
+  Location loc = fn.getLoc();
+  OpBuilder b = OpBuilder::atBlockBegin(fn.addEntryBlock());
+  Value q = fn.getArgument(0), k = fn.getArgument(1), v = fn.getArgument(2);
+  std::optional<FlatBuffer> fids;
+  if (fn.getNumArguments() > 3)
+    fids = flatten(b, loc, fn.getArgument(3));
+  const int64_t heads = spec.heads, kvHeads = spec.kvHeads;
+  const int64_t width = spec.width, vWidth = spec.vWidth;
+  bool qBshd = spec.q == Layout::BSHD;
+  bool kBshd = spec.k == Layout::BSHD;
+  bool kT = spec.k == Layout::BHDS;
+  bool vBshd = spec.v == Layout::BSHD;
+  bool oBshd = spec.out == Layout::BSHD;
+
+  // Host: sizes, the output buffer, flat views, the grid.
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value batch = memref::DimOp::create(b, loc, q, 0);
+  Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
+  Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : kT ? 3 : 2);
+  auto outType = cast<MemRefType>(fn.getResultTypes()[0]);
+  Value headsV = idx(b, loc, heads), vWidthV = idx(b, loc, vWidth);
+  SmallVector<Value> outDims =
+      oBshd ? SmallVector<Value>{batch, lq, headsV, vWidthV}
+            : SmallVector<Value>{batch, headsV, lq, vWidthV};
+  SmallVector<Value> dynSizes;
+  for (int64_t d = 0; d < 4; ++d)
+    if (outType.isDynamicDim(d))
+      dynSizes.push_back(outDims[d]);
+  Value out = memref::AllocOp::create(b, loc, outType, dynSizes,
+                                      b.getI64IntegerAttr(64));
+  FlatBuffer fq = flatten(b, loc, q), fk = flatten(b, loc, k),
+             fv = flatten(b, loc, v), fo = flatten(b, loc, out);
+  Value rowsV = idx(b, loc, kRows);
+  Value gridX = arith::MaxSIOp::create(
+      b, loc, arith::CeilDivSIOp::create(b, loc, lq, rowsV), c1);
+  Value gridZ = arith::MaxSIOp::create(
+      b, loc, arith::MinSIOp::create(b, loc, batch, idx(b, loc, 65535)), c1);
+  auto sharedType = MemRefType::get(
+      {kKeys * (width + vWidth)}, b.getF32Type(), MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+  auto launch = gpu::LaunchOp::create(
+      b, loc, gridX, headsV, gridZ, rowsV, c1, c1,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, TypeRange{sharedType},
+      /*privateAttributions=*/{}, nullptr, nullptr, nullptr,
+      /*module=*/nullptr, FlatSymbolRefAttr::get(fn.getNameAttr()));
+  Value shared = launch.getWorkgroupAttributions()[0];
+  func::ReturnOp::create(b, loc, out);
+
+  // Device.
+  OpBuilder::InsertionGuard guard(b);
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&body);
+  auto cst = [&](OpBuilder &ob, float x) -> Value {
+    return arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(x));
+  };
+  auto lt = [&](OpBuilder &ob, Value x, Value bound) -> Value {
+    return arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::slt, x, bound);
+  };
+  Value tid = launch.getThreadIds().x;
+  Value i = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, rowsV),
+      tid);
+  Value h = launch.getBlockIds().y;
+  Value hk = arith::DivUIOp::create(b, loc, h, idx(b, loc, heads / kvHeads));
+  Value lastRow = arith::SubIOp::create(b, loc, lq, c1);
+  // Rows past Lq compute on a copy of the last row (never stored); with
+  // Lq = 0 there is nothing to do.
+  Value row = arith::MinSIOp::create(b, loc, i, lastRow);
+  Value widthC = idx(b, loc, width), vWidthC = idx(b, loc, vWidth);
+  Value keysV = idx(b, loc, kKeys);
+  Value padId = arith::ConstantIntOp::create(b, loc, spec.padId, 64);
+  float scale = spec.scale, maskValue = spec.maskValue;
+  bool causal = spec.causal;
+  auto at = [](bool bshd, Value bi, Value hh, Value pos, Value last) {
+    return bshd ? SmallVector<Value>{bi, pos, hh, last}
+                : SmallVector<Value>{bi, hh, pos, last};
+  };
+
+  auto work = scf::IfOp::create(b, loc, lt(b, c0, lq));
+  b.setInsertionPointToStart(&work.getThenRegion().front());
+  forRange(
+      b, loc, launch.getBlockIds().z, batch, launch.getGridSize().z,
+      [&](OpBuilder &zb, Location, Value z) {
+        // The query row, in registers.
+        SmallVector<Value> qRow;
+        for (int64_t c = 0; c < width; ++c)
+          qRow.push_back(memref::LoadOp::create(
+              zb, loc, fq.flat,
+              linearIndex(zb, loc, fq, at(qBshd, z, h, row, idx(zb, loc, c)))));
+
+        // Stages `count` (= keys x w) elements of K or V from key j0 into
+        // shared[base ...]: element e is [key e / w, column e % w].
+        auto stage = [&](OpBuilder &sb, Value j0, int64_t w, int64_t base,
+                         function_ref<Value(OpBuilder &, Value, Value)> index,
+                         const FlatBuffer &f) {
+          Value wV = idx(sb, loc, w);
+          forRange(sb, loc, tid, idx(sb, loc, kKeys * w), rowsV,
+                   [&](OpBuilder &lb, Location, Value e) {
+                     Value key = arith::AddIOp::create(
+                         lb, loc, j0, arith::DivUIOp::create(lb, loc, e, wV));
+                     Value col = arith::RemUIOp::create(lb, loc, e, wV);
+                     auto value = scf::IfOp::create(
+                         lb, loc, lt(lb, key, lk),
+                         [&](OpBuilder &tb, Location) {
+                           scf::YieldOp::create(
+                               tb, loc,
+                               ValueRange{memref::LoadOp::create(
+                                   tb, loc, f.flat, index(tb, key, col))});
+                         },
+                         [&](OpBuilder &eb, Location) {
+                           scf::YieldOp::create(eb, loc,
+                                                ValueRange{cst(eb, 0)});
+                         });
+                     memref::StoreOp::create(lb, loc, value.getResult(0),
+                                             shared, addIdx(lb, loc, e, base));
+                   });
+        };
+
+        // State: m, l, acc[vWidth].
+        SmallVector<Value> init = {cst(zb, -INFINITY), cst(zb, 0)};
+        init.append(vWidth, cst(zb, 0));
+        auto blocks = scf::ForOp::create(
+            zb, loc, c0, lk, keysV, init,
+            [&](OpBuilder &kb, Location, Value j0, ValueRange state) {
+              stage(
+                  kb, j0, width, 0,
+                  [&](OpBuilder &ib, Value key, Value col) {
+                    return linearIndex(ib, loc, fk,
+                                       kT ? SmallVector<Value>{z, hk, col, key}
+                                          : at(kBshd, z, hk, key, col));
+                  },
+                  fk);
+              stage(
+                  kb, j0, vWidth, kKeys * width,
+                  [&](OpBuilder &ib, Value key, Value col) {
+                    return linearIndex(ib, loc, fv, at(vBshd, z, hk, key, col));
+                  },
+                  fv);
+              gpu::BarrierOp::create(kb, loc);
+              Value n = arith::MinSIOp::create(
+                  kb, loc, keysV, arith::SubIOp::create(kb, loc, lk, j0));
+              auto keysLoop = scf::ForOp::create(
+                  kb, loc, c0, n, c1, state,
+                  [&](OpBuilder &tb, Location, Value t, ValueRange st) {
+                    Value kBase = arith::MulIOp::create(tb, loc, t, widthC);
+                    Value dot = cst(tb, 0);
+                    for (int64_t c = 0; c < width; ++c)
+                      dot = math::FmaOp::create(
+                          tb, loc, qRow[c],
+                          memref::LoadOp::create(tb, loc, shared,
+                                                 addIdx(tb, loc, kBase, c)),
+                          dot);
+                    Value s =
+                        arith::MulFOp::create(tb, loc, dot, cst(tb, scale));
+                    Value key = arith::AddIOp::create(tb, loc, j0, t);
+                    Value blocked = arith::ConstantIntOp::create(tb, loc, 0, 1);
+                    if (fids) {
+                      Value id = memref::LoadOp::create(
+                          tb, loc, fids->flat,
+                          linearIndex(tb, loc, *fids, ValueRange{z, key}));
+                      blocked = arith::OrIOp::create(
+                          tb, loc, blocked,
+                          arith::CmpIOp::create(
+                              tb, loc, arith::CmpIPredicate::eq, id, padId));
+                    }
+                    if (causal)
+                      blocked = arith::OrIOp::create(
+                          tb, loc, blocked,
+                          arith::CmpIOp::create(
+                              tb, loc, arith::CmpIPredicate::sgt, key, i));
+                    s = arith::SelectOp::create(tb, loc, blocked,
+                                                cst(tb, maskValue), s);
+                    Value m = st[0], l = st[1];
+                    Value mNew = arith::MaximumFOp::create(tb, loc, m, s);
+                    Value alpha = math::ExpOp::create(
+                        tb, loc, arith::SubFOp::create(tb, loc, m, mNew));
+                    Value p = math::ExpOp::create(
+                        tb, loc, arith::SubFOp::create(tb, loc, s, mNew));
+                    SmallVector<Value> next = {
+                        mNew, math::FmaOp::create(tb, loc, l, alpha, p)};
+                    Value vBase = addIdx(
+                        tb, loc, arith::MulIOp::create(tb, loc, t, vWidthC),
+                        kKeys * width);
+                    for (int64_t c = 0; c < vWidth; ++c)
+                      next.push_back(math::FmaOp::create(
+                          tb, loc, p,
+                          memref::LoadOp::create(tb, loc, shared,
+                                                 addIdx(tb, loc, vBase, c)),
+                          arith::MulFOp::create(tb, loc, st[2 + c], alpha)));
+                    scf::YieldOp::create(tb, loc, next);
+                  });
+              // Nobody stages the next block while others still read this one.
+              gpu::BarrierOp::create(kb, loc);
+              scf::YieldOp::create(kb, loc, keysLoop.getResults());
+            });
+
+        auto store = scf::IfOp::create(zb, loc, lt(zb, i, lq));
+        OpBuilder sb = store.getThenBodyBuilder();
+        Value l = blocks.getResult(1);
+        for (int64_t c = 0; c < vWidth; ++c)
+          memref::StoreOp::create(
+              sb, loc,
+              arith::DivFOp::create(sb, loc, blocks.getResult(2 + c), l),
+              fo.flat,
+              linearIndex(sb, loc, fo, at(oBshd, z, h, i, idx(sb, loc, c))));
+      });
+}
+
+class GpuAttentionKernelPass final
+    : public xf::impl::XfGpuAttentionKernelPassBase<GpuAttentionKernelPass> {
+public:
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>())
+      if (auto spec = fn->getAttrOfType<DictionaryAttr>(kSpecAttr);
+          spec && fn.isDeclaration()) {
+        emitKernelFunction(fn, AttentionSpec::fromAttr(spec));
+        fn->removeAttr(kSpecAttr);
+      }
+  }
+};
+
+} // namespace
+
+void mlir::xf::populateXfGpuAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<GpuFlashAttentionLowering>(patterns.getContext());
+}

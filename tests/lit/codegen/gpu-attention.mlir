@@ -1,0 +1,96 @@
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-attention=true" | FileCheck %s --check-prefix=CONVERT
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-attention=true" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-gpu-attention-kernel | FileCheck %s --check-prefix=KERNEL
+
+// Tests the first step: attention with key-id padding and a causal mask
+// becomes a call of a private declaration that carries what the kernel
+// needs (head counts and widths, layouts, scale, mask value, pad id); its
+// operands are read only, so bufferization passes them without copies.
+// CONVERT-LABEL: func.func @flash
+// CONVERT-NOT: linalg.generic
+// CONVERT: %[[O:.+]] = call @flash_attention(%arg0, %arg1, %arg2, %arg3) : (tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?xi64>) -> tensor<?x?x8x64xf32>
+// CONVERT: return %[[O]]
+// CONVERT: func.func private @flash_attention(tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?xi64> {bufferization.access = "read"}) -> tensor<?x?x8x64xf32> attributes {xf.attention = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}
+
+// Tests the second step, on buffers: the declaration gets its body. The
+// output is allocated on the host; one launch with a workgroup per 64
+// query rows (grid x), head (y) and batch element (z, grid-stride), 64
+// threads, K and V blocks of 32 keys x 64 staged in workgroup memory
+// (4096 floats) between barriers; per key, a 64-term dot product, the
+// masks (pad id, key > query), the online-softmax update (max, two exps)
+// and 64 accumulator FMAs; the row divided by its sum, stored only for
+// rows that exist.
+// KERNEL-LABEL: func.func @flash
+// KERNEL-NOT: memref.copy
+// KERNEL: call @flash_attention(
+// KERNEL-LABEL: func.func private @flash_attention(
+// KERNEL-NOT: xf.attention =
+// KERNEL: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
+// KERNEL: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %c8{{.*}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<4096xf32, #gpu.address_space<workgroup>>)
+// KERNEL: scf.if
+// KERNEL: scf.for
+// KERNEL-COUNT-64: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// KERNEL: scf.for {{.*}} step %c32 iter_args(
+// KERNEL: memref.store %{{.+}}, %[[SH]]
+// KERNEL: memref.store %{{.+}}, %[[SH]]
+// KERNEL: gpu.barrier
+// KERNEL: scf.for
+// KERNEL-COUNT-64: math.fma
+// KERNEL: memref.load %{{.+}}[%{{.+}}] : memref<?xi64>
+// KERNEL: arith.cmpi eq
+// KERNEL: arith.cmpi sgt
+// KERNEL: arith.select
+// KERNEL: arith.maximumf
+// KERNEL: math.exp
+// KERNEL: math.exp
+// KERNEL-COUNT-65: math.fma
+// KERNEL: gpu.barrier
+// KERNEL: scf.if
+// KERNEL-COUNT-64: arith.divf
+// KERNEL: return %[[OUT]]
+func.func @flash(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x8x64xf32>, %v: tensor<?x?x8x64xf32>,
+                 %ids: tensor<?x?xi64>) -> tensor<?x?x8x64xf32> {
+  %o = xf.attention %q, %k, %v key_ids(%ids : tensor<?x?xi64>)
+      {scale = 0.125 : f32, causal = true, q_layout = #xf.layout<bshd>,
+       k_layout = #xf.layout<bshd>, v_layout = #xf.layout<bshd>, out_layout = #xf.layout<bshd>}
+      : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
+  return %o : tensor<?x?x8x64xf32>
+}
+
+// -----
+
+// Tests that a general boolean mask and a head width over 64 (q and the
+// output row would not fit in registers) keep the decomposition.
+// CONVERT-LABEL: func.func @general_mask
+// CONVERT-NOT: call
+// CONVERT: linalg.generic
+// CONVERT-LABEL: func.func @wide_heads
+// CONVERT-NOT: call
+// CONVERT: linalg.generic
+func.func @general_mask(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %v: tensor<?x8x?x64xf32>,
+                        %m: tensor<?x1x?x?xi1>) -> tensor<?x8x?x64xf32> {
+  %o = xf.attention %q, %k, %v mask(%m : tensor<?x1x?x?xi1>) {scale = 0.125 : f32}
+      : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}
+func.func @wide_heads(%q: tensor<?x2x?x128xf32>, %k: tensor<?x2x?x128xf32>, %v: tensor<?x2x?x128xf32>) -> tensor<?x2x?x128xf32> {
+  %o = xf.attention %q, %k, %v {scale = 0.088 : f32}
+      : tensor<?x2x?x128xf32>, tensor<?x2x?x128xf32>, tensor<?x2x?x128xf32>
+  return %o : tensor<?x2x?x128xf32>
+}
+
+// -----
+
+// Tests that a K stored transposed (bhds) and grouped queries (4 query
+// heads share each of 2 K/V heads) take the kernel: K is indexed
+// [b, h / 4, d, key].
+// CONVERT-LABEL: func.func @k_transposed_grouped
+// CONVERT: call @k_transposed_grouped_attention(
+// CONVERT: xf.attention = {causal = false, heads = 8 : i64, k_layout = #xf.layout<bhds>, kv_heads = 2 : i64,
+// KERNEL-LABEL: func.func private @k_transposed_grouped_attention(
+// KERNEL: gpu.launch
+// KERNEL: arith.divui %{{.+}}, %c4
+func.func @k_transposed_grouped(%q: tensor<?x8x?x32xf32>, %kt: tensor<?x2x32x?xf32>, %v: tensor<?x2x?x32xf32>) -> tensor<?x8x?x32xf32> {
+  %o = xf.attention %q, %kt, %v {scale = 0.17 : f32, k_layout = #xf.layout<bhds>}
+      : tensor<?x8x?x32xf32>, tensor<?x2x32x?xf32>, tensor<?x2x?x32xf32>
+  return %o : tensor<?x8x?x32xf32>
+}
