@@ -15,11 +15,12 @@
 //
 // Two steps, because buffer deallocation does not model gpu.launch's
 // workgroup memory and barriers: the xf→linalg conversion replaces each
-// xf.attention it applies to by a call of a private function it declares
-// (tensor signature, the op's attributes in `xf.attention`); after
-// bufferization and deallocation, xf-gpu-attention-kernel gives each such
-// declaration its body (allocate the output, launch, return it). The CPU
-// sibling is codegen/CPU/FlashAttention.cpp.
+// xf.attention it applies to by a call, on buffers (the operands read only,
+// a fresh output buffer returned with to_tensor, as the CPU kernel), of a
+// private function it declares with the op's attributes in `xf.attention`;
+// after bufferization and deallocation, xf-gpu-attention-kernel gives each
+// declaration its body (the launch). The CPU sibling is
+// codegen/CPU/FlashAttention.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,10 +126,40 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
           op, "the GPU kernel needs static head counts and widths (at most "
               "64) and no general mask");
 
-    SmallVector<Value> operands = {adaptor.getQuery(), adaptor.getKey(),
-                                   adaptor.getValue()};
+    // On buffers, as the CPU kernel: the operands read only, a fresh output
+    // buffer, returned with to_tensor. The call has no tensor operand, so
+    // bufferization neither copies its operands nor assumes aliasing.
+    Location loc = op.getLoc();
+    auto toBuffer = [&](Value t) -> Value {
+      auto tt = cast<RankedTensorType>(t.getType());
+      return bufferization::ToBufferOp::create(
+          rewriter, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
+          /*read_only=*/true);
+    };
+    Value q = toBuffer(adaptor.getQuery());
+    bool qBshd = spec.q == Layout::BSHD;
+    Value batch = memref::DimOp::create(rewriter, loc, q, 0);
+    Value lq = memref::DimOp::create(rewriter, loc, q, qBshd ? 1 : 2);
+    Value headsV = idx(rewriter, loc, spec.heads);
+    Value vWidthV = idx(rewriter, loc, spec.vWidth);
+    SmallVector<Value> outDims =
+        spec.out == Layout::BSHD
+            ? SmallVector<Value>{batch, lq, headsV, vWidthV}
+            : SmallVector<Value>{batch, headsV, lq, vWidthV};
+    RankedTensorType outType = op.getType();
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < 4; ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(outDims[d]);
+    Value out = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(outType.getShape(), rewriter.getF32Type()), dynSizes,
+        rewriter.getI64IntegerAttr(64));
+    SmallVector<Value> operands = {out, q, toBuffer(adaptor.getKey()),
+                                   toBuffer(adaptor.getValue())};
     if (adaptor.getKeyIds())
-      operands.push_back(adaptor.getKeyIds());
+      operands.push_back(toBuffer(adaptor.getKeyIds()));
+
     auto module = op->getParentOfType<ModuleOp>();
     auto caller = op->getParentOfType<func::FuncOp>();
     func::FuncOp decl;
@@ -136,32 +167,30 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToEnd(module.getBody());
       decl = func::FuncOp::create(
-          rewriter, op.getLoc(), (caller.getName() + "_attention").str(),
-          rewriter.getFunctionType(ValueRange(operands).getTypes(),
-                                   {op.getType()}));
+          rewriter, loc, (caller.getName() + "_attention").str(),
+          rewriter.getFunctionType(ValueRange(operands).getTypes(), {}));
       decl.setPrivate();
       decl->setAttr(kSpecAttr, spec.toAttr(op.getContext()));
-      // Read only: bufferization would otherwise copy every operand before
-      // the call, as it must for an unknown callee.
-      for (unsigned i = 0; i < operands.size(); ++i)
-        decl.setArgAttr(i, "bufferization.access",
-                        rewriter.getStringAttr("read"));
       SymbolTable(module).insert(decl); // renames on a clash
     }
-    rewriter.replaceOpWithNewOp<func::CallOp>(op, decl, operands);
+    func::CallOp::create(rewriter, loc, decl, operands);
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               rewriter, loc, outType, out,
+                               rewriter.getUnitAttr(), rewriter.getUnitAttr()));
     return success();
   }
 };
 
-/// The body of a declared kernel function: allocate the output, launch the
-/// kernel over it, return it.
+/// The body of a declared kernel function (out, q, k, v[, ids]): one
+/// launch writing `out`.
 void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
   Location loc = fn.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(fn.addEntryBlock());
-  Value q = fn.getArgument(0), k = fn.getArgument(1), v = fn.getArgument(2);
+  Value out = fn.getArgument(0), q = fn.getArgument(1), k = fn.getArgument(2),
+        v = fn.getArgument(3);
   std::optional<FlatBuffer> fids;
-  if (fn.getNumArguments() > 3)
-    fids = flatten(b, loc, fn.getArgument(3));
+  if (fn.getNumArguments() > 4)
+    fids = flatten(b, loc, fn.getArgument(4));
   const int64_t heads = spec.heads, kvHeads = spec.kvHeads;
   const int64_t width = spec.width, vWidth = spec.vWidth;
   bool qBshd = spec.q == Layout::BSHD;
@@ -175,17 +204,7 @@ void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
   Value batch = memref::DimOp::create(b, loc, q, 0);
   Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
   Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : kT ? 3 : 2);
-  auto outType = cast<MemRefType>(fn.getResultTypes()[0]);
-  Value headsV = idx(b, loc, heads), vWidthV = idx(b, loc, vWidth);
-  SmallVector<Value> outDims =
-      oBshd ? SmallVector<Value>{batch, lq, headsV, vWidthV}
-            : SmallVector<Value>{batch, headsV, lq, vWidthV};
-  SmallVector<Value> dynSizes;
-  for (int64_t d = 0; d < 4; ++d)
-    if (outType.isDynamicDim(d))
-      dynSizes.push_back(outDims[d]);
-  Value out = memref::AllocOp::create(b, loc, outType, dynSizes,
-                                      b.getI64IntegerAttr(64));
+  Value headsV = idx(b, loc, heads);
   FlatBuffer fq = flatten(b, loc, q), fk = flatten(b, loc, k),
              fv = flatten(b, loc, v), fo = flatten(b, loc, out);
   Value rowsV = idx(b, loc, kRows);
@@ -203,7 +222,7 @@ void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
       /*privateAttributions=*/{}, nullptr, nullptr, nullptr,
       /*module=*/nullptr, FlatSymbolRefAttr::get(fn.getNameAttr()));
   Value shared = launch.getWorkgroupAttributions()[0];
-  func::ReturnOp::create(b, loc, out);
+  func::ReturnOp::create(b, loc);
 
   // Device.
   OpBuilder::InsertionGuard guard(b);

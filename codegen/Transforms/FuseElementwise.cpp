@@ -4,7 +4,10 @@
 // with a control function: a producer fuses into a consumer only if it has
 // one use and the consumer has no reduction loop (fused into a matmul, a ReLU
 // or bias add would run once per output column, and the matmul would no
-// longer be the plain x · Wᵀ the CPU kernel takes).
+// longer be the plain x · Wᵀ the CPU kernel takes). First, a fill of a
+// fresh tensor used several times is redone per use: CSE merges every
+// matmul's zero accumulator into one fill, which bufferization would then
+// copy once per matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +15,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::xf {
@@ -26,6 +30,25 @@ namespace {
 struct XfFuseElementwisePass final
     : mlir::xf::impl::XfFuseElementwisePassBase<XfFuseElementwisePass> {
   void runOnOperation() override {
+    SmallVector<linalg::FillOp> shared;
+    getOperation().walk([&](linalg::FillOp fill) {
+      if (fill.hasPureTensorSemantics() && !fill->hasOneUse() &&
+          fill.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
+        shared.push_back(fill);
+    });
+    for (linalg::FillOp fill : shared) {
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : fill->getResult(0).getUses())
+        uses.push_back(&use);
+      for (OpOperand *use : llvm::drop_begin(uses)) {
+        OpBuilder b(use->getOwner());
+        Operation *empty = b.clone(*fill.getDpsInits()[0].getDefiningOp());
+        IRMapping map;
+        map.map(fill.getDpsInits()[0], empty->getResult(0));
+        use->set(b.clone(*fill, map)->getResult(0));
+      }
+    }
+
     RewritePatternSet patterns(&getContext());
     // As upstream's pass: a producer fuses if it has one use; reshapes move
     // through generics (by expansion) where that lets them fuse.

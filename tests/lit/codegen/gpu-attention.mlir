@@ -2,17 +2,22 @@
 // RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-attention=true" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-gpu-attention-kernel | FileCheck %s --check-prefix=KERNEL
 
 // Tests the first step: attention with key-id padding and a causal mask
-// becomes a call of a private declaration that carries what the kernel
-// needs (head counts and widths, layouts, scale, mask value, pad id); its
-// operands are read only, so bufferization passes them without copies.
+// becomes, on buffers (operands read only, a fresh output returned with
+// to_tensor, so bufferization copies nothing), a call of a private
+// declaration that carries what the kernel needs (head counts and widths,
+// layouts, scale, mask value, pad id).
 // CONVERT-LABEL: func.func @flash
 // CONVERT-NOT: linalg.generic
-// CONVERT: %[[O:.+]] = call @flash_attention(%arg0, %arg1, %arg2, %arg3) : (tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?xi64>) -> tensor<?x?x8x64xf32>
+// CONVERT-DAG: %[[Q:.+]] = bufferization.to_buffer %arg0 read_only
+// CONVERT-DAG: %[[IDS:.+]] = bufferization.to_buffer %arg3 read_only
+// CONVERT-DAG: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
+// CONVERT: call @flash_attention(%[[OUT]], %[[Q]], %{{.+}}, %{{.+}}, %[[IDS]]) : (memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) -> ()
+// CONVERT: %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CONVERT: return %[[O]]
-// CONVERT: func.func private @flash_attention(tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?x8x64xf32> {bufferization.access = "read"}, tensor<?x?xi64> {bufferization.access = "read"}) -> tensor<?x?x8x64xf32> attributes {xf.attention = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}
+// CONVERT: func.func private @flash_attention(memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) attributes {xf.attention = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}
 
-// Tests the second step, on buffers: the declaration gets its body. The
-// output is allocated on the host; one launch with a workgroup per 64
+// Tests the second step, on buffers: the declaration gets its body, one
+// launch with a workgroup per 64
 // query rows (grid x), head (y) and batch element (z, grid-stride), 64
 // threads, K and V blocks of 32 keys x 64 staged in workgroup memory
 // (4096 floats) between barriers; per key, a 64-term dot product, the
@@ -23,8 +28,9 @@
 // KERNEL-NOT: memref.copy
 // KERNEL: call @flash_attention(
 // KERNEL-LABEL: func.func private @flash_attention(
+// KERNEL-SAME: %[[OUT:[^:]+]]: memref<?x?x8x64xf32>,
 // KERNEL-NOT: xf.attention =
-// KERNEL: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
+// KERNEL: memref.extract_strided_metadata %[[OUT]]
 // KERNEL: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %c8{{.*}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<4096xf32, #gpu.address_space<workgroup>>)
 // KERNEL: scf.if
 // KERNEL: scf.for
@@ -46,7 +52,7 @@
 // KERNEL: gpu.barrier
 // KERNEL: scf.if
 // KERNEL-COUNT-64: arith.divf
-// KERNEL: return %[[OUT]]
+// KERNEL: return
 func.func @flash(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x8x64xf32>, %v: tensor<?x?x8x64xf32>,
                  %ids: tensor<?x?xi64>) -> tensor<?x?x8x64xf32> {
   %o = xf.attention %q, %k, %v key_ids(%ids : tensor<?x?xi64>)
