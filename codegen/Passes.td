@@ -71,7 +71,9 @@ def XfFuseElementwisePass : Pass<"xf-fuse-elementwise", "func::FuncOp"> {
     scale → mask → exp are not materialized), restricted to producers with
     one use and consumers without a reduction loop: fused into a matmul, a
     producer such as ReLU(x + b) would be recomputed for every output column
-    and hide the matmul from the CPU kernel.
+    and hide the matmul from the CPU kernel. First, every fill of a fresh
+    tensor is redone right before each of its uses (CSE leaves one zero
+    accumulator for all matmuls, which bufferization would copy per use).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -132,7 +134,12 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
     transposed or broadcast (any projected permutation, as the xf→linalg
     conversion writes them); a `linalg.fill` of C right before becomes the
     accumulators' initial value, otherwise C's old contents are added.
-    Operands are flat buffers, as in xf-gpu-map-loops.
+    The tile is stored through workgroup memory by a loop along C's rows
+    (coalesced). An elementwise generic right after that reads C (bias,
+    activation, residual add) runs in that loop instead of as a kernel of
+    its own, when it works in place or C has no other reader, and does not
+    write the matmul's operands. Operands are flat buffers, as in
+    xf-gpu-map-loops.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",

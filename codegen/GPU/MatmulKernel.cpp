@@ -11,6 +11,9 @@
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFGPUMATMULKERNELPASS
@@ -120,6 +123,57 @@ Value guardedLoad(OpBuilder &b, Location loc, Value cond, const FlatBuffer &fb,
   return ifOp.getResult(0);
 }
 
+/// The buffer `v` is a view of (through view-like ops), or `v` itself.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// The elementwise generic right after the matmul `g` that reads its result
+/// C and that the kernel can apply while storing instead (in place, or C's
+/// only other users free it): C is read at the generic's own (identity)
+/// indexing, the body is pure and does not ask for indices, and the generic's
+/// output is no view of the matmul's operands (other workgroups still read
+/// those).
+linalg::GenericOp findEpilogue(linalg::GenericOp g) {
+  Value c = g.getDpsInits()[0];
+  auto e = dyn_cast_or_null<linalg::GenericOp>(g->getNextNode());
+  if (!e || !e.hasPureBufferSemantics() || e.getNumDpsInits() != 1 ||
+      e.getNumReductionLoops() ||
+      e.getNumLoops() != cast<MemRefType>(c.getType()).getRank())
+    return {};
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(e.getNumLoops(), e.getContext());
+  if (e.getIndexingMapsArray().back() != identity)
+    return {};
+  bool readsC = false;
+  for (OpOperand *in : e.getDpsInputOperands()) {
+    if (in->get() != c)
+      continue;
+    if (e.getMatchingIndexingMap(in) != identity)
+      return {};
+    readsC = true;
+  }
+  if (!readsC)
+    return {};
+  for (Operation &op : e.getRegion().front().without_terminator())
+    if (isa<linalg::IndexOp>(op) || !isMemoryEffectFree(&op))
+      return {};
+  // Unless the epilogue works in place (C then holds its result, as
+  // unfused), nothing may read C afterwards: it is never written.
+  if (e.getDpsInits()[0] != c)
+    for (Operation *user : c.getUsers())
+      if (user != g && user != e &&
+          !isa<memref::DeallocOp, bufferization::DeallocOp>(user))
+        return {};
+  Value out = rootBuffer(e.getDpsInits()[0]);
+  for (Value in : g.getDpsInputs())
+    if (rootBuffer(in) == out)
+      return {};
+  return e;
+}
+
 class GpuMatmulKernelPass final
     : public xf::impl::XfGpuMatmulKernelPassBase<GpuMatmulKernelPass> {
 public:
@@ -151,6 +205,9 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
       init = fill.getInputs()[0];
       fill.erase();
     }
+  // An elementwise consumer of C (bias, activation, residual add) runs in
+  // the store loop: only its result is stored (in C, if it works in place).
+  linalg::GenericOp epilogue = findEpilogue(g);
 
   // Host: loop sizes, flat buffers, the grid.
   SmallVector<Value> sizes;
@@ -164,6 +221,10 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
   FlatBuffer fa = flatten(b, loc, g.getDpsInputs()[0]);
   FlatBuffer fb = flatten(b, loc, g.getDpsInputs()[1]);
   FlatBuffer fc = flatten(b, loc, c);
+  SmallVector<FlatBuffer> epilogueBuffers; // its operands, C's slot unused
+  if (epilogue)
+    for (Value operand : epilogue->getOperands())
+      epilogueBuffers.push_back(operand == c ? fc : flatten(b, loc, operand));
   Value one = idx(b, loc, 1), tile = idx(b, loc, kTile);
   auto tiles = [&](Value extent) {
     return arith::MaxSIOp::create(
@@ -334,13 +395,51 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
                   v = arith::AddFOp::create(
                       tb, loc, memref::LoadOp::create(tb, loc, fc.flat, index),
                       v);
-                memref::StoreOp::create(tb, loc, v, fc.flat, index);
+                if (!epilogue) {
+                  memref::StoreOp::create(tb, loc, v, fc.flat, index);
+                } else {
+                  // The epilogue's body at C's indices, C's element being v.
+                  SmallVector<Value> cIndices =
+                      operandIndices(tb, loc, maps[2], at);
+                  Block &eBody = epilogue.getRegion().front();
+                  IRMapping map;
+                  for (OpOperand &operand : epilogue->getOpOperands()) {
+                    BlockArgument arg =
+                        eBody.getArgument(operand.getOperandNumber());
+                    if (operand.get() == c) {
+                      map.map(arg, v);
+                      continue;
+                    }
+                    if (arg.use_empty())
+                      continue;
+                    const FlatBuffer &f =
+                        epilogueBuffers[operand.getOperandNumber()];
+                    map.map(arg,
+                            memref::LoadOp::create(
+                                tb, loc, f.flat,
+                                linearIndex(tb, loc, f,
+                                            operandIndices(
+                                                tb, loc,
+                                                epilogue.getMatchingIndexingMap(
+                                                    &operand),
+                                                cIndices))));
+                  }
+                  for (Operation &op : eBody.without_terminator())
+                    tb.clone(op, map);
+                  Value result =
+                      map.lookup(eBody.getTerminator()->getOperand(0));
+                  const FlatBuffer &fe = epilogueBuffers.back();
+                  memref::StoreOp::create(tb, loc, result, fe.flat,
+                                          linearIndex(tb, loc, fe, cIndices));
+                }
                 scf::YieldOp::create(tb, loc);
               });
             });
         // The next batch element writes the C tile again.
         gpu::BarrierOp::create(zb, loc);
       });
+  if (epilogue)
+    epilogue.erase();
   g.erase();
 }
 

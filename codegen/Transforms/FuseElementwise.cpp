@@ -5,9 +5,9 @@
 // one use and the consumer has no reduction loop (fused into a matmul, a ReLU
 // or bias add would run once per output column, and the matmul would no
 // longer be the plain x · Wᵀ the CPU kernel takes). First, a fill of a
-// fresh tensor used several times is redone per use: CSE merges every
-// matmul's zero accumulator into one fill, which bufferization would then
-// copy once per matmul.
+// fresh tensor is redone right before each use: CSE merges every matmul's
+// zero accumulator into one fill, which bufferization would then copy once
+// per matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,23 +30,29 @@ namespace {
 struct XfFuseElementwisePass final
     : mlir::xf::impl::XfFuseElementwisePassBase<XfFuseElementwisePass> {
   void runOnOperation() override {
-    SmallVector<linalg::FillOp> shared;
+    SmallVector<linalg::FillOp> fills;
     getOperation().walk([&](linalg::FillOp fill) {
-      if (fill.hasPureTensorSemantics() && !fill->hasOneUse() &&
+      if (fill.hasPureTensorSemantics() && !fill->use_empty() &&
           fill.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
-        shared.push_back(fill);
+        fills.push_back(fill);
     });
-    for (linalg::FillOp fill : shared) {
+    // Each use gets its own fill of its own empty tensor, right before it
+    // (the matmul kernels fold a fill just before them into their
+    // accumulators).
+    for (linalg::FillOp fill : fills) {
+      Operation *empty = fill.getDpsInits()[0].getDefiningOp();
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : fill->getResult(0).getUses())
         uses.push_back(&use);
-      for (OpOperand *use : llvm::drop_begin(uses)) {
+      for (OpOperand *use : uses) {
         OpBuilder b(use->getOwner());
-        Operation *empty = b.clone(*fill.getDpsInits()[0].getDefiningOp());
         IRMapping map;
-        map.map(fill.getDpsInits()[0], empty->getResult(0));
+        map.map(empty->getResult(0), b.clone(*empty)->getResult(0));
         use->set(b.clone(*fill, map)->getResult(0));
       }
+      fill.erase();
+      if (empty->use_empty())
+        empty->erase();
     }
 
     RewritePatternSet patterns(&getContext());

@@ -97,3 +97,144 @@ func.func @not_matmuls(%a: memref<8x16xf32>, %b: memref<8x16xf32>, %c: memref<8x
   }
   return
 }
+
+// -----
+
+// Tests epilogue fusion: the elementwise generic right after the matmul
+// (bias add and ReLU into another buffer; C is only freed afterwards) runs
+// in the store loop, which stores its result instead of C.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: gpu.launch
+// CHECK-COUNT-16: math.fma
+// CHECK: scf.if
+// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<6208xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[BIAS:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: %[[ADD:.+]] = arith.addf %[[SUM]], %[[BIAS]]
+// CHECK: %[[RELU:.+]] = arith.maximumf %[[ADD]]
+// CHECK: memref.store %[[RELU]], %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: memref.dealloc
+func.func @bias_relu(%x: memref<?x20xf32>, %w: memref<30x20xf32>, %bias: memref<30xf32>, %y: memref<?x30xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = memref.dim %x, %c0 : memref<?x20xf32>
+  %c = memref.alloc(%m) : memref<?x30xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x30xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x20xf32>, memref<30x20xf32>) outs(%c : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<?x30xf32>, memref<30xf32>) outs(%y : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<?x30xf32>
+  return
+}
+
+// -----
+
+// Tests that an epilogue in place (ReLU over C itself) fuses even though C
+// is read later: C then holds the ReLU's result, as unfused.
+// CHECK-LABEL: func.func @relu_in_place
+// CHECK: gpu.launch
+// CHECK-COUNT-16: math.fma
+// CHECK: scf.if
+// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<6208xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[RELU:.+]] = arith.maximumf %[[SUM]]
+// CHECK: memref.store %[[RELU]]
+// CHECK-NOT: linalg.generic
+// CHECK: memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<?x30xf32>
+func.func @relu_in_place(%x: memref<?x20xf32>, %w: memref<30x20xf32>, %c: memref<?x30xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x30xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x20xf32>, memref<30x20xf32>) outs(%c : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<?x30xf32>) outs(%c : memref<?x30xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  %v = memref.load %c[%c0, %c0] : memref<?x30xf32>
+  return %v : f32
+}
+
+// -----
+
+// Tests the epilogue's refusals: C is read after an epilogue that writes
+// elsewhere (C must then be stored), and an epilogue whose output is the
+// matmul's own input x (other workgroups still read it).
+// CHECK-LABEL: func.func @no_epilogue
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+func.func @no_epilogue(%x: memref<?x30xf32>, %w: memref<30x30xf32>, %c: memref<?x30xf32>, %y: memref<?x30xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x30xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x30xf32>, memref<30x30xf32>) outs(%c : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<?x30xf32>) outs(%y : memref<?x30xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x30xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (n, k)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x30xf32>, memref<30x30xf32>) outs(%c : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (m, n)>,
+                                   affine_map<(m, n) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %x : memref<?x30xf32>, memref<?x30xf32>) outs(%x : memref<?x30xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  %v = memref.load %c[%c0, %c0] : memref<?x30xf32>
+  return %v : f32
+}
