@@ -33,10 +33,11 @@ void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
 /// decomposition where it applies).
 void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 
-/// Adds the first step of the flash-style GPU lowering of xf.attention (a
-/// call of a kernel declaration; preferred over the decomposition where it
-/// applies).
+/// Adds the first step of the GPU kernels for xf.attention (flash-style)
+/// and the norms: calls of kernel declarations, preferred over the
+/// decompositions where they apply (codegen/GPU/KernelCalls.h).
 void populateXfGpuAttentionPatterns(RewritePatternSet &patterns);
+void populateXfGpuNormPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::xf
 

@@ -50,10 +50,10 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
     Option<"cpuAttention", "cpu-attention", "bool", /*default=*/"false",
            "Lower xf.attention with the flash-style CPU kernel where it "
            "applies (codegen/CPU/FlashAttention.cpp)">,
-    Option<"gpuAttention", "gpu-attention", "bool", /*default=*/"false",
-           "Replace xf.attention, where the flash-style GPU kernel applies, "
-           "by a call of a declaration xf-gpu-attention-kernel defines "
-           "(codegen/GPU/FlashAttention.cpp)">
+    Option<"gpuKernels", "gpu-kernels", "bool", /*default=*/"false",
+           "Replace xf.attention and the norms, where the GPU kernels apply, "
+           "by calls of declarations xf-gpu-define-kernels defines "
+           "(codegen/GPU/KernelCalls.h)">
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
@@ -148,20 +148,21 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
   ];
 }
 
-def XfGpuAttentionKernelPass : Pass<"xf-gpu-attention-kernel", "ModuleOp"> {
-  let summary = "defines the flash-style GPU attention kernels declared by "
-                "the xf→linalg conversion";
+def XfGpuDefineKernelsPass : Pass<"xf-gpu-define-kernels", "ModuleOp"> {
+  let summary = "defines the hand-written GPU kernels the xf→linalg "
+                "conversion declared";
   let description = [{
-    With `gpu-attention`, convert-xf-to-linalg replaces each xf.attention it
-    applies to by a call of a private declaration carrying the op's
-    attributes (`xf.attention`). On buffers, after deallocation (which does
-    not model workgroup memory or barriers), this pass gives each
-    declaration its body: allocate the output, one `gpu.launch` (a
-    workgroup of 64 threads per 64 query rows, head and batch element; one
-    thread per row with q, the running max, sum and output row in
-    registers; 32-key blocks of K and V staged in workgroup memory; masks
-    from key ids and positions), return the output. See
-    codegen/GPU/FlashAttention.cpp.
+    With `gpu-kernels`, convert-xf-to-linalg replaces xf.attention,
+    xf.layer_norm and xf.rms_norm, where the kernels apply, by calls on
+    buffers of private declarations carrying a spec (`xf.gpu_kernel`). On
+    buffers, after deallocation (which does not model workgroup memory or
+    barriers), this pass gives each declaration its body, one `gpu.launch`:
+    - attention (codegen/GPU/FlashAttention.cpp): a workgroup of 64 threads
+      per 64 query rows, head and batch element; one thread per row with q,
+      the running max, sum and output row in registers; 32-key blocks of K
+      and V staged in workgroup memory; masks from key ids and positions;
+    - norm (codegen/GPU/NormKernel.cpp): a workgroup of 128 threads per row,
+      sums reduced as a tree in workgroup memory, residual add fused.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",

@@ -12,8 +12,9 @@ using namespace mlir;
 void xf::buildXfToBuffersPipeline(OpPassManager &pm,
                                   AttentionKernel attention) {
   // 1. Every xf op becomes linalg/tensor/arith/math on tensors; attention
-  //    becomes the target's flash-style kernel (no [Lq, Lk] buffer) where
-  //    it applies, else its decomposition.
+  //    (and the norms on GPUs) becomes the target's hand-written kernel
+  //    where it applies (flash-style: no [Lq, Lk] buffer), else its
+  //    decomposition.
   pm.addPass(xf::createConvertXfToLinalgPass(
       {attention == AttentionKernel::Cpu, attention == AttentionKernel::Gpu}));
   pm.addPass(createCanonicalizerPass());

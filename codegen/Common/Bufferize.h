@@ -12,8 +12,8 @@
 
 namespace mlir::xf {
 
-/// Which flash-style attention kernel replaces xf.attention's decomposition
-/// where it applies.
+/// Whose hand-written kernels replace decompositions where they apply: the
+/// CPU's flash attention, or the GPU's attention and norm kernels.
 enum class AttentionKernel { Cpu, Gpu };
 
 /// Adds: convert-xf-to-linalg (with the `attention` kernel), elementwise

@@ -13,28 +13,19 @@
 // by the query heads of a group. Head widths must be static and at most 64
 // (q and acc live in registers); other cases take the decomposition.
 //
-// Two steps, because buffer deallocation does not model gpu.launch's
-// workgroup memory and barriers: the xf→linalg conversion replaces each
-// xf.attention it applies to by a call, on buffers (the operands read only,
-// a fresh output buffer returned with to_tensor, as the CPU kernel), of a
-// private function it declares with the op's attributes in `xf.attention`;
-// after bufferization and deallocation, xf-gpu-attention-kernel gives each
-// declaration its body (the launch). The CPU sibling is
-// codegen/CPU/FlashAttention.cpp.
+// The conversion pattern replaces xf.attention by a kernel call and
+// emitAttentionKernel builds the body (see KernelCalls.h for the two
+// steps). The CPU sibling is codegen/CPU/FlashAttention.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Common/LoopBuilder.h"
 #include "codegen/GPU/FlatBuffer.h"
+#include "codegen/GPU/KernelCalls.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include <cmath>
-
-namespace mlir::xf {
-#define GEN_PASS_DEF_XFGPUATTENTIONKERNELPASS
-#include "codegen/Passes.h.inc"
-} // namespace mlir::xf
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -88,8 +79,6 @@ struct AttentionSpec {
   }
 };
 
-constexpr StringLiteral kSpecAttr = "xf.attention";
-
 /// xf.attention → call of a declared kernel function (see the file comment).
 struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
   GpuFlashAttentionLowering(MLIRContext *ctx)
@@ -126,20 +115,12 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
           op, "the GPU kernel needs static head counts and widths (at most "
               "64) and no general mask");
 
-    // On buffers, as the CPU kernel: the operands read only, a fresh output
-    // buffer, returned with to_tensor. The call has no tensor operand, so
-    // bufferization neither copies its operands nor assumes aliasing.
+    // The output's sizes: batch and queries from q, heads and width.
     Location loc = op.getLoc();
-    auto toBuffer = [&](Value t) -> Value {
-      auto tt = cast<RankedTensorType>(t.getType());
-      return bufferization::ToBufferOp::create(
-          rewriter, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
-          /*read_only=*/true);
-    };
-    Value q = toBuffer(adaptor.getQuery());
-    bool qBshd = spec.q == Layout::BSHD;
-    Value batch = memref::DimOp::create(rewriter, loc, q, 0);
-    Value lq = memref::DimOp::create(rewriter, loc, q, qBshd ? 1 : 2);
+    Value q = adaptor.getQuery();
+    Value batch = tensor::DimOp::create(rewriter, loc, q, 0);
+    Value lq =
+        tensor::DimOp::create(rewriter, loc, q, spec.q == Layout::BSHD ? 1 : 2);
     Value headsV = idx(rewriter, loc, spec.heads);
     Value vWidthV = idx(rewriter, loc, spec.vWidth);
     SmallVector<Value> outDims =
@@ -151,39 +132,22 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
     for (int64_t d = 0; d < 4; ++d)
       if (outType.isDynamicDim(d))
         dynSizes.push_back(outDims[d]);
-    Value out = memref::AllocOp::create(
-        rewriter, loc,
-        MemRefType::get(outType.getShape(), rewriter.getF32Type()), dynSizes,
-        rewriter.getI64IntegerAttr(64));
-    SmallVector<Value> operands = {out, q, toBuffer(adaptor.getKey()),
-                                   toBuffer(adaptor.getValue())};
+    SmallVector<Value> operands = {q, adaptor.getKey(), adaptor.getValue()};
     if (adaptor.getKeyIds())
-      operands.push_back(toBuffer(adaptor.getKeyIds()));
-
-    auto module = op->getParentOfType<ModuleOp>();
-    auto caller = op->getParentOfType<func::FuncOp>();
-    func::FuncOp decl;
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToEnd(module.getBody());
-      decl = func::FuncOp::create(
-          rewriter, loc, (caller.getName() + "_attention").str(),
-          rewriter.getFunctionType(ValueRange(operands).getTypes(), {}));
-      decl.setPrivate();
-      decl->setAttr(kSpecAttr, spec.toAttr(op.getContext()));
-      SymbolTable(module).insert(decl); // renames on a clash
-    }
-    func::CallOp::create(rewriter, loc, decl, operands);
-    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
-                               rewriter, loc, outType, out,
-                               rewriter.getUnitAttr(), rewriter.getUnitAttr()));
+      operands.push_back(adaptor.getKeyIds());
+    replaceWithKernelCall(rewriter, op, "attention",
+                          spec.toAttr(op.getContext()), operands, outType,
+                          dynSizes);
     return success();
   }
 };
 
+} // namespace
+
 /// The body of a declared kernel function (out, q, k, v[, ids]): one
 /// launch writing `out`.
-void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
+void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
+  AttentionSpec spec = AttentionSpec::fromAttr(specAttr);
   Location loc = fn.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(fn.addEntryBlock());
   Value out = fn.getArgument(0), q = fn.getArgument(1), k = fn.getArgument(2),
@@ -385,21 +349,6 @@ void emitKernelFunction(func::FuncOp fn, const AttentionSpec &spec) {
               linearIndex(sb, loc, fo, at(oBshd, z, h, i, idx(sb, loc, c))));
       });
 }
-
-class GpuAttentionKernelPass final
-    : public xf::impl::XfGpuAttentionKernelPassBase<GpuAttentionKernelPass> {
-public:
-  void runOnOperation() override {
-    for (auto fn : getOperation().getOps<func::FuncOp>())
-      if (auto spec = fn->getAttrOfType<DictionaryAttr>(kSpecAttr);
-          spec && fn.isDeclaration()) {
-        emitKernelFunction(fn, AttentionSpec::fromAttr(spec));
-        fn->removeAttr(kSpecAttr);
-      }
-  }
-};
-
-} // namespace
 
 void mlir::xf::populateXfGpuAttentionPatterns(RewritePatternSet &patterns) {
   patterns.add<GpuFlashAttentionLowering>(patterns.getContext());

@@ -67,8 +67,8 @@ void LaunchToRuntimePass::runOnOperation() {
   Type i32 = b.getI32Type(), i64 = b.getI64Type(), index = b.getIndexType();
   auto launchType = b.getFunctionType(
       {i32, index, index, index, index, index, index, index}, {});
-  auto callee = func::FuncOp::create(b, module.getLoc(), "xf_gpu_launch",
-                                     launchType);
+  auto callee =
+      func::FuncOp::create(b, module.getLoc(), "xf_gpu_launch", launchType);
   callee.setPrivate();
 
   // 3. Every launch: its operands as i64 words in a stack array.
@@ -91,8 +91,7 @@ void LaunchToRuntimePass::runOnOperation() {
       Value word;
       Type t = v.getType();
       if (isa<MemRefType>(t)) {
-        Value addr =
-            memref::ExtractAlignedPointerAsIndexOp::create(b, loc, v);
+        Value addr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, v);
         word = arith::IndexCastOp::create(b, loc, i64, addr);
       } else if (t.isIndex()) {
         word = arith::IndexCastOp::create(b, loc, i64, v);
@@ -101,8 +100,8 @@ void LaunchToRuntimePass::runOnOperation() {
       } else if (t.isInteger(32)) {
         word = arith::ExtUIOp::create(b, loc, i64, v);
       } else if (t.isF32()) {
-        word = arith::ExtUIOp::create(
-            b, loc, i64, arith::BitcastOp::create(b, loc, i32, v));
+        word = arith::ExtUIOp::create(b, loc, i64,
+                                      arith::BitcastOp::create(b, loc, i32, v));
       } else {
         launch.emitError("kernel operand of type ") << t << " cannot be passed";
         return WalkResult::interrupt();

@@ -17,8 +17,7 @@ using namespace mlir;
 namespace {
 
 class MergeKernelModulesPass
-    : public xf::impl::XfGpuMergeKernelModulesPassBase<
-          MergeKernelModulesPass> {
+    : public xf::impl::XfGpuMergeKernelModulesPassBase<MergeKernelModulesPass> {
 public:
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -49,11 +48,11 @@ public:
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
       StringAttr name =
-          renamed.lookup((launch.getKernelModuleName().getValue() + "::" +
-                          launch.getKernelName().getValue())
+          renamed.lookup((launch.getKernelModuleName().getValue() +
+                          "::" + launch.getKernelName().getValue())
                              .str());
-      launch.setKernelAttr(SymbolRefAttr::get(
-          merged.getNameAttr(), {FlatSymbolRefAttr::get(name)}));
+      launch.setKernelAttr(SymbolRefAttr::get(merged.getNameAttr(),
+                                              {FlatSymbolRefAttr::get(name)}));
     });
     for (gpu::GPUModuleOp m : modules)
       m.erase();

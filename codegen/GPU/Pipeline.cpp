@@ -22,14 +22,14 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   // 1. Weights become arguments (the driver has done it already; xf-opt
   //    replays start from xf.param).
   pm.addPass(xf::createXfParamsToArgumentsPass());
-  // 2-4. xf → linalg (attention as a flash-style launch where it applies,
-  //      else decomposed) → buffers, temporaries freed
+  // 2-4. xf → linalg (attention and norms as calls of hand-written kernels
+  //      where they apply, else decomposed) → buffers, temporaries freed
   //      (the runtime's device allocator serves both); codegen/Common.
   xf::buildXfToBuffersPipeline(pm, xf::AttentionKernel::Gpu);
-  // 5. The attention kernels declared in step 2 get their launches, matmuls
+  // 5. The kernels declared in step 2 get their launches, matmuls
   //    become shared-memory tiled GEMM launches; every other op
   //    loops: parallel dims in scf.parallel, reductions as scf.for inside.
-  pm.addPass(xf::createXfGpuAttentionKernelPass());
+  pm.addPass(xf::createXfGpuDefineKernelsPass());
   pm.addNestedPass<func::FuncOp>(xf::createXfGpuMatmulKernelPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -914,8 +914,10 @@ struct ConvertXfToLinalgPass final
     populateXfToLinalgConversionPatterns(patterns);
     if (cpuAttention)
       populateXfCpuAttentionPatterns(patterns);
-    if (gpuAttention)
+    if (gpuKernels) {
       populateXfGpuAttentionPatterns(patterns);
+      populateXfGpuNormPatterns(patterns);
+    }
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -1,5 +1,5 @@
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-attention=true" | FileCheck %s --check-prefix=CONVERT
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-attention=true" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-gpu-attention-kernel | FileCheck %s --check-prefix=KERNEL
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-kernels=true" | FileCheck %s --check-prefix=CONVERT
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="gpu-kernels=true" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-gpu-define-kernels | FileCheck %s --check-prefix=KERNEL
 
 // Tests the first step: attention with key-id padding and a causal mask
 // becomes, on buffers (operands read only, a fresh output returned with
@@ -14,7 +14,7 @@
 // CONVERT: call @flash_attention(%[[OUT]], %[[Q]], %{{.+}}, %{{.+}}, %[[IDS]]) : (memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) -> ()
 // CONVERT: %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CONVERT: return %[[O]]
-// CONVERT: func.func private @flash_attention(memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) attributes {xf.attention = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}
+// CONVERT: func.func private @flash_attention(memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) attributes {xf.gpu_kernel = {kind = "attention", spec = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}}
 
 // Tests the second step, on buffers: the declaration gets its body, one
 // launch with a workgroup per 64
@@ -29,7 +29,7 @@
 // KERNEL: call @flash_attention(
 // KERNEL-LABEL: func.func private @flash_attention(
 // KERNEL-SAME: %[[OUT:[^:]+]]: memref<?x?x8x64xf32>,
-// KERNEL-NOT: xf.attention =
+// KERNEL-NOT: xf.gpu_kernel =
 // KERNEL: memref.extract_strided_metadata %[[OUT]]
 // KERNEL: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %c8{{.*}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<4096xf32, #gpu.address_space<workgroup>>)
 // KERNEL: scf.if
@@ -91,7 +91,7 @@ func.func @wide_heads(%q: tensor<?x2x?x128xf32>, %k: tensor<?x2x?x128xf32>, %v: 
 // [b, h / 4, d, key].
 // CONVERT-LABEL: func.func @k_transposed_grouped
 // CONVERT: call @k_transposed_grouped_attention(
-// CONVERT: xf.attention = {causal = false, heads = 8 : i64, k_layout = #xf.layout<bhds>, kv_heads = 2 : i64,
+// CONVERT: xf.gpu_kernel = {kind = "attention", spec = {causal = false, heads = 8 : i64, k_layout = #xf.layout<bhds>, kv_heads = 2 : i64,
 // KERNEL-LABEL: func.func private @k_transposed_grouped_attention(
 // KERNEL: gpu.launch
 // KERNEL: arith.divui %{{.+}}, %c4
