@@ -36,23 +36,24 @@ struct XfFuseElementwisePass final
           fill.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
         fills.push_back(fill);
     });
-    // Each use gets its own fill of its own empty tensor, right before it
-    // (the matmul kernels fold a fill just before them into their
-    // accumulators).
+    // Each use gets its own fill right before it (the matmul kernels fold a
+    // fill just before them into their accumulators); uses after the first
+    // also get their own empty tensor. The first keeps the original one,
+    // which other ops may share as their destination (CSE merges equal
+    // empties): bufferization then keeps such chains in one buffer.
     for (linalg::FillOp fill : fills) {
       Operation *empty = fill.getDpsInits()[0].getDefiningOp();
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : fill->getResult(0).getUses())
         uses.push_back(&use);
-      for (OpOperand *use : uses) {
+      for (auto [i, use] : llvm::enumerate(uses)) {
         OpBuilder b(use->getOwner());
         IRMapping map;
-        map.map(empty->getResult(0), b.clone(*empty)->getResult(0));
+        if (i)
+          map.map(empty->getResult(0), b.clone(*empty)->getResult(0));
         use->set(b.clone(*fill, map)->getResult(0));
       }
       fill.erase();
-      if (empty->use_empty())
-        empty->erase();
     }
 
     RewritePatternSet patterns(&getContext());

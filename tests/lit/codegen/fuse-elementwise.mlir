@@ -101,15 +101,14 @@ func.func @two_uses(%a: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
 // -----
 
 // Tests that a zero fill shared by two matmuls (as CSE leaves it) is redone
-// right before each: after bufferization, a shared fill would be copied
-// once per matmul.
+// right before each, the second with an empty tensor of its own: after
+// bufferization, a shared fill would be copied once per matmul.
 // CHECK-LABEL: func.func @shared_fill
-// CHECK: %[[E1:.+]] = tensor.empty
-// CHECK: %[[F1:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[E1]]
-// CHECK: linalg.matmul ins(%arg0, %arg1 : {{.*}}) outs(%[[F1]]
-// CHECK: %[[E2:.+]] = tensor.empty
-// CHECK: %[[F2:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[E2]]
-// CHECK: linalg.matmul ins(%arg0, %arg2 : {{.*}}) outs(%[[F2]]
+// CHECK-COUNT-2: tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[F1:.+]] = linalg.fill
+// CHECK-NEXT: linalg.matmul ins(%arg0, %arg1 : {{.*}}) outs(%[[F1]]
+// CHECK: %[[F2:.+]] = linalg.fill
+// CHECK-NEXT: linalg.matmul ins(%arg0, %arg2 : {{.*}}) outs(%[[F2]]
 // CHECK-NOT: linalg.fill
 func.func @shared_fill(%x: tensor<4x8xf32>, %w1: tensor<8x8xf32>, %w2: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
   %zero = arith.constant 0.0 : f32
