@@ -54,15 +54,13 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     auto qt = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto kt = cast<RankedTensorType>(adaptor.getKey().getType());
     auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
-    auto headsOf = [](RankedTensorType t, Layout l) {
-      return l == Layout::BSHD ? t.getDimSize(2) : t.getDimSize(1);
-    };
-    int64_t heads = headsOf(qt, op.getQLayout());
+    int64_t heads = qt.getDimSize(headsAxis(op.getQLayout()));
     int64_t width = qt.getDimSize(3), vWidth = vt.getDimSize(3);
     if (adaptor.getMask() || ShapedType::isDynamic(heads) ||
-        heads != headsOf(kt, op.getKLayout()) ||
-        heads != headsOf(vt, op.getVLayout()) || ShapedType::isDynamic(width) ||
-        ShapedType::isDynamic(vWidth) || width % 16 || vWidth % 16)
+        heads != kt.getDimSize(headsAxis(op.getKLayout())) ||
+        heads != vt.getDimSize(headsAxis(op.getVLayout())) ||
+        ShapedType::isDynamic(width) || ShapedType::isDynamic(vWidth) ||
+        width % 16 || vWidth % 16)
       return rewriter.notifyMatchFailure(
           op, "the CPU kernel needs static head widths (multiples of 16), "
               "equal head counts and no general mask");
@@ -87,8 +85,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value batch = memref::DimOp::create(b, loc, q, 0);
-    Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
-    Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : kT ? 3 : 2);
+    Value lq = memref::DimOp::create(b, loc, q, seqAxis(op.getQLayout()));
+    Value lk = memref::DimOp::create(b, loc, k, seqAxis(op.getKLayout()));
     RankedTensorType outType = op.getType();
     auto outMemref = MemRefType::get(outType.getShape(), b.getF32Type());
     Value headsV = arith::ConstantIndexOp::create(b, loc, heads);

@@ -90,11 +90,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
     auto qt = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto kt = cast<RankedTensorType>(adaptor.getKey().getType());
     auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
-    auto headsOf = [](RankedTensorType t, Layout l) {
-      return l == Layout::BSHD ? t.getDimSize(2) : t.getDimSize(1);
-    };
-    AttentionSpec spec{headsOf(qt, op.getQLayout()),
-                       headsOf(kt, op.getKLayout()),
+    AttentionSpec spec{qt.getDimSize(headsAxis(op.getQLayout())),
+                       kt.getDimSize(headsAxis(op.getKLayout())),
                        qt.getDimSize(3),
                        vt.getDimSize(3),
                        op.getQLayout(),
@@ -107,7 +104,7 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
                        op.getCausal()};
     if (adaptor.getMask() || ShapedType::isDynamic(spec.heads) ||
         ShapedType::isDynamic(spec.kvHeads) ||
-        spec.kvHeads != headsOf(vt, op.getVLayout()) ||
+        spec.kvHeads != vt.getDimSize(headsAxis(op.getVLayout())) ||
         spec.heads % spec.kvHeads || ShapedType::isDynamic(spec.width) ||
         ShapedType::isDynamic(spec.vWidth) || spec.width > kMaxWidth ||
         spec.vWidth > kMaxWidth)
@@ -119,8 +116,7 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Location loc = op.getLoc();
     Value q = adaptor.getQuery();
     Value batch = tensor::DimOp::create(rewriter, loc, q, 0);
-    Value lq =
-        tensor::DimOp::create(rewriter, loc, q, spec.q == Layout::BSHD ? 1 : 2);
+    Value lq = tensor::DimOp::create(rewriter, loc, q, seqAxis(spec.q));
     Value headsV = idx(rewriter, loc, spec.heads);
     Value vWidthV = idx(rewriter, loc, spec.vWidth);
     SmallVector<Value> outDims =
@@ -166,8 +162,8 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
   // Host: sizes, the output buffer, flat views, the grid.
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   Value batch = memref::DimOp::create(b, loc, q, 0);
-  Value lq = memref::DimOp::create(b, loc, q, qBshd ? 1 : 2);
-  Value lk = memref::DimOp::create(b, loc, k, kBshd ? 1 : kT ? 3 : 2);
+  Value lq = memref::DimOp::create(b, loc, q, seqAxis(spec.q));
+  Value lk = memref::DimOp::create(b, loc, k, seqAxis(spec.k));
   Value headsV = idx(b, loc, heads);
   FlatBuffer fq = flatten(b, loc, q), fk = flatten(b, loc, k),
              fv = flatten(b, loc, v), fo = flatten(b, loc, out);

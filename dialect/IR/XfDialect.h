@@ -1,6 +1,7 @@
 //===- XfDialect.h - The xf dialect and its attributes ----------*- C++ -*-===//
 //
-// Declares the `xf` dialect class and its enum attributes (generated).
+// Declares the `xf` dialect class and its enum attributes (generated), and
+// the axes an attention layout puts each dim on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,5 +16,21 @@
 
 #define GET_ATTRDEF_CLASSES
 #include "dialect/IR/XfAttrs.h.inc"
+
+namespace mlir::xf {
+
+/// The axes of a 4-D attention operand stored in `layout` (batch is axis 0):
+/// heads, sequence positions, head dims.
+inline unsigned headsAxis(Layout layout) {
+  return layout == Layout::BSHD ? 2 : 1;
+}
+inline unsigned seqAxis(Layout layout) {
+  return layout == Layout::BSHD ? 1 : layout == Layout::BHDS ? 3 : 2;
+}
+inline unsigned widthAxis(Layout layout) {
+  return layout == Layout::BHDS ? 2 : 3;
+}
+
+} // namespace mlir::xf
 
 #endif // XF_DIALECT_IR_XFDIALECT_H

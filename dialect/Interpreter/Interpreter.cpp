@@ -397,17 +397,9 @@ struct LayoutView {
   LayoutView(const HostTensor &t, Layout layout)
       : t(t), layout(layout), strides(rowMajorStrides(t.shape)) {}
   int64_t dimB() const { return t.shape[0]; }
-  int64_t dimH() const {
-    return layout == Layout::BSHD ? t.shape[2] : t.shape[1];
-  }
-  int64_t dimS() const {
-    return layout == Layout::BHSD   ? t.shape[2]
-           : layout == Layout::BSHD ? t.shape[1]
-                                    : t.shape[3];
-  }
-  int64_t dimD() const {
-    return layout == Layout::BHDS ? t.shape[2] : t.shape[3];
-  }
+  int64_t dimH() const { return t.shape[headsAxis(layout)]; }
+  int64_t dimS() const { return t.shape[seqAxis(layout)]; }
+  int64_t dimD() const { return t.shape[widthAxis(layout)]; }
   int64_t offset(int64_t b, int64_t h, int64_t s, int64_t d) const {
     switch (layout) {
     case Layout::BHSD:
