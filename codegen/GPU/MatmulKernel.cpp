@@ -171,6 +171,13 @@ linalg::GenericOp findEpilogue(linalg::GenericOp g) {
   for (Value in : g.getDpsInputs())
     if (rootBuffer(in) == out)
       return {};
+  // An operand of the epilogue in its output buffer is read only where the
+  // same thread writes (other workgroups write the rest).
+  for (OpOperand *in : e.getDpsInputOperands())
+    if (rootBuffer(in->get()) == out &&
+        (in->get() != e.getDpsInits()[0] ||
+         e.getMatchingIndexingMap(in) != identity))
+      return {};
   return e;
 }
 
