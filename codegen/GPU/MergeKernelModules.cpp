@@ -1,7 +1,8 @@
 //===- MergeKernelModules.cpp - One gpu.module for all kernels ------------===//
 //
 // xf-gpu-merge-kernel-modules: gathers the outlined kernels into
-// gpu.module @xf_kernels, so the library embeds one device binary.
+// gpu.module @xf_kernels, so the library embeds one device binary, and
+// keeps one of each set of kernels that differ only in name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,11 +47,34 @@ public:
         op.moveBefore(&body, body.end());
       }
     }
+    // Kernels equal but for their names (the q, k and v projections of a
+    // layer, say) become one: the printed form under a common name is the
+    // key.
+    llvm::StringMap<StringAttr> byBody;
+    DenseMap<StringAttr, StringAttr> sameAs;
+    for (auto fn : llvm::make_early_inc_range(body.getOps<gpu::GPUFuncOp>())) {
+      StringAttr name = fn.getNameAttr();
+      fn.setName("kernel");
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      fn->print(os, OpPrintingFlags()
+                        .enableDebugInfo(false)
+                        .useLocalScope()
+                        .assumeVerified());
+      fn.setName(name);
+      auto [it, fresh] = byBody.try_emplace(text, name);
+      if (!fresh) {
+        sameAs[name] = it->second;
+        fn.erase();
+      }
+    }
     module.walk([&](gpu::LaunchFuncOp launch) {
       StringAttr name =
           renamed.lookup((launch.getKernelModuleName().getValue() +
                           "::" + launch.getKernelName().getValue())
                              .str());
+      if (StringAttr first = sameAs.lookup(name))
+        name = first;
       launch.setKernelAttr(SymbolRefAttr::get(merged.getNameAttr(),
                                               {FlatSymbolRefAttr::get(name)}));
     });
