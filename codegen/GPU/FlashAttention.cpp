@@ -239,20 +239,11 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
                      Value key = arith::AddIOp::create(
                          lb, loc, j0, arith::DivUIOp::create(lb, loc, e, wV));
                      Value col = arith::RemUIOp::create(lb, loc, e, wV);
-                     auto value = scf::IfOp::create(
-                         lb, loc, lt(lb, key, lk),
-                         [&](OpBuilder &tb, Location) {
-                           scf::YieldOp::create(
-                               tb, loc,
-                               ValueRange{memref::LoadOp::create(
-                                   tb, loc, f.flat, index(tb, key, col))});
-                         },
-                         [&](OpBuilder &eb, Location) {
-                           scf::YieldOp::create(eb, loc,
-                                                ValueRange{cst(eb, 0)});
-                         });
-                     memref::StoreOp::create(lb, loc, value.getResult(0),
-                                             shared, addIdx(lb, loc, e, base));
+                     Value value = loadOrZero(
+                         lb, loc, lt(lb, key, lk), f,
+                         [&](OpBuilder &ib) { return index(ib, key, col); });
+                     memref::StoreOp::create(lb, loc, value, shared,
+                                             addIdx(lb, loc, e, base));
                    });
         };
 

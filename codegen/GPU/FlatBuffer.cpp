@@ -3,6 +3,7 @@
 #include "codegen/GPU/FlatBuffer.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -39,4 +40,22 @@ Value xf::linearIndex(OpBuilder &b, Location loc, const FlatBuffer &fb,
     index = arith::AddIOp::create(b, loc, index,
                                   arith::MulIOp::create(b, loc, i, stride));
   return index;
+}
+
+Value xf::loadOrZero(OpBuilder &b, Location loc, Value cond,
+                     const FlatBuffer &fb,
+                     function_ref<Value(OpBuilder &)> index) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(
+            tb, tl,
+            ValueRange{memref::LoadOp::create(tb, tl, fb.flat, index(tb))});
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el,
+                             ValueRange{arith::ConstantOp::create(
+                                 eb, el, eb.getF32FloatAttr(0))});
+      });
+  return ifOp.getResult(0);
 }

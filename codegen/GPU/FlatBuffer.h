@@ -29,6 +29,11 @@ FlatBuffer flatten(OpBuilder &b, Location loc, Value memref);
 Value linearIndex(OpBuilder &b, Location loc, const FlatBuffer &fb,
                   ValueRange indices);
 
+/// `cond ? fb.flat[index] : 0.0f`, touching memory only when `cond` holds
+/// (edges of tiles and blocks); `index` is built inside the guard.
+Value loadOrZero(OpBuilder &b, Location loc, Value cond, const FlatBuffer &fb,
+                 function_ref<Value(OpBuilder &)> index);
+
 } // namespace mlir::xf
 
 #endif // XF_CODEGEN_GPU_FLATBUFFER_H

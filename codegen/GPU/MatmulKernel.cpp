@@ -104,25 +104,6 @@ SmallVector<Value> operandIndices(OpBuilder &b, Location loc, AffineMap map,
   return indices;
 }
 
-/// The value of `cond ? load(fb[index]) : 0`, without touching memory when
-/// `cond` is false.
-Value guardedLoad(OpBuilder &b, Location loc, Value cond, const FlatBuffer &fb,
-                  function_ref<Value(OpBuilder &)> index) {
-  auto ifOp = scf::IfOp::create(
-      b, loc, cond,
-      [&](OpBuilder &tb, Location tl) {
-        scf::YieldOp::create(
-            tb, tl,
-            ValueRange{memref::LoadOp::create(tb, tl, fb.flat, index(tb))});
-      },
-      [&](OpBuilder &eb, Location el) {
-        scf::YieldOp::create(eb, el,
-                             ValueRange{arith::ConstantOp::create(
-                                 eb, el, eb.getF32FloatAttr(0))});
-      });
-  return ifOp.getResult(0);
-}
-
 /// The buffer `v` is a view of (through view-like ops), or `v` itself.
 Value rootBuffer(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
@@ -315,7 +296,7 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
                 Value gk = arith::AddIOp::create(lb, loc, k0, kk);
                 Value inside = arith::AndIOp::create(lb, loc, lt(lb, gr, bound),
                                                      lt(lb, gk, k));
-                Value v = guardedLoad(lb, loc, inside, f, [&](OpBuilder &ib) {
+                Value v = loadOrZero(lb, loc, inside, f, [&](OpBuilder &ib) {
                   SmallVector<Value> at(loops);
                   at[outer] = gr;
                   at[dims.k] = gk;
