@@ -20,7 +20,7 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   // 1. Weights become arguments: the runtime passes the mapped tensors in.
   pm.addPass(xf::createXfParamsToArgumentsPass());
   // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common).
-  xf::buildXfToBuffersPipeline(pm, xf::AttentionKernel::Cpu);
+  xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Cpu);
   // 6. Linear layers get the outer-product kernel (one function per K).
   pm.addPass(xf::createXfCpuMatmulKernelPass());
   // 7. Parallel dims become scf.parallel, run by OpenMP threads (the

@@ -9,14 +9,13 @@
 
 using namespace mlir;
 
-void xf::buildXfToBuffersPipeline(OpPassManager &pm,
-                                  AttentionKernel attention) {
+void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels) {
   // 1. Every xf op becomes linalg/tensor/arith/math on tensors; attention
   //    (and the norms on GPUs) becomes the target's hand-written kernel
   //    where it applies (flash-style: no [Lq, Lk] buffer), else its
   //    decomposition.
   pm.addPass(xf::createConvertXfToLinalgPass(
-      {attention == AttentionKernel::Cpu, attention == AttentionKernel::Gpu}));
+      {kernels == KernelTarget::Cpu, kernels == KernelTarget::Gpu}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 2. Fuse producer/consumer elementwise generics so intermediates of

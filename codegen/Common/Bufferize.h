@@ -14,12 +14,12 @@ namespace mlir::xf {
 
 /// Whose hand-written kernels replace decompositions where they apply: the
 /// CPU's flash attention, or the GPU's attention and norm kernels.
-enum class AttentionKernel { Cpu, Gpu };
+enum class KernelTarget { Cpu, Gpu };
 
-/// Adds: convert-xf-to-linalg (with the `attention` kernel), elementwise
-/// fusion, xf-approximate-math, one-shot bufferization with identity layouts
-/// at function boundaries, and buffer deallocation.
-void buildXfToBuffersPipeline(OpPassManager &pm, AttentionKernel attention);
+/// Adds: convert-xf-to-linalg (with the hand-written kernels of `kernels`),
+/// elementwise fusion, xf-approximate-math, one-shot bufferization with
+/// identity layouts at function boundaries, and buffer deallocation.
+void buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels);
 
 } // namespace mlir::xf
 

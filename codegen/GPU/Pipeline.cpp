@@ -25,7 +25,7 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   // 2-4. xf → linalg (attention and norms as calls of hand-written kernels
   //      where they apply, else decomposed) → buffers, temporaries freed
   //      (the runtime's device allocator serves both); codegen/Common.
-  xf::buildXfToBuffersPipeline(pm, xf::AttentionKernel::Gpu);
+  xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Gpu);
   // 5. The kernels declared in step 2 get their launches, matmuls
   //    become shared-memory tiled GEMM launches; every other op
   //    loops: parallel dims in scf.parallel, reductions as scf.for inside.
