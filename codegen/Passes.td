@@ -93,6 +93,19 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
   ];
 }
 
+def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule"> {
+  let summary = "OpenMP worksharing loops take their schedule at run time";
+  let description = [{
+    After convert-scf-to-openmp: every `omp.wsloop` without a schedule gets
+    `schedule(runtime)`, so the runtime (or `OMP_SCHEDULE`) chooses how
+    iterations are dealt out. The runtime asks for guided chunks: on a
+    machine whose cores are shared with other work, a static split makes
+    every loop wait for its slowest core, while guided chunks (large first,
+    smaller near the end) rebalance with a few dispatches per thread.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
   let summary = "outer-product kernel for x · Wᵀ with a static weight W";
   let description = [{
@@ -100,7 +113,7 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     times a static [N, K] weight) becomes a call of an outer-product kernel.
     x is packed per call into panels of 16 rows stored column by column
     ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes for
-    full panels). W is read as stored. One parallel loop over chunks of 4
+    full panels). W is read as stored. One parallel loop over chunks of 16
     panels x blocks of 96 columns runs tiles of 2 panels x 12 columns: 24
     vector accumulators across K, each step 2 vector loads of x and 12
     broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile,

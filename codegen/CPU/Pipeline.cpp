@@ -27,6 +27,9 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   //    runtime sets their number); reductions stay sequential inside.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createConvertSCFToOpenMPPass());
+  //    Their schedule is chosen at run time (the runtime asks for guided
+  //    chunks: a static split waits for the slowest core).
+  pm.addPass(xf::createXfCpuLoopSchedulePass());
   pm.addPass(createCanonicalizerPass());
   // 8. The LLVM dialect. Entry functions marked llvm.emit_c_interface (by
   //    the driver) get a stable C ABI (_mlir_ciface_<name>) that the

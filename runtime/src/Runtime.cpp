@@ -33,6 +33,11 @@ struct xf_status {
 
 namespace {
 
+/// omp_sched_guided (omp.h): the schedule runs ask for (see the
+/// xf-cpu-loop-schedule pass; dynamic chunks of one iteration would cost a
+/// dispatch per element of an elementwise loop).
+constexpr int kOmpScheduleGuided = 3;
+
 xf_status *makeStatus(std::string message) {
   return new xf_status{std::move(message)};
 }
@@ -83,13 +88,15 @@ struct xf_model {
   std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
   std::map<std::string, BoundEntry> entries;
   void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
+  void (*setOmpSchedule)(int, int) = nullptr; ///< its omp_set_schedule
   int threads = 0;
   std::string target = "cpu";
   /// GPU libraries: the backend (weights live in its memory) and the lock
   /// that serializes runs on its one stream / queue.
   std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
-  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
+  BindFn bindGpu = nullptr;        ///< the library's xf_gpu_bind
+  HostFreeFn hostFree = nullptr;   ///< the library's xf_host_free
+  bool resultsAreMalloced = false; ///< whether it exports xf_host_alloc
   mutable std::mutex gpuMutex;
 
   ~xf_model() {
@@ -169,8 +176,11 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   model->manifestText = manifest;
   model->setOmpThreads = reinterpret_cast<void (*)(int)>(
       dlsym(model->library, "omp_set_num_threads"));
+  model->setOmpSchedule = reinterpret_cast<void (*)(int, int)>(
+      dlsym(model->library, "omp_set_schedule"));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
+  model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
   if (!model->hostFree)
     return makeStatus(std::string(libraryPath) +
                       ": not an xfc library of this version (no " +
@@ -399,17 +409,26 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     args.push_back(d.words.data());
 
   // 3. Call (GPU: then wait for the kernels), then hand the result to the
-  //    caller in its own allocation and free the library's.
-  //    OpenMP's thread count is per calling thread: set it on every run.
+  //    caller: a CPU library's own block when it is a whole malloc block
+  //    (HostAlloc), else a copy in a new malloc block (GPU memory, a view
+  //    into a larger buffer, an input or a parameter, a constant).
+  //    OpenMP's thread count and schedule are per calling thread: set them
+  //    on every run.
   if (model->setOmpThreads && model->threads > 0)
     model->setOmpThreads(model->threads);
+  if (model->setOmpSchedule && !std::getenv("OMP_SCHEDULE"))
+    model->setOmpSchedule(kOmpScheduleGuided, 1);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
   size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
   void *allocated = reinterpret_cast<void *>(r[0]);
-  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
-  auto release = [&]() { // unless the result is an input or a parameter
-    if (borrowed.count(allocated) || borrowed.count(aligned))
+  char *aligned = reinterpret_cast<char *>(r[1]) + r[2] * elt;
+  // MLIR's marker for a descriptor of a global constant: nothing to free.
+  bool constant = allocated == reinterpret_cast<void *>(0xdeadbeef);
+  bool owned =
+      !constant && !borrowed.count(allocated) && !borrowed.count(aligned);
+  auto release = [&]() {
+    if (!owned)
       return;
     if (gpuRun)
       model->gpu->free(allocated);
@@ -429,10 +448,14 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   for (size_t k = 0; k < rank; ++k)
     out.shape[k] = r[3 + k];
   size_t bytes = tensorBytes(out.shape, rank, elt);
-  out.data = std::malloc(bytes > 0 ? bytes : 1);
-  if (out.data)
-    std::memcpy(out.data, aligned, bytes);
-  release();
+  if (owned && !gpuRun && model->resultsAreMalloced && aligned == allocated) {
+    out.data = allocated; // the caller's now
+  } else {
+    out.data = std::malloc(bytes > 0 ? bytes : 1);
+    if (out.data)
+      std::memcpy(out.data, aligned, bytes);
+    release();
+  }
   if (!out.data)
     return makeStatus("out of memory for the output of '" + spec.name + "'");
   *outOutput = out;
