@@ -1,15 +1,13 @@
 //===- HostAlloc.cpp - The CPU allocator behind generated code ------------===//
 //
-// Blocks are plain aligned_alloc blocks (so a result can be handed to a
-// caller who releases it with free); their capacity is malloc_usable_size, so
-// freeing a small block needs no lookup and no lock. Large blocks go to a
-// size-ordered cache under a mutex (allocations of that size are few per run).
+// Each block carries a 64-byte header with its capacity, so freeing a small
+// block needs no lookup and no lock; large blocks go to a size-ordered cache
+// under a mutex (allocations of that size are few per run).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/HostAlloc.h"
 #include <cstdlib>
-#include <malloc.h>
 #include <map>
 #include <mutex>
 
@@ -17,7 +15,7 @@ using namespace xf::rt;
 
 namespace {
 
-constexpr size_t kAlign = 64;
+constexpr size_t kHeader = 64;
 constexpr size_t kLarge = size_t(1) << 20;
 constexpr size_t kGranule = size_t(1) << 16; ///< large sizes round up to it
 /// Bytes kept for reuse at most; blocks freed beyond it go back to malloc.
@@ -25,11 +23,11 @@ constexpr size_t kCacheLimit = size_t(1) << 30;
 
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, void *> blocks; ///< capacity → block
+  std::multimap<size_t, char *> blocks; ///< capacity → header address
   size_t bytes = 0;
   ~Cache() {
-    for (auto &[size, block] : blocks)
-      std::free(block);
+    for (auto &[size, raw] : blocks)
+      std::free(raw);
   }
 };
 
@@ -49,40 +47,36 @@ void *xf::rt::hostAlloc(size_t bytes) {
     // The smallest kept block that fits, if not more than twice the size.
     auto it = c.blocks.lower_bound(capacity);
     if (it != c.blocks.end() && it->first <= 2 * capacity) {
-      void *block = it->second;
+      char *raw = it->second;
       c.bytes -= it->first;
       c.blocks.erase(it);
-      return block;
+      return raw + kHeader;
     }
   }
-  // 64-byte aligned, as bufferization aligns buffers: the generated code's
-  // aligned pointer is then the block itself, which a result needs to be
-  // handed over whole.
-  return std::aligned_alloc(kAlign, (capacity + kAlign - 1) / kAlign * kAlign +
-                                        (capacity ? 0 : kAlign));
+  char *raw = static_cast<char *>(std::malloc(capacity + kHeader));
+  if (!raw)
+    return nullptr;
+  *reinterpret_cast<size_t *>(raw) = capacity;
+  return raw + kHeader;
 }
 
 void xf::rt::hostFree(void *ptr) {
   if (!ptr)
     return;
-  size_t capacity = malloc_usable_size(ptr);
+  char *raw = static_cast<char *>(ptr) - kHeader;
+  size_t capacity = *reinterpret_cast<size_t *>(raw);
   if (capacity >= kLarge) {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.bytes + capacity <= kCacheLimit) {
-      c.blocks.insert({capacity, ptr});
+      c.blocks.insert({capacity, raw});
       c.bytes += capacity;
       return;
     }
   }
-  std::free(ptr);
+  std::free(raw);
 }
 
 extern "C" __attribute__((visibility("default"))) void xf_host_free(void *ptr) {
   hostFree(ptr);
-}
-
-extern "C" __attribute__((visibility("default"))) void *
-xf_host_alloc(size_t bytes) {
-  return hostAlloc(bytes);
 }

@@ -94,9 +94,8 @@ struct xf_model {
   /// GPU libraries: the backend (weights live in its memory) and the lock
   /// that serializes runs on its one stream / queue.
   std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr;        ///< the library's xf_gpu_bind
-  HostFreeFn hostFree = nullptr;   ///< the library's xf_host_free
-  bool resultsAreMalloced = false; ///< whether it exports xf_host_alloc
+  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
+  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
   mutable std::mutex gpuMutex;
 
   ~xf_model() {
@@ -180,7 +179,6 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       dlsym(model->library, "omp_set_schedule"));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
-  model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
   if (!model->hostFree)
     return makeStatus(std::string(libraryPath) +
                       ": not an xfc library of this version (no " +
@@ -409,11 +407,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     args.push_back(d.words.data());
 
   // 3. Call (GPU: then wait for the kernels), then hand the result to the
-  //    caller: a CPU library's own block when it is a whole malloc block
-  //    (HostAlloc), else a copy in a new malloc block (GPU memory, a view
-  //    into a larger buffer, an input or a parameter, a constant).
+  //    caller in its own allocation and free the library's.
   //    OpenMP's thread count and schedule are per calling thread: set them
-  //    on every run.
+  //    on every run (OMP_SCHEDULE, when set, chooses the schedule).
   if (model->setOmpThreads && model->threads > 0)
     model->setOmpThreads(model->threads);
   if (model->setOmpSchedule && !std::getenv("OMP_SCHEDULE"))
@@ -422,13 +418,12 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   const std::vector<int64_t> &r = descs[0].words;
   size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
   void *allocated = reinterpret_cast<void *>(r[0]);
-  char *aligned = reinterpret_cast<char *>(r[1]) + r[2] * elt;
-  // MLIR's marker for a descriptor of a global constant: nothing to free.
-  bool constant = allocated == reinterpret_cast<void *>(0xdeadbeef);
-  bool owned =
-      !constant && !borrowed.count(allocated) && !borrowed.count(aligned);
+  const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
+  // Unless the result is an input, a parameter or a global constant (MLIR
+  // marks the latter's allocated pointer 0xdeadbeef).
   auto release = [&]() {
-    if (!owned)
+    if (borrowed.count(allocated) || borrowed.count(aligned) ||
+        allocated == reinterpret_cast<void *>(0xdeadbeef))
       return;
     if (gpuRun)
       model->gpu->free(allocated);
@@ -448,14 +443,10 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   for (size_t k = 0; k < rank; ++k)
     out.shape[k] = r[3 + k];
   size_t bytes = tensorBytes(out.shape, rank, elt);
-  if (owned && !gpuRun && model->resultsAreMalloced && aligned == allocated) {
-    out.data = allocated; // the caller's now
-  } else {
-    out.data = std::malloc(bytes > 0 ? bytes : 1);
-    if (out.data)
-      std::memcpy(out.data, aligned, bytes);
-    release();
-  }
+  out.data = std::malloc(bytes > 0 ? bytes : 1);
+  if (out.data)
+    std::memcpy(out.data, aligned, bytes);
+  release();
   if (!out.data)
     return makeStatus("out of memory for the output of '" + spec.name + "'");
   *outOutput = out;
