@@ -93,6 +93,18 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
   ];
 }
 
+def XfCpuUnalignedResultsPass : Pass<"xf-cpu-unaligned-results", "ModuleOp"> {
+  let summary = "buffers returned by public functions ask for no alignment";
+  let description = [{
+    On buffers: a `memref.alloc` whose buffer a public function returns
+    (directly or through casts and reshapes) loses its `alignment`. The
+    LLVM lowering then uses the allocator's block as is (malloc's 16 bytes)
+    instead of over-allocating and rounding the pointer up, so the result
+    is a whole malloc block and the runtime hands it to the caller without
+    a copy (4.5% of a 1024x2048 linear layer's time was that copy).
+  }];
+}
+
 def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule"> {
   let summary = "OpenMP worksharing loops take their schedule at run time";
   let description = [{

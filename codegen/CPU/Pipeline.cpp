@@ -23,6 +23,9 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
   xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Cpu);
   // 6. Linear layers get the outer-product kernel (one function per K).
   pm.addPass(xf::createXfCpuMatmulKernelPass());
+  //    Returned buffers ask for no alignment: whole allocator blocks, which
+  //    the runtime hands to the caller without a copy.
+  pm.addPass(xf::createXfCpuUnalignedResultsPass());
   // 7. Parallel dims become scf.parallel, run by OpenMP threads (the
   //    runtime sets their number); reductions stay sequential inside.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

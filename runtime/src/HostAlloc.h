@@ -16,7 +16,8 @@
 
 namespace xf::rt {
 
-/// At least `bytes` bytes, 16-byte aligned; nullptr when out of memory.
+/// At least `bytes` bytes, 16-byte aligned, from malloc (a block that is not
+/// freed here may be released with free); nullptr when out of memory.
 void *hostAlloc(size_t bytes);
 /// Frees (or keeps for reuse) a block from hostAlloc; nullptr is ignored.
 void hostFree(void *ptr);
@@ -26,6 +27,10 @@ void hostFree(void *ptr);
 /// the runtime that runs a model frees through the library's symbol).
 constexpr const char *kHostFreeSymbol = "xf_host_free";
 using HostFreeFn = void (*)(void *);
+/// The allocator each library exports. Its presence says the library's
+/// blocks are malloc blocks a caller may release with free (libraries
+/// from older versions of xfc prefixed theirs with a header).
+constexpr const char *kHostAllocSymbol = "xf_host_alloc";
 
 } // namespace xf::rt
 

@@ -94,8 +94,9 @@ struct xf_model {
   /// GPU libraries: the backend (weights live in its memory) and the lock
   /// that serializes runs on its one stream / queue.
   std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
-  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
+  BindFn bindGpu = nullptr;        ///< the library's xf_gpu_bind
+  HostFreeFn hostFree = nullptr;   ///< the library's xf_host_free
+  bool resultsAreMalloced = false; ///< whether it exports xf_host_alloc
   mutable std::mutex gpuMutex;
 
   ~xf_model() {
@@ -179,6 +180,7 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       dlsym(model->library, "omp_set_schedule"));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
+  model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
   if (!model->hostFree)
     return makeStatus(std::string(libraryPath) +
                       ": not an xfc library of this version (no " +
@@ -407,7 +409,10 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     args.push_back(d.words.data());
 
   // 3. Call (GPU: then wait for the kernels), then hand the result to the
-  //    caller in its own allocation and free the library's.
+  //    caller: a CPU library's own block when the result is a whole one
+  //    (HostAlloc blocks are malloc blocks), else a copy in a new malloc
+  //    block (device memory, a view into a larger buffer, an input or a
+  //    parameter, a constant).
   //    OpenMP's thread count and schedule are per calling thread: set them
   //    on every run (OMP_SCHEDULE, when set, chooses the schedule).
   if (model->setOmpThreads && model->threads > 0)
@@ -419,11 +424,12 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);
   void *allocated = reinterpret_cast<void *>(r[0]);
   const char *aligned = reinterpret_cast<const char *>(r[1]) + r[2] * elt;
-  // Unless the result is an input, a parameter or a global constant (MLIR
+  // Not when the result is an input, a parameter or a global constant (MLIR
   // marks the latter's allocated pointer 0xdeadbeef).
+  bool owned = !borrowed.count(allocated) && !borrowed.count(aligned) &&
+               allocated != reinterpret_cast<void *>(0xdeadbeef);
   auto release = [&]() {
-    if (borrowed.count(allocated) || borrowed.count(aligned) ||
-        allocated == reinterpret_cast<void *>(0xdeadbeef))
+    if (!owned)
       return;
     if (gpuRun)
       model->gpu->free(allocated);
@@ -443,10 +449,14 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   for (size_t k = 0; k < rank; ++k)
     out.shape[k] = r[3 + k];
   size_t bytes = tensorBytes(out.shape, rank, elt);
-  out.data = std::malloc(bytes > 0 ? bytes : 1);
-  if (out.data)
-    std::memcpy(out.data, aligned, bytes);
-  release();
+  if (owned && !gpuRun && model->resultsAreMalloced && aligned == allocated) {
+    out.data = allocated; // the caller's now
+  } else {
+    out.data = std::malloc(bytes > 0 ? bytes : 1);
+    if (out.data)
+      std::memcpy(out.data, aligned, bytes);
+    release();
+  }
   if (!out.data)
     return makeStatus("out of memory for the output of '" + spec.name + "'");
   *outOutput = out;
