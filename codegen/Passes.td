@@ -126,7 +126,8 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     x is packed per call into panels of 16 rows stored column by column
     ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes for
     full panels). W is read as stored. One parallel loop over chunks of 16
-    panels x blocks of 96 columns runs tiles of 2 panels x 12 columns: 24
+    panels x blocks of 96 columns runs row bands of 2 panels, each across
+    the block's strips left to right, in tiles of 2 panels x 12 columns: 24
     vector accumulators across K, each step 2 vector loads of x and 12
     broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile,
     and the N % 12 last columns (run by the block that holds them) a tile

@@ -33,10 +33,12 @@
 // CHECK: memref.load %[[X]]
 // CHECK: arith.constant 0.000000e+00 : f32
 // CHECK: memref.store %{{.+}}, %[[XP]]
-// The tiles: full strips (pairs of panels, then a single one), then the tail.
+// The tiles, by row bands: for each pair of panels (then a last single
+// one), the block's strips left to right (so C rows are written in
+// adjacent pieces), then the tail strip if the block holds it.
 // CHECK: scf.parallel
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c2
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c12
 // CHECK: scf.for {{.*}} step %c4{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-2: vector.load %[[XP]]
 // CHECK: memref.load %[[W]]
@@ -45,10 +47,13 @@
 // CHECK: vector.transpose
 // CHECK: scf.if
 // CHECK: vector.store %{{.+}}, %[[Y]]{{.*}} : memref<?x?xf32>, vector<12xf32>
-// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: arith.minui
+// CHECK: vector.maskedstore %[[Y]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c12
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-NOT: scf.parallel
-// CHECK: arith.minui
 // CHECK: vector.maskedstore %[[Y]]
 // CHECK: memref.dealloc %[[XP]]
 #x = affine_map<(d0, d1, d2) -> (d1, d2)>
