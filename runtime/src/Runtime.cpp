@@ -88,7 +88,8 @@ struct xf_model {
   std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
   std::map<std::string, BoundEntry> entries;
   void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
-  void (*setOmpSchedule)(int, int) = nullptr; ///< its omp_set_schedule
+  /// Its omp_set_schedule; null when OMP_SCHEDULE chooses the schedule.
+  void (*setOmpSchedule)(int, int) = nullptr;
   int threads = 0;
   std::string target = "cpu";
   /// GPU libraries: the backend (weights live in its memory) and the lock
@@ -176,8 +177,9 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   model->manifestText = manifest;
   model->setOmpThreads = reinterpret_cast<void (*)(int)>(
       dlsym(model->library, "omp_set_num_threads"));
-  model->setOmpSchedule = reinterpret_cast<void (*)(int, int)>(
-      dlsym(model->library, "omp_set_schedule"));
+  if (!std::getenv("OMP_SCHEDULE"))
+    model->setOmpSchedule = reinterpret_cast<void (*)(int, int)>(
+        dlsym(model->library, "omp_set_schedule"));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
   model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
@@ -414,10 +416,10 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   //    block (device memory, a view into a larger buffer, an input or a
   //    parameter, a constant).
   //    OpenMP's thread count and schedule are per calling thread: set them
-  //    on every run (OMP_SCHEDULE, when set, chooses the schedule).
+  //    on every run (OMP_SCHEDULE, when set at load, chooses the schedule).
   if (model->setOmpThreads && model->threads > 0)
     model->setOmpThreads(model->threads);
-  if (model->setOmpSchedule && !std::getenv("OMP_SCHEDULE"))
+  if (model->setOmpSchedule)
     model->setOmpSchedule(kOmpScheduleGuided, 1);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
