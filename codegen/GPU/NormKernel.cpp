@@ -220,30 +220,26 @@ void xf::emitNormKernel(func::FuncOp fn, DictionaryAttr specAttr) {
             math::SqrtOp::create(rb, loc,
                                  arith::AddFOp::create(rb, loc, variance,
                                                        cst(rb, spec.epsilon))));
-        forRange(rb, loc, tid, d, threads,
-                 [&](OpBuilder &lb, Location, Value j) {
-                   Value x = xAt(lb, j);
-                   if (mean)
-                     x = arith::SubFOp::create(lb, loc, x, mean);
-                   Value y = arith::MulFOp::create(lb, loc, x, rstd);
-                   if (fw)
-                     y = arith::MulFOp::create(
-                         lb, loc, y,
-                         memref::LoadOp::create(
-                             lb, loc, fw->flat,
-                             linearIndex(lb, loc, *fw, ValueRange{j})));
-                   if (fbias)
-                     y = arith::AddFOp::create(
-                         lb, loc, y,
-                         memref::LoadOp::create(
-                             lb, loc, fbias->flat,
-                             linearIndex(lb, loc, *fbias, ValueRange{j})));
-                   memref::StoreOp::create(
-                       lb, loc, y, fo.flat,
-                       ValueRange{arith::AddIOp::create(
-                           lb, loc, fo.offset,
-                           arith::AddIOp::create(lb, loc, base, j))});
-                 });
+        forRange(
+            rb, loc, tid, d, threads, [&](OpBuilder &lb, Location, Value j) {
+              Value x = xAt(lb, j);
+              if (mean)
+                x = arith::SubFOp::create(lb, loc, x, mean);
+              Value y = arith::MulFOp::create(lb, loc, x, rstd);
+              auto column = [&](const FlatBuffer &f) -> Value {
+                return memref::LoadOp::create(
+                    lb, loc, f.flat, linearIndex(lb, loc, f, ValueRange{j}));
+              };
+              if (fw)
+                y = arith::MulFOp::create(lb, loc, y, column(*fw));
+              if (fbias)
+                y = arith::AddFOp::create(lb, loc, y, column(*fbias));
+              memref::StoreOp::create(
+                  lb, loc, y, fo.flat,
+                  ValueRange{arith::AddIOp::create(
+                      lb, loc, fo.offset,
+                      arith::AddIOp::create(lb, loc, base, j))});
+            });
       });
 }
 
