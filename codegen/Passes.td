@@ -129,17 +129,20 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     panels x blocks of 96 columns runs row bands of 2 panels, each across
     the block's strips left to right, in tiles of 2 panels x 12 columns: 24
     vector accumulators across K, each step 2 vector loads of x and 12
-    broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile,
-    and the N % 12 last columns (run by the block that holds them) a tile
-    with clamped W rows and a masked store. Results are transposed back into
-    rows and stored only for rows that exist. The kernel is one private
+    broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile.
+    When 12 does not divide N, the last strip shifts left to end at column
+    N and masks off the columns its neighbour stores; a weight of fewer than
+    12 rows is copied, zero-padded, into 12 rows at the call site. Results
+    are transposed back into rows and stored (masked to the strip's
+    columns) only for rows that exist. The kernel is one private
     function per K (`xf_linear_k<K>`, internal, noinline; M and N dynamic),
     shared by every layer with that K.
   }];
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect"
   ];
 }
 

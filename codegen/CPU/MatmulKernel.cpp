@@ -3,7 +3,8 @@
 // Replaces the linear-layer matmuls (tagged by the xf→linalg conversion)
 // with an outer-product kernel. x is packed per call into panels of 16 rows
 // stored column by column ([P, K, 16], rows past M zero), so one vector holds
-// one column of 16 rows; W is read as stored ([N, K]). A kernel tile keeps
+// one column of 16 rows; W is read as stored ([N, K]; one of fewer than 12
+// rows is zero-padded to 12 at the call site). A kernel tile keeps
 // kPanels x kCols accumulators (32 rows x 12 columns of C) in vector
 // registers across K; each step loads kPanels vectors of x and broadcasts
 // kCols weights W[n, k], for kPanels·kCols FMAs. One kernel function serves
@@ -63,6 +64,28 @@ MemRefType dynamicType(Type t, bool keepColumns) {
       shape, m.getElementType(),
       StridedLayoutAttr::get(m.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, ShapedType::kDynamic}));
+}
+
+/// A copy of the static weight `w` [n, k], n < kCols, in kCols rows, zero
+/// past n: the kernel reads whole strips of kCols weight rows. The caller
+/// frees it.
+Value padRows(OpBuilder &b, Location loc, Value w) {
+  auto t = cast<MemRefType>(w.getType());
+  Value padded = memref::AllocOp::create(
+      b, loc, MemRefType::get({kCols, t.getDimSize(1)}, t.getElementType()),
+      b.getI64IntegerAttr(64));
+  linalg::FillOp::create(
+      b, loc,
+      ValueRange{arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0))},
+      ValueRange{padded});
+  Value head = memref::SubViewOp::create(
+      b, loc, padded,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(t.getDimSize(0)),
+                             b.getIndexAttr(t.getDimSize(1))},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  linalg::CopyOp::create(b, loc, w, head);
+  return padded;
 }
 
 /// xp[p, k, l] = x[16p + l, k], zero past the last row m. Full panels go
@@ -140,28 +163,26 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
       });
 }
 
-/// C[16p .. 16(p+panels), n0 .. n0+kCols) = x · Wᵀ for the rows that exist
-/// and the first `width` columns (all kCols when `width` is null; past it,
-/// W rows are clamped to the last one and nothing is stored): panels x kCols
-/// accumulators across K.
+/// C[16p .. 16(p+panels), n0 .. n0+kCols) = x · Wᵀ for the rows that exist,
+/// stored only in the columns [from, to): panels x kCols accumulators across
+/// K. W rows n0 .. n0+kCols must exist. One tile serves every strip: the
+/// last strip of C shifts left to end at column n and masks off the columns
+/// before its start, which its neighbour stores (a second, narrower tile
+/// made the kernel twice as long for LLVM to compile; clamping W rows per
+/// column instead cost 3-4%: the 12 rows were no longer constant offsets
+/// from one pointer).
 void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
-              Value p, Value n0, int64_t panels, Value k, Value width) {
-  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+              Value p, Value n0, int64_t panels, Value k, Value from,
+              Value to) {
+  Value c0 = idx(b, loc, 0);
   auto vec = VectorType::get({kLanes}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
   SmallVector<Value> panelIdx, colIdx;
   for (int64_t a = 0; a < panels; ++a)
     panelIdx.push_back(addIdx(b, loc, p, a));
-  Value lastCol;
-  if (width)
-    lastCol = arith::SubIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, n0, width), c1);
-  for (int64_t j = 0; j < kCols; ++j) {
-    Value col = addIdx(b, loc, n0, j);
-    colIdx.push_back(width ? arith::MinUIOp::create(b, loc, col, lastCol)
-                           : col);
-  }
+  for (int64_t j = 0; j < kCols; ++j)
+    colIdx.push_back(addIdx(b, loc, n0, j));
   // `unroll` steps of K per iteration over [lo, hi).
   auto steps = [&](Value lo, Value hi, int64_t unroll, ValueRange init) {
     return scf::ForOp::create(
@@ -193,20 +214,24 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   auto loop = steps(k4, k, 1, main.getResults());
   // Row l of panel a is lane l of its accumulators: a 16x16 register
   // transpose (columns past kCols zero) turns lanes into rows, each stored
-  // as kCols contiguous floats (the first `width` of them) if the row exists.
+  // as kCols contiguous floats, masked to [from, to), if the row exists.
   Value lanes = idx(b, loc, kLanes);
-  Value mask;
-  if (width) {
-    SmallVector<int64_t> iota(kCols);
-    for (int64_t j = 0; j < kCols; ++j)
-      iota[j] = j;
-    auto idxVec = VectorType::get({kCols}, b.getIndexType());
-    mask = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ult,
-        arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(idxVec, ArrayRef(iota))),
-        vector::BroadcastOp::create(b, loc, idxVec, width));
-  }
+  SmallVector<int64_t> iota(kCols);
+  for (int64_t j = 0; j < kCols; ++j)
+    iota[j] = j;
+  auto idxVec = VectorType::get({kCols}, b.getIndexType());
+  Value cols = arith::AddIOp::create(
+      b, loc,
+      arith::ConstantOp::create(b, loc,
+                                DenseElementsAttr::get(idxVec, ArrayRef(iota))),
+      vector::BroadcastOp::create(b, loc, idxVec, n0));
+  auto inRange = [&](arith::CmpIPredicate pred, Value bound) {
+    return arith::CmpIOp::create(
+        b, loc, pred, cols, vector::BroadcastOp::create(b, loc, idxVec, bound));
+  };
+  Value mask =
+      arith::AndIOp::create(b, loc, inRange(arith::CmpIPredicate::uge, from),
+                            inRange(arith::CmpIPredicate::ult, to));
   for (int64_t a = 0; a < panels; ++a) {
     Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
     Value valid = arith::SubIOp::create(b, loc, m, base);
@@ -219,11 +244,8 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
         Value row = vector::ExtractStridedSliceOp::create(
             tb, tl, rows[l], ArrayRef<int64_t>{0}, ArrayRef<int64_t>{kCols},
             ArrayRef<int64_t>{1});
-        SmallVector<Value> where = {addIdx(tb, tl, base, l), n0};
-        if (mask)
-          vector::MaskedStoreOp::create(tb, tl, c, where, mask, row);
-        else
-          vector::StoreOp::create(tb, tl, row, c, where);
+        vector::MaskedStoreOp::create(
+            tb, tl, c, ValueRange{addIdx(tb, tl, base, l), n0}, mask, row);
         scf::YieldOp::create(tb, tl);
       });
     }
@@ -233,15 +255,15 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
 /// All n columns of C for every panel, in one parallel loop over chunks of
 /// kChunk panels x blocks of kColBlock columns. A block runs row bands (pairs
 /// of panels, then a last single panel), each across its strips of kCols
-/// columns; the block that holds column n - n % kCols also runs the narrower
-/// last strip.
+/// columns (the last strip of C narrower when kCols does not divide n). W
+/// has max(n, kCols) rows (see padRows).
 void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
                  Value m, Value panels, Value n, Value k) {
   Value c0 = idx(b, loc, 0);
+  Value lastStart = arith::SubIOp::create(
+      b, loc, memref::DimOp::create(b, loc, w, 0), idx(b, loc, kCols));
   Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, kPanels);
   Value colsV = idx(b, loc, kCols);
-  Value tailWidth = arith::RemUIOp::create(b, loc, n, colsV);
-  Value nFull = arith::SubIOp::create(b, loc, n, tailWidth);
   Value blockV = idx(b, loc, kColBlock);
   scf::ParallelOp::create(
       b, loc, ValueRange{c0, c0}, ValueRange{panels, n},
@@ -249,39 +271,27 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
       [&](OpBuilder &pb, Location pl, ValueRange iv) {
         Value pEnd = arith::MinUIOp::create(
             pb, pl, panels, arith::AddIOp::create(pb, pl, iv[0], chunk));
-        Value blockEnd = arith::AddIOp::create(pb, pl, iv[1], blockV);
+        Value blockEnd = arith::MinUIOp::create(
+            pb, pl, n, arith::AddIOp::create(pb, pl, iv[1], blockV));
         Value count = arith::SubIOp::create(pb, pl, pEnd, iv[0]);
         Value pairsEnd = arith::AddIOp::create(
             pb, pl, iv[0],
             arith::SubIOp::create(
                 pb, pl, count,
                 arith::RemUIOp::create(pb, pl, count, pairStep)));
-        Value holdsTail = arith::AndIOp::create(
-            pb, pl,
-            arith::AndIOp::create(
-                pb, pl,
-                arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ne,
-                                      tailWidth, c0),
-                arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ule, iv[1],
-                                      nFull)),
-            arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ult, nFull,
-                                  blockEnd));
-        // The block's columns for `count` panels from p: its full strips of
-        // kCols, then the narrower last strip if the block holds it. The
-        // tiles of one row band go left to right, so each C row is written
-        // in adjacent pieces that complete its cache lines while they are
-        // in L1 (strip by strip, C rows 8 KB apart each took a line of
-        // their own per tile: 12% of the time).
+        // The block's strips for `count` panels from p. The tiles of one
+        // row band go left to right, so each C row is written in adjacent
+        // pieces that complete its cache lines while they are in L1 (strip
+        // by strip, C rows 8 KB apart each took a line of their own per
+        // tile: 12% of the time).
         auto band = [&](OpBuilder &nb, Location nl, Value p, int64_t count) {
-          forRange(nb, nl, iv[1],
-                   arith::MinUIOp::create(nb, nl, nFull, blockEnd), colsV,
-                   [&](OpBuilder &tb, Location tl, Value n0) {
-                     emitTile(tb, tl, xp, w, c, m, p, n0, count, k, Value());
+          forRange(nb, nl, iv[1], blockEnd, colsV,
+                   [&](OpBuilder &tb, Location tl, Value s) {
+                     Value n0 = arith::MinUIOp::create(tb, tl, s, lastStart);
+                     Value to = arith::MinUIOp::create(
+                         tb, tl, n, arith::AddIOp::create(tb, tl, s, colsV));
+                     emitTile(tb, tl, xp, w, c, m, p, n0, count, k, s, to);
                    });
-          scf::IfOp::create(nb, nl, holdsTail, [&](OpBuilder &tb, Location tl) {
-            emitTile(tb, tl, xp, w, c, m, p, nFull, count, k, tailWidth);
-            scf::YieldOp::create(tb, tl);
-          });
         };
         forRange(pb, pl, iv[0], pairsEnd, pairStep,
                  [&](OpBuilder &nb, Location nl, Value p) {
@@ -298,7 +308,7 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
 /// free the panels.
 void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
   Value m = memref::DimOp::create(b, loc, x, 0);
-  Value n = memref::DimOp::create(b, loc, w, 0);
+  Value n = memref::DimOp::create(b, loc, c, 1);
   Value k = memref::DimOp::create(b, loc, w, 1);
   Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
                                         idx(b, loc, kLanes));
@@ -337,10 +347,14 @@ struct XfCpuMatmulKernelPass final
           fill.erase();
       OpBuilder b(g);
       Location loc = g.getLoc();
+      Value w = g.getDpsInputs()[1];
+      bool narrow = cast<MemRefType>(w.getType()).getDimSize(0) < kCols;
+      if (narrow)
+        w = padRows(b, loc, w);
       SmallVector<Value> args;
       for (auto [v, keepK] :
            {std::pair{collapseRows(b, loc, g.getDpsInputs()[0]), true},
-            std::pair{g.getDpsInputs()[1], true},
+            std::pair{w, true},
             std::pair{collapseRows(b, loc, g.getDpsInits()[0]), false}}) {
         MemRefType type = dynamicType(v.getType(), keepK);
         args.push_back(
@@ -371,6 +385,8 @@ struct XfCpuMatmulKernelPass final
         func::ReturnOp::create(kb, kernel.getLoc());
       }
       func::CallOp::create(b, loc, kernel, args);
+      if (narrow)
+        memref::DeallocOp::create(b, loc, w);
       g.erase();
     }
   }

@@ -8,8 +8,9 @@
 // one parallel loop over panel chunks x column blocks; tiles of 2 panels x 12
 // columns (24 accumulators, 2 vector loads and 12 broadcasts of W per step,
 // K by 4 then the rest), a last odd panel with 12; results transposed back
-// into rows and stored only for rows that exist; the block that holds the
-// N % 12 last columns runs them with clamped W rows and a masked store. The
+// into rows and stored, masked to the strip's columns, only for rows that
+// exist; one tile for every strip: the last one (N = 64 is not a multiple
+// of 12) starts at min(s, N - 12) and masks off the columns before s. The
 // dead zero fill of C goes.
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[X0:.+]]: memref<?x512xf32>, %[[W0:.+]]: memref<64x512xf32>, %[[Y0:.+]]: memref<?x64xf32>, %[[Y1:.+]]: memref<?x64xf32>)
@@ -21,6 +22,7 @@
 // CHECK: func.func private @xf_linear_k512
 // CHECK-SAME: (%[[X:.+]]: memref<?x512xf32>, %[[W:.+]]: memref<?x512xf32>, %[[Y:.+]]: memref<?x?xf32>)
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+// CHECK: %[[N:.+]] = memref.dim %[[Y]], %c1
 // CHECK: %[[XP:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x16xf32>
 // The pack.
 // CHECK: scf.parallel
@@ -35,21 +37,28 @@
 // CHECK: memref.store %{{.+}}, %[[XP]]
 // The tiles, by row bands: for each pair of panels (then a last single
 // one), the block's strips left to right (so C rows are written in
-// adjacent pieces), then the tail strip if the block holds it.
+// adjacent pieces).
+// CHECK: %[[NW:.+]] = memref.dim %[[W]], %c0
+// CHECK: %[[LAST:.+]] = arith.subi %[[NW]], %c12
 // CHECK: scf.parallel
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c2
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c12
+// CHECK: scf.for %[[S:.+]] = %{{.+}} to %{{.+}} step %c12
+// CHECK: %[[N0:.+]] = arith.minui %[[S]], %[[LAST]]
+// CHECK: %[[END:.+]] = arith.addi %[[S]], %c12
+// CHECK: %[[TO:.+]] = arith.minui %[[N]], %[[END]]
+// CHECK-NOT: arith.minui
 // CHECK: scf.for {{.*}} step %c4{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-2: vector.load %[[XP]]
 // CHECK: memref.load %[[W]]
 // CHECK: vector.broadcast
 // CHECK-COUNT-2: vector.fma
+// CHECK: %[[COLS:.+]] = arith.addi %cst{{.*}} : vector<12xindex>
+// CHECK: arith.cmpi uge, %[[COLS]]
+// CHECK: arith.cmpi ult, %[[COLS]]
+// CHECK: %[[MASK:.+]] = arith.andi
 // CHECK: vector.transpose
 // CHECK: scf.if
-// CHECK: vector.store %{{.+}}, %[[Y]]{{.*}} : memref<?x?xf32>, vector<12xf32>
-// CHECK: scf.if
-// CHECK: arith.minui
-// CHECK: vector.maskedstore %[[Y]]
+// CHECK: vector.maskedstore %[[Y]][%{{.+}}, %[[N0]]], %[[MASK]]
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c12
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
@@ -96,6 +105,34 @@ func.func @linear(%x: memref<?x512xf32>, %w: memref<64x512xf32>, %y: memref<?x64
 func.func @odd_k(%x: memref<?x?x20xf32>, %w: memref<12x20xf32>, %y: memref<?x?x12xf32>) {
   linalg.generic {indexing_maps = [#x3, #w3, #y3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<?x?x20xf32>, memref<12x20xf32>) outs(%y : memref<?x?x12xf32>)
+      attrs = {xf.weight_matmul} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a weight of fewer than 12 rows is copied, zero-padded, into 12
+// rows before the call (the kernel reads whole strips of 12 weight rows)
+// and freed after it, while C keeps its 5 columns.
+// CHECK-LABEL: func.func @narrow
+// CHECK-SAME: (%[[X:.+]]: memref<?x8xf32>, %[[W:.+]]: memref<5x8xf32>, %[[Y:.+]]: memref<?x5xf32>)
+// CHECK: %[[PAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<12x8xf32>
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[PAD]] : memref<12x8xf32>)
+// CHECK: %[[HEAD:.+]] = memref.subview %[[PAD]][0, 0] [5, 8] [1, 1]
+// CHECK: linalg.copy ins(%[[W]] : memref<5x8xf32>) outs(%[[HEAD]]
+// CHECK: %[[PC:.+]] = memref.cast %[[PAD]] : memref<12x8xf32> to memref<?x8xf32>
+// CHECK: %[[YC:.+]] = memref.cast %[[Y]] : memref<?x5xf32> to memref<?x?xf32>
+// CHECK: call @xf_linear_k8(%[[X]], %[[PC]], %[[YC]])
+// CHECK: memref.dealloc %[[PAD]]
+// CHECK: return
+func.func @narrow(%x: memref<?x8xf32>, %w: memref<5x8xf32>, %y: memref<?x5xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d0)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x8xf32>, memref<5x8xf32>) outs(%y : memref<?x5xf32>)
       attrs = {xf.weight_matmul} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
