@@ -60,7 +60,8 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::xf::XfDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
-    "::mlir::memref::MemRefDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"
   ];
 }
 

@@ -6,10 +6,22 @@
 // K tile in per-iteration buffers; per key block of 16, the tile is filled by
 // 16x16 register transposes of K (no transposed copy of K in memory), then
 // groups of 4 queries score 16 keys per vector FMA, mask them as vectors
-// and update their state; then a one-key tail loop; no score tensor.
+// and update their state; then a one-key tail loop; no score tensor. The
+// kernel is a private, internal, noinline function that writes the output
+// the caller allocates.
 // CHECK-LABEL: func.func @flash
+// CHECK-SAME: (%[[Q:.+]]: tensor<?x?x8x64xf32>, %[[K:.+]]: tensor<?x?x8x64xf32>, %[[V:.+]]: tensor<?x?x8x64xf32>, %[[IDS:.+]]: tensor<?x?xi64>)
 // CHECK-NOT: linalg.generic
-// CHECK: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
+// CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only
+// CHECK: %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only
+// CHECK: %[[VB:.+]] = bufferization.to_buffer %[[V]] read_only
+// CHECK: %[[IB:.+]] = bufferization.to_buffer %[[IDS]] read_only
+// CHECK: %[[RES:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x8x64xf32>
+// CHECK: call @xf_attention(%[[QB]], %[[KB]], %[[VB]], %[[IB]], %[[RES]])
+// CHECK: %[[T:.+]] = bufferization.to_tensor %[[RES]] restrict writable
+// CHECK: return %[[T]]
+// CHECK: func.func private @xf_attention(%{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?xi64>, %[[OUT:.+]]: memref<?x?x8x64xf32>)
+// CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK-NOT: memref.alloc(
 // CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1, %c1, %c32)
 // CHECK: %[[M:.+]] = memref.alloc() : memref<32xf32>
@@ -44,7 +56,6 @@
 // CHECK: scf.for
 // CHECK: arith.divf {{.*}} : vector<64xf32>
 // CHECK: vector.store {{.*}}, %[[OUT]]
-// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 func.func @flash(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x8x64xf32>, %v: tensor<?x?x8x64xf32>,
                  %ids: tensor<?x?xi64>) -> tensor<?x?x8x64xf32> {
   %o = xf.attention %q, %k, %v key_ids(%ids : tensor<?x?xi64>)
@@ -95,4 +106,29 @@ func.func @k_transposed(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v:
   %o = xf.attention %q, %kt, %v {scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
       : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>, tensor<?x8x?x64xf32>
   return %o : tensor<?x8x?x64xf32>
+}
+
+// -----
+
+// Tests that attentions with equal operand types and attributes share one
+// kernel function and that a different attribute (causal) gets its own.
+// CHECK-LABEL: func.func @shared
+// CHECK: call @xf_attention(
+// CHECK: call @xf_attention(
+// CHECK: call @xf_attention_1(
+// CHECK: func.func private @xf_attention(
+// CHECK: func.func private @xf_attention_1(
+// CHECK-NOT: func.func
+func.func @shared(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x8x64xf32>, %v: tensor<?x?x8x64xf32>)
+    -> (tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>) {
+  %a = xf.attention %q, %k, %v {scale = 0.125 : f32, q_layout = #xf.layout<bshd>,
+       k_layout = #xf.layout<bshd>, v_layout = #xf.layout<bshd>, out_layout = #xf.layout<bshd>}
+      : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
+  %b = xf.attention %a, %k, %v {scale = 0.125 : f32, q_layout = #xf.layout<bshd>,
+       k_layout = #xf.layout<bshd>, v_layout = #xf.layout<bshd>, out_layout = #xf.layout<bshd>}
+      : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
+  %c = xf.attention %b, %k, %v {scale = 0.125 : f32, causal = true, q_layout = #xf.layout<bshd>,
+       k_layout = #xf.layout<bshd>, v_layout = #xf.layout<bshd>, out_layout = #xf.layout<bshd>}
+      : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
+  return %a, %b, %c : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
 }
