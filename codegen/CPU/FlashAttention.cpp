@@ -20,8 +20,11 @@
 // shuffles) and kept in a 16-key tile that the super-block's 8 groups share:
 // no transposed copy of K exists in memory.
 //
-// Built on buffers (bufferization.to_buffer of the operands, a fresh output
-// buffer returned with to_tensor), so it composes with the tensor pipeline.
+// The kernel is a private function on buffers (xf_attention, xf_attention_1,
+// ...; one per distinct operand types and attributes, shared by every
+// attention that matches). The call site passes bufferization.to_buffer of
+// the operands and a fresh output buffer, returned with to_tensor, so it
+// composes with the tensor pipeline.
 //
 //===----------------------------------------------------------------------===//
 
