@@ -618,7 +618,8 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LinearKernel,
                          ::testing::Combine(::testing::Values("linear_197x64",
-                                                              "linear_30x20"),
+                                                              "linear_30x20",
+                                                              "linear_7x37"),
                                             ::testing::Values("cpu", "vulkan")),
                          [](const auto &info) {
                            return std::string(std::get<0>(info.param)) + "_" +
