@@ -24,20 +24,26 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> dir(cl::Positional, cl::desc("<OUT/>"),
-                                cl::Required);
-static cl::opt<std::string>
-    weights("weights", cl::desc("Weights (.safetensors)"), cl::Required);
-static cl::opt<std::string> entry("entry", cl::desc("Entry point"),
-                                  cl::init("forward"));
-static cl::list<std::string> inputs("input", cl::desc("NAME=@file.npy"));
+/// The flags --help lists (LLVM's own options stay hidden).
+static cl::OptionCategory category("xf-bench options");
+
+static cl::opt<std::string> dir(cl::Positional, cl::cat(category),
+                                cl::desc("<OUT/>"), cl::Required);
+static cl::opt<std::string> weights("weights", cl::cat(category),
+                                    cl::desc("Weights (.safetensors)"),
+                                    cl::Required);
+static cl::opt<std::string> entry("entry", cl::cat(category),
+                                  cl::desc("Entry point"), cl::init("forward"));
+static cl::list<std::string> inputs("input", cl::cat(category),
+                                    cl::desc("NAME=@file.npy"));
 static cl::opt<int> deviceIndex(
-    "device",
+    "device", cl::cat(category),
     cl::desc("GPU libraries: CUDA device ordinal or Vulkan device index"),
     cl::init(0));
-static cl::opt<unsigned> reps("reps", cl::desc("Timed runs"), cl::init(10));
-static cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs"),
-                                cl::init(1));
+static cl::opt<unsigned> reps("reps", cl::cat(category), cl::desc("Timed runs"),
+                              cl::init(10));
+static cl::opt<unsigned> warmup("warmup", cl::cat(category),
+                                cl::desc("Untimed runs"), cl::init(1));
 
 static int fail(const std::string &message) {
   llvm::errs() << "xf-bench: error: " << message << "\n";
@@ -56,7 +62,12 @@ int main(int argc, char **argv) {
   int numThreads = xf::tools::takeThreadsFlag(argc, argv, flagError);
   if (numThreads < 0)
     return fail(flagError);
-  if (!cl::ParseCommandLineOptions(argc, argv, "xf-bench\n", &llvm::errs()))
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "xf-bench: time an entry point, print one JSON line\n\n"
+          "  --threads=<N> worker threads (default: all cores)\n",
+          &llvm::errs()))
     return 1;
   std::string library = xf::tools::findLibrary(dir);
   if (library.empty())
@@ -65,7 +76,7 @@ int main(int argc, char **argv) {
   auto t0 = std::chrono::steady_clock::now();
   xf_model *model = nullptr;
   if (xf_status *s = xf_model_load_on_device(library.c_str(), weights.c_str(),
-                                                deviceIndex, &model))
+                                             deviceIndex, &model))
     return fail(statusText(s));
   if (xf_status *s = xf_model_set_threads(model, numThreads))
     return fail(statusText(s));

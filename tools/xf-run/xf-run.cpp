@@ -32,25 +32,33 @@
 namespace cl = llvm::cl;
 using namespace xf;
 
-static cl::opt<std::string>
-    modelPath(cl::Positional, cl::desc("<OUT/ | model.xf>"), cl::Required);
-static cl::list<std::string> sets("set", cl::desc("--set KEY=VALUE"),
+/// The flags --help lists (LLVM's own options stay hidden).
+static cl::OptionCategory category("xf-run options");
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::cat(category),
+                                      cl::desc("<OUT/ | model.xf>"),
+                                      cl::Required);
+static cl::list<std::string> sets("set", cl::cat(category),
+                                  cl::desc("--set KEY=VALUE"),
                                   cl::value_desc("KEY=VALUE"));
 static cl::opt<bool>
-    interpretFlag("interpret",
+    interpretFlag("interpret", cl::cat(category),
                   cl::desc("Run the xf interpreter on the description"));
-static cl::opt<std::string> weightsPath("weights",
+static cl::opt<std::string> weightsPath("weights", cl::cat(category),
                                         cl::desc("Weights (.safetensors)"),
                                         cl::value_desc("FILE"), cl::Required);
-static cl::opt<std::string> entryName("entry", cl::desc("Entry point"),
+static cl::opt<std::string> entryName("entry", cl::cat(category),
+                                      cl::desc("Entry point"),
                                       cl::init("forward"));
 static cl::opt<int> deviceIndex(
-    "device",
+    "device", cl::cat(category),
     cl::desc("GPU libraries: CUDA device ordinal or Vulkan device index"),
     cl::init(0));
-static cl::list<std::string> inputArgs("input", cl::desc("NAME=@file.npy"),
+static cl::list<std::string> inputArgs("input", cl::cat(category),
+                                       cl::desc("NAME=@file.npy"),
                                        cl::value_desc("NAME=@FILE"));
-static cl::list<std::string> outputArgs("output", cl::desc("NAME=@file.npy"),
+static cl::list<std::string> outputArgs("output", cl::cat(category),
+                                        cl::desc("NAME=@file.npy"),
                                         cl::value_desc("NAME=@FILE"));
 
 namespace {
@@ -114,9 +122,8 @@ int runCompiled(const std::string &dir, int threads) {
   if (!sets.empty())
     return userError("--set applies when compiling; recompile with xfc");
   xf_model *model = nullptr;
-  if (xf_status *s =
-          xf_model_load_on_device(library.c_str(), weightsPath.c_str(),
-                                  deviceIndex, &model)) {
+  if (xf_status *s = xf_model_load_on_device(
+          library.c_str(), weightsPath.c_str(), deviceIndex, &model)) {
     std::string message = xf_status_message(s);
     xf_status_free(s);
     return userError(message);
@@ -213,7 +220,11 @@ int main(int argc, char **argv) {
   int threads = xf::tools::takeThreadsFlag(argc, argv, flagError);
   if (threads < 0)
     return userError(flagError);
-  if (!cl::ParseCommandLineOptions(argc, argv, "xf-run: run a model\n",
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "xf-run: run a model\n\n"
+                                   "  --threads=<N> worker threads of a "
+                                   "compiled model (default: all cores)\n",
                                    &llvm::errs()))
     return 1;
   if (llvm::sys::fs::is_directory(modelPath)) {

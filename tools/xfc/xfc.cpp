@@ -13,41 +13,51 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional,
+/// The flags --help lists (LLVM's own options stay hidden).
+static cl::OptionCategory category("xfc options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::cat(category),
                                       cl::desc("<model.xf | module.mlir>"),
                                       cl::Required);
 static cl::list<std::string>
-    sets("set", cl::desc("Override a hyperparameter: --set KEY=VALUE"),
+    sets("set", cl::cat(category),
+         cl::desc("Override a hyperparameter: --set KEY=VALUE"),
          cl::value_desc("KEY=VALUE"));
 static cl::opt<std::string>
-    emit("emit",
+    emit("emit", cl::cat(category),
          cl::desc("ast | xf | fused | gpu | ptx | spirv | llvm | obj | lib "
                   "(default)"),
          cl::init("lib"));
 static cl::opt<std::string>
-    outputPath("o", cl::desc("Output: a directory for lib, else a file"),
+    outputPath("o", cl::cat(category),
+               cl::desc("Output: a directory for lib, else a file"),
                cl::value_desc("PATH"), cl::init("-"));
-static cl::opt<std::string> cpu("cpu", cl::desc("LLVM CPU name, or host"),
+static cl::opt<std::string> cpu("cpu", cl::cat(category),
+                                cl::desc("LLVM CPU name, or host"),
                                 cl::init("host"));
+static cl::opt<std::string> target("target", cl::cat(category),
+                                   cl::desc("cpu (default) | cuda | vulkan"),
+                                   cl::init("cpu"));
 static cl::opt<std::string>
-    target("target", cl::desc("cpu (default) | cuda | vulkan"),
-           cl::init("cpu"));
-static cl::opt<std::string>
-    gpuArch("gpu-arch", cl::desc("CUDA architecture (default sm_80)"),
+    gpuArch("gpu-arch", cl::cat(category),
+            cl::desc("CUDA architecture (default sm_80)"),
             cl::value_desc("sm_NN"), cl::init(""));
-static cl::opt<bool> printIRAfterAll("print-ir-after-all",
+static cl::opt<bool> printIRAfterAll("print-ir-after-all", cl::cat(category),
                                      cl::desc("Print the IR after every pass"));
-static cl::opt<bool> timings("timings", cl::desc("Report each phase's time"));
+static cl::opt<bool> timings("timings", cl::cat(category),
+                             cl::desc("Report each phase's time"));
 static cl::opt<std::string>
-    noFuse("no-fuse", cl::desc("Turn off: attention,transpose,epilogue"),
+    noFuse("no-fuse", cl::cat(category),
+           cl::desc("Turn off: attention,transpose,epilogue"),
            cl::value_desc("LIST"), cl::init(""));
 static cl::opt<bool>
-    explainFusion("explain-fusion",
+    explainFusion("explain-fusion", cl::cat(category),
                   cl::desc("One line per fusion candidate: fused, or why not"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // Flag errors are user errors: exit 1 with LLVM's one-line message.
+  cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "xfc: Transformer compiler\n",
                                    &llvm::errs()))
     return 1;
