@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Npy.h"
+#include "tools/Flags.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/CommandLine.h"
@@ -62,12 +63,10 @@ int main(int argc, char **argv) {
   int numThreads = xf::tools::takeThreadsFlag(argc, argv, flagError);
   if (numThreads < 0)
     return fail(flagError);
-  cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(
-          argc, argv,
+  if (!xf::tools::parseFlags(
+          argc, argv, category,
           "xf-bench: time an entry point, print one JSON line\n\n"
-          "  --threads=<N> worker threads (default: all cores)\n",
-          &llvm::errs()))
+          "  --threads=<N> worker threads (default: all cores)\n"))
     return 1;
   std::string library = xf::tools::findLibrary(dir);
   if (library.empty())

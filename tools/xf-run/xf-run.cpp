@@ -19,6 +19,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
+#include "tools/Flags.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/CommandLine.h"
@@ -220,12 +221,10 @@ int main(int argc, char **argv) {
   int threads = xf::tools::takeThreadsFlag(argc, argv, flagError);
   if (threads < 0)
     return userError(flagError);
-  cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                                   "xf-run: run a model\n\n"
-                                   "  --threads=<N> worker threads of a "
-                                   "compiled model (default: all cores)\n",
-                                   &llvm::errs()))
+  if (!xf::tools::parseFlags(argc, argv, category,
+                             "xf-run: run a model\n\n"
+                             "  --threads=<N> worker threads of a "
+                             "compiled model (default: all cores)\n"))
     return 1;
   if (llvm::sys::fs::is_directory(modelPath)) {
     if (interpretFlag)

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Driver/Driver.h"
+#include "tools/Flags.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -56,10 +57,9 @@ static cl::opt<bool>
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // Flag errors are user errors: exit 1 with LLVM's one-line message.
-  cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv, "xfc: Transformer compiler\n",
-                                   &llvm::errs()))
+  // Flag errors are user errors: exit 1 with one `error:` line.
+  if (!xf::tools::parseFlags(argc, argv, category,
+                             "xfc: Transformer compiler\n"))
     return 1;
   auto fail = [](const std::string &message) {
     llvm::errs() << message << "\n";
