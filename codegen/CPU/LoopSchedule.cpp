@@ -1,12 +1,29 @@
-//===- LoopSchedule.cpp - Run-time schedules for OpenMP loops -------------===//
+//===- LoopSchedule.cpp - OpenMP loops deal out their own chunks ----------===//
 //
-// Gives every OpenMP worksharing loop without a schedule `schedule(runtime)`,
-// so the runtime chooses how iterations are dealt out (see the pass
-// description in codegen/Passes.td).
+// Rewrites each OpenMP worksharing loop so that its threads take guided
+// chunks from an atomic counter instead of asking libomp's dispatcher (see
+// the pass description in codegen/Passes.td):
+//
+//   omp.parallel {                       %next = 0  (an alloca of the function)
+//     omp.wsloop {                       omp.parallel {
+//       omp.loop_nest (%i, %j) = ...  →    while (start = fetch-and-add of
+//         body                               max(1, (total - next) / 2p)
+//     }                                      to %next) < total:
+//   }                                        for l in [start, start + chunk):
+//                                              (%i, %j) = delinearize(l)
+//                                              body
+//                                          }
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFCPULOOPSCHEDULEPASS
@@ -17,16 +34,152 @@ using namespace mlir;
 
 namespace {
 
+constexpr StringLiteral kNumThreads = "omp_get_num_threads";
+
+/// Whether the pass can take over `loop`'s schedule: nothing but one loop
+/// nest of one block, with no clause, directly in an omp.parallel that is
+/// not inside another (its counter, in the function's frame, is then used
+/// by one team at a time).
+bool canDealOut(omp::WsloopOp loop) {
+  auto nest = dyn_cast<omp::LoopNestOp>(loop.getWrappedLoop());
+  auto parallel = dyn_cast<omp::ParallelOp>(loop->getParentOp());
+  return nest && parallel && !parallel->getParentOfType<omp::ParallelOp>() &&
+         loop->getParentOfType<FunctionOpInterface>() &&
+         loop->getNumOperands() == 0 && !loop.getScheduleKindAttr() &&
+         !loop.getOrderedAttr() && !loop.getNowaitAttr() &&
+         nest.getRegion().hasOneBlock();
+}
+
+/// Replaces `loop` by guided chunks taken from a counter that starts at 0
+/// before its omp.parallel.
+void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
+  auto nest = cast<omp::LoopNestOp>(loop.getWrappedLoop());
+  auto parallel = cast<omp::ParallelOp>(loop->getParentOp());
+  Location loc = loop.getLoc();
+  // The counter lives in the function's frame (an alloca next to a loop
+  // would grow the stack on every trip) and restarts before each region.
+  auto fn = loop->getParentOfType<FunctionOpInterface>();
+  OpBuilder b = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
+  Type i64 = b.getI64Type();
+  Value counter = memref::AllocaOp::create(b, loc, MemRefType::get({}, i64));
+  b.setInsertionPoint(parallel);
+  memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 0, 64),
+                          counter);
+
+  b.setInsertionPoint(loop);
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64);
+  };
+  auto toI64 = [&](Value v) {
+    return v.getType() == i64 ? v : arith::IndexCastOp::create(b, loc, i64, v);
+  };
+  // Trip counts (an empty or reversed range has none), and their product.
+  SmallVector<Value> trips;
+  Value total = cst(1), zero = cst(0), one = cst(1);
+  for (auto [lb, ub, step] :
+       llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
+                 nest.getLoopSteps())) {
+    Value span = arith::SubIOp::create(b, loc, toI64(ub), toI64(lb));
+    if (nest.getLoopInclusive())
+      span = arith::AddIOp::create(b, loc, span, one);
+    Value trip = arith::MaxSIOp::create(
+        b, loc, zero, arith::CeilDivSIOp::create(b, loc, span, toI64(step)));
+    trips.push_back(trip);
+    total = arith::MulIOp::create(b, loc, total, trip);
+  }
+  Value threads = arith::ExtSIOp::create(
+      b, loc, i64, func::CallOp::create(b, loc, numThreads).getResult(0));
+  Value divisor = arith::MulIOp::create(b, loc, threads, cst(2));
+  // The chunk that starts at `start`: half a thread's share of what is
+  // left, at least one iteration.
+  auto chunkAt = [&](OpBuilder &cb, Value start) {
+    Value left = arith::SubIOp::create(cb, loc, total, start);
+    return arith::MaxSIOp::create(
+        cb, loc, one, arith::DivSIOp::create(cb, loc, left, divisor));
+  };
+
+  scf::WhileOp::create(
+      b, loc, TypeRange{i64}, ValueRange{},
+      [&](OpBuilder &wb, Location, ValueRange) {
+        auto take =
+            memref::GenericAtomicRMWOp::create(wb, loc, counter, ValueRange{});
+        {
+          OpBuilder::InsertionGuard guard(wb);
+          wb.setInsertionPointToStart(&take.getAtomicBody().front());
+          Value cur = take.getCurrentValue();
+          memref::AtomicYieldOp::create(
+              wb, loc, arith::AddIOp::create(wb, loc, cur, chunkAt(wb, cur)));
+        }
+        Value start = take.getResult();
+        scf::ConditionOp::create(
+            wb, loc,
+            arith::CmpIOp::create(wb, loc, arith::CmpIPredicate::slt, start,
+                                  total),
+            ValueRange{start});
+      },
+      [&](OpBuilder &wb, Location, ValueRange args) {
+        Value start = args[0];
+        Value end = arith::MinSIOp::create(
+            wb, loc, total,
+            arith::AddIOp::create(wb, loc, start, chunkAt(wb, start)));
+        scf::ForOp::create(
+            wb, loc, start, end, one, ValueRange{},
+            [&](OpBuilder &fb, Location, Value linear, ValueRange) {
+              // Innermost dimension fastest, as the collapsed loop runs.
+              IRMapping map;
+              Value rest = linear;
+              auto ivs = nest.getRegion().front().getArguments();
+              for (int64_t d = trips.size() - 1; d >= 0; --d) {
+                Value pos =
+                    d ? arith::RemSIOp::create(fb, loc, rest, trips[d]) : rest;
+                if (d)
+                  rest = arith::DivSIOp::create(fb, loc, rest, trips[d]);
+                Value lb = nest.getLoopLowerBounds()[d];
+                Value step = nest.getLoopSteps()[d];
+                Value iv = arith::AddIOp::create(
+                    fb, loc, toI64(lb),
+                    arith::MulIOp::create(fb, loc, pos, toI64(step)));
+                map.map(ivs[d], ivs[d].getType() == i64
+                                    ? iv
+                                    : arith::IndexCastOp::create(
+                                          fb, loc, ivs[d].getType(), iv)
+                                          .getResult());
+              }
+              for (Operation &op :
+                   nest.getRegion().front().without_terminator())
+                fb.clone(op, map);
+              scf::YieldOp::create(fb, loc);
+            });
+        scf::YieldOp::create(wb, loc);
+      });
+  // The worksharing loop ended with a barrier; the region's end has one.
+  if (!isa<omp::TerminatorOp>(loop->getNextNode()))
+    omp::BarrierOp::create(b, loc);
+  loop.erase();
+}
+
 struct XfCpuLoopSchedulePass final
     : xf::impl::XfCpuLoopSchedulePassBase<XfCpuLoopSchedulePass> {
   using Base::Base;
   void runOnOperation() override {
-    auto runtime = omp::ClauseScheduleKindAttr::get(
-        &getContext(), omp::ClauseScheduleKind::Runtime);
-    getOperation()->walk([&](omp::WsloopOp loop) {
-      if (!loop.getScheduleKindAttr())
-        loop.setScheduleKindAttr(runtime);
+    ModuleOp module = getOperation();
+    SmallVector<omp::WsloopOp> loops;
+    module.walk([&](omp::WsloopOp loop) {
+      if (canDealOut(loop))
+        loops.push_back(loop);
     });
+    if (loops.empty())
+      return;
+    auto numThreads = module.lookupSymbol<func::FuncOp>(kNumThreads);
+    if (!numThreads) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      numThreads =
+          func::FuncOp::create(b, module.getLoc(), kNumThreads,
+                               b.getFunctionType({}, {b.getI32Type()}));
+      numThreads.setPrivate();
+    }
+    for (omp::WsloopOp loop : loops)
+      dealOut(loop, numThreads);
   }
 };
 

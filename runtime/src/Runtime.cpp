@@ -33,11 +33,6 @@ struct xf_status {
 
 namespace {
 
-/// omp_sched_guided (omp.h): the schedule runs ask for (see the
-/// xf-cpu-loop-schedule pass; dynamic chunks of one iteration would cost a
-/// dispatch per element of an elementwise loop).
-constexpr int kOmpScheduleGuided = 3;
-
 xf_status *makeStatus(std::string message) {
   return new xf_status{std::move(message)};
 }
@@ -88,8 +83,6 @@ struct xf_model {
   std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
   std::map<std::string, BoundEntry> entries;
   void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
-  /// Its omp_set_schedule; null when OMP_SCHEDULE chooses the schedule.
-  void (*setOmpSchedule)(int, int) = nullptr;
   int threads = 0;
   std::string target = "cpu";
   /// GPU libraries: the backend (weights live in its memory) and the lock
@@ -177,9 +170,6 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   model->manifestText = manifest;
   model->setOmpThreads = reinterpret_cast<void (*)(int)>(
       dlsym(model->library, "omp_set_num_threads"));
-  if (!std::getenv("OMP_SCHEDULE"))
-    model->setOmpSchedule = reinterpret_cast<void (*)(int, int)>(
-        dlsym(model->library, "omp_set_schedule"));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
   model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
@@ -415,12 +405,10 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   //    (HostAlloc blocks are malloc blocks), else a copy in a new malloc
   //    block (device memory, a view into a larger buffer, an input or a
   //    parameter, a constant).
-  //    OpenMP's thread count and schedule are per calling thread: set them
-  //    on every run (OMP_SCHEDULE, when set at load, chooses the schedule).
+  //    OpenMP's thread count is per calling thread: set it on every run
+  //    (the loops deal out their own chunks: xf-cpu-loop-schedule).
   if (model->setOmpThreads && model->threads > 0)
     model->setOmpThreads(model->threads);
-  if (model->setOmpSchedule)
-    model->setOmpSchedule(kOmpScheduleGuided, 1);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
   size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);

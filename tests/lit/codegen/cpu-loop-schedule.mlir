@@ -1,27 +1,102 @@
-// RUN: xf-opt %s --xf-cpu-loop-schedule | FileCheck %s
+// RUN: xf-opt %s --split-input-file --xf-cpu-loop-schedule | FileCheck %s
 
-// Worksharing loops without a schedule take theirs at run time; a loop that
-// names one keeps it.
+// Tests that a worksharing loop nest becomes guided chunks taken from an
+// atomic counter: the counter is an alloca of the function, zeroed before
+// the parallel region; each thread takes max(1, (total - counter) / 2p)
+// iterations at a time until the collapsed space (2-D here, an inclusive
+// upper bound and a step of 2 in the inner dimension) is used up, and
+// recovers the indices from the counter, innermost fastest. The loop was
+// the region's last op, so no barrier is added; omp_get_num_threads is
+// declared once.
+// CHECK-LABEL: func.func @nest
+// CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
+// CHECK: %[[NEXT:.+]] = memref.alloca() : memref<i64>
+// CHECK: memref.store %{{.+}}, %[[NEXT]][] : memref<i64>
+// CHECK-NEXT: omp.parallel {
+// CHECK-NOT: omp.wsloop
+// CHECK: %[[T0:.+]] = arith.ceildivsi
+// CHECK: arith.maxsi %{{.+}}, %[[T0]]
+// CHECK: arith.addi %{{.+}}, %c1_i64
+// CHECK: %[[T1:.+]] = arith.ceildivsi
+// CHECK: %[[TOTAL:.+]] = arith.muli
+// CHECK: %[[P:.+]] = func.call @omp_get_num_threads() : () -> i32
+// CHECK: scf.while : () -> i64 {
+// CHECK: %[[START:.+]] = memref.generic_atomic_rmw %[[NEXT]][] : memref<i64> {
+// CHECK: ^bb0(%[[CUR:.+]]: i64):
+// CHECK: %[[LEFT:.+]] = arith.subi %[[TOTAL]], %[[CUR]]
+// CHECK: %[[HALF:.+]] = arith.divsi %[[LEFT]]
+// CHECK: %[[CHUNK:.+]] = arith.maxsi %{{.+}}, %[[HALF]]
+// CHECK: %[[NEW:.+]] = arith.addi %[[CUR]], %[[CHUNK]]
+// CHECK: memref.atomic_yield %[[NEW]]
+// CHECK: arith.cmpi slt, %[[START]], %[[TOTAL]]
+// CHECK: scf.condition
+// CHECK: } do {
+// CHECK: scf.for %[[L:.+]] = %{{.+}} to %{{.+}} step %{{.+}} : i64 {
+// CHECK: %[[IN:.+]] = arith.remsi %[[L]]
+// CHECK: %[[OUT:.+]] = arith.divsi %[[L]]
+// CHECK: arith.muli %[[IN]], %{{.+}}
+// CHECK: %[[J:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: arith.muli %[[OUT]], %{{.+}}
+// CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: memref.store %{{.+}}, %[[BUF]][%[[I]], %[[J]]]
+// CHECK-NOT: omp.barrier
+// CHECK: omp.terminator
+// CHECK: func.func private @omp_get_num_threads() -> i32
+func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i, %j) : index = (%c0, %c0) to (%n, %m) inclusive step (%c1, %c2) {
+        memref.store %f, %buf[%i, %j] : memref<?x?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
 
-// CHECK-LABEL: func.func @loops
-func.func @loops(%n: index, %buf: memref<?xf32>) {
+// -----
+
+// Tests that a loop followed by other work in its region gets the barrier
+// its worksharing loop had, that a loop with a schedule keeps libomp's
+// dispatcher, and that a loop in a nested parallel region (whose counter
+// several teams would share) is left alone.
+// CHECK-LABEL: func.func @kept
+// CHECK: omp.parallel {
+// CHECK: scf.while
+// CHECK: omp.barrier
+// CHECK: omp.wsloop schedule(static) {
+// CHECK: omp.parallel {
+// CHECK: omp.wsloop {
+func.func @kept(%n: index, %buf: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %f = arith.constant 1.0 : f32
   omp.parallel {
-    // CHECK: omp.wsloop schedule(runtime) {
     omp.wsloop {
       omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
         memref.store %f, %buf[%i] : memref<?xf32>
         omp.yield
       }
     }
-    // CHECK: omp.wsloop schedule(static) {
     omp.wsloop schedule(static) {
       omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
         memref.store %f, %buf[%i] : memref<?xf32>
         omp.yield
       }
+    }
+    omp.parallel {
+      omp.wsloop {
+        omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+          memref.store %f, %buf[%i] : memref<?xf32>
+          omp.yield
+        }
+      }
+      omp.terminator
     }
     omp.terminator
   }
