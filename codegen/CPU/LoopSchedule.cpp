@@ -122,23 +122,26 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
         Value end = arith::MinSIOp::create(
             wb, loc, total,
             arith::AddIOp::create(wb, loc, start, chunkAt(wb, start)));
+        // The chunk's first position per dimension (one division per
+        // dimension and chunk), then stepped innermost first with carries.
+        int64_t rank = trips.size();
+        SmallVector<Value> first(rank);
+        Value rest = start;
+        for (int64_t d = rank - 1; d > 0; --d) {
+          first[d] = arith::RemSIOp::create(wb, loc, rest, trips[d]);
+          rest = arith::DivSIOp::create(wb, loc, rest, trips[d]);
+        }
+        first[0] = rest;
         scf::ForOp::create(
-            wb, loc, start, end, one, ValueRange{},
-            [&](OpBuilder &fb, Location, Value linear, ValueRange) {
-              // Innermost dimension fastest, as the collapsed loop runs.
+            wb, loc, start, end, one, first,
+            [&](OpBuilder &fb, Location, Value, ValueRange pos) {
               IRMapping map;
-              Value rest = linear;
               auto ivs = nest.getRegion().front().getArguments();
-              for (int64_t d = trips.size() - 1; d >= 0; --d) {
-                Value pos =
-                    d ? arith::RemSIOp::create(fb, loc, rest, trips[d]) : rest;
-                if (d)
-                  rest = arith::DivSIOp::create(fb, loc, rest, trips[d]);
-                Value lb = nest.getLoopLowerBounds()[d];
-                Value step = nest.getLoopSteps()[d];
+              for (int64_t d = 0; d < rank; ++d) {
                 Value iv = arith::AddIOp::create(
-                    fb, loc, toI64(lb),
-                    arith::MulIOp::create(fb, loc, pos, toI64(step)));
+                    fb, loc, toI64(nest.getLoopLowerBounds()[d]),
+                    arith::MulIOp::create(fb, loc, pos[d],
+                                          toI64(nest.getLoopSteps()[d])));
                 map.map(ivs[d], ivs[d].getType() == i64
                                     ? iv
                                     : arith::IndexCastOp::create(
@@ -148,7 +151,22 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
               for (Operation &op :
                    nest.getRegion().front().without_terminator())
                 fb.clone(op, map);
-              scf::YieldOp::create(fb, loc);
+              SmallVector<Value> next(rank);
+              Value carry = arith::ConstantIntOp::create(fb, loc, 1, 1);
+              for (int64_t d = rank - 1; d >= 0; --d) {
+                Value bumped = arith::AddIOp::create(
+                    fb, loc, pos[d],
+                    arith::ExtUIOp::create(fb, loc, i64, carry));
+                if (!d) {
+                  next[d] = bumped;
+                  break;
+                }
+                Value wrap = arith::CmpIOp::create(
+                    fb, loc, arith::CmpIPredicate::eq, bumped, trips[d]);
+                next[d] = arith::SelectOp::create(fb, loc, wrap, zero, bumped);
+                carry = wrap;
+              }
+              scf::YieldOp::create(fb, loc, next);
             });
         scf::YieldOp::create(wb, loc);
       });

@@ -5,7 +5,8 @@
 // the parallel region; each thread takes max(1, (total - counter) / 2p)
 // iterations at a time until the collapsed space (2-D here, an inclusive
 // upper bound and a step of 2 in the inner dimension) is used up, and
-// recovers the indices from the counter, innermost fastest. The loop was
+// recovers the indices (innermost fastest) from the counter once per chunk,
+// then steps them with carries. The loop was
 // the region's last op, so no barrier is added; omp_get_num_threads is
 // declared once.
 // CHECK-LABEL: func.func @nest
@@ -17,7 +18,8 @@
 // CHECK: %[[T0:.+]] = arith.ceildivsi
 // CHECK: arith.maxsi %{{.+}}, %[[T0]]
 // CHECK: arith.addi %{{.+}}, %c1_i64
-// CHECK: %[[T1:.+]] = arith.ceildivsi
+// CHECK: %[[D1:.+]] = arith.ceildivsi
+// CHECK: %[[T1:.+]] = arith.maxsi %{{.+}}, %[[D1]]
 // CHECK: %[[TOTAL:.+]] = arith.muli
 // CHECK: %[[P:.+]] = func.call @omp_get_num_threads() : () -> i32
 // CHECK: scf.while : () -> i64 {
@@ -31,14 +33,22 @@
 // CHECK: arith.cmpi slt, %[[START]], %[[TOTAL]]
 // CHECK: scf.condition
 // CHECK: } do {
-// CHECK: scf.for %[[L:.+]] = %{{.+}} to %{{.+}} step %{{.+}} : i64 {
-// CHECK: %[[IN:.+]] = arith.remsi %[[L]]
-// CHECK: %[[OUT:.+]] = arith.divsi %[[L]]
-// CHECK: arith.muli %[[IN]], %{{.+}}
-// CHECK: %[[J:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: ^bb0(%[[FROM:.+]]: i64):
+// CHECK: %[[IN0:.+]] = arith.remsi %[[FROM]], %[[T1]]
+// CHECK: %[[OUT0:.+]] = arith.divsi %[[FROM]], %[[T1]]
+// CHECK: scf.for %{{.+}} = %[[FROM]] to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %[[OUT0]], %[[IN:.+]] = %[[IN0]]) -> (i64, i64) : i64 {
 // CHECK: arith.muli %[[OUT]], %{{.+}}
 // CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: arith.muli %[[IN]], %{{.+}}
+// CHECK: %[[J:.+]] = arith.index_cast %{{.+}} : i64 to index
 // CHECK: memref.store %{{.+}}, %[[BUF]][%[[I]], %[[J]]]
+// The next indices: the inner one plus one, wrapping to 0 with a carry.
+// CHECK: %[[BUMP:.+]] = arith.addi %[[IN]]
+// CHECK: %[[WRAP:.+]] = arith.cmpi eq, %[[BUMP]], %[[T1]]
+// CHECK: %[[NIN:.+]] = arith.select %[[WRAP]], %{{.+}}, %[[BUMP]]
+// CHECK: %[[CARRY:.+]] = arith.extui %[[WRAP]]
+// CHECK: %[[NOUT:.+]] = arith.addi %[[OUT]], %[[CARRY]]
+// CHECK: scf.yield %[[NOUT]], %[[NIN]]
 // CHECK-NOT: omp.barrier
 // CHECK: omp.terminator
 // CHECK: func.func private @omp_get_num_threads() -> i32
