@@ -14,6 +14,9 @@
 //                                              body
 //                                          }
 //
+// A body without loops keeps its innermost dimension as a whole scf.for
+// (the chunks then deal out the other dimensions), so LLVM vectorizes it.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Passes.h"
@@ -24,6 +27,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFCPULOOPSCHEDULEPASS
@@ -73,12 +77,23 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
   auto toI64 = [&](Value v) {
     return v.getType() == i64 ? v : arith::IndexCastOp::create(b, loc, i64, v);
   };
+  // A body without loops of its own (elementwise work) keeps its innermost
+  // dimension as a whole inner loop, which LLVM vectorizes; the counter
+  // deals out the other dimensions. Otherwise it deals out all of them.
+  auto ivs = nest.getRegion().front().getArguments();
+  int64_t rank = ivs.size();
+  bool hasLoops =
+      nest.getRegion()
+          .walk([](LoopLikeOpInterface) { return WalkResult::interrupt(); })
+          .wasInterrupted();
+  int64_t dealt = hasLoops || rank == 1 ? rank : rank - 1;
   // Trip counts (an empty or reversed range has none), and their product.
   SmallVector<Value> trips;
   Value total = cst(1), zero = cst(0), one = cst(1);
   for (auto [lb, ub, step] :
-       llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
-                 nest.getLoopSteps())) {
+       llvm::zip(nest.getLoopLowerBounds().take_front(dealt),
+                 nest.getLoopUpperBounds().take_front(dealt),
+                 nest.getLoopSteps().take_front(dealt))) {
     Value span = arith::SubIOp::create(b, loc, toI64(ub), toI64(lb));
     if (nest.getLoopInclusive())
       span = arith::AddIOp::create(b, loc, span, one);
@@ -124,10 +139,9 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
             arith::AddIOp::create(wb, loc, start, chunkAt(wb, start)));
         // The chunk's first position per dimension (one division per
         // dimension and chunk), then stepped innermost first with carries.
-        int64_t rank = trips.size();
-        SmallVector<Value> first(rank);
+        SmallVector<Value> first(dealt);
         Value rest = start;
-        for (int64_t d = rank - 1; d > 0; --d) {
+        for (int64_t d = dealt - 1; d > 0; --d) {
           first[d] = arith::RemSIOp::create(wb, loc, rest, trips[d]);
           rest = arith::DivSIOp::create(wb, loc, rest, trips[d]);
         }
@@ -136,8 +150,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
             wb, loc, start, end, one, first,
             [&](OpBuilder &fb, Location, Value, ValueRange pos) {
               IRMapping map;
-              auto ivs = nest.getRegion().front().getArguments();
-              for (int64_t d = 0; d < rank; ++d) {
+              for (int64_t d = 0; d < dealt; ++d) {
                 Value iv = arith::AddIOp::create(
                     fb, loc, toI64(nest.getLoopLowerBounds()[d]),
                     arith::MulIOp::create(fb, loc, pos[d],
@@ -148,12 +161,32 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
                                           fb, loc, ivs[d].getType(), iv)
                                           .getResult());
               }
-              for (Operation &op :
-                   nest.getRegion().front().without_terminator())
-                fb.clone(op, map);
-              SmallVector<Value> next(rank);
+              auto cloneBody = [&](OpBuilder &cb) {
+                for (Operation &op :
+                     nest.getRegion().front().without_terminator())
+                  cb.clone(op, map);
+              };
+              if (dealt == rank) {
+                cloneBody(fb);
+              } else {
+                Value lb = nest.getLoopLowerBounds().back();
+                Value ub = nest.getLoopUpperBounds().back();
+                if (nest.getLoopInclusive())
+                  ub = arith::AddIOp::create(
+                      fb, loc, ub,
+                      arith::ConstantOp::create(
+                          fb, loc, fb.getIntegerAttr(ub.getType(), 1)));
+                scf::ForOp::create(
+                    fb, loc, lb, ub, nest.getLoopSteps().back(), ValueRange{},
+                    [&](OpBuilder &ib, Location, Value iv, ValueRange) {
+                      map.map(ivs.back(), iv);
+                      cloneBody(ib);
+                      scf::YieldOp::create(ib, loc);
+                    });
+              }
+              SmallVector<Value> next(dealt);
               Value carry = arith::ConstantIntOp::create(fb, loc, 1, 1);
-              for (int64_t d = rank - 1; d >= 0; --d) {
+              for (int64_t d = dealt - 1; d >= 0; --d) {
                 Value bumped = arith::AddIOp::create(
                     fb, loc, pos[d],
                     arith::ExtUIOp::create(fb, loc, i64, carry));

@@ -1,13 +1,13 @@
 // RUN: xf-opt %s --split-input-file --xf-cpu-loop-schedule | FileCheck %s
 
-// Tests that a worksharing loop nest becomes guided chunks taken from an
-// atomic counter: the counter is an alloca of the function, zeroed before
-// the parallel region; each thread takes max(1, (total - counter) / 2p)
-// iterations at a time until the collapsed space (2-D here, an inclusive
-// upper bound and a step of 2 in the inner dimension) is used up, and
-// recovers the indices (innermost fastest) from the counter once per chunk,
-// then steps them with carries. The loop was
-// the region's last op, so no barrier is added; omp_get_num_threads is
+// Tests that a worksharing loop nest whose body has a loop of its own becomes
+// guided chunks taken from an atomic counter over all its dimensions: the
+// counter is an alloca of the function, zeroed before the parallel region;
+// each thread takes max(1, (total - counter) / 2p) iterations at a time
+// until the collapsed space (2-D here, an inclusive upper bound and a step
+// of 2 in the inner dimension) is used up; a chunk recovers its first
+// indices (innermost fastest) once, then steps them with carries. The loop
+// was the region's last op, so no barrier is added; omp_get_num_threads is
 // declared once.
 // CHECK-LABEL: func.func @nest
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
@@ -41,6 +41,7 @@
 // CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
 // CHECK: arith.muli %[[IN]], %{{.+}}
 // CHECK: %[[J:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: scf.for
 // CHECK: memref.store %{{.+}}, %[[BUF]][%[[I]], %[[J]]]
 // The next indices: the inner one plus one, wrapping to 0 with a carry.
 // CHECK: %[[BUMP:.+]] = arith.addi %[[IN]]
@@ -60,7 +61,9 @@ func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
   omp.parallel {
     omp.wsloop {
       omp.loop_nest (%i, %j) : index = (%c0, %c0) to (%n, %m) inclusive step (%c1, %c2) {
-        memref.store %f, %buf[%i, %j] : memref<?x?xf32>
+        scf.for %k = %c0 to %c2 step %c1 {
+          memref.store %f, %buf[%i, %j] : memref<?x?xf32>
+        }
         omp.yield
       }
     }
@@ -107,6 +110,46 @@ func.func @kept(%n: index, %buf: memref<?xf32>) {
         }
       }
       omp.terminator
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// Tests that a nest whose body has no loop (elementwise work) keeps its
+// innermost dimension as a whole inner loop with the nest's own bounds (an
+// inclusive upper bound plus one), for LLVM to vectorize; the counter deals
+// out the outer dimension only, with no carries.
+// CHECK-LABEL: func.func @elementwise
+// CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
+// CHECK: omp.parallel {
+// CHECK: %[[TRIP:.+]] = arith.maxsi
+// CHECK: %[[TOTAL:.+]] = arith.muli %{{.+}}, %[[TRIP]]
+// CHECK-NOT: arith.ceildivsi
+// CHECK: scf.while
+// CHECK: } do {
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[POS:.+]] = %{{.+}}) -> (i64) : i64 {
+// CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
+// CHECK: %[[END:.+]] = arith.addi %[[M]], %c1
+// CHECK: scf.for %[[J:.+]] = %c0 to %[[END]] step %c4 {
+// CHECK: memref.store %{{.+}}, %[[BUF]][%[[I]], %[[J]]]
+// CHECK: }
+// CHECK: %[[NEXT:.+]] = arith.addi %[[POS]]
+// CHECK-NOT: arith.select
+// CHECK: scf.yield %[[NEXT]]
+func.func @elementwise(%n: index, %m: index, %buf: memref<?x?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i, %j) : index = (%c0, %c0) to (%n, %m) inclusive step (%c1, %c4) {
+        memref.store %f, %buf[%i, %j] : memref<?x?xf32>
+        omp.yield
+      }
     }
     omp.terminator
   }
