@@ -115,9 +115,10 @@ def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule", "ModuleOp"> {
     region) until the collapsed iteration space is used up; a chunk
     recovers its first indices from the counter value (innermost fastest)
     and steps them with carries. A body without loops of its own
-    (elementwise work) keeps its innermost dimension as a whole inner loop,
-    which LLVM vectorizes, and the counter deals out the other dimensions
-    (scalar elementwise loops were 16% of a B=4 forward; now 2.5%). Chunks are guided: half a thread's share of what is left, at
+    (elementwise work) runs its innermost dimension in blocks of 1024
+    iterations, each a whole inner loop that LLVM vectorizes, and the
+    counter deals out the other dimensions and the blocks (scalar
+    elementwise loops were 16% of a B=4 forward; now 2.5%). Chunks are guided: half a thread's share of what is left, at
     least one iteration, so a core slowed by other work on a shared machine
     gets less, not the same share as the others (a static split made every
     loop wait for its slowest core). libomp's own dispatcher is not used:

@@ -14,8 +14,9 @@
 //                                              body
 //                                          }
 //
-// A body without loops keeps its innermost dimension as a whole scf.for
-// (the chunks then deal out the other dimensions), so LLVM vectorizes it.
+// A body without loops runs its innermost dimension in blocks of
+// kInnerBlock iterations, each a whole scf.for that LLVM vectorizes (the
+// chunks then deal out the other dimensions and the blocks).
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,9 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kNumThreads = "omp_get_num_threads";
+/// Iterations of an elementwise loop's innermost dimension per block: one
+/// vectorized inner loop, and a unit of work large enough to deal out.
+constexpr int64_t kInnerBlock = 1024;
 
 /// Whether the pass can take over `loop`'s schedule: nothing but one loop
 /// nest of one block, with no clause, directly in an omp.parallel that is
@@ -77,28 +81,30 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
   auto toI64 = [&](Value v) {
     return v.getType() == i64 ? v : arith::IndexCastOp::create(b, loc, i64, v);
   };
-  // A body without loops of its own (elementwise work) keeps its innermost
-  // dimension as a whole inner loop, which LLVM vectorizes; the counter
-  // deals out the other dimensions. Otherwise it deals out all of them.
+  // A body without loops of its own (elementwise work) runs its innermost
+  // dimension in blocks of kInnerBlock iterations, each a whole inner loop
+  // that LLVM vectorizes; the counter deals out the other dimensions and
+  // the blocks. Otherwise it deals out single iterations.
   auto ivs = nest.getRegion().front().getArguments();
   int64_t rank = ivs.size();
-  bool hasLoops =
-      nest.getRegion()
-          .walk([](LoopLikeOpInterface) { return WalkResult::interrupt(); })
-          .wasInterrupted();
-  int64_t dealt = hasLoops || rank == 1 ? rank : rank - 1;
-  // Trip counts (an empty or reversed range has none), and their product.
+  bool blocked =
+      !nest.getRegion()
+           .walk([](LoopLikeOpInterface) { return WalkResult::interrupt(); })
+           .wasInterrupted();
+  // Trip counts (an empty or reversed range has none; the innermost of a
+  // blocked nest counts blocks), and their product.
   SmallVector<Value> trips;
   Value total = cst(1), zero = cst(0), one = cst(1);
   for (auto [lb, ub, step] :
-       llvm::zip(nest.getLoopLowerBounds().take_front(dealt),
-                 nest.getLoopUpperBounds().take_front(dealt),
-                 nest.getLoopSteps().take_front(dealt))) {
+       llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
+                 nest.getLoopSteps())) {
     Value span = arith::SubIOp::create(b, loc, toI64(ub), toI64(lb));
     if (nest.getLoopInclusive())
       span = arith::AddIOp::create(b, loc, span, one);
     Value trip = arith::MaxSIOp::create(
         b, loc, zero, arith::CeilDivSIOp::create(b, loc, span, toI64(step)));
+    if (blocked && int64_t(trips.size()) == rank - 1)
+      trip = arith::CeilDivSIOp::create(b, loc, trip, cst(kInnerBlock));
     trips.push_back(trip);
     total = arith::MulIOp::create(b, loc, total, trip);
   }
@@ -139,9 +145,9 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
             arith::AddIOp::create(wb, loc, start, chunkAt(wb, start)));
         // The chunk's first position per dimension (one division per
         // dimension and chunk), then stepped innermost first with carries.
-        SmallVector<Value> first(dealt);
+        SmallVector<Value> first(rank);
         Value rest = start;
-        for (int64_t d = dealt - 1; d > 0; --d) {
+        for (int64_t d = rank - 1; d > 0; --d) {
           first[d] = arith::RemSIOp::create(wb, loc, rest, trips[d]);
           rest = arith::DivSIOp::create(wb, loc, rest, trips[d]);
         }
@@ -150,7 +156,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
             wb, loc, start, end, one, first,
             [&](OpBuilder &fb, Location, Value, ValueRange pos) {
               IRMapping map;
-              for (int64_t d = 0; d < dealt; ++d) {
+              for (int64_t d = 0; d < (blocked ? rank - 1 : rank); ++d) {
                 Value iv = arith::AddIOp::create(
                     fb, loc, toI64(nest.getLoopLowerBounds()[d]),
                     arith::MulIOp::create(fb, loc, pos[d],
@@ -166,27 +172,43 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
                      nest.getRegion().front().without_terminator())
                   cb.clone(op, map);
               };
-              if (dealt == rank) {
+              if (!blocked) {
                 cloneBody(fb);
               } else {
-                Value lb = nest.getLoopLowerBounds().back();
+                // Block pos[rank - 1] of the innermost dimension.
+                Type t = ivs.back().getType();
+                auto asT = [&](Value v) -> Value {
+                  return v.getType() == t
+                             ? v
+                             : arith::IndexCastOp::create(fb, loc, t, v);
+                };
+                Value step = nest.getLoopSteps().back();
+                Value width = arith::MulIOp::create(
+                    fb, loc, step,
+                    arith::ConstantOp::create(
+                        fb, loc, fb.getIntegerAttr(t, kInnerBlock)));
+                Value lo = arith::AddIOp::create(
+                    fb, loc, nest.getLoopLowerBounds().back(),
+                    arith::MulIOp::create(fb, loc, asT(pos.back()), width));
                 Value ub = nest.getLoopUpperBounds().back();
                 if (nest.getLoopInclusive())
                   ub = arith::AddIOp::create(
                       fb, loc, ub,
-                      arith::ConstantOp::create(
-                          fb, loc, fb.getIntegerAttr(ub.getType(), 1)));
+                      arith::ConstantOp::create(fb, loc,
+                                                fb.getIntegerAttr(t, 1)));
+                Value hi = arith::MinSIOp::create(
+                    fb, loc, ub, arith::AddIOp::create(fb, loc, lo, width));
                 scf::ForOp::create(
-                    fb, loc, lb, ub, nest.getLoopSteps().back(), ValueRange{},
+                    fb, loc, lo, hi, step, ValueRange{},
                     [&](OpBuilder &ib, Location, Value iv, ValueRange) {
                       map.map(ivs.back(), iv);
                       cloneBody(ib);
                       scf::YieldOp::create(ib, loc);
                     });
               }
-              SmallVector<Value> next(dealt);
+              SmallVector<Value> next(rank);
               Value carry = arith::ConstantIntOp::create(fb, loc, 1, 1);
-              for (int64_t d = dealt - 1; d >= 0; --d) {
+              for (int64_t d = rank - 1; d >= 0; --d) {
                 Value bumped = arith::AddIOp::create(
                     fb, loc, pos[d],
                     arith::ExtUIOp::create(fb, loc, i64, carry));

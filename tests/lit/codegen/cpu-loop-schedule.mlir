@@ -118,27 +118,35 @@ func.func @kept(%n: index, %buf: memref<?xf32>) {
 
 // -----
 
-// Tests that a nest whose body has no loop (elementwise work) keeps its
-// innermost dimension as a whole inner loop with the nest's own bounds (an
-// inclusive upper bound plus one), for LLVM to vectorize; the counter deals
-// out the outer dimension only, with no carries.
+// Tests that a nest whose body has no loop (elementwise work) runs its
+// innermost dimension in blocks of 1024 iterations, each a whole inner loop
+// (for LLVM to vectorize) within the nest's own bounds (an inclusive upper
+// bound plus one); the counter deals out the outer dimension and the blocks.
 // CHECK-LABEL: func.func @elementwise
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
 // CHECK: omp.parallel {
 // CHECK: %[[TRIP:.+]] = arith.maxsi
-// CHECK: %[[TOTAL:.+]] = arith.muli %{{.+}}, %[[TRIP]]
-// CHECK-NOT: arith.ceildivsi
+// CHECK-NEXT: arith.muli
+// CHECK: %[[INNER:.+]] = arith.maxsi
+// CHECK-NEXT: %c1024_i64 = arith.constant 1024 : i64
+// CHECK-NEXT: %[[BLOCKS:.+]] = arith.ceildivsi %[[INNER]], %c1024_i64
+// CHECK: %[[TOTAL:.+]] = arith.muli %{{.+}}, %[[BLOCKS]]
 // CHECK: scf.while
 // CHECK: } do {
-// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[POS:.+]] = %{{.+}}) -> (i64) : i64 {
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ROW:.+]] = %{{.+}}, %[[BLOCK:.+]] = %{{.+}}) -> (i64, i64) : i64 {
 // CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
-// CHECK: %[[END:.+]] = arith.addi %[[M]], %c1
-// CHECK: scf.for %[[J:.+]] = %c0 to %[[END]] step %c4 {
+// CHECK: %[[WIDTH:.+]] = arith.muli %c4, %c1024
+// CHECK: %[[B:.+]] = arith.index_cast %[[BLOCK]] : i64 to index
+// CHECK: %[[OFF:.+]] = arith.muli %[[B]], %[[WIDTH]]
+// CHECK: %[[LO:.+]] = arith.addi %c0, %[[OFF]]
+// CHECK: %[[UB:.+]] = arith.addi %[[M]], %c1
+// CHECK: %[[END:.+]] = arith.addi %[[LO]], %[[WIDTH]]
+// CHECK: %[[HI:.+]] = arith.minsi %[[UB]], %[[END]]
+// CHECK: scf.for %[[J:.+]] = %[[LO]] to %[[HI]] step %c4 {
 // CHECK: memref.store %{{.+}}, %[[BUF]][%[[I]], %[[J]]]
 // CHECK: }
-// CHECK: %[[NEXT:.+]] = arith.addi %[[POS]]
-// CHECK-NOT: arith.select
-// CHECK: scf.yield %[[NEXT]]
+// CHECK: arith.cmpi eq, %{{.+}}, %[[BLOCKS]]
+// CHECK: scf.yield
 func.func @elementwise(%n: index, %m: index, %buf: memref<?x?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
