@@ -33,7 +33,6 @@
 #include "dialect/IR/XfOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -326,8 +325,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
   /// The kernel function for `op` on `operands` (q, k, v, [ids,] out):
   /// created on first use, shared by every attention with the same operand
   /// types and attributes (a seed model's encoder self-attention and the
-  /// decoder's cross-attention share one). Private, internal and noinline:
-  /// each inlined copy cost LLVM ~8% of the seed model's compile time.
+  /// decoder's cross-attention share one), out of line: each inlined copy
+  /// cost LLVM ~8% of the seed model's compile time.
   func::FuncOp getKernel(AttentionOp op, ValueRange operands, bool hasIds,
                          int64_t heads, int64_t width, int64_t vWidth,
                          ConversionPatternRewriter &rewriter) const {
@@ -345,12 +344,7 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     rewriter.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();
     kernel = func::FuncOp::create(rewriter, loc, name, type);
-    kernel.setPrivate();
-    kernel->setAttr("passthrough", rewriter.getArrayAttr(
-                                       {rewriter.getStringAttr("noinline")}));
-    kernel->setAttr(
-        "llvm.linkage",
-        LLVM::LinkageAttr::get(op.getContext(), LLVM::Linkage::Internal));
+    markOutOfLine(kernel);
     Block *entry =
         rewriter.createBlock(&kernel.getBody(), {}, type.getInputs(),
                              SmallVector<Location>(operands.size(), loc));

@@ -1,7 +1,8 @@
-//===- KernelBuilder.cpp - The CPU kernels' 16x16 register transpose ----===//
+//===- KernelBuilder.cpp - What the CPU kernels share ---------------------===//
 
 #include "codegen/CPU/KernelBuilder.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -19,4 +20,13 @@ SmallVector<Value> xf::cpu::transpose16(OpBuilder &b, Location loc,
   for (int64_t i = 0; i < 16; ++i)
     out.push_back(vector::ExtractOp::create(b, loc, columns, i));
   return out;
+}
+
+void xf::cpu::markOutOfLine(func::FuncOp kernel) {
+  MLIRContext *ctx = kernel.getContext();
+  kernel.setPrivate();
+  kernel->setAttr("passthrough",
+                  ArrayAttr::get(ctx, {StringAttr::get(ctx, "noinline")}));
+  kernel->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
 }

@@ -1,8 +1,9 @@
 //===- KernelBuilder.h - Small builders the CPU kernels share ---*- C++ -*-===//
 //
-// The 16x16 register transpose both hand-written CPU kernels (MatmulKernel,
-// FlashAttention) use to turn rows into columns without a transposed copy in
-// memory, next to the loop builders all kernels share.
+// What both hand-written CPU kernels (MatmulKernel, FlashAttention) share:
+// the 16x16 register transpose that turns rows into columns without a
+// transposed copy in memory, and the marking of their out-of-line kernel
+// functions; next to the loop builders all kernels share.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #define XF_CODEGEN_CPU_KERNELBUILDER_H
 
 #include "codegen/Common/LoopBuilder.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace mlir::xf::cpu {
 
@@ -17,6 +19,11 @@ namespace mlir::xf::cpu {
 /// vectors of 16; missing rows are zero), by one `vector.transpose`
 /// (lowered to AVX-512 shuffles).
 SmallVector<Value> transpose16(OpBuilder &b, Location loc, ValueRange rows);
+
+/// Makes `kernel` private, internal to the library and never inlined: a
+/// kernel function is shared by its call sites, and inlined copies cost
+/// seconds of LLVM time.
+void markOutOfLine(func::FuncOp kernel);
 
 } // namespace mlir::xf::cpu
 

@@ -15,7 +15,6 @@
 #include "codegen/CPU/KernelBuilder.h"
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
@@ -370,14 +369,7 @@ struct XfCpuMatmulKernelPass final
                 std::to_string(
                     cast<MemRefType>(args[1].getType()).getDimSize(1)),
             type);
-        kernel.setPrivate();
-        // Kept out of line (inlined copies cost seconds of LLVM time) and
-        // internal to the library.
-        kernel->setAttr("passthrough",
-                        mb.getArrayAttr({mb.getStringAttr("noinline")}));
-        kernel->setAttr(
-            "llvm.linkage",
-            LLVM::LinkageAttr::get(mb.getContext(), LLVM::Linkage::Internal));
+        markOutOfLine(kernel);
         symbols.insert(kernel); // renames on a clash (other layouts)
         OpBuilder kb = OpBuilder::atBlockBegin(kernel.addEntryBlock());
         emitKernelBody(kb, kernel.getLoc(), kernel.getArgument(0),
