@@ -156,8 +156,7 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
-    "::mlir::linalg::LinalgDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
   ];
 }
 

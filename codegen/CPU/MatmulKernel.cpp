@@ -73,17 +73,23 @@ Value padRows(OpBuilder &b, Location loc, Value w) {
   Value padded = memref::AllocOp::create(
       b, loc, MemRefType::get({kCols, t.getDimSize(1)}, t.getElementType()),
       b.getI64IntegerAttr(64));
-  linalg::FillOp::create(
-      b, loc,
-      ValueRange{arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0))},
-      ValueRange{padded});
-  Value head = memref::SubViewOp::create(
-      b, loc, padded,
-      ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(t.getDimSize(0)),
-                             b.getIndexAttr(t.getDimSize(1))},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-  linalg::CopyOp::create(b, loc, w, head);
+  // Sequential loops: a few KB, not worth waking the threads for.
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1),
+        n = idx(b, loc, t.getDimSize(0));
+  Value k = idx(b, loc, t.getDimSize(1));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  auto rows = [&](Value lo, Value hi, bool copy) {
+    forRange(b, loc, lo, hi, c1, [&](OpBuilder &rb, Location rl, Value r) {
+      forRange(rb, rl, c0, k, c1, [&](OpBuilder &kb, Location kl, Value kk) {
+        Value v = copy ? memref::LoadOp::create(kb, kl, w, ValueRange{r, kk})
+                             .getResult()
+                       : zero;
+        memref::StoreOp::create(kb, kl, v, padded, ValueRange{r, kk});
+      });
+    });
+  };
+  rows(c0, n, /*copy=*/true);
+  rows(n, idx(b, loc, kCols), /*copy=*/false);
   return padded;
 }
 

@@ -117,14 +117,18 @@ func.func @odd_k(%x: memref<?x?x20xf32>, %w: memref<12x20xf32>, %y: memref<?x?x1
 // -----
 
 // Tests that a weight of fewer than 12 rows is copied, zero-padded, into 12
-// rows before the call (the kernel reads whole strips of 12 weight rows)
-// and freed after it, while C keeps its 5 columns.
+// rows before the call by sequential loops (the kernel reads whole strips
+// of 12 weight rows) and freed after it, while C keeps its 5 columns.
 // CHECK-LABEL: func.func @narrow
 // CHECK-SAME: (%[[X:.+]]: memref<?x8xf32>, %[[W:.+]]: memref<5x8xf32>, %[[Y:.+]]: memref<?x5xf32>)
 // CHECK: %[[PAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<12x8xf32>
-// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[PAD]] : memref<12x8xf32>)
-// CHECK: %[[HEAD:.+]] = memref.subview %[[PAD]][0, 0] [5, 8] [1, 1]
-// CHECK: linalg.copy ins(%[[W]] : memref<5x8xf32>) outs(%[[HEAD]]
+// CHECK-NOT: scf.parallel
+// CHECK: scf.for %[[R:.+]] = %c0 to %c5 step %c1 {
+// CHECK: scf.for %[[K:.+]] = %c0 to %c8 step %c1 {
+// CHECK: %[[V:.+]] = memref.load %[[W]][%[[R]], %[[K]]]
+// CHECK: memref.store %[[V]], %[[PAD]][%[[R]], %[[K]]]
+// CHECK: scf.for %[[Z:.+]] = %c5 to %c12 step %c1 {
+// CHECK: memref.store %cst, %[[PAD]][%[[Z]], %{{.+}}]
 // CHECK: %[[PC:.+]] = memref.cast %[[PAD]] : memref<12x8xf32> to memref<?x8xf32>
 // CHECK: %[[YC:.+]] = memref.cast %[[Y]] : memref<?x5xf32> to memref<?x?xf32>
 // CHECK: call @xf_linear_k8(%[[X]], %[[PC]], %[[YC]])
