@@ -37,7 +37,7 @@ for _ in 1 2 3; do
   "$B/tools/xfc/xfc" examples/seed_transformer.xf -o "$W/seed"
   times+=("$(python3 -c "print($(date +%s.%N) - $start)")")
 done
-compile=$(python3 -c "import statistics; print(round(statistics.median([${times[*]/%/,}]), 2))")
+compile=$(python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 2))" "${times[@]}")
 echo "| compile seed model (d_model 512, 6+6 layers) to .so, median of 3 | ${compile} s | target 5 s | |"
 
 # 2. The seed model end to end.
