@@ -325,16 +325,17 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     std::string expected = std::string(want.isFloat ? "f32 " : "int64 ") +
                            shapeText(want.shape.data(), want.shape.size());
     if (t.rank != static_cast<int32_t>(want.shape.size()) ||
-        (t.dtype == XF_F32) != want.isFloat || !t.data)
+        (t.dtype == XF_F32) != want.isFloat)
       return makeStatus(
           "input '" + want.name + "': expected " + expected + ", found " +
           (t.dtype == XF_F32 ? "f32 " : "int64 ") +
           shapeText(t.shape, t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
     for (int32_t k = 0; k < t.rank; ++k) {
       if (t.shape[k] <= 0)
-        return makeStatus("input '" + want.name + "': dim " +
-                          std::to_string(k) + " is " +
-                          std::to_string(t.shape[k]) + ", expected at least 1");
+        return makeStatus(
+            "input '" + want.name + "': dim " + std::to_string(k) +
+            (want.dims[k].empty() ? "" : " (" + want.dims[k] + ")") + " is " +
+            std::to_string(t.shape[k]) + ", expected at least 1");
       if (want.shape[k] >= 0 && t.shape[k] != want.shape[k])
         return makeStatus("input '" + want.name + "': expected " + expected +
                           ", found " + shapeText(t.shape, t.rank));
@@ -348,6 +349,8 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
                           pos->second.second + "' has " + dim + " " +
                           std::to_string(pos->second.first));
     }
+    if (!t.data)
+      return makeStatus("input '" + want.name + "': data is NULL");
     if (want.maxLen > 0 && t.shape[1] > want.maxLen)
       return makeStatus("input '" + want.name + "' has length " +
                         std::to_string(t.shape[1]) +

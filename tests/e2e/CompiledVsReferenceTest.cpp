@@ -297,6 +297,11 @@ TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   Array floats = loadNpy(kData + "padded_logits.npy");
   run(m, "forward", {&floats, &tgt}, &error);
   EXPECT_EQ(error, "input 'src': expected int64 [?, ?], found f32 [2, 6, 9]");
+  Array empty;
+  empty.isFloat = false;
+  empty.shape = {2, 0};
+  run(m, "forward", {&empty, &tgt}, &error);
+  EXPECT_EQ(error, "input 'src': dim 1 (src_len) is 0, expected at least 1");
   run(m, "translate", {&src}, &error);
   EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, "
                    "encode, forward)");

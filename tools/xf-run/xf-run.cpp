@@ -89,6 +89,13 @@ bool checkIds(const ast::Model &model, const std::string &name,
             rt::formatDims(a.shape);
     return false;
   }
+  for (size_t d = 0; d < 2; ++d)
+    if (a.shape[d] < 1) {
+      error = "input '" + name + "': dim " + std::to_string(d) +
+              (d ? " (length)" : " (batch)") + " is " +
+              std::to_string(a.shape[d]) + ", expected at least 1";
+      return false;
+    }
   for (const ast::Stack &s : model.stacks) {
     bool asInput = s.input == name, asMemoryIds = s.memoryIds == name;
     if (!asInput && !asMemoryIds)
