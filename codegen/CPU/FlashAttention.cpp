@@ -3,22 +3,27 @@
 // One parallel iteration per (batch, head, super-block of 32 queries, i.e.
 // 8 groups of 4); its online-softmax state per query (running max `m`,
 // normalizer `l`, output accumulator `acc`) lives in small per-iteration
-// buffers that stay in L1. For each key block of 16, every group of 4 rows
+// buffers that stay in L1. For each block of 64 keys, every group of 4 rows
 // updates its state:
 //   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
 //   l = l·e^(m-m') + Σ e^(s_j-m').
 // Masks come from the key ids and positions as vectors; no [Lq, Lk] score
 // buffer exists. Blocked keys score `mask_value` exactly as the unfused ops
-// do, so fully masked rows come out uniform, not NaN. Keys past the last full
-// block run the same step one at a time; a last group with fewer than 4
-// queries left computes copies of the last query row (never stored).
+// do, so fully masked rows come out uniform, not NaN. The last block of a
+// length that 64 does not divide runs the same step with its missing keys
+// masked off (score -inf, no V row read); a last group with fewer than 4
+// queries left computes copies of the last query row (never stored). The
+// max and the sum over a block's keys are lane-swap butterflies.
 //
-// Scores multiply a query element into 16 contiguous keys (a vector FMA), so
-// they need keys contiguous. A K stored transposed (`bhds`) is read as it is;
-// otherwise, per key block, 16 keys × 16 head dims tiles of K are loaded row
-// by row, transposed in registers (`vector.transpose`, lowered to AVX-512
-// shuffles) and kept in a 16-key tile that the super-block's 8 groups share:
-// no transposed copy of K exists in memory.
+// Scores multiply a query element into 64 contiguous keys (four vector
+// FMAs; 4 rows give 16 independent chains), so they need keys contiguous.
+// A K stored transposed (`bhds`) is read as it is (masked loads past the
+// end); otherwise, per key block, 16 keys × 16 head dims tiles of K are
+// loaded row by row, transposed in registers (`vector.transpose`, lowered
+// to AVX-512 shuffles) and kept in a 64-key tile that the super-block's 8
+// groups share: no transposed copy of K exists in memory. P·V reads each
+// probability back from a small buffer as the broadcast operand of its
+// FMAs, which keeps the shuffle port free for the FMAs that share it.
 //
 // The kernel is a private function on buffers (xf_attention, xf_attention_1,
 // ...; one per distinct operand types and attributes, shared by every
@@ -44,9 +49,27 @@ using namespace mlir::xf::cpu;
 
 namespace {
 
-constexpr int64_t kKeyBlock = 16;
-constexpr int64_t kRows = 4;   ///< query rows per group (share K/V loads)
-constexpr int64_t kGroups = 8; ///< groups per super-block (share K tiles)
+constexpr int64_t kKeyBlock = 64; ///< keys per step of a group
+constexpr int64_t kSubBlock = 16; ///< keys per unrolled run of P·V
+constexpr int64_t kRows = 4;      ///< query rows per group (share K/V loads)
+constexpr int64_t kGroups = 8;    ///< groups per super-block (share K tiles)
+
+/// `x` (a vector of 2^n lanes) combined across its lanes by `combine`, the
+/// result in every lane: n butterfly steps, each a lane swap and one vector
+/// op. (`vector.reduction` becomes a chain of 15 dependent scalar ops for 16
+/// lanes: LLVM keeps its order without reassociation, and maxnum's NaN
+/// rule costs two more instructions per link.)
+Value allLanes(OpBuilder &b, Location loc, Value x,
+               function_ref<Value(Value, Value)> combine) {
+  int64_t n = cast<VectorType>(x.getType()).getNumElements();
+  for (int64_t half = n / 2; half >= 1; half /= 2) {
+    SmallVector<int64_t> swap(n);
+    for (int64_t i = 0; i < n; ++i)
+      swap[i] = i ^ half;
+    x = combine(x, vector::ShuffleOp::create(b, loc, x, x, swap));
+  }
+  return x;
+}
 
 /// The kernel's body: `out` = attention(q, k, v) with the key ids `ids`
 /// (null without padding), for the layouts and constants of `op`.
@@ -121,6 +144,12 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                  : memref::AllocOp::create(
                        sb, pl, MemRefType::get({width, kKeyBlock}, f32),
                        sb.getI64IntegerAttr(64));
+          // A group's probabilities of one key block, read back one by one
+          // as broadcast operands of the P·V FMAs (a load port, not the
+          // shuffle port the FMAs share).
+          Value pBuf = memref::AllocOp::create(
+              sb, pl, MemRefType::get({rows, kKeyBlock}, f32),
+              sb.getI64IntegerAttr(64));
           auto forRows =
               [&](OpBuilder &ob, Location l, Value step,
                   function_ref<void(OpBuilder &, Location, Value)> fn) {
@@ -142,54 +171,63 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                     accBuf, ValueRange{r, c0});
               });
 
-          // kTile[d, t] = K[j0 + t, d]: 16x16 tiles transposed in
-          // registers.
+          // kTile[d, t] = K[min(j0 + t, lk - 1), d]: 16x16 tiles transposed
+          // in registers (keys past the end repeat the last one; their
+          // scores are dropped).
           auto fillTile = [&](OpBuilder &ob, Location l, Value j0) {
             auto vec16 = VectorType::get({16}, f32);
-            forRange(ob, l, c0, widthV, idx(ob, l, 16),
-                     [&](OpBuilder &db, Location dl, Value d0) {
-                       SmallVector<Value> keys;
-                       for (int64_t t = 0; t < 16; ++t)
-                         keys.push_back(vector::LoadOp::create(
-                             db, dl, vec16, k, kAt(addIdx(db, dl, j0, t), d0)));
-                       for (auto [dd, column] :
-                            llvm::enumerate(transpose16(db, dl, keys)))
-                         vector::StoreOp::create(
-                             db, dl, column, kTile,
-                             ValueRange{addIdx(db, dl, d0, dd), c0});
+            Value sixteen = idx(ob, l, 16);
+            Value lastKey = arith::SubIOp::create(ob, l, lk, c1);
+            forRange(ob, l, c0, idx(ob, l, kKeyBlock), sixteen,
+                     [&](OpBuilder &tb, Location tl, Value t0) {
+                       Value first = add(tb, tl, j0, t0);
+                       forRange(
+                           tb, tl, c0, widthV, sixteen,
+                           [&](OpBuilder &db, Location dl, Value d0) {
+                             SmallVector<Value> keys;
+                             for (int64_t t = 0; t < 16; ++t) {
+                               Value key = arith::MinUIOp::create(
+                                   db, dl, addIdx(db, dl, first, t), lastKey);
+                               keys.push_back(vector::LoadOp::create(
+                                   db, dl, vec16, k, kAt(key, d0)));
+                             }
+                             for (auto [dd, column] :
+                                  llvm::enumerate(transpose16(db, dl, keys)))
+                               vector::StoreOp::create(
+                                   db, dl, column, kTile,
+                                   ValueRange{addIdx(db, dl, d0, dd), t0});
+                           });
                      });
           };
 
-          // One step of the group at local row g0 over `count` keys from
-          // `j0` (count is 16 or 1), state loaded from and stored to the
-          // buffers.
+          // One step of the group at local row g0 over the keys j0 ..
+          // j0 + kKeyBlock, of which the first `valid` exist; state loaded
+          // from and stored to the buffers.
           auto step = [&](OpBuilder &ob, Location l, Value g0, Value j0,
-                          int64_t count) {
-            auto sVec = VectorType::get({count}, f32);
-            auto iVec = VectorType::get({count}, ob.getI64Type());
+                          Value valid, Value laneOk) {
+            auto sVec = VectorType::get({kKeyBlock}, f32);
+            auto iVec = VectorType::get({kKeyBlock}, ob.getI64Type());
             SmallVector<Value> local, rowIdx;
             for (int64_t r = 0; r < rows; ++r) {
               local.push_back(addIdx(ob, l, g0, r));
               rowIdx.push_back(arith::MinUIOp::create(
                   ob, l, add(ob, l, s0, local[r]), lastRow));
             }
-            // Raw scores: Σ_d q_r[d] · K[j0 : j0+count, d], per row r, as
-            // vector FMAs over 16 keys contiguous in Kᵀ or the tile.
+            // Raw scores: Σ_d q_r[d] · K[j0 + t, d], per row r, as vector
+            // FMAs over the block's keys, contiguous in Kᵀ (masked past
+            // the end) or in the tile: rows · 4 independent FMA chains.
             Value zero = arith::ConstantOp::create(
                 ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
             auto dots = scf::ForOp::create(
                 ob, l, c0, widthV, c1, SmallVector<Value>(rows, zero),
                 [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
-                  Value keys;
-                  if (count == 1)
-                    keys = vector::BroadcastOp::create(
-                        db, dl, sVec,
-                        memref::LoadOp::create(db, dl, k, kAt(j0, d)));
-                  else if (kT)
-                    keys = vector::LoadOp::create(db, dl, sVec, k, kAt(j0, d));
-                  else
-                    keys = vector::LoadOp::create(db, dl, sVec, kTile,
-                                                  ValueRange{d, c0});
+                  Value keys = kT ? vector::MaskedLoadOp::create(db, dl, sVec,
+                                                                 k, kAt(j0, d),
+                                                                 laneOk, zero)
+                                        .getResult()
+                                  : vector::LoadOp::create(db, dl, sVec, kTile,
+                                                           ValueRange{d, c0})
+                                        .getResult();
                   SmallVector<Value> next;
                   for (int64_t r = 0; r < rows; ++r) {
                     Value qd = memref::LoadOp::create(db, dl, q,
@@ -203,15 +241,17 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
             // Masks as vectors: key padding is shared by the rows,
             // causality is per row (key position > query position).
             Value padded;
-            if (ids)
+            if (ids) {
+              Value padV = vector::BroadcastOp::create(
+                  ob, l, iVec, arith::ConstantIntOp::create(ob, l, padId, 64));
               padded = arith::CmpIOp::create(
                   ob, l, arith::CmpIPredicate::eq,
-                  vector::LoadOp::create(ob, l, iVec, ids, ValueRange{bi, j0}),
-                  vector::BroadcastOp::create(
-                      ob, l, iVec,
-                      arith::ConstantIntOp::create(ob, l, padId, 64)));
-            SmallVector<int64_t> offsets(count);
-            for (int64_t t = 0; t < count; ++t)
+                  vector::MaskedLoadOp::create(
+                      ob, l, iVec, ids, ValueRange{bi, j0}, laneOk, padV),
+                  padV);
+            }
+            SmallVector<int64_t> offsets(kKeyBlock);
+            for (int64_t t = 0; t < kKeyBlock; ++t)
               offsets[t] = t;
             auto asI64 = [&](Value x) {
               return arith::IndexCastOp::create(ob, l, ob.getI64Type(), x);
@@ -224,6 +264,8 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 vector::BroadcastOp::create(ob, l, sVec, cst(ob, l, maskValue));
             Value scaleV =
                 vector::BroadcastOp::create(ob, l, sVec, cst(ob, l, scale));
+            Value noKey =
+                vector::BroadcastOp::create(ob, l, sVec, cst(ob, l, -INFINITY));
             SmallVector<Value> probs, accs;
             for (int64_t r = 0; r < rows; ++r) {
               Value m = memref::LoadOp::create(ob, l, mBuf, local[r]);
@@ -242,18 +284,27 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
               }
               if (blocked)
                 s = arith::SelectOp::create(ob, l, blocked, maskV, s);
-              Value blockMax = vector::ReductionOp::create(
-                  ob, l, vector::CombiningKind::MAXNUMF, s);
-              Value mNew = arith::MaxNumFOp::create(ob, l, m, blockMax);
+              // Keys past the end weigh nothing (e^-inf = 0); the block
+              // has at least one real key, so the max stays finite.
+              s = arith::SelectOp::create(ob, l, laneOk, s, noKey);
+              // The new max in every lane; exact in any order.
+              Value mNewV = arith::MaxNumFOp::create(
+                  ob, l, vector::BroadcastOp::create(ob, l, sVec, m),
+                  allLanes(ob, l, s, [&](Value x, Value y) -> Value {
+                    return arith::MaxNumFOp::create(ob, l, x, y);
+                  }));
+              Value mNew = vector::ExtractOp::create(ob, l, mNewV, 0);
               Value corr = math::ExpOp::create(
                   ob, l, arith::SubFOp::create(ob, l, m, mNew));
               Value p = math::ExpOp::create(
+                  ob, l, arith::SubFOp::create(ob, l, s, mNewV));
+              Value pSum = vector::ExtractOp::create(
                   ob, l,
-                  arith::SubFOp::create(
-                      ob, l, s,
-                      vector::BroadcastOp::create(ob, l, sVec, mNew)));
-              Value pSum = vector::ReductionOp::create(
-                  ob, l, vector::CombiningKind::ADD, p);
+                  allLanes(ob, l, p,
+                           [&](Value x, Value y) -> Value {
+                             return arith::AddFOp::create(ob, l, x, y);
+                           }),
+                  0);
               memref::StoreOp::create(
                   ob, l,
                   arith::AddFOp::create(
@@ -264,43 +315,60 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
               accs.push_back(arith::MulFOp::create(
                   ob, l, acc, vector::BroadcastOp::create(ob, l, vVec, corr)));
             }
-            // acc_r += Σ_t p_r[t] · V[j0 + t], each V row loaded once.
-            for (int64_t t = 0; t < count; ++t) {
-              Value vRow = vector::LoadOp::create(
-                  ob, l, vVec, v, at(vBshd, addIdx(ob, l, j0, t), c0));
-              for (int64_t r = 0; r < rows; ++r) {
-                Value pt = vector::ExtractOp::create(ob, l, probs[r], t);
-                accs[r] = vector::FMAOp::create(
-                    ob, l, vector::BroadcastOp::create(ob, l, vVec, pt), vRow,
-                    accs[r]);
-              }
-            }
+            // acc_r += Σ_t p_r[t] · V[j0 + t] over the keys that exist, each
+            // V row loaded once: runs of kSubBlock keys unrolled, then
+            // single keys.
+            for (int64_t r = 0; r < rows; ++r)
+              vector::StoreOp::create(ob, l, probs[r], pBuf,
+                                      ValueRange{idx(ob, l, r), c0});
+            auto pvKeys = [&](Value from, Value to, int64_t run) {
+              auto loop = scf::ForOp::create(
+                  ob, l, from, to, idx(ob, l, run), accs,
+                  [&](OpBuilder &tb, Location tl, Value t0, ValueRange in) {
+                    SmallVector<Value> acc(in);
+                    for (int64_t t = 0; t < run; ++t) {
+                      Value key = addIdx(tb, tl, t0, t);
+                      Value vRow = vector::LoadOp::create(
+                          tb, tl, vVec, v, at(vBshd, add(tb, tl, j0, key), c0));
+                      for (int64_t r = 0; r < rows; ++r) {
+                        Value pt = memref::LoadOp::create(
+                            tb, tl, pBuf, ValueRange{idx(tb, tl, r), key});
+                        acc[r] = vector::FMAOp::create(
+                            tb, tl,
+                            vector::BroadcastOp::create(tb, tl, vVec, pt), vRow,
+                            acc[r]);
+                      }
+                    }
+                    scf::YieldOp::create(tb, tl, acc);
+                  });
+              accs.assign(loop.getResults().begin(), loop.getResults().end());
+            };
+            Value runs = arith::SubIOp::create(
+                ob, l, valid,
+                arith::RemUIOp::create(ob, l, valid, idx(ob, l, kSubBlock)));
+            pvKeys(c0, runs, kSubBlock);
+            pvKeys(runs, valid, 1);
             for (int64_t r = 0; r < rows; ++r)
               vector::StoreOp::create(ob, l, accs[r], accBuf,
                                       ValueRange{local[r], c0});
           };
 
+          // Blocks of kKeyBlock keys; the last one partial when kKeyBlock
+          // does not divide lk.
           Value blockV = idx(sb, pl, kKeyBlock);
-          Value full = arith::SubIOp::create(
-              sb, pl, lk, arith::RemUIOp::create(sb, pl, lk, blockV));
           scf::ForOp::create(
-              sb, pl, c0, full, blockV, ValueRange{},
+              sb, pl, c0, lk, blockV, ValueRange{},
               [&](OpBuilder &fb, Location fl, Value j0, ValueRange) {
+                Value valid = arith::MinUIOp::create(
+                    fb, fl, blockV, arith::SubIOp::create(fb, fl, lk, j0));
+                Value laneOk = vector::CreateMaskOp::create(
+                    fb, fl, VectorType::get({kKeyBlock}, fb.getI1Type()),
+                    ValueRange{valid});
                 if (!kT)
                   fillTile(fb, fl, j0);
                 forRows(fb, fl, rowStep,
                         [&](OpBuilder &gb, Location gl, Value g0) {
-                          step(gb, gl, g0, j0, kKeyBlock);
-                        });
-                scf::YieldOp::create(fb, fl);
-              });
-          // Keys past the last full block, one at a time.
-          scf::ForOp::create(
-              sb, pl, full, lk, c1, ValueRange{},
-              [&](OpBuilder &fb, Location fl, Value j, ValueRange) {
-                forRows(fb, fl, rowStep,
-                        [&](OpBuilder &gb, Location gl, Value g0) {
-                          step(gb, gl, g0, j, 1);
+                          step(gb, gl, g0, j0, valid, laneOk);
                         });
                 scf::YieldOp::create(fb, fl);
               });

@@ -498,15 +498,17 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
 
   std::mt19937 rng(11);
   std::normal_distribution<float> dist(0, 1);
-  // (queries, keys): length 1; one key block exactly; lengths with tails
-  // of keys (past blocks of 16 on the CPU, 32 on the GPU) and of queries
-  // (past super-blocks of 32 rows and groups of 4 on the CPU, workgroups
-  // of 64 rows on the GPU).
+  // (queries, keys): length 1; one key block exactly (16 and 64 keys);
+  // lengths with tails of keys (past blocks of 64, then of 16, on the CPU;
+  // of 32 on the GPU) and of queries (past super-blocks of 32 rows and
+  // groups of 4 on the CPU, workgroups of 64 rows on the GPU).
   for (auto [lq, lk] : {std::pair<int64_t, int64_t>{1, 1},
                         {5, 16},
                         {37, 37},
                         {40, 33},
-                        {70, 50}}) {
+                        {70, 50},
+                        {3, 64},
+                        {45, 147}}) {
     SCOPED_TRACE("queries " + std::to_string(lq) + " keys " +
                  std::to_string(lk));
     auto randomArray = [&](std::vector<int64_t> shape) {
@@ -554,7 +556,10 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(
             AttentionCase{"attention", "bench/attention.mlir", 1, 8, 64, false},
             AttentionCase{"attention_kt", "tests/e2e/Inputs/attention_kt.mlir",
-                          2, 4, 32, true}),
+                          2, 4, 32, true},
+            AttentionCase{"attention_causal",
+                          "tests/e2e/Inputs/attention_causal.mlir", 2, 4, 32,
+                          false}),
         ::testing::Values("cpu", "vulkan")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +

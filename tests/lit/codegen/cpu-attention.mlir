@@ -2,13 +2,15 @@
 
 // Tests that attention with key-id padding and a causal mask becomes the
 // flash-style kernel: a parallel loop over (batch, head, 32 queries), each
-// with its online-softmax state (max, normalizer, accumulator) and a 64x16
-// K tile in per-iteration buffers; per key block of 16, the tile is filled by
-// 16x16 register transposes of K (no transposed copy of K in memory), then
-// groups of 4 queries score 16 keys per vector FMA, mask them as vectors
-// and update their state; then a one-key tail loop; no score tensor. The
-// kernel is a private, internal, noinline function that writes the output
-// the caller allocates.
+// with its online-softmax state (max, normalizer, accumulator), a 64x64 K
+// tile and a 4x64 probability buffer in per-iteration buffers. Per block
+// of 64 keys (the last one partial, its missing keys masked off), the tile
+// is filled by 16x16 register transposes of K (key index clamped; no
+// transposed copy of K in memory), then groups of 4 queries score 64 keys
+// per vector FMA, mask them as vectors, reduce max and sum by lane-swap
+// butterflies, and accumulate P·V over the keys that exist (runs of 16,
+// then single keys); no score tensor. The kernel is a private, internal,
+// noinline function that writes the output the caller allocates.
 // CHECK-LABEL: func.func @flash
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x?x8x64xf32>, %[[K:.+]]: tensor<?x?x8x64xf32>, %[[V:.+]]: tensor<?x?x8x64xf32>, %[[IDS:.+]]: tensor<?x?xi64>)
 // CHECK-NOT: linalg.generic
@@ -27,31 +29,46 @@
 // CHECK: %[[M:.+]] = memref.alloc() : memref<32xf32>
 // CHECK: %[[L:.+]] = memref.alloc() : memref<32xf32>
 // CHECK: %[[ACC:.+]] = memref.alloc() {alignment = 64 : i64} : memref<32x64xf32>
-// CHECK: %[[TILE:.+]] = memref.alloc() {alignment = 64 : i64} : memref<64x16xf32>
-// Key blocks of 16: the tile first.
+// CHECK: %[[TILE:.+]] = memref.alloc() {alignment = 64 : i64} : memref<64x64xf32>
+// CHECK: %[[P:.+]] = memref.alloc() {alignment = 64 : i64} : memref<4x64xf32>
+// Key blocks of 64, the keys that exist as a lane mask; the tile first.
+// CHECK: scf.for {{.*}} step %c64
+// CHECK: %[[VALID:.+]] = arith.minui
+// CHECK: %[[LANES:.+]] = vector.create_mask %[[VALID]] : vector<64xi1>
 // CHECK: scf.for {{.*}} step %c16
 // CHECK: scf.for
 // CHECK-COUNT-16: vector.load %{{.+}} : memref<?x?x8x64xf32>, vector<16xf32>
 // CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
 // CHECK-COUNT-16: vector.store %{{.+}}, %[[TILE]]
-// Then groups of 4 query rows: 4 score vectors, one FMA per head dim each.
+// Then groups of 4 query rows: 4 score vectors of 64 keys, one FMA per
+// head dim each.
 // CHECK: scf.for {{.*}} step %c4
-// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: vector.load %[[TILE]]{{.*}} : memref<64x16xf32>, vector<16xf32>
+// CHECK: scf.for {{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
+// CHECK: vector.load %[[TILE]]{{.*}} : memref<64x64xf32>, vector<64xf32>
 // CHECK-COUNT-4: vector.fma
-// CHECK: vector.load {{.*}} : memref<?x?xi64>, vector<16xi64>
-// CHECK: arith.cmpi eq, {{.*}} : vector<16xi64>
+// CHECK: vector.maskedload {{.*}}, %[[LANES]], {{.*}} : memref<?x?xi64>, vector<64xi1>, vector<64xi64>
+// CHECK: arith.cmpi eq, {{.*}} : vector<64xi64>
 // CHECK: memref.load %[[M]]
-// CHECK: arith.cmpi ugt, {{.*}} : vector<16xi64>
-// CHECK: arith.select {{.*}} : vector<16xi1>, vector<16xf32>
-// CHECK: vector.reduction <maxnumf>
-// CHECK: math.exp {{.*}} : vector<16xf32>
+// CHECK: arith.cmpi ugt, {{.*}} : vector<64xi64>
+// CHECK: arith.select {{.*}} : vector<64xi1>, vector<64xf32>
+// CHECK: arith.select %[[LANES]], {{.*}} : vector<64xi1>, vector<64xf32>
+// CHECK: vector.shuffle {{.*}} [32, 33,
+// CHECK: arith.maxnumf {{.*}} : vector<64xf32>
+// CHECK: vector.shuffle {{.*}} [1, 0, 3, 2,
+// CHECK: arith.maxnumf {{.*}} : vector<64xf32>
+// CHECK: math.exp {{.*}} : vector<64xf32>
+// CHECK: vector.shuffle {{.*}} [32, 33,
+// CHECK: arith.addf {{.*}} : vector<64xf32>
 // CHECK: memref.store {{.*}}, %[[M]]
+// P·V: the probabilities through the buffer, runs of 16 keys, then single
+// keys, up to the keys that exist.
+// CHECK: vector.store {{.*}}, %[[P]]
+// CHECK: %[[RUNS:.+]] = arith.subi %[[VALID]]
+// CHECK: scf.for {{.*}} to %[[RUNS]] step %c16{{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
+// CHECK: memref.load %[[P]]
+// CHECK: vector.fma
+// CHECK: scf.for {{.*}} = %[[RUNS]] to %[[VALID]] step %c1{{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
 // CHECK: vector.store {{.*}}, %[[ACC]]
-// The tail: one key at a time.
-// CHECK: scf.for {{.*}} step %c1
-// CHECK: scf.for {{.*}} step %c4
-// CHECK: math.exp {{.*}} : vector<1xf32>
 // The result: acc / l.
 // CHECK: scf.for
 // CHECK: arith.divf {{.*}} : vector<64xf32>
@@ -95,12 +112,14 @@ func.func @narrow_heads(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: te
 // -----
 
 // Tests that a K stored transposed (bhds) is read as stored: keys are
-// contiguous, so there is no tile and no transpose.
+// contiguous, so there is no tile and no transpose; loads of a key block
+// are masked to the keys that exist.
 // CHECK-LABEL: func.func @k_transposed
 // CHECK-NOT: vector.transpose
 // CHECK: scf.parallel
-// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: vector.load %{{.+}} : memref<?x8x64x?xf32>, vector<16xf32>
+// CHECK: %[[LANES:.+]] = vector.create_mask %{{.+}} : vector<64xi1>
+// CHECK: scf.for {{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
+// CHECK: vector.maskedload %{{.+}}, %[[LANES]], %{{.+}} : memref<?x8x64x?xf32>, vector<64xi1>, vector<64xf32>
 // CHECK-NOT: vector.transpose
 func.func @k_transposed(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v: tensor<?x8x?x64xf32>) -> tensor<?x8x?x64xf32> {
   %o = xf.attention %q, %kt, %v {scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
