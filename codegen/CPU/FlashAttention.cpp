@@ -54,21 +54,38 @@ constexpr int64_t kSubBlock = 16; ///< keys per unrolled run of P·V
 constexpr int64_t kRows = 4;      ///< query rows per group (share K/V loads)
 constexpr int64_t kGroups = 8;    ///< groups per super-block (share K tiles)
 
-/// `x` (a vector of 2^n lanes) combined across its lanes by `combine`, the
-/// result in every lane: n butterfly steps, each a lane swap and one vector
-/// op. (`vector.reduction` becomes a chain of 15 dependent scalar ops for 16
-/// lanes: LLVM keeps its order without reassociation, and maxnum's NaN
-/// rule costs two more instructions per link.)
+/// `x` (a vector of 16·2^k lanes) combined across its lanes by `combine`,
+/// the result in every lane: its 16-lane pieces combined into one, then 4
+/// butterfly steps (a lane swap and one vector op each), then the piece
+/// repeated to the width of `x`. (`vector.reduction` becomes a chain of 15
+/// dependent scalar ops per 16 lanes: LLVM keeps its order without
+/// reassociation, and maxnum's NaN rule costs two more instructions per
+/// link.)
 Value allLanes(OpBuilder &b, Location loc, Value x,
                function_ref<Value(Value, Value)> combine) {
-  int64_t n = cast<VectorType>(x.getType()).getNumElements();
-  for (int64_t half = n / 2; half >= 1; half /= 2) {
-    SmallVector<int64_t> swap(n);
-    for (int64_t i = 0; i < n; ++i)
-      swap[i] = i ^ half;
-    x = combine(x, vector::ShuffleOp::create(b, loc, x, x, swap));
+  auto type = cast<VectorType>(x.getType());
+  int64_t n = type.getNumElements(), piece = std::min<int64_t>(n, 16);
+  Value acc;
+  for (int64_t at = 0; at < n; at += piece) {
+    Value part = n == piece
+                     ? x
+                     : vector::ExtractStridedSliceOp::create(
+                           b, loc, x, ArrayRef<int64_t>{at},
+                           ArrayRef<int64_t>{piece}, ArrayRef<int64_t>{1});
+    acc = acc ? combine(acc, part) : part;
   }
-  return x;
+  for (int64_t half = piece / 2; half >= 1; half /= 2) {
+    SmallVector<int64_t> swap(piece);
+    for (int64_t i = 0; i < piece; ++i)
+      swap[i] = i ^ half;
+    acc = combine(acc, vector::ShuffleOp::create(b, loc, acc, acc, swap));
+  }
+  if (n == piece)
+    return acc;
+  SmallVector<int64_t> repeat(n);
+  for (int64_t i = 0; i < n; ++i)
+    repeat[i] = i % piece;
+  return vector::ShuffleOp::create(b, loc, acc, acc, repeat);
 }
 
 /// The kernel's body: `out` = attention(q, k, v) with the key ids `ids`
@@ -100,11 +117,61 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
   int64_t padId = op.getPadId();
   bool causal = op.getCausal();
 
+  // The scores read 64 contiguous keys per head dim: from K itself when
+  // it arrives transposed (`bhds`); else from Kᵀ in key blocks,
+  // [batch, heads, block, width, kKeyBlock] (each block's 16 KB contiguous:
+  // rows of a whole-length Kᵀ, lk·4 bytes apart, share L1 sets), made once
+  // per call by 16x16 tiles transposed in registers, the keys past lk
+  // repeating the last one (their scores are masked off). The copy is the
+  // size of K.
+  Value kTrans;
+  if (!kT) {
+    Value blockV = idx(b, loc, kKeyBlock);
+    Value blocks = arith::DivUIOp::create(
+        b, loc, addIdx(b, loc, lk, kKeyBlock - 1), blockV);
+    Value lkPad = arith::MulIOp::create(b, loc, blocks, blockV);
+    kTrans = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, heads, ShapedType::kDynamic,
+                         width, kKeyBlock},
+                        f32),
+        ValueRange{batch, blocks}, b.getI64IntegerAttr(64));
+    Value sixteen = idx(b, loc, 16);
+    Value lastKey = arith::SubIOp::create(b, loc, lk, c1);
+    auto vec16 = VectorType::get({16}, f32);
+    scf::ParallelOp::create(
+        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lkPad},
+        ValueRange{c1, c1, sixteen},
+        [&](OpBuilder &pb, Location pl, ValueRange iv) {
+          Value bi = iv[0], h = iv[1], j0 = iv[2];
+          Value block = arith::DivUIOp::create(pb, pl, j0, blockV);
+          Value inBlock = arith::RemUIOp::create(pb, pl, j0, blockV);
+          forRange(pb, pl, c0, widthV, sixteen,
+                   [&](OpBuilder &db, Location dl, Value d0) {
+                     SmallVector<Value> keys;
+                     for (int64_t t = 0; t < 16; ++t) {
+                       Value key = arith::MinUIOp::create(
+                           db, dl, addIdx(db, dl, j0, t), lastKey);
+                       keys.push_back(vector::LoadOp::create(
+                           db, dl, vec16, k,
+                           kBshd ? ValueRange{bi, key, h, d0}
+                                 : ValueRange{bi, h, key, d0}));
+                     }
+                     for (auto [dd, column] :
+                          llvm::enumerate(transpose16(db, dl, keys)))
+                       vector::StoreOp::create(
+                           db, dl, column, kTrans,
+                           ValueRange{bi, h, block, addIdx(db, dl, d0, dd),
+                                      inBlock});
+                   });
+          scf::ReduceOp::create(pb, pl);
+        });
+  }
+
   // The query rows of one (batch, head) in super-blocks of kGroups groups
-  // of kRows rows. A group's rows share every K and V load; the groups of
-  // a super-block share each transposed K tile. The online softmax state
-  // (m, l, acc) of a super-block lives in small buffers between key blocks
-  // (L1-resident: kGroups·kRows·(vWidth+2) floats). A last group with
+  // of kRows rows. A group's rows share every K and V load. The online softmax
+  // state (m, l, acc) of a super-block lives in small buffers between key
+  // blocks (L1-resident: kGroups·kRows·(vWidth+2) floats). A last group with
   // fewer rows left computes copies of the last row (never stored).
   {
     const int64_t rows = kRows;
@@ -119,10 +186,6 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           auto at = [&](bool bshd, Value pos, Value last) {
             return bshd ? SmallVector<Value>{bi, pos, h, last}
                         : SmallVector<Value>{bi, h, pos, last};
-          };
-          // Element [key, d] of K, in any of its layouts.
-          auto kAt = [&](Value key, Value d) {
-            return kT ? SmallVector<Value>{bi, h, d, key} : at(kBshd, key, d);
           };
           auto add = [](OpBuilder &ob, Location l, Value x, Value y) {
             return arith::AddIOp::create(ob, l, x, y);
@@ -139,11 +202,6 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           Value accBuf = memref::AllocOp::create(
               sb, pl, MemRefType::get({superRows, vWidth}, f32),
               sb.getI64IntegerAttr(64));
-          Value kTile =
-              kT ? Value()
-                 : memref::AllocOp::create(
-                       sb, pl, MemRefType::get({width, kKeyBlock}, f32),
-                       sb.getI64IntegerAttr(64));
           // A group's probabilities of one key block, read back one by one
           // as broadcast operands of the P·V FMAs (a load port, not the
           // shuffle port the FMAs share).
@@ -171,35 +229,6 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                     accBuf, ValueRange{r, c0});
               });
 
-          // kTile[d, t] = K[min(j0 + t, lk - 1), d]: 16x16 tiles transposed
-          // in registers (keys past the end repeat the last one; their
-          // scores are dropped).
-          auto fillTile = [&](OpBuilder &ob, Location l, Value j0) {
-            auto vec16 = VectorType::get({16}, f32);
-            Value sixteen = idx(ob, l, 16);
-            Value lastKey = arith::SubIOp::create(ob, l, lk, c1);
-            forRange(ob, l, c0, idx(ob, l, kKeyBlock), sixteen,
-                     [&](OpBuilder &tb, Location tl, Value t0) {
-                       Value first = add(tb, tl, j0, t0);
-                       forRange(
-                           tb, tl, c0, widthV, sixteen,
-                           [&](OpBuilder &db, Location dl, Value d0) {
-                             SmallVector<Value> keys;
-                             for (int64_t t = 0; t < 16; ++t) {
-                               Value key = arith::MinUIOp::create(
-                                   db, dl, addIdx(db, dl, first, t), lastKey);
-                               keys.push_back(vector::LoadOp::create(
-                                   db, dl, vec16, k, kAt(key, d0)));
-                             }
-                             for (auto [dd, column] :
-                                  llvm::enumerate(transpose16(db, dl, keys)))
-                               vector::StoreOp::create(
-                                   db, dl, column, kTile,
-                                   ValueRange{addIdx(db, dl, d0, dd), t0});
-                           });
-                     });
-          };
-
           // One step of the group at local row g0 over the keys j0 ..
           // j0 + kKeyBlock, of which the first `valid` exist; state loaded
           // from and stored to the buffers.
@@ -218,15 +247,18 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
             // the end) or in the tile: rows · 4 independent FMA chains.
             Value zero = arith::ConstantOp::create(
                 ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
+            Value block =
+                arith::DivUIOp::create(ob, l, j0, idx(ob, l, kKeyBlock));
             auto dots = scf::ForOp::create(
                 ob, l, c0, widthV, c1, SmallVector<Value>(rows, zero),
                 [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
-                  Value keys = kT ? vector::MaskedLoadOp::create(db, dl, sVec,
-                                                                 k, kAt(j0, d),
-                                                                 laneOk, zero)
+                  Value keys = kT ? vector::MaskedLoadOp::create(
+                                        db, dl, sVec, k,
+                                        ValueRange{bi, h, d, j0}, laneOk, zero)
                                         .getResult()
-                                  : vector::LoadOp::create(db, dl, sVec, kTile,
-                                                           ValueRange{d, c0})
+                                  : vector::LoadOp::create(
+                                        db, dl, sVec, kTrans,
+                                        ValueRange{bi, h, block, d, c0})
                                         .getResult();
                   SmallVector<Value> next;
                   for (int64_t r = 0; r < rows; ++r) {
@@ -364,8 +396,6 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 Value laneOk = vector::CreateMaskOp::create(
                     fb, fl, VectorType::get({kKeyBlock}, fb.getI1Type()),
                     ValueRange{valid});
-                if (!kT)
-                  fillTile(fb, fl, j0);
                 forRows(fb, fl, rowStep,
                         [&](OpBuilder &gb, Location gl, Value g0) {
                           step(gb, gl, g0, j0, valid, laneOk);
@@ -384,6 +414,7 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           scf::ReduceOp::create(pb, pl);
         });
   }
+  // (The buffer-deallocation pipeline frees kTrans after the loops.)
 }
 
 struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {

@@ -1,16 +1,17 @@
 // RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="cpu-attention=true" | FileCheck %s
 
 // Tests that attention with key-id padding and a causal mask becomes the
-// flash-style kernel: a parallel loop over (batch, head, 32 queries), each
-// with its online-softmax state (max, normalizer, accumulator), a 64x64 K
-// tile and a 4x64 probability buffer in per-iteration buffers. Per block
-// of 64 keys (the last one partial, its missing keys masked off), the tile
-// is filled by 16x16 register transposes of K (key index clamped; no
-// transposed copy of K in memory), then groups of 4 queries score 64 keys
-// per vector FMA, mask them as vectors, reduce max and sum by lane-swap
-// butterflies, and accumulate P·V over the keys that exist (runs of 16,
-// then single keys); no score tensor. The kernel is a private, internal,
-// noinline function that writes the output the caller allocates.
+// flash-style kernel. First Kᵀ in blocks of 64 keys ([B, H, block, d, 64]),
+// made once by 16x16 register transposes of K (key index clamped to the
+// last key). Then a parallel loop over (batch, head, 32 queries), each with
+// its online-softmax state (max, normalizer, accumulator) and a 4x64
+// probability buffer in per-iteration buffers. Per block of 64 keys (the
+// last one partial, its missing keys masked off), groups of 4 queries
+// score 64 keys per vector FMA, mask them as vectors, reduce max and sum
+// by lane-swap butterflies, and accumulate P·V over the keys that exist
+// (runs of 16, then single keys); no score tensor. The kernel is a
+// private, internal, noinline function that writes the output the caller
+// allocates.
 // CHECK-LABEL: func.func @flash
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x?x8x64xf32>, %[[K:.+]]: tensor<?x?x8x64xf32>, %[[V:.+]]: tensor<?x?x8x64xf32>, %[[IDS:.+]]: tensor<?x?xi64>)
 // CHECK-NOT: linalg.generic
@@ -24,27 +25,27 @@
 // CHECK: return %[[T]]
 // CHECK: func.func private @xf_attention(%{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?xi64>, %[[OUT:.+]]: memref<?x?x8x64xf32>)
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
-// CHECK-NOT: memref.alloc(
+// CHECK: %[[KT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x8x?x64x64xf32>
+// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1, %c1, %c16)
+// CHECK: scf.for
+// CHECK: arith.minui
+// CHECK-COUNT-16: vector.load %{{.+}} : memref<?x?x8x64xf32>, vector<16xf32>
+// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// CHECK-COUNT-16: vector.store %{{.+}}, %[[KT]]
 // CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1, %c1, %c32)
 // CHECK: %[[M:.+]] = memref.alloc() : memref<32xf32>
 // CHECK: %[[L:.+]] = memref.alloc() : memref<32xf32>
 // CHECK: %[[ACC:.+]] = memref.alloc() {alignment = 64 : i64} : memref<32x64xf32>
-// CHECK: %[[TILE:.+]] = memref.alloc() {alignment = 64 : i64} : memref<64x64xf32>
 // CHECK: %[[P:.+]] = memref.alloc() {alignment = 64 : i64} : memref<4x64xf32>
-// Key blocks of 64, the keys that exist as a lane mask; the tile first.
+// Key blocks of 64, the keys that exist as a lane mask.
 // CHECK: scf.for {{.*}} step %c64
 // CHECK: %[[VALID:.+]] = arith.minui
 // CHECK: %[[LANES:.+]] = vector.create_mask %[[VALID]] : vector<64xi1>
-// CHECK: scf.for {{.*}} step %c16
-// CHECK: scf.for
-// CHECK-COUNT-16: vector.load %{{.+}} : memref<?x?x8x64xf32>, vector<16xf32>
-// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
-// CHECK-COUNT-16: vector.store %{{.+}}, %[[TILE]]
 // Then groups of 4 query rows: 4 score vectors of 64 keys, one FMA per
 // head dim each.
 // CHECK: scf.for {{.*}} step %c4
 // CHECK: scf.for {{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
-// CHECK: vector.load %[[TILE]]{{.*}} : memref<64x64xf32>, vector<64xf32>
+// CHECK: vector.load %[[KT]]{{.*}} : memref<?x8x?x64x64xf32>, vector<64xf32>
 // CHECK-COUNT-4: vector.fma
 // CHECK: vector.maskedload {{.*}}, %[[LANES]], {{.*}} : memref<?x?xi64>, vector<64xi1>, vector<64xi64>
 // CHECK: arith.cmpi eq, {{.*}} : vector<64xi64>
@@ -52,13 +53,19 @@
 // CHECK: arith.cmpi ugt, {{.*}} : vector<64xi64>
 // CHECK: arith.select {{.*}} : vector<64xi1>, vector<64xf32>
 // CHECK: arith.select %[[LANES]], {{.*}} : vector<64xi1>, vector<64xf32>
-// CHECK: vector.shuffle {{.*}} [32, 33,
-// CHECK: arith.maxnumf {{.*}} : vector<64xf32>
-// CHECK: vector.shuffle {{.*}} [1, 0, 3, 2,
+// The max: the four 16-key pieces combined, a butterfly, the result
+// repeated to 64 lanes.
+// CHECK: vector.extract_strided_slice {{.*}} {offsets = [48], sizes = [16], strides = [1]}
+// CHECK: arith.maxnumf {{.*}} : vector<16xf32>
+// CHECK: vector.shuffle {{.*}} [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]
+// CHECK: arith.maxnumf {{.*}} : vector<16xf32>
+// CHECK: vector.shuffle {{.*}} [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14]
+// CHECK: arith.maxnumf {{.*}} : vector<16xf32>
+// CHECK: vector.shuffle {{.*}} [0, 1, 2, {{.*}}, 15, 0, 1, {{.*}} : vector<16xf32>, vector<16xf32>
 // CHECK: arith.maxnumf {{.*}} : vector<64xf32>
 // CHECK: math.exp {{.*}} : vector<64xf32>
-// CHECK: vector.shuffle {{.*}} [32, 33,
-// CHECK: arith.addf {{.*}} : vector<64xf32>
+// CHECK: vector.extract_strided_slice {{.*}} {offsets = [48], sizes = [16], strides = [1]}
+// CHECK: arith.addf {{.*}} : vector<16xf32>
 // CHECK: memref.store {{.*}}, %[[M]]
 // P·V: the probabilities through the buffer, runs of 16 keys, then single
 // keys, up to the keys that exist.
@@ -117,6 +124,7 @@ func.func @narrow_heads(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: te
 // CHECK-LABEL: func.func @k_transposed
 // CHECK-NOT: vector.transpose
 // CHECK: scf.parallel
+// CHECK-NOT: scf.parallel
 // CHECK: %[[LANES:.+]] = vector.create_mask %{{.+}} : vector<64xi1>
 // CHECK: scf.for {{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
 // CHECK: vector.maskedload %{{.+}}, %[[LANES]], %{{.+}} : memref<?x8x64x?xf32>, vector<64xi1>, vector<64xf32>
