@@ -13,7 +13,9 @@
 // length that 64 does not divide runs the same step with its missing keys
 // masked off (score -inf, no V row read); a last group with fewer than 4
 // queries left computes copies of the last query row (never stored). The
-// max and the sum over a block's keys are lane-swap butterflies.
+// max and the sum over a block's keys are lane-swap butterflies. Under a
+// causal mask, the blocks past a super-block's last query are skipped once
+// every row has a real (unblocked) score: they would weigh e^-200 or less.
 //
 // Scores multiply a query element into 64 contiguous keys (four vector
 // FMAs; 4 rows give 16 independent chains), so they need keys contiguous.
@@ -396,10 +398,60 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 Value laneOk = vector::CreateMaskOp::create(
                     fb, fl, VectorType::get({kKeyBlock}, fb.getI1Type()),
                     ValueRange{valid});
-                forRows(fb, fl, rowStep,
-                        [&](OpBuilder &gb, Location gl, Value g0) {
-                          step(gb, gl, g0, j0, valid, laneOk);
-                        });
+                auto groups = [&](OpBuilder &gb0, Location gl0) {
+                  forRows(gb0, gl0, rowStep,
+                          [&](OpBuilder &gb, Location gl, Value g0) {
+                            step(gb, gl, g0, j0, valid, laneOk);
+                          });
+                };
+                if (!causal) {
+                  groups(fb, fl);
+                  scf::YieldOp::create(fb, fl);
+                  return;
+                }
+                // Causal: a block past the super-block's last query is
+                // blocked for all its rows. Once every row's max is a real
+                // score (m > mask_value + 200), such keys weigh
+                // e^(mask_value - m) < e^-200, nothing: skip the block. A
+                // row whose keys so far are all blocked still needs them
+                // (it comes out uniform over all keys, as unfused).
+                Value late = arith::CmpIOp::create(
+                    fb, fl, arith::CmpIPredicate::uge, j0, add(fb, fl, s0, n));
+                auto skip = scf::IfOp::create(
+                    fb, fl, late,
+                    [&](OpBuilder &tb, Location tl) {
+                      Value bound = cst(tb, tl, maskValue + 200.0);
+                      auto scan = scf::ForOp::create(
+                          tb, tl, c0, n, c1,
+                          ValueRange{
+                              arith::ConstantIntOp::create(tb, tl, 1, 1)},
+                          [&](OpBuilder &rb, Location rl, Value r,
+                              ValueRange all) {
+                            Value real = arith::CmpFOp::create(
+                                rb, rl, arith::CmpFPredicate::OGT,
+                                memref::LoadOp::create(rb, rl, mBuf, r), bound);
+                            scf::YieldOp::create(
+                                rb, rl,
+                                ValueRange{arith::AndIOp::create(rb, rl, all[0],
+                                                                 real)});
+                          });
+                      scf::YieldOp::create(tb, tl, scan.getResults());
+                    },
+                    [&](OpBuilder &eb, Location el) {
+                      scf::YieldOp::create(
+                          eb, el,
+                          ValueRange{
+                              arith::ConstantIntOp::create(eb, el, 0, 1)});
+                    });
+                scf::IfOp::create(
+                    fb, fl,
+                    arith::XOrIOp::create(
+                        fb, fl, skip.getResult(0),
+                        arith::ConstantIntOp::create(fb, fl, 1, 1)),
+                    [&](OpBuilder &tb, Location tl) {
+                      groups(tb, tl);
+                      scf::YieldOp::create(tb, tl);
+                    });
                 scf::YieldOp::create(fb, fl);
               });
           forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {

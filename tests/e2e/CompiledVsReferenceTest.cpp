@@ -526,13 +526,18 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
                               : randomArray({c.batch, c.heads, lk, c.width});
     Array v = randomArray({c.batch, c.heads, lk, c.width});
     // Batch row r ends in r·lk/3 padding keys (the last row of a batch of
-    // 2 is half padding; the only key of length 1 stays real).
+    // 2 is half padding; the only key of length 1 stays real); row 1 also
+    // starts with 3, so under a causal mask its first queries see padding
+    // only (uniform over all keys, as unfused).
     Array ids;
     ids.isFloat = false;
     ids.shape = {c.batch, lk};
     for (int64_t r = 0; r < c.batch; ++r)
-      for (int64_t j = 0; j < lk; ++j)
-        ids.i.push_back(j >= lk - r * lk / 3 && j > 0 ? 0 : 1 + j % 7);
+      for (int64_t j = 0; j < lk; ++j) {
+        bool pad =
+            (j >= lk - r * lk / 3 && j > 0) || (r == 1 && j < 3 && lk > 3);
+        ids.i.push_back(pad ? 0 : 1 + j % 7);
+      }
     Array got = run(m, "forward", {&q, &k, &v, &ids});
     std::vector<HostTensor> args;
     for (Array *a : {&q, &k, &v, &ids}) {

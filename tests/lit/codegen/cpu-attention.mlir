@@ -9,9 +9,10 @@
 // last one partial, its missing keys masked off), groups of 4 queries
 // score 64 keys per vector FMA, mask them as vectors, reduce max and sum
 // by lane-swap butterflies, and accumulate P·V over the keys that exist
-// (runs of 16, then single keys); no score tensor. The kernel is a
-// private, internal, noinline function that writes the output the caller
-// allocates.
+// (runs of 16, then single keys); under a causal mask, blocks that no
+// query of the super-block sees are skipped; no score tensor. The kernel
+// is a private, internal, noinline function that writes the output the
+// caller allocates.
 // CHECK-LABEL: func.func @flash
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x?x8x64xf32>, %[[K:.+]]: tensor<?x?x8x64xf32>, %[[V:.+]]: tensor<?x?x8x64xf32>, %[[IDS:.+]]: tensor<?x?xi64>)
 // CHECK-NOT: linalg.generic
@@ -41,6 +42,15 @@
 // CHECK: scf.for {{.*}} step %c64
 // CHECK: %[[VALID:.+]] = arith.minui
 // CHECK: %[[LANES:.+]] = vector.create_mask %[[VALID]] : vector<64xi1>
+// Causal: a block past the super-block's last query is skipped once every
+// row's max is a real score (above mask_value + 200).
+// CHECK: %[[LATE:.+]] = arith.cmpi uge, %{{.+}}, %{{.+}} : index
+// CHECK: %[[DECIDED:.+]] = scf.if %[[LATE]] -> (i1)
+// CHECK: scf.for {{.*}} -> (i1)
+// CHECK: memref.load %[[M]]
+// CHECK: arith.cmpf ogt, {{.*}} : f32
+// CHECK: %[[PROCESS:.+]] = arith.xori %[[DECIDED]]
+// CHECK: scf.if %[[PROCESS]]
 // Then groups of 4 query rows: 4 score vectors of 64 keys, one FMA per
 // head dim each.
 // CHECK: scf.for {{.*}} step %c4
