@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """PyTorch eager attention as the seed notes write it (matmul, scale,
 masked_fill with -1e9, softmax, matmul) on the .npy inputs of
-bench/attention.mlir. Prints one JSON line (median ms, peak RSS).
+bench/attention.mlir; with --causal the mask also blocks later keys, as
+the decoder's (bench/attention_causal.mlir). Prints one JSON line (median
+ms, peak RSS).
 
-  /usr/bin/python3 bench/pytorch_attention.py DIR --threads 2 --reps 3
+  /usr/bin/python3 bench/pytorch_attention.py DIR --threads 2 --reps 3 [--causal]
 """
 import argparse
 import json
@@ -21,6 +23,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
+    ap.add_argument("--causal", action="store_true", help="also block keys after the query")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     q, k, v = (torch.from_numpy(np.load(os.path.join(a.dir, f"{n}.npy"))).to(a.device)
@@ -28,6 +31,9 @@ def main():
     ids = torch.from_numpy(np.load(os.path.join(a.dir, "ids.npy"))).to(a.device)
     sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
     mask = ids.eq(0).unsqueeze(1).unsqueeze(1)
+    if a.causal:
+        s = q.size(-2)
+        mask = mask | torch.triu(torch.ones(s, s, dtype=torch.bool, device=a.device), 1)
 
     def attention():
         scores = torch.matmul(q, k.transpose(-1, -2)) / np.sqrt(q.size(-1))

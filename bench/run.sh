@@ -3,8 +3,9 @@
 # $THREADS): the compiled seed model against PyTorch eager at B=1, S=T=128
 # and B=4, S=T=256; the largest linear layer against OpenBLAS sgemm and the
 # FMA peak (measured in the same run by bench/fma_peak.c, and the nominal
-# 242 GFLOP/s per core); the seed model's compile time; attention (heads 8, d_k 64) fused
-# vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192 (time and
+# 242 GFLOP/s per core); the seed model's compile time; attention (heads 8,
+# d_k 64) fused vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192
+# with a padding mask and at S = 512, 2048 with padding ∪ causal (time and
 # peak memory). Prints Markdown tables.
 # Needs Debian's python3-torch and OpenBLAS, which it installs if missing.
 set -euo pipefail
@@ -82,23 +83,36 @@ nominal_pct=$(python3 -c "print(round(100 * $ours_gf / $NOMINAL, 1))")
 echo "| linear 1024x512 · (2048x512)ᵀ, median ms (min) | $ours ($ours_gf GFLOP/s; min $ours_min) | OpenBLAS $blas_ms ($blas_gf GFLOP/s) | $(python3 -c "print(round($blas_ms / $ours, 2))")x |"
 echo "| the same against the FMA peak | $pct% of $PEAK GFLOP/s measured by bench/fma_peak.c ($nominal_pct% of the nominal $NOMINAL) | | |"
 
-# 4. Attention: fused (flash-style kernel) vs unfused xfc vs PyTorch eager.
+# 4. Attention: fused (flash-style kernel) vs unfused xfc vs PyTorch eager,
+# with the padding mask (bench/attention.mlir) and with padding ∪ causal
+# (bench/attention_causal.mlir, the decoder's), on the same inputs.
 A="$W/attention"
-"$B/tools/xfc/xfc" bench/attention.mlir -o "$A/fused"
-"$B/tools/xfc/xfc" bench/attention.mlir -o "$A/unfused" --no-fuse=attention
+for model in attention attention_causal; do
+  "$B/tools/xfc/xfc" "bench/$model.mlir" -o "$A/$model/fused"
+  "$B/tools/xfc/xfc" "bench/$model.mlir" -o "$A/$model/unfused" --no-fuse=attention
+done
 echo
-echo "| attention, heads 8, d_k 64, B=1 | fused xfc ms (peak RSS MB) | unfused xfc ms (MB) | PyTorch eager ms (MB) | fused speedup vs unfused / PyTorch |"
-echo "|---|---|---|---|---|"
-for S in ${ATTENTION_LENGTHS:-128 512 2048 8192}; do
+echo "| attention, heads 8, d_k 64, B=1 | mask | fused xfc ms (peak RSS MB) | unfused xfc ms (MB) | PyTorch eager ms (MB) | fused speedup vs unfused / PyTorch |"
+echo "|---|---|---|---|---|---|"
+runs=()
+for S in ${ATTENTION_LENGTHS:-128 512 2048 8192}; do runs+=("attention $S"); done
+for S in ${CAUSAL_LENGTHS:-512 2048}; do runs+=("attention_causal $S"); done
+for S in $(printf "%s\n" "${runs[@]}" | cut -d" " -f2 | sort -un); do
+  mkdir -p "$A/s$S"
+  /usr/bin/python3 bench/make_attention_inputs.py "$A/s$S" "$S"
+done
+for run in "${runs[@]}"; do
+  set -- $run
+  model=$1 S=$2
   D="$A/s$S"
-  mkdir -p "$D"
-  /usr/bin/python3 bench/make_attention_inputs.py "$D" "$S"
   reps=$([ "$S" -ge 4096 ] && echo 1 || echo 3)
   args=(--weights "$D/none.safetensors" --input q=@"$D/q.npy" --input k=@"$D/k.npy"
         --input v=@"$D/v.npy" --input ids=@"$D/ids.npy" --reps "$reps" --threads "$T")
-  f=$("$B/tools/xf-bench/xf-bench" "$A/fused" "${args[@]}")
-  u=$("$B/tools/xf-bench/xf-bench" "$A/unfused" "${args[@]}")
-  p=$(/usr/bin/python3 bench/pytorch_attention.py "$D" --threads "$T" --reps "$reps")
+  causal=(); mask=padding
+  [ "$model" = attention_causal ] && causal=(--causal) && mask="padding ∪ causal"
+  f=$("$B/tools/xf-bench/xf-bench" "$A/$model/fused" "${args[@]}")
+  u=$("$B/tools/xf-bench/xf-bench" "$A/$model/unfused" "${args[@]}")
+  p=$(/usr/bin/python3 bench/pytorch_attention.py "$D" --threads "$T" --reps "$reps" "${causal[@]}")
   fm=$(echo "$f" | json median_ms); um=$(echo "$u" | json median_ms); pm=$(echo "$p" | json median_ms)
-  echo "| S=$S | $fm ($(echo "$f" | json peak_rss_mb)) | $um ($(echo "$u" | json peak_rss_mb)) | $pm ($(echo "$p" | json peak_rss_mb)) | $(python3 -c "print(round($um/$fm,1))")x / $(python3 -c "print(round($pm/$fm,1))")x |"
+  echo "| S=$S | $mask | $fm ($(echo "$f" | json peak_rss_mb)) | $um ($(echo "$u" | json peak_rss_mb)) | $pm ($(echo "$p" | json peak_rss_mb)) | $(python3 -c "print(round($um/$fm,1))")x / $(python3 -c "print(round($pm/$fm,1))")x |"
 done
