@@ -20,10 +20,10 @@
 // Scores multiply a query element into 64 contiguous keys (four vector
 // FMAs; 4 rows give 16 independent chains), so they need keys contiguous.
 // A K stored transposed (`bhds`) is read as it is (masked loads past the
-// end); otherwise, per key block, 16 keys × 16 head dims tiles of K are
-// loaded row by row, transposed in registers (`vector.transpose`, lowered
-// to AVX-512 shuffles) and kept in a 64-key tile that the super-block's 8
-// groups share: no transposed copy of K exists in memory. P·V reads each
+// end); otherwise a first parallel loop makes Kᵀ once per call, in blocks
+// of 64 keys (16 KB contiguous each), from 16 keys × 16 head dims tiles of
+// K loaded row by row and transposed in registers (`vector.transpose`,
+// lowered to AVX-512 shuffles): a copy the size of K. P·V reads each
 // probability back from a small buffer as the broadcast operand of its
 // FMAs, which keeps the shuffle port free for the FMAs that share it.
 //
