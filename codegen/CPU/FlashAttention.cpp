@@ -90,6 +90,60 @@ Value allLanes(OpBuilder &b, Location loc, Value x,
   return vector::ShuffleOp::create(b, loc, acc, acc, repeat);
 }
 
+/// Kᵀ of `k` (a [batch, lk, heads, width] or [batch, heads, lk, width]
+/// buffer, `kBshd` says which) in key blocks, [batch, heads, block, width,
+/// kKeyBlock]: each block's 16 KB contiguous (rows of a whole-length Kᵀ,
+/// lk·4 bytes apart, share L1 sets). One parallel loop of 16x16 tiles
+/// transposed in registers; the keys past lk repeat the last one (their
+/// scores are masked off). A copy the size of K, freed by the
+/// buffer-deallocation pipeline.
+Value emitKeysTransposed(OpBuilder &b, Location loc, Value k, bool kBshd,
+                         Value batch, int64_t heads, int64_t width, Value lk) {
+  Type f32 = b.getF32Type();
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value blockV = idx(b, loc, kKeyBlock);
+  Value blocks =
+      arith::DivUIOp::create(b, loc, addIdx(b, loc, lk, kKeyBlock - 1), blockV);
+  Value lkPad = arith::MulIOp::create(b, loc, blocks, blockV);
+  Value kTrans = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get(
+          {ShapedType::kDynamic, heads, ShapedType::kDynamic, width, kKeyBlock},
+          f32),
+      ValueRange{batch, blocks}, b.getI64IntegerAttr(64));
+  Value sixteen = idx(b, loc, 16);
+  Value lastKey = arith::SubIOp::create(b, loc, lk, c1);
+  auto vec16 = VectorType::get({16}, f32);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0, c0, c0},
+      ValueRange{batch, idx(b, loc, heads), lkPad}, ValueRange{c1, c1, sixteen},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value bi = iv[0], h = iv[1], j0 = iv[2];
+        Value block = arith::DivUIOp::create(pb, pl, j0, blockV);
+        Value inBlock = arith::RemUIOp::create(pb, pl, j0, blockV);
+        forRange(
+            pb, pl, c0, idx(pb, pl, width), sixteen,
+            [&](OpBuilder &db, Location dl, Value d0) {
+              SmallVector<Value> keys;
+              for (int64_t t = 0; t < 16; ++t) {
+                Value key = arith::MinUIOp::create(
+                    db, dl, addIdx(db, dl, j0, t), lastKey);
+                keys.push_back(
+                    vector::LoadOp::create(db, dl, vec16, k,
+                                           kBshd ? ValueRange{bi, key, h, d0}
+                                                 : ValueRange{bi, h, key, d0}));
+              }
+              for (auto [dd, column] :
+                   llvm::enumerate(transpose16(db, dl, keys)))
+                vector::StoreOp::create(
+                    db, dl, column, kTrans,
+                    ValueRange{bi, h, block, addIdx(db, dl, d0, dd), inBlock});
+            });
+        scf::ReduceOp::create(pb, pl);
+      });
+  return kTrans;
+}
+
 /// The kernel's body: `out` = attention(q, k, v) with the key ids `ids`
 /// (null without padding), for the layouts and constants of `op`.
 void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
@@ -120,55 +174,10 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
   bool causal = op.getCausal();
 
   // The scores read 64 contiguous keys per head dim: from K itself when
-  // it arrives transposed (`bhds`); else from Kᵀ in key blocks,
-  // [batch, heads, block, width, kKeyBlock] (each block's 16 KB contiguous:
-  // rows of a whole-length Kᵀ, lk·4 bytes apart, share L1 sets), made once
-  // per call by 16x16 tiles transposed in registers, the keys past lk
-  // repeating the last one (their scores are masked off). The copy is the
-  // size of K.
-  Value kTrans;
-  if (!kT) {
-    Value blockV = idx(b, loc, kKeyBlock);
-    Value blocks = arith::DivUIOp::create(
-        b, loc, addIdx(b, loc, lk, kKeyBlock - 1), blockV);
-    Value lkPad = arith::MulIOp::create(b, loc, blocks, blockV);
-    kTrans = memref::AllocOp::create(
-        b, loc,
-        MemRefType::get({ShapedType::kDynamic, heads, ShapedType::kDynamic,
-                         width, kKeyBlock},
-                        f32),
-        ValueRange{batch, blocks}, b.getI64IntegerAttr(64));
-    Value sixteen = idx(b, loc, 16);
-    Value lastKey = arith::SubIOp::create(b, loc, lk, c1);
-    auto vec16 = VectorType::get({16}, f32);
-    scf::ParallelOp::create(
-        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lkPad},
-        ValueRange{c1, c1, sixteen},
-        [&](OpBuilder &pb, Location pl, ValueRange iv) {
-          Value bi = iv[0], h = iv[1], j0 = iv[2];
-          Value block = arith::DivUIOp::create(pb, pl, j0, blockV);
-          Value inBlock = arith::RemUIOp::create(pb, pl, j0, blockV);
-          forRange(pb, pl, c0, widthV, sixteen,
-                   [&](OpBuilder &db, Location dl, Value d0) {
-                     SmallVector<Value> keys;
-                     for (int64_t t = 0; t < 16; ++t) {
-                       Value key = arith::MinUIOp::create(
-                           db, dl, addIdx(db, dl, j0, t), lastKey);
-                       keys.push_back(vector::LoadOp::create(
-                           db, dl, vec16, k,
-                           kBshd ? ValueRange{bi, key, h, d0}
-                                 : ValueRange{bi, h, key, d0}));
-                     }
-                     for (auto [dd, column] :
-                          llvm::enumerate(transpose16(db, dl, keys)))
-                       vector::StoreOp::create(
-                           db, dl, column, kTrans,
-                           ValueRange{bi, h, block, addIdx(db, dl, d0, dd),
-                                      inBlock});
-                   });
-          scf::ReduceOp::create(pb, pl);
-        });
-  }
+  // it arrives transposed (`bhds`), else from Kᵀ in key blocks.
+  Value kTrans =
+      kT ? Value()
+         : emitKeysTransposed(b, loc, k, kBshd, batch, heads, width, lk);
 
   // The query rows of one (batch, head) in super-blocks of kGroups groups
   // of kRows rows. A group's rows share every K and V load. The online softmax
@@ -466,7 +475,6 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           scf::ReduceOp::create(pb, pl);
         });
   }
-  // (The buffer-deallocation pipeline frees kTrans after the loops.)
 }
 
 struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {

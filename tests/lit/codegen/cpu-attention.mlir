@@ -27,7 +27,7 @@
 // CHECK: func.func private @xf_attention(%{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?x8x64xf32>, %{{.+}}: memref<?x?xi64>, %[[OUT:.+]]: memref<?x?x8x64xf32>)
 // CHECK-SAME: attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // CHECK: %[[KT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x8x?x64x64xf32>
-// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1, %c1, %c16)
+// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to ({{.*}}) step (%c1{{.*}}, %c1{{.*}}, %c16)
 // CHECK: scf.for
 // CHECK: arith.minui
 // CHECK-COUNT-16: vector.load %{{.+}} : memref<?x?x8x64xf32>, vector<16xf32>
