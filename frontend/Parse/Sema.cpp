@@ -711,11 +711,14 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
                               "or declare `hyper heads`)");
   block.heads = opts.heads->value;
   block.kvHeads = opts.kvHeads ? opts.kvHeads->value : block.heads;
-  if (stack.dModel % block.heads != 0)
+  // Without d_k a head is d_model / heads wide; with it (the seed notes'
+  // W_Q: d_model -> heads·d_k) d_model need not divide.
+  if (!opts.dK && stack.dModel % block.heads != 0)
     return fail(opts.heads->loc.line ? opts.heads->loc : s.loc,
                 "d_model (" + std::to_string(stack.dModel) +
                     ") is not divisible by heads (" +
-                    std::to_string(block.heads) + ")");
+                    std::to_string(block.heads) +
+                    "); set d_k for the head width");
   if (block.heads % block.kvHeads != 0)
     return fail(opts.kvHeads->loc.line ? opts.kvHeads->loc : s.loc,
                 "heads (" + std::to_string(block.heads) +
