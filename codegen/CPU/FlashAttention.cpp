@@ -54,7 +54,7 @@ namespace {
 constexpr int64_t kKeyBlock = 64; ///< keys per step of a group
 constexpr int64_t kSubBlock = 16; ///< keys per unrolled run of P·V
 constexpr int64_t kRows = 4;      ///< query rows per group (share K/V loads)
-constexpr int64_t kGroups = 8;    ///< groups per super-block (share K tiles)
+constexpr int64_t kGroups = 8;    ///< groups per super-block (one iteration)
 
 /// `x` (a vector of 16·2^k lanes) combined across its lanes by `combine`,
 /// the result in every lane: its 16-lane pieces combined into one, then 4
@@ -254,8 +254,9 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                   ob, l, add(ob, l, s0, local[r]), lastRow));
             }
             // Raw scores: Σ_d q_r[d] · K[j0 + t, d], per row r, as vector
-            // FMAs over the block's keys, contiguous in Kᵀ (masked past
-            // the end) or in the tile: rows · 4 independent FMA chains.
+            // FMAs over the block's keys, contiguous in a K given as Kᵀ
+            // (masked past the end) or in the block of kTrans: rows · 4
+            // independent FMA chains.
             Value zero = arith::ConstantOp::create(
                 ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
             Value block =

@@ -1,9 +1,9 @@
 //===- KernelBuilder.h - Small builders the CPU kernels share ---*- C++ -*-===//
 //
 // What both hand-written CPU kernels (MatmulKernel, FlashAttention) share:
-// the 16x16 register transpose that turns rows into columns without a
-// transposed copy in memory, and the marking of their out-of-line kernel
-// functions; next to the loop builders all kernels share.
+// the 16x16 register transpose that turns rows into columns (x into its
+// panels, K into its blocks of Kᵀ), and the marking of their out-of-line
+// kernel functions; next to the loop builders all kernels share.
 //
 //===----------------------------------------------------------------------===//
 
