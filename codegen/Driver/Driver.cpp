@@ -31,6 +31,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "tools/ParseIR.h"
 #include "tools/RegisterXf.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -205,9 +206,9 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       return userError("xfc: error: --emit=ast needs a .xf description");
     if (!options.sets.empty())
       return userError("xfc: error: --set needs a .xf description");
-    module = parseSourceFile<ModuleOp>(options.input, &context);
+    module = parseXfFile(options.input, context, "xfc", error);
     if (!module)
-      return {1, ""}; // MLIR printed the located error
+      return userError(error);
     model.emplace();
     model->name = module->getSymName()
                       ? module->getSymName()->str()

@@ -5,9 +5,11 @@
 //  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
 // a library compiled by xfc through the runtime C API;
 // `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
-// with the xf interpreter instead. Inputs are checked against the model
-// (rank, dtype, token ids below the vocabulary, lengths up to max_len, one
-// batch size) before anything runs. Exit status: 0 success, 1 a user error
+// with the xf interpreter instead, and `xf-run MODEL.mlir --interpret ...`
+// xf IR (a function per entry, inputs and output named by `xf.name`).
+// Inputs are checked against the model (rank, dtype, static sizes; for a
+// description also token ids below the vocabulary, lengths up to max_len,
+// one batch size) before anything runs. Exit status: 0 success, 1 a user error
 // (one `error:` line), 2 an internal failure.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +22,8 @@
 #include "runtime/src/Npy.h"
 #include "runtime/src/Safetensors.h"
 #include "tools/Flags.h"
+#include "tools/ParseIR.h"
+#include "tools/RegisterXf.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/CommandLine.h"
@@ -36,15 +40,15 @@ using namespace xf;
 /// The flags --help lists (LLVM's own options stay hidden).
 static cl::OptionCategory category("xf-run options");
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::cat(category),
-                                      cl::desc("<OUT/ | model.xf>"),
-                                      cl::Required);
+static cl::opt<std::string>
+    modelPath(cl::Positional, cl::cat(category),
+              cl::desc("<OUT/ | model.xf | model.mlir>"), cl::Required);
 static cl::list<std::string> sets("set", cl::cat(category),
                                   cl::desc("--set KEY=VALUE"),
                                   cl::value_desc("KEY=VALUE"));
 static cl::opt<bool>
     interpretFlag("interpret", cl::cat(category),
-                  cl::desc("Run the xf interpreter on the description"));
+                  cl::desc("Run the xf interpreter on the description or IR"));
 static cl::opt<std::string> weightsPath("weights", cl::cat(category),
                                         cl::desc("Weights (.safetensors)"),
                                         cl::value_desc("FILE"), cl::Required);
@@ -220,30 +224,62 @@ int runCompiled(const std::string &dir, int threads) {
   std::free(out.data);
   return status;
 }
-} // namespace
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  std::string flagError;
-  int threads = xf::tools::takeThreadsFlag(argc, argv, flagError);
-  if (threads < 0)
-    return userError(flagError);
-  if (!xf::tools::parseFlags(argc, argv, category,
-                             "xf-run: run a model\n\n"
-                             "  --threads=<N> worker threads of a "
-                             "compiled model (default: all cores)\n"))
-    return 1;
-  if (llvm::sys::fs::is_directory(modelPath)) {
-    if (interpretFlag)
-      return userError("--interpret takes a description (.xf), not a "
-                       "compiled directory");
-    return runCompiled(modelPath, threads);
+/// Runs `fn` (the entry `entry`) in the interpreter on `args`, parameters
+/// read from --weights; notes the tensors it did not use and writes the
+/// output to `outPath` if given.
+int interpretFunction(mlir::func::FuncOp fn,
+                      std::vector<mlir::xf::HostTensor> args,
+                      const std::string &entry, const std::string &outPath) {
+  std::string error;
+  std::unique_ptr<rt::SafetensorsFile> weights =
+      rt::SafetensorsFile::open(weightsPath, error);
+  if (!weights)
+    return userError(error);
+  std::set<std::string> used;
+  mlir::xf::ParamProvider provider =
+      [&](const std::string &name, const std::vector<int64_t> &shape,
+          std::string &why) -> std::optional<mlir::xf::HostTensor> {
+    mlir::xf::HostTensor t;
+    t.shape = shape;
+    if (!weights->readF32(name, shape, t.f, why))
+      return std::nullopt;
+    used.insert(name);
+    return t;
+  };
+  std::vector<mlir::xf::HostTensor> results;
+  if (!mlir::xf::interpret(fn, args, provider, results, error))
+    return userError(error);
+
+  // Extra tensors are worth knowing about, not fatal.
+  std::vector<std::string> unused;
+  for (const rt::TensorEntry &e : weights->tensors())
+    if (!used.count(e.name))
+      unused.push_back(e.name);
+  if (!unused.empty()) {
+    llvm::errs() << "xf-run: note: " << unused.size() << " tensor"
+                 << (unused.size() > 1 ? "s" : "") << " in " << weightsPath
+                 << " not used by '" << entry << "':";
+    for (size_t k = 0; k < unused.size() && k < 4; ++k)
+      llvm::errs() << " " << unused[k];
+    llvm::errs() << (unused.size() > 4 ? " ..." : "") << "\n";
   }
-  if (!interpretFlag)
-    return userError("'" + modelPath +
-                     "' is not a compiled directory; pass "
-                     "--interpret to run a description with the interpreter");
 
+  if (!outPath.empty()) {
+    rt::NpyArray out;
+    out.isFloat = results[0].isFloat();
+    out.shape = results[0].shape;
+    out.f = std::move(results[0].f);
+    out.i = std::move(results[0].i);
+    if (!rt::writeNpy(outPath, out, error))
+      return userError(error);
+  }
+  return 0;
+}
+
+/// --interpret on a description (.xf): its entry points, inputs checked
+/// against the model (token ids, lengths, one batch size).
+int interpretDescription() {
   std::vector<parse::Override> overrides;
   for (const std::string &s : sets) {
     parse::Override o;
@@ -342,48 +378,123 @@ int main(int argc, char **argv) {
     args.push_back(std::move(t));
   }
 
+  return interpretFunction(fn, std::move(args), entry->name, outPath);
+}
+
+/// --interpret on xf IR (.mlir): the entry is the module's function of that
+/// name; its inputs and output are named by their `xf.name` attributes and
+/// checked for dtype, rank and static sizes.
+int interpretModule() {
+  mlir::DialectRegistry registry;
+  mlir::xf::registerXfDialects(registry);
+  mlir::MLIRContext context(registry);
   std::string error;
-  std::unique_ptr<rt::SafetensorsFile> weights =
-      rt::SafetensorsFile::open(weightsPath, error);
-  if (!weights)
-    return userError(error);
-  std::set<std::string> used;
-  mlir::xf::ParamProvider provider =
-      [&](const std::string &name, const std::vector<int64_t> &shape,
-          std::string &why) -> std::optional<mlir::xf::HostTensor> {
-    mlir::xf::HostTensor t;
-    t.shape = shape;
-    if (!weights->readF32(name, shape, t.f, why))
-      return std::nullopt;
-    used.insert(name);
-    return t;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::xf::parseXfFile(modelPath, context, "xf-run", error);
+  if (!module) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+      *module, mlir::StringAttr::get(&context, entryName));
+  if (!fn || fn.isExternal())
+    return userError("no function '" + entryName + "' in " + modelPath);
+  auto nameOf = [](mlir::DictionaryAttr attrs, const std::string &fallback) {
+    auto name =
+        attrs ? attrs.getAs<mlir::StringAttr>("xf.name") : mlir::StringAttr();
+    return name ? name.str() : fallback;
   };
-  std::vector<mlir::xf::HostTensor> results;
-  if (!mlir::xf::interpret(fn, args, provider, results, error))
-    return userError(error);
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    names.push_back(nameOf(fn.getArgAttrDict(i), "arg" + std::to_string(i)));
+  if (fn.getNumResults() != 1)
+    return userError("function '" + entryName + "' has " +
+                     std::to_string(fn.getNumResults()) +
+                     " results; xf-run writes one");
+  std::string output = nameOf(fn.getResultAttrDict(0), "result");
 
-  // Extra tensors are worth knowing about, not fatal.
-  std::vector<std::string> unused;
-  for (const rt::TensorEntry &e : weights->tensors())
-    if (!used.count(e.name))
-      unused.push_back(e.name);
-  if (!unused.empty()) {
-    llvm::errs() << "xf-run: note: " << unused.size() << " tensor"
-                 << (unused.size() > 1 ? "s" : "") << " in " << weightsPath
-                 << " not used by '" << entry->name << "':";
-    for (size_t k = 0; k < unused.size() && k < 4; ++k)
-      llvm::errs() << " " << unused[k];
-    llvm::errs() << (unused.size() > 4 ? " ..." : "") << "\n";
-  }
-
-  if (!outPath.empty()) {
-    rt::NpyArray out;
-    out.isFloat = results[0].isFloat();
-    out.shape = results[0].shape;
-    out.f = std::move(results[0].f);
-    out.i = std::move(results[0].i);
-    if (!rt::writeNpy(outPath, out, error))
+  std::map<std::string, rt::NpyArray> arrays;
+  for (const std::string &arg : inputArgs) {
+    std::string name, path;
+    if (!splitBinding(arg, name, path))
+      return userError("--input expects NAME=@FILE, found '" + arg + "'");
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      return userError("entry '" + entryName + "' has no input '" + name + "'");
+    rt::NpyArray a;
+    if (!rt::readNpy(path, a, error))
       return userError(error);
+    arrays[name] = std::move(a);
   }
-  return 0;
+  std::vector<mlir::xf::HostTensor> args;
+  for (auto [i, name] : llvm::enumerate(names)) {
+    auto it = arrays.find(name);
+    if (it == arrays.end())
+      return userError("missing --input " + name + "=@FILE for entry '" +
+                       entryName + "'");
+    rt::NpyArray &a = it->second;
+    auto type = llvm::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[i]);
+    bool wantFloat = type.getElementType().isF32();
+    bool fits =
+        a.isFloat == wantFloat && a.shape.size() == size_t(type.getRank());
+    for (size_t d = 0; fits && d < a.shape.size(); ++d)
+      fits = a.shape[d] >= 1 &&
+             (type.isDynamicDim(d) || type.getDimSize(d) == a.shape[d]);
+    if (!fits) {
+      std::string want = wantFloat ? "f32 [" : "int64 [";
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        want += (d ? ", " : "") + (type.isDynamicDim(d)
+                                       ? std::string("?")
+                                       : std::to_string(type.getDimSize(d)));
+      return userError("input '" + name + "': expected " + want + "], found " +
+                       (a.isFloat ? "f32 " : "int64 ") +
+                       rt::formatDims(a.shape));
+    }
+    mlir::xf::HostTensor t;
+    t.shape = a.shape;
+    t.kind =
+        wantFloat ? mlir::xf::ElementKind::F32 : mlir::xf::ElementKind::I64;
+    t.f = std::move(a.f);
+    t.i = std::move(a.i);
+    args.push_back(std::move(t));
+  }
+  std::string outName, outPath;
+  if (outputArgs.size() > 1)
+    return userError("entry '" + entryName + "' has one output, '" + output +
+                     "'");
+  if (outputArgs.size() == 1) {
+    if (!splitBinding(outputArgs[0], outName, outPath))
+      return userError("--output expects NAME=@FILE, found '" + outputArgs[0] +
+                       "'");
+    if (outName != output)
+      return userError("entry '" + entryName + "' outputs '" + output +
+                       "', not '" + outName + "'");
+  }
+  return interpretFunction(fn, std::move(args), entryName, outPath);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::string flagError;
+  int threads = xf::tools::takeThreadsFlag(argc, argv, flagError);
+  if (threads < 0)
+    return userError(flagError);
+  if (!xf::tools::parseFlags(argc, argv, category,
+                             "xf-run: run a model\n\n"
+                             "  --threads=<N> worker threads of a "
+                             "compiled model (default: all cores)\n"))
+    return 1;
+  if (llvm::sys::fs::is_directory(modelPath)) {
+    if (interpretFlag)
+      return userError("--interpret takes a description (.xf) or xf IR "
+                       "(.mlir), not a compiled directory");
+    return runCompiled(modelPath, threads);
+  }
+  if (!interpretFlag)
+    return userError("'" + modelPath +
+                     "' is not a compiled directory; pass "
+                     "--interpret to run a description with the interpreter");
+  return llvm::StringRef(modelPath).ends_with(".mlir") ? interpretModule()
+                                                       : interpretDescription();
 }
