@@ -44,12 +44,18 @@ def XfFuseAttentionPass : Pass<"xf-fuse-attention", "func::FuncOp"> {
     anything else → `mask`. Head-split transposes of Q, K, V
     (`[B, L, H, d] → [B, H, L, d]`) and the head-merge transpose of the
     result become operand layouts (`bshd`), so they are never materialized.
+    Grouped-query attention as a description writes it (5-D: Q [B, H, L, d]
+    viewed as [B, Hkv, G, L, d], K and V [B, Hkv, L, d] viewed as
+    [B, Hkv, 1, L, d], merged by `[0, 3, 1, 2, 4]`) becomes one attention
+    on the 4-D tensors with Hkv K/V heads, its result viewed as the 5-D
+    tensor its users read.
 
     It does not fuse when an intermediate (scores, probabilities) has
     another use, when the softmax axis is not the key axis, when the fill
-    value is not finite (-inf makes fully masked rows NaN), or for grouped
-    (5-D) attention. With `explain`, every candidate softmax gets one remark:
-    fused, or why not.
+    value is not finite (-inf makes fully masked rows NaN), for 5-D scores
+    that are not such a view, or for a general mask with grouped queries.
+    With `explain`, every candidate softmax gets one remark: fused, or why
+    not.
 
     Before:
     ```mlir

@@ -1,10 +1,11 @@
 //===- FlashAttention.cpp - A flash-style CPU lowering of xf.attention ----===//
 //
-// One parallel iteration per (batch, head, super-block of 32 queries, i.e.
-// 8 groups of 4); its online-softmax state per query (running max `m`,
-// normalizer `l`, output accumulator `acc`) lives in small per-iteration
-// buffers that stay in L1. For each block of 64 keys, every group of 4 rows
-// updates its state:
+// One parallel iteration per (batch, query head, super-block of 32 queries,
+// i.e. 8 groups of 4); K and V may have fewer heads (grouped queries: query
+// head h reads K/V head h / (heads / kv_heads)). An iteration's
+// online-softmax state per query (running max `m`, normalizer `l`, output
+// accumulator `acc`) lives in small per-iteration buffers that stay in L1.
+// For each block of 64 keys, every group of 4 rows updates its state:
 //   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
 //   l = l·e^(m-m') + Σ e^(s_j-m').
 // Masks come from the key ids and positions as vectors; no [Lq, Lk] score
@@ -172,12 +173,17 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
   float maskValue = op.getMaskValue().convertToFloat();
   int64_t padId = op.getPadId();
   bool causal = op.getCausal();
+  // K and V may have fewer heads (grouped queries): query head h reads
+  // K/V head h / group.
+  int64_t kvHeads =
+      cast<MemRefType>(k.getType()).getDimSize(headsAxis(op.getKLayout()));
+  int64_t group = heads / kvHeads;
 
   // The scores read 64 contiguous keys per head dim: from K itself when
   // it arrives transposed (`bhds`), else from Kᵀ in key blocks.
   Value kTrans =
       kT ? Value()
-         : emitKeysTransposed(b, loc, k, kBshd, batch, heads, width, lk);
+         : emitKeysTransposed(b, loc, k, kBshd, batch, kvHeads, width, lk);
 
   // The query rows of one (batch, head) in super-blocks of kGroups groups
   // of kRows rows. A group's rows share every K and V load. The online softmax
@@ -194,9 +200,16 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
         ValueRange{c1, c1, superStep},
         [&](OpBuilder &pb, Location pl, ValueRange iv) {
           Value bi = iv[0], h = iv[1], s0 = iv[2];
-          auto at = [&](bool bshd, Value pos, Value last) {
-            return bshd ? SmallVector<Value>{bi, pos, h, last}
-                        : SmallVector<Value>{bi, h, pos, last};
+          Value kh = group == 1
+                         ? h
+                         : arith::DivUIOp::create(pb, pl, h, idx(pb, pl, group))
+                               .getResult();
+          // Element [pos, last] of Q or the output (head h), or of V
+          // (`kv`: head kh).
+          auto at = [&](bool bshd, Value pos, Value last, bool kv = false) {
+            Value head = kv ? kh : h;
+            return bshd ? SmallVector<Value>{bi, pos, head, last}
+                        : SmallVector<Value>{bi, head, pos, last};
           };
           auto add = [](OpBuilder &ob, Location l, Value x, Value y) {
             return arith::AddIOp::create(ob, l, x, y);
@@ -266,11 +279,11 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
                   Value keys = kT ? vector::MaskedLoadOp::create(
                                         db, dl, sVec, k,
-                                        ValueRange{bi, h, d, j0}, laneOk, zero)
+                                        ValueRange{bi, kh, d, j0}, laneOk, zero)
                                         .getResult()
                                   : vector::LoadOp::create(
                                         db, dl, sVec, kTrans,
-                                        ValueRange{bi, h, block, d, c0})
+                                        ValueRange{bi, kh, block, d, c0})
                                         .getResult();
                   SmallVector<Value> next;
                   for (int64_t r = 0; r < rows; ++r) {
@@ -373,7 +386,8 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                     for (int64_t t = 0; t < run; ++t) {
                       Value key = addIdx(tb, tl, t0, t);
                       Value vRow = vector::LoadOp::create(
-                          tb, tl, vVec, v, at(vBshd, add(tb, tl, j0, key), c0));
+                          tb, tl, vVec, v,
+                          at(vBshd, add(tb, tl, j0, key), c0, /*kv=*/true));
                       for (int64_t r = 0; r < rows; ++r) {
                         Value pt = memref::LoadOp::create(
                             tb, tl, pBuf, ValueRange{idx(tb, tl, r), key});
@@ -527,14 +541,15 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     auto vt = cast<RankedTensorType>(adaptor.getValue().getType());
     int64_t heads = qt.getDimSize(headsAxis(op.getQLayout()));
     int64_t width = qt.getDimSize(3), vWidth = vt.getDimSize(3);
+    int64_t kvHeads = kt.getDimSize(headsAxis(op.getKLayout()));
     if (adaptor.getMask() || ShapedType::isDynamic(heads) ||
-        heads != kt.getDimSize(headsAxis(op.getKLayout())) ||
-        heads != vt.getDimSize(headsAxis(op.getVLayout())) ||
+        ShapedType::isDynamic(kvHeads) || heads % kvHeads ||
+        kvHeads != vt.getDimSize(headsAxis(op.getVLayout())) ||
         ShapedType::isDynamic(width) || ShapedType::isDynamic(vWidth) ||
         width % 16 || vWidth % 16)
       return rewriter.notifyMatchFailure(
           op, "the CPU kernel needs static head widths (multiples of 16), "
-              "equal head counts and no general mask");
+              "static head counts (K/V's dividing Q's) and no general mask");
 
     Location loc = op.getLoc();
     auto &b = rewriter;

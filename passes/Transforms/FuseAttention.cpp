@@ -41,11 +41,13 @@ struct MaskParts {
   bool causal = false;
 };
 
-/// Splits a boolean mask into padding ids, a causal flag and a rest.
-/// Returns false if a part has no place in the op (two different paddings).
-bool splitMask(Value m, MaskParts &parts, SmallVectorImpl<Value> &rest) {
+/// Splits a boolean mask of scores of rank `rank` (4, or 5 with grouped
+/// queries) into padding ids, a causal flag and a rest. Returns false if a
+/// part has no place in the op (two different paddings).
+bool splitMask(Value m, int64_t rank, MaskParts &parts,
+               SmallVectorImpl<Value> &rest) {
   if (auto reshape = m.getDefiningOp<ReshapeOp>()) {
-    // A reshape that only inserts unit dims (the head dim) is transparent.
+    // A reshape that only inserts unit dims (the head dims) is transparent.
     auto in = cast<RankedTensorType>(reshape.getInput().getType());
     auto out = reshape.getType();
     SmallVector<int64_t> squeezed;
@@ -56,12 +58,15 @@ bool splitMask(Value m, MaskParts &parts, SmallVectorImpl<Value> &rest) {
     for (int64_t d : in.getShape())
       if (d != 1)
         inSqueezed.push_back(d);
-    if (squeezed == inSqueezed && out.getRank() == 4 && out.getDimSize(1) == 1)
-      return splitMask(reshape.getInput(), parts, rest);
+    bool unitHeads = out.getRank() == rank;
+    for (int64_t d = 1; unitHeads && d + 2 < rank; ++d)
+      unitHeads = out.getDimSize(d) == 1;
+    if (squeezed == inSqueezed && unitHeads)
+      return splitMask(reshape.getInput(), rank, parts, rest);
   }
   if (auto orOp = m.getDefiningOp<OrOp>())
-    return splitMask(orOp.getLhs(), parts, rest) &&
-           splitMask(orOp.getRhs(), parts, rest);
+    return splitMask(orOp.getLhs(), rank, parts, rest) &&
+           splitMask(orOp.getRhs(), rank, parts, rest);
   if (auto pad = m.getDefiningOp<PaddingMaskOp>()) {
     if (parts.keyIds &&
         (parts.keyIds != pad.getIds() || parts.padId != pad.getPadId()))
@@ -78,6 +83,46 @@ bool splitMask(Value m, MaskParts &parts, SmallVectorImpl<Value> &rest) {
   return true;
 }
 
+/// For grouped queries: `qGroups` views Q [B, H, Lq, d] as [B, Hkv, G, Lq,
+/// d]; `k` and `v` must view 4-D tensors with Hkv heads (K as [B, Hkv, Lk,
+/// d] or Kᵀ [B, Hkv, d, Lk]) as [B, Hkv, 1, ...]. Sets q, k, v to the 4-D
+/// tensors.
+LogicalResult groupedInputs(ReshapeOp qGroups, Value &q, Value &k, Value &v) {
+  auto heads4 = [](Value x) -> RankedTensorType {
+    auto t = dyn_cast<RankedTensorType>(x.getType());
+    return t && t.getRank() == 4 ? t : RankedTensorType();
+  };
+  auto qIn = heads4(qGroups.getInput());
+  auto qOut = qGroups.getType();
+  if (!qIn || qOut.getRank() != 5 || qIn.isDynamicDim(1) ||
+      qOut.isDynamicDim(1) || qOut.isDynamicDim(2) ||
+      qIn.getDimSize(1) != qOut.getDimSize(1) * qOut.getDimSize(2) ||
+      qIn.getDimSize(3) != qOut.getDimSize(4))
+    return failure();
+  int64_t kvHeads = qOut.getDimSize(1);
+  // K or V: a reshape of [B, Hkv, x, y] into [B, Hkv, 1, x, y], used once.
+  auto shared = [&](Value x) -> Value {
+    auto r = x.getDefiningOp<ReshapeOp>();
+    if (!r || !r->hasOneUse())
+      return nullptr;
+    auto in = heads4(r.getInput());
+    auto out = r.getType();
+    if (!in || out.getRank() != 5 || in.getDimSize(1) != kvHeads ||
+        out.getDimSize(1) != kvHeads || out.getDimSize(2) != 1 ||
+        in.getDimSize(2) != out.getDimSize(3) ||
+        in.getDimSize(3) != out.getDimSize(4))
+      return nullptr;
+    return r.getInput();
+  };
+  Value k4 = shared(k), v4 = shared(v);
+  if (!k4 || !v4)
+    return failure();
+  q = qGroups.getInput();
+  k = k4;
+  v = v4;
+  return success();
+}
+
 } // namespace
 
 FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
@@ -86,11 +131,12 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
   if (!softmax)
     return rewriter.notifyMatchFailure(pv, "the lhs is not a softmax");
-  if (softmax.getType().getRank() != 4)
+  int64_t rank = softmax.getType().getRank();
+  if (rank != 4 && rank != 5)
     return rewriter.notifyMatchFailure(
-        pv,
-        "only 4-D attention [B, H, L, d] is fused (grouped queries are 5-D)");
-  if (softmax.getAxis() != 3)
+        pv, "the scores are neither [B, H, Lq, Lk] nor, grouped, "
+            "[B, Hkv, G, Lq, Lk]");
+  if (softmax.getAxis() != rank - 1)
     return rewriter.notifyMatchFailure(pv,
                                        "the softmax axis is not the key axis");
   if (!softmax->hasOneUse())
@@ -136,6 +182,18 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
     scale *= s.getFactor().convertToFloat();
     q = s.getInput();
   }
+  // Grouped queries: Q [B, H, Lq, d] viewed as [B, Hkv, G, Lq, d] against
+  // K and V [B, Hkv, L, d] viewed as [B, Hkv, 1, L, d]; the op takes the
+  // 4-D tensors (K/V heads shared by each group of G query heads).
+  ReshapeOp qGroups;
+  if (rank == 5) {
+    qGroups = q.getDefiningOp<ReshapeOp>();
+    if (!qGroups || !qGroups->hasOneUse() ||
+        failed(groupedInputs(qGroups, q, k, v)))
+      return rewriter.notifyMatchFailure(
+          pv, "5-D scores whose Q, K, V are not the 4-D heads viewed as "
+              "[B, Hkv, G, L, d] and [B, Hkv, 1, L, d]");
+  }
   auto rank4 = [](Value x) {
     return cast<RankedTensorType>(x.getType()).getRank() == 4;
   };
@@ -146,10 +204,13 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   MaskParts parts;
   SmallVector<Value> rest;
   for (Value m : fills)
-    if (!splitMask(m, parts, rest))
+    if (!splitMask(m, rank, parts, rest))
       return rewriter.notifyMatchFailure(pv, "two different padding masks");
   if (rest.size() > 1)
     return rewriter.notifyMatchFailure(pv, "more than one general mask");
+  if (rank == 5 && !rest.empty())
+    return rewriter.notifyMatchFailure(
+        pv, "a general mask with grouped queries (only padding and causal)");
   parts.mask = rest.empty() ? Value() : rest.front();
 
   // 5. Head transposes become layouts.
@@ -177,11 +238,15 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
     vLayout = Layout::BSHD;
   }
   Operation *replaced = pv;
+  // The head merge: [0, 2, 1, 3], or [0, 3, 1, 2, 4] of grouped heads.
+  SmallVector<int64_t> merge = {0, 2, 1, 3};
+  if (rank == 5)
+    merge = {0, 3, 1, 2, 4};
   if (pv->hasOneUse())
-    if (auto merge = dyn_cast<TransposeOp>(*pv->getUsers().begin()))
-      if (llvm::equal(merge.getPermutation(), ArrayRef<int64_t>{0, 2, 1, 3})) {
+    if (auto t = dyn_cast<TransposeOp>(*pv->getUsers().begin()))
+      if (llvm::equal(t.getPermutation(), merge)) {
         outLayout = Layout::BSHD;
-        replaced = merge;
+        replaced = t;
       }
 
   MLIRContext *ctx = rewriter.getContext();
@@ -195,7 +260,16 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
       LayoutAttr::get(ctx, kLayout), LayoutAttr::get(ctx, vLayout),
       LayoutAttr::get(ctx, outLayout));
   LLVM_DEBUG(llvm::dbgs() << "fused " << attention << "\n");
-  rewriter.replaceOp(replaced, attention.getResult());
+  Value result = attention.getResult();
+  if (qGroups) {
+    // Back to the grouped view the users read: [B, Hkv, G, Lq, dv], or
+    // [B, Lq, Hkv, G, dv] after the merge. Its dynamic dims are B and Lq,
+    // in that order, as those of Q's grouped view.
+    auto grouped = cast<RankedTensorType>(replaced->getResult(0).getType());
+    result = ReshapeOp::create(rewriter, softmax.getLoc(), grouped, result,
+                               qGroups.getDynamicDims());
+  }
+  rewriter.replaceOp(replaced, result);
   return attention;
 }
 

@@ -466,7 +466,8 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
 struct AttentionCase {
   const char *name, *file;
   int64_t batch, heads, width;
-  bool keyTransposed; ///< K is given as [B, H, d, Lk]
+  bool keyTransposed;  ///< K is given as [B, H, d, Lk]
+  int64_t kvHeads = 0; ///< K/V heads if fewer than Q's (grouped queries)
 };
 
 void PrintTo(const AttentionCase &c, std::ostream *os) { *os << c.name; }
@@ -528,10 +529,11 @@ TEST_P(AttentionKernel, MatchesInterpreter) {
         a.f.push_back(dist(rng));
       return a;
     };
+    int64_t kvHeads = c.kvHeads ? c.kvHeads : c.heads;
     Array q = randomArray({c.batch, c.heads, lq, c.width});
-    Array k = c.keyTransposed ? randomArray({c.batch, c.heads, c.width, lk})
-                              : randomArray({c.batch, c.heads, lk, c.width});
-    Array v = randomArray({c.batch, c.heads, lk, c.width});
+    Array k = c.keyTransposed ? randomArray({c.batch, kvHeads, c.width, lk})
+                              : randomArray({c.batch, kvHeads, lk, c.width});
+    Array v = randomArray({c.batch, kvHeads, lk, c.width});
     // Batch row r ends in r·lk/3 padding keys (the last row of a batch of
     // 2 is half padding; the only key of length 1 stays real); row 1 also
     // starts with 3, so under a causal mask its first queries see padding
@@ -595,7 +597,10 @@ INSTANTIATE_TEST_SUITE_P(
                           2, 4, 32, true},
             AttentionCase{"attention_causal",
                           "tests/e2e/Inputs/attention_causal.mlir", 2, 4, 32,
-                          false}),
+                          false},
+            AttentionCase{"attention_grouped",
+                          "tests/e2e/Inputs/attention_grouped.mlir", 2, 4, 32,
+                          false, 2}),
         ::testing::Values("cpu", "cpu_avx2", "vulkan")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +
@@ -701,7 +706,11 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"layers", "2"},
                                   {"vocab", "30"},
                                   {"max_len", "40"}})},
-            RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}}),
+            RandomCase{"llama", "tests/e2e/Inputs/tiny_llama.xf", {}},
+            // Head width 16: the grouped-query attention (4 query heads, 2
+            // K/V heads) runs the CPU flash kernel.
+            RandomCase{"llama16", "tests/e2e/Inputs/tiny_llama.xf",
+                       overrides({{"d_model", "64"}})}),
         ::testing::Values("cpu", "cpu_avx2", "vulkan")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +

@@ -169,3 +169,21 @@ func.func @shared(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x8x64xf32>, %v: tensor
       : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
   return %a, %b, %c : tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
 }
+
+// -----
+
+// Tests grouped queries: 8 query heads on 2 K/V heads. Kᵀ is made for the 2
+// K/V heads; query head h reads K/V head h / 4.
+// CHECK-LABEL: func.func @grouped
+// CHECK: func.func private @xf_attention(%{{.+}}: memref<?x8x?x64xf32>, %{{.+}}: memref<?x2x?x64xf32>, %{{.+}}: memref<?x2x?x64xf32>, %{{.+}}: memref<?x8x?x64xf32>)
+// CHECK: %[[KT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x2x?x64x64xf32>
+// CHECK: scf.parallel ({{.*}}) = ({{.*}}) to (%{{.+}}, %c2{{.*}}, %{{.+}}) step
+// CHECK: scf.parallel (%{{.+}}, %[[H:.+]], %{{.+}}) = ({{.*}}) to (%{{.+}}, %c8{{.*}}, %{{.+}}) step
+// CHECK: %[[KH:.+]] = arith.divui %[[H]], %c4
+// CHECK: vector.load %[[KT]][%{{.+}}, %[[KH]], %{{.+}}, %{{.+}}, %{{.+}}] : memref<?x2x?x64x64xf32>, vector<64xf32>
+// CHECK: vector.load %{{.+}}[%{{.+}}, %[[KH]], %{{.+}}, %{{.+}}] : memref<?x2x?x64xf32>, vector<64xf32>
+func.func @grouped(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %o = xf.attention %q, %k, %v {scale = 0.125 : f32}
+      : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}

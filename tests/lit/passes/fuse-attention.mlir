@@ -122,10 +122,42 @@ func.func @scores_used(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %v: t
 
 // -----
 
-// Tests that grouped-query (5-D) attention is left unfused, with its reason.
+// Tests grouped-query attention as the LLaMA description writes it: Q
+// [B, 4, L, 16] viewed as [B, 2, 2, L, 16], K and V [B, 2, L, 16] viewed as
+// [B, 2, 1, L, 16], 5-D scores with a padding ∪ causal mask, the result
+// merged by [0, 3, 1, 2, 4]: one xf.attention on the 4-D tensors (K/V with 2
+// heads), its bshd result viewed as [B, L, 2, 2, 16] again.
+// CHECK-LABEL: func.func @grouped_heads
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<?x4x?x16xf32>, %[[K:[^:]+]]: tensor<?x2x?x16xf32>, %[[V:[^:]+]]: tensor<?x2x?x16xf32>, %[[IDS:[^:]+]]: tensor<?x?xi64>, %[[B:[^:]+]]: index, %[[L:[^:]+]]: index)
+// CHECK: %[[O:.+]] = xf.attention %[[Q]], %[[K]], %[[V]] key_ids(%[[IDS]] : tensor<?x?xi64>) {causal = true, out_layout = #xf.layout<bshd>, scale = 2.500000e-01 : f32} : tensor<?x4x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+// CHECK: %[[G:.+]] = xf.reshape %[[O]](%[[B]], %[[L]]) : tensor<?x?x4x16xf32> -> tensor<?x?x2x2x16xf32>
+// CHECK: return %[[G]]
+// EXPLAIN: remark: attention: fused
+func.func @grouped_heads(%q: tensor<?x4x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>,
+                         %ids: tensor<?x?xi64>, %b: index, %l: index) -> tensor<?x?x2x2x16xf32> {
+  %q5 = xf.reshape %q(%b, %l) : tensor<?x4x?x16xf32> -> tensor<?x2x2x?x16xf32>
+  %k5 = xf.reshape %k(%b, %l) : tensor<?x2x?x16xf32> -> tensor<?x2x1x?x16xf32>
+  %v5 = xf.reshape %v(%b, %l) : tensor<?x2x?x16xf32> -> tensor<?x2x1x?x16xf32>
+  %s = xf.matmul %q5, %k5 {transpose_b = true} : tensor<?x2x2x?x16xf32>, tensor<?x2x1x?x16xf32>
+  %ss = xf.scale %s by 0.25 : tensor<?x2x2x?x?xf32>
+  %pad = xf.padding_mask %ids : tensor<?x?xi64>
+  %c = xf.causal_mask %l, %l
+  %or = xf.or %pad, %c : tensor<?x1x?xi1>, tensor<?x?xi1>
+  %m = xf.reshape %or(%b, %l, %l) : tensor<?x?x?xi1> -> tensor<?x1x1x?x?xi1>
+  %f = xf.masked_fill %ss, %m {value = -1.0e9 : f32} : tensor<?x2x2x?x?xf32>, tensor<?x1x1x?x?xi1>
+  %p = xf.softmax %f {axis = 4 : i64} : tensor<?x2x2x?x?xf32>
+  %o = xf.matmul %p, %v5 : tensor<?x2x2x?x?xf32>, tensor<?x2x1x?x16xf32>
+  %t = xf.transpose %o [0, 3, 1, 2, 4] : tensor<?x2x2x?x16xf32>
+  return %t : tensor<?x?x2x2x16xf32>
+}
+
+// -----
+
+// Tests that 5-D attention whose Q, K, V are not views of 4-D heads is left
+// unfused, with its reason.
 // CHECK-LABEL: func.func @grouped
 // CHECK-NOT: xf.attention
-// EXPLAIN: remark: attention: not fused: only 4-D attention [B, H, L, d] is fused (grouped queries are 5-D)
+// EXPLAIN: remark: attention: not fused: 5-D scores whose Q, K, V are not the 4-D heads viewed as [B, Hkv, G, L, d] and [B, Hkv, 1, L, d]
 func.func @grouped(%q: tensor<?x2x2x?x16xf32>, %k: tensor<?x2x1x?x16xf32>, %v: tensor<?x2x1x?x16xf32>) -> tensor<?x2x2x?x16xf32> {
   %s = xf.matmul %q, %k {transpose_b = true} : tensor<?x2x2x?x16xf32>, tensor<?x2x1x?x16xf32>
   %p = xf.softmax %s {axis = 4 : i64} : tensor<?x2x2x?x?xf32>
