@@ -82,6 +82,29 @@ bool splitBinding(const std::string &s, std::string &name, std::string &path) {
   return true;
 }
 
+/// Reads the --input files of `entry`, whose inputs are `names`, into
+/// `arrays` by name; false with `error` set on a malformed binding, an
+/// unknown or repeated name or an unreadable file.
+bool readInputs(const std::string &entry, const std::vector<std::string> &names,
+                std::map<std::string, rt::NpyArray> &arrays,
+                std::string &error) {
+  error.clear();
+  for (const std::string &arg : inputArgs) {
+    std::string name, path;
+    if (!splitBinding(arg, name, path))
+      error = "--input expects NAME=@FILE, found '" + arg + "'";
+    else if (std::find(names.begin(), names.end(), name) == names.end())
+      error = "entry '" + entry + "' has no input '" + name + "'";
+    else if (arrays.count(name))
+      error = "input '" + name + "' is given twice";
+    else if (rt::NpyArray a; rt::readNpy(path, a, error))
+      arrays[name] = std::move(a);
+    if (!error.empty())
+      return false;
+  }
+  return true;
+}
+
 /// Checks a token-id input against every stack that reads it.
 bool checkIds(const ast::Model &model, const std::string &name,
               const rt::NpyArray &a, std::string &error) {
@@ -158,17 +181,8 @@ int runCompiled(const std::string &dir, int threads) {
   }
   std::vector<std::string> names(inputNames, inputNames + numInputs);
   std::map<std::string, rt::NpyArray> arrays;
-  for (const std::string &arg : inputArgs) {
-    std::string name, path;
-    if (!splitBinding(arg, name, path))
-      return userError("--input expects NAME=@FILE, found '" + arg + "'");
-    if (std::find(names.begin(), names.end(), name) == names.end())
-      return userError("entry '" + entryName + "' has no input '" + name + "'");
-    rt::NpyArray a;
-    if (!rt::readNpy(path, a, error))
-      return userError(error);
-    arrays[name] = std::move(a);
-  }
+  if (!readInputs(entryName, names, arrays, error))
+    return userError(error);
   std::vector<xf_tensor> tensors;
   for (const std::string &name : names) {
     auto it = arrays.find(name);
@@ -305,21 +319,8 @@ int interpretDescription() {
 
   // Bind inputs by name.
   std::map<std::string, rt::NpyArray> inputs;
-  for (const std::string &arg : inputArgs) {
-    std::string name, path, error;
-    if (!splitBinding(arg, name, path))
-      return userError("--input expects NAME=@FILE, found '" + arg + "'");
-    if (std::find(entry->inputs.begin(), entry->inputs.end(), name) ==
-        entry->inputs.end())
-      return userError("entry '" + entry->name + "' has no input '" + name +
-                       "'");
-    if (inputs.count(name))
-      return userError("input '" + name + "' is given twice");
-    rt::NpyArray a;
-    if (!rt::readNpy(path, a, error))
-      return userError(error);
-    inputs[name] = std::move(a);
-  }
+  if (std::string error; !readInputs(entry->name, entry->inputs, inputs, error))
+    return userError(error);
   std::string outName, outPath;
   if (outputArgs.size() > 1)
     return userError("entry '" + entry->name + "' has one output, '" +
@@ -414,17 +415,8 @@ int interpretModule() {
   std::string output = nameOf(fn.getResultAttrDict(0), "result");
 
   std::map<std::string, rt::NpyArray> arrays;
-  for (const std::string &arg : inputArgs) {
-    std::string name, path;
-    if (!splitBinding(arg, name, path))
-      return userError("--input expects NAME=@FILE, found '" + arg + "'");
-    if (std::find(names.begin(), names.end(), name) == names.end())
-      return userError("entry '" + entryName + "' has no input '" + name + "'");
-    rt::NpyArray a;
-    if (!rt::readNpy(path, a, error))
-      return userError(error);
-    arrays[name] = std::move(a);
-  }
+  if (!readInputs(entryName, names, arrays, error))
+    return userError(error);
   std::vector<mlir::xf::HostTensor> args;
   for (auto [i, name] : llvm::enumerate(names)) {
     auto it = arrays.find(name);
