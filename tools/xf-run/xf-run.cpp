@@ -105,6 +105,25 @@ bool readInputs(const std::string &entry, const std::vector<std::string> &names,
   return true;
 }
 
+/// The file of the --output binding of `entry`, whose output is `output`
+/// (empty without one); false with `error` set on a malformed binding, two
+/// bindings or another name.
+bool outputFile(const std::string &entry, const std::string &output,
+                std::string &path, std::string &error) {
+  path.clear();
+  std::string name;
+  if (outputArgs.size() > 1)
+    error = "entry '" + entry + "' has one output, '" + output + "'";
+  else if (outputArgs.size() == 1 && !splitBinding(outputArgs[0], name, path))
+    error = "--output expects NAME=@FILE, found '" + outputArgs[0] + "'";
+  else if (outputArgs.size() == 1 && name != output)
+    error =
+        "entry '" + entry + "' outputs '" + output + "', not '" + name + "'";
+  else
+    return true;
+  return false;
+}
+
 /// Checks a token-id input against every stack that reads it.
 bool checkIds(const ast::Model &model, const std::string &name,
               const rt::NpyArray &a, std::string &error) {
@@ -321,18 +340,10 @@ int interpretDescription() {
   std::map<std::string, rt::NpyArray> inputs;
   if (std::string error; !readInputs(entry->name, entry->inputs, inputs, error))
     return userError(error);
-  std::string outName, outPath;
-  if (outputArgs.size() > 1)
-    return userError("entry '" + entry->name + "' has one output, '" +
-                     entry->output + "'");
-  if (outputArgs.size() == 1) {
-    if (!splitBinding(outputArgs[0], outName, outPath))
-      return userError("--output expects NAME=@FILE, found '" + outputArgs[0] +
-                       "'");
-    if (outName != entry->output)
-      return userError("entry '" + entry->name + "' outputs '" + entry->output +
-                       "', not '" + outName + "'");
-  }
+  std::string outPath;
+  if (std::string error;
+      !outputFile(entry->name, entry->output, outPath, error))
+    return userError(error);
 
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(context, *model);
@@ -386,6 +397,8 @@ int interpretDescription() {
 /// name; its inputs and output are named by their `xf.name` attributes and
 /// checked for dtype, rank and static sizes.
 int interpretModule() {
+  if (!sets.empty())
+    return userError("--set needs a .xf description");
   mlir::DialectRegistry registry;
   mlir::xf::registerXfDialects(registry);
   mlir::MLIRContext context(registry);
@@ -428,9 +441,13 @@ int interpretModule() {
     bool wantFloat = type.getElementType().isF32();
     bool fits =
         a.isFloat == wantFloat && a.shape.size() == size_t(type.getRank());
-    for (size_t d = 0; fits && d < a.shape.size(); ++d)
-      fits = a.shape[d] >= 1 &&
-             (type.isDynamicDim(d) || type.getDimSize(d) == a.shape[d]);
+    for (size_t d = 0; fits && d < a.shape.size(); ++d) {
+      if (a.shape[d] < 1)
+        return userError("input '" + name + "': dim " + std::to_string(d) +
+                         " is " + std::to_string(a.shape[d]) +
+                         ", expected at least 1");
+      fits = type.isDynamicDim(d) || type.getDimSize(d) == a.shape[d];
+    }
     if (!fits) {
       std::string want = wantFloat ? "f32 [" : "int64 [";
       for (int64_t d = 0; d < type.getRank(); ++d)
@@ -449,18 +466,9 @@ int interpretModule() {
     t.i = std::move(a.i);
     args.push_back(std::move(t));
   }
-  std::string outName, outPath;
-  if (outputArgs.size() > 1)
-    return userError("entry '" + entryName + "' has one output, '" + output +
-                     "'");
-  if (outputArgs.size() == 1) {
-    if (!splitBinding(outputArgs[0], outName, outPath))
-      return userError("--output expects NAME=@FILE, found '" + outputArgs[0] +
-                       "'");
-    if (outName != output)
-      return userError("entry '" + entryName + "' outputs '" + output +
-                       "', not '" + outName + "'");
-  }
+  std::string outPath;
+  if (!outputFile(entryName, output, outPath, error))
+    return userError(error);
   return interpretFunction(fn, std::move(args), entryName, outPath);
 }
 
