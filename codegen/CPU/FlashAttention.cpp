@@ -441,23 +441,24 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 // (it comes out uniform over all keys, as unfused).
                 Value late = arith::CmpIOp::create(
                     fb, fl, arith::CmpIPredicate::uge, j0, add(fb, fl, s0, n));
-                auto skip = scf::IfOp::create(
+                auto needed = scf::IfOp::create(
                     fb, fl, late,
                     [&](OpBuilder &tb, Location tl) {
+                      // Some row's max is not yet a real score.
                       Value bound = cst(tb, tl, maskValue + 200.0);
                       auto scan = scf::ForOp::create(
                           tb, tl, c0, n, c1,
                           ValueRange{
-                              arith::ConstantIntOp::create(tb, tl, 1, 1)},
+                              arith::ConstantIntOp::create(tb, tl, 0, 1)},
                           [&](OpBuilder &rb, Location rl, Value r,
-                              ValueRange all) {
-                            Value real = arith::CmpFOp::create(
-                                rb, rl, arith::CmpFPredicate::OGT,
+                              ValueRange any) {
+                            Value open = arith::CmpFOp::create(
+                                rb, rl, arith::CmpFPredicate::ULE,
                                 memref::LoadOp::create(rb, rl, mBuf, r), bound);
                             scf::YieldOp::create(
                                 rb, rl,
-                                ValueRange{arith::AndIOp::create(rb, rl, all[0],
-                                                                 real)});
+                                ValueRange{arith::OrIOp::create(rb, rl, any[0],
+                                                                open)});
                           });
                       scf::YieldOp::create(tb, tl, scan.getResults());
                     },
@@ -465,17 +466,13 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                       scf::YieldOp::create(
                           eb, el,
                           ValueRange{
-                              arith::ConstantIntOp::create(eb, el, 0, 1)});
+                              arith::ConstantIntOp::create(eb, el, 1, 1)});
                     });
-                scf::IfOp::create(
-                    fb, fl,
-                    arith::XOrIOp::create(
-                        fb, fl, skip.getResult(0),
-                        arith::ConstantIntOp::create(fb, fl, 1, 1)),
-                    [&](OpBuilder &tb, Location tl) {
-                      groups(tb, tl);
-                      scf::YieldOp::create(tb, tl);
-                    });
+                scf::IfOp::create(fb, fl, needed.getResult(0),
+                                  [&](OpBuilder &tb, Location tl) {
+                                    groups(tb, tl);
+                                    scf::YieldOp::create(tb, tl);
+                                  });
                 scf::YieldOp::create(fb, fl);
               });
           forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {

@@ -45,12 +45,11 @@
 // Causal: a block past the super-block's last query is skipped once every
 // row's max is a real score (above mask_value + 200).
 // CHECK: %[[LATE:.+]] = arith.cmpi uge, %{{.+}}, %{{.+}} : index
-// CHECK: %[[DECIDED:.+]] = scf.if %[[LATE]] -> (i1)
+// CHECK: %[[NEEDED:.+]] = scf.if %[[LATE]] -> (i1)
 // CHECK: scf.for {{.*}} -> (i1)
 // CHECK: memref.load %[[M]]
-// CHECK: arith.cmpf ogt, {{.*}} : f32
-// CHECK: %[[PROCESS:.+]] = arith.xori %[[DECIDED]]
-// CHECK: scf.if %[[PROCESS]]
+// CHECK: arith.cmpf ule, {{.*}} : f32
+// CHECK: scf.if %[[NEEDED]]
 // Then groups of 4 query rows: 4 score vectors of 64 keys, one FMA per
 // head dim each.
 // CHECK: scf.for {{.*}} step %c4
