@@ -396,8 +396,8 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       !writeText(dir + "/" + model->name + ".h", header, error) ||
       !writeText(dir + "/xf/runtime.h", runtimeText.str(), error))
     return userError(error);
-  bool linked = linkSharedLibrary(objPaths, dir + "/lib" + model->name + ".so",
-                                  /*openmp=*/!options.gpu, error);
+  bool linked =
+      linkSharedLibrary(objPaths, dir + "/lib" + model->name + ".so", error);
   for (const std::string &path : objPaths)
     llvm::sys::fs::remove(path);
   if (!linked)

@@ -7,17 +7,12 @@
 
 using namespace mlir;
 
-#ifndef XF_OPENMP_DIR
-#define XF_OPENMP_DIR "/usr/lib/llvm-22/lib"
-#endif
-
 #ifndef XF_RUNTIME_ARCHIVES
 #error "XF_RUNTIME_ARCHIVES must list the runtime's static archives"
 #endif
 
 bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
-                           const std::string &output, bool openmp,
-                           std::string &error) {
+                           const std::string &output, std::string &error) {
   std::string driver;
   std::vector<std::string> candidates;
   if (const char *env = std::getenv("XF_CXX"))
@@ -42,12 +37,8 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
   for (llvm::StringRef a : archives)
     args.push_back(a.str());
   args.push_back("-Wl,--no-whole-archive");
-  // OpenMP runs the parallel loops; LLVM's libomp from Debian's packages.
-  args.push_back("-Wl,-Bsymbolic");
-  if (openmp)
-    args.insert(args.end(), {"-L" XF_OPENMP_DIR, "-lomp",
-                             "-Wl,-rpath," XF_OPENMP_DIR});
-  args.insert(args.end(), {"-ldl", "-lm", "-lpthread"});
+  args.insert(args.end(),
+              {"-Wl,-Bsymbolic", "-Wl,-z,defs", "-ldl", "-lm", "-lpthread"});
   llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
   std::string message;
   int rc =

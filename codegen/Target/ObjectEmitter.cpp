@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Target/ObjectEmitter.h"
+#include "codegen/Target/ParallelRuntime.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -94,6 +95,9 @@ xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   llvm::ModulePassManager mpm =
       pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   mpm.run(*llvmModule, mam);
+  // After O3, whose OpenMP pass knows the runtime functions by name.
+  if (!bindParallelRuntime(*llvmModule, error))
+    return nullptr;
   return llvmModule;
 }
 

@@ -24,7 +24,8 @@ struct TargetSpec {
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const TargetSpec &target, std::string &error);
 
-/// Translates `module` to LLVM IR for `tm` and runs LLVM's O3 pipeline.
+/// Translates `module` to LLVM IR for `tm`, runs LLVM's O3 pipeline and
+/// binds the parallel regions to xf's thread pool (bindParallelRuntime).
 /// Returns null with `error` set on failure.
 std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
                                                    llvm::LLVMContext &context,

@@ -14,6 +14,7 @@
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
+#include "runtime/src/Parallel.h"
 #include "runtime/src/Safetensors.h"
 #include <cstdlib>
 #include <cstring>
@@ -82,7 +83,7 @@ struct xf_model {
   std::unique_ptr<SafetensorsFile> weights;
   std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
   std::map<std::string, BoundEntry> entries;
-  void (*setOmpThreads)(int) = nullptr; ///< the library's omp_set_num_threads
+  void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
   int threads = 0;
   std::string target = "cpu";
   /// GPU libraries: the backend (weights live in its memory) and the lock
@@ -168,8 +169,8 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
     return makeStatus(std::string(libraryPath) +
                       ": not an xfc library (no xf_manifest symbol)");
   model->manifestText = manifest;
-  model->setOmpThreads = reinterpret_cast<void (*)(int)>(
-      dlsym(model->library, "omp_set_num_threads"));
+  model->setThreads = reinterpret_cast<void (*)(int32_t)>(
+      dlsym(model->library, kSetThreadsSymbol));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
   model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
@@ -408,10 +409,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   //    (HostAlloc blocks are malloc blocks), else a copy in a new malloc
   //    block (device memory, a view into a larger buffer, an input or a
   //    parameter, a constant).
-  //    OpenMP's thread count is per calling thread: set it on every run
-  //    (the loops deal out their own chunks: xf-cpu-loop-schedule).
-  if (model->setOmpThreads && model->threads > 0)
-    model->setOmpThreads(model->threads);
+  //    The pool's thread count is per calling thread: set it on every run.
+  if (model->setThreads)
+    model->setThreads(model->threads);
   entry.fn(args.data());
   const std::vector<int64_t> &r = descs[0].words;
   size_t elt = spec.output.isFloat ? sizeof(float) : sizeof(int64_t);

@@ -11,7 +11,8 @@
  * Thread safety: a loaded model is read-only; xf_model_run may be called on
  * the same model from any number of threads at once. xf_model_load,
  * xf_model_set_threads and xf_model_free must not race with runs on the
- * same model. Parallel loops inside a run use OpenMP threads.
+ * same model. Parallel loops inside a run use the library's own thread
+ * pool; runs from several threads at once share its workers.
  *
  *===---------------------------------------------------------------------===*/
 
@@ -89,7 +90,9 @@ XF_API const char *xf_model_manifest(const xf_model *model);
 XF_API const char *xf_model_unused_weights(const xf_model *model);
 
 /* Sets how many threads this model's parallel loops use in runs started
- * from now on, by any thread (0: all cores, the default). */
+ * from now on, by any thread (0: one per CPU the process may run on, the
+ * default). Runs at the same time share the pool's workers, so a run may
+ * get fewer; the results do not depend on the count. */
 XF_API xf_status *xf_model_set_threads(xf_model *model, int threads);
 
 /* The input names of `entry`, in order: *out_names (owned by the model)
