@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <sched.h>
+#include <system_error>
 #include <thread>
 
 using namespace xf::rt;
@@ -186,12 +187,19 @@ public:
   }
 
 private:
+  /// Starts workers up to `count`; stops early, keeping the pool smaller,
+  /// when the system refuses a thread.
   void start(int count) {
     std::lock_guard<std::mutex> lock(startMutex);
     for (int i = started.load(); i < count; ++i) {
-      workers[i] = std::make_unique<Worker>();
-      Worker *w = workers[i].get();
-      w->thread = std::thread([this, w] { w->loop(stopping); });
+      auto w = std::make_unique<Worker>();
+      try {
+        Worker *raw = w.get();
+        w->thread = std::thread([this, raw] { raw->loop(stopping); });
+      } catch (const std::system_error &) {
+        return;
+      }
+      workers[i] = std::move(w);
       started.store(i + 1, std::memory_order_release);
     }
   }
