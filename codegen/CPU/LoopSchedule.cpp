@@ -43,6 +43,8 @@ constexpr StringLiteral kNumThreads = "omp_get_num_threads";
 /// Iterations of an elementwise loop's innermost dimension per block: one
 /// vectorized inner loop, and a unit of work large enough to deal out.
 constexpr int64_t kInnerBlock = 1024;
+/// Fewer iterations of an elementwise loop than this run without forking.
+constexpr int64_t kMinForkIterations = 16384;
 
 /// Whether the pass can take over `loop`'s schedule: nothing but one loop
 /// nest of one block, with no clause, directly in an omp.parallel that is
@@ -74,7 +76,13 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
   memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 0, 64),
                           counter);
 
-  b.setInsertionPoint(loop);
+  // Trip counts before the region when its bounds come from outside (they
+  // then also decide whether to fork), else inside it.
+  bool boundsOutside = llvm::none_of(nest->getOperands(), [&](Value v) {
+    return parallel.getRegion().isAncestor(v.getParentRegion());
+  });
+  b.setInsertionPoint(boundsOutside ? parallel.getOperation()
+                                    : loop.getOperation());
   auto cst = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, v, 64);
   };
@@ -94,7 +102,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
   // Trip counts (an empty or reversed range has none; the innermost of a
   // blocked nest counts blocks), and their product.
   SmallVector<Value> trips;
-  Value total = cst(1), zero = cst(0), one = cst(1);
+  Value total = cst(1), zero = cst(0), one = cst(1), iterations = total;
   for (auto [lb, ub, step] :
        llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
                  nest.getLoopSteps())) {
@@ -103,11 +111,23 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
       span = arith::AddIOp::create(b, loc, span, one);
     Value trip = arith::MaxSIOp::create(
         b, loc, zero, arith::CeilDivSIOp::create(b, loc, span, toI64(step)));
+    if (blocked) // elements, before the innermost dimension is blocked
+      iterations = arith::MulIOp::create(b, loc, iterations, trip);
     if (blocked && int64_t(trips.size()) == rank - 1)
       trip = arith::CeilDivSIOp::create(b, loc, trip, cst(kInnerBlock));
     trips.push_back(trip);
     total = arith::MulIOp::create(b, loc, total, trip);
   }
+  // Work that cannot pay for waking the team runs on the calling thread
+  // alone: one iteration, or elementwise work of few elements (decided
+  // for a region that is nothing but this loop).
+  bool soleLoop = &parallel.getRegion().front().front() == loop &&
+                  isa<omp::TerminatorOp>(loop->getNextNode());
+  if (boundsOutside && soleLoop && !parallel.getIfExpr())
+    parallel.getIfExprMutable().assign(arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, blocked ? iterations : total,
+        cst(blocked ? kMinForkIterations : 2)));
+  b.setInsertionPoint(loop);
   Value threads = arith::ExtSIOp::create(
       b, loc, i64, func::CallOp::create(b, loc, numThreads).getResult(0));
   Value divisor = arith::MulIOp::create(b, loc, threads, cst(2));

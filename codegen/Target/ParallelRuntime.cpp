@@ -11,6 +11,7 @@ using namespace mlir;
 bool mlir::xf::bindParallelRuntime(llvm::Module &module, std::string &error) {
   static const llvm::StringMap<llvm::StringRef> names = {
       {"__kmpc_fork_call", "xf_parallel_fork"},
+      {"__kmpc_fork_call_if", "xf_parallel_fork_if"},
       {"__kmpc_global_thread_num", "xf_parallel_thread_id"},
       {"__kmpc_barrier", "xf_parallel_barrier"},
       {"omp_get_num_threads", "xf_parallel_team_size"}};

@@ -9,8 +9,8 @@
 namespace mlir::xf {
 
 /// Renames the OpenMP runtime functions that LLVM's OpenMPIRBuilder called
-/// in `module` (__kmpc_fork_call, __kmpc_global_thread_num, __kmpc_barrier,
-/// omp_get_num_threads) to the thread pool of the runtime inside every
+/// in `module` (__kmpc_fork_call[_if], __kmpc_global_thread_num,
+/// __kmpc_barrier, omp_get_num_threads) to the thread pool of the runtime inside every
 /// model library (runtime/src/Parallel.h). Fails, naming it, on any other
 /// OpenMP runtime function, and on a fork with more arguments than the pool
 /// passes on.

@@ -228,19 +228,10 @@ int32_t defaultThreads() {
 
 } // namespace
 
-void xf_parallel_fork(void *, int32_t argc, xf_parallel_region region, ...) {
-  Team team;
-  team.region = region;
-  team.argc = std::min(std::max(argc, 0), kMaxForkArgs);
-  va_list list;
-  va_start(list, region);
-  for (int32_t i = 0; i < team.argc; ++i)
-    team.args[i] = va_arg(list, void *);
-  va_end(list);
+namespace {
 
-  int32_t wanted = currentTeam            ? 1
-                   : requestedThreads > 0 ? requestedThreads
-                                          : defaultThreads();
+/// Runs `team` with up to `wanted` threads, the caller included.
+void runTeam(Team &team, int32_t wanted) {
   Worker *helpers[kMaxWorkers];
   int helperCount = wanted > 1 ? pool().claim(wanted - 1, helpers) : 0;
   team.size = helperCount + 1;
@@ -250,6 +241,35 @@ void xf_parallel_fork(void *, int32_t argc, xf_parallel_region region, ...) {
   for (unsigned step = 0;
        team.finished.load(std::memory_order_acquire) != helperCount; ++step)
     backOff(step);
+}
+
+int32_t wantedThreads() {
+  return currentTeam            ? 1
+         : requestedThreads > 0 ? requestedThreads
+                                : defaultThreads();
+}
+
+} // namespace
+
+void xf_parallel_fork(void *, int32_t argc, xf_parallel_region region, ...) {
+  Team team;
+  team.region = region;
+  team.argc = std::min(std::max(argc, 0), kMaxForkArgs);
+  va_list list;
+  va_start(list, region);
+  for (int32_t i = 0; i < team.argc; ++i)
+    team.args[i] = va_arg(list, void *);
+  va_end(list);
+  runTeam(team, wantedThreads());
+}
+
+void xf_parallel_fork_if(void *, int32_t, xf_parallel_region region,
+                         int32_t condition, void *args) {
+  Team team;
+  team.region = region;
+  team.argc = args ? 1 : 0;
+  team.args[0] = args;
+  runTeam(team, condition ? wantedThreads() : 1);
 }
 
 int32_t xf_parallel_thread_id(void *) { return currentIndex; }

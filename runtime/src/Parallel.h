@@ -39,6 +39,11 @@ typedef void (*xf_parallel_region)(int32_t *, int32_t *, ...);
 /// unused (OpenMP's source location).
 void xf_parallel_fork(void *location, int32_t argc, xf_parallel_region region,
                       ...);
+/// xf_parallel_fork of `args` (none when null) when `condition` is nonzero,
+/// else `region` on the calling thread alone, as a team of one.
+void xf_parallel_fork_if(void *location, int32_t argc,
+                         xf_parallel_region region, int32_t condition,
+                         void *args);
 /// The calling thread's index in its team (0 outside a region).
 int32_t xf_parallel_thread_id(void *location);
 /// The size of the calling thread's team (1 outside a region).

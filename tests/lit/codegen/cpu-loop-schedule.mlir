@@ -8,19 +8,23 @@
 // of 2 in the inner dimension) is used up; a chunk recovers its first
 // indices (innermost fastest) once, then steps them with carries. The loop
 // was the region's last op, so no barrier is added; omp_get_num_threads is
-// declared once.
+// declared once. The trip counts come from values defined before the
+// region, so they are computed there, and the region forks only for two
+// iterations or more.
 // CHECK-LABEL: func.func @nest
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
 // CHECK: %[[NEXT:.+]] = memref.alloca() : memref<i64>
 // CHECK: memref.store %{{.+}}, %[[NEXT]][] : memref<i64>
-// CHECK-NEXT: omp.parallel {
-// CHECK-NOT: omp.wsloop
 // CHECK: %[[T0:.+]] = arith.ceildivsi
 // CHECK: arith.maxsi %{{.+}}, %[[T0]]
 // CHECK: arith.addi %{{.+}}, %c1_i64
 // CHECK: %[[D1:.+]] = arith.ceildivsi
 // CHECK: %[[T1:.+]] = arith.maxsi %{{.+}}, %[[D1]]
 // CHECK: %[[TOTAL:.+]] = arith.muli
+// CHECK: %[[TWO:.+]] = arith.constant 2 : i64
+// CHECK: %[[FORK:.+]] = arith.cmpi sge, %[[TOTAL]], %[[TWO]]
+// CHECK-NEXT: omp.parallel if(%[[FORK]]) {
+// CHECK-NOT: omp.wsloop
 // CHECK: %[[P:.+]] = func.call @omp_get_num_threads() : () -> i32
 // CHECK: scf.while : () -> i64 {
 // CHECK: %[[START:.+]] = memref.generic_atomic_rmw %[[NEXT]][] : memref<i64> {
@@ -75,9 +79,10 @@ func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
 // -----
 
 // Tests that a loop followed by other work in its region gets the barrier
-// its worksharing loop had, that a loop with a schedule keeps libomp's
-// dispatcher, and that a loop in a nested parallel region (whose counter
-// several teams would share) is left alone.
+// its worksharing loop had (and does not decide whether the region forks),
+// that a loop with a schedule keeps the OpenMP dispatcher, and that a loop
+// in a nested parallel region (whose counter several teams would share) is
+// left alone.
 // CHECK-LABEL: func.func @kept
 // CHECK: omp.parallel {
 // CHECK: scf.while
@@ -122,15 +127,18 @@ func.func @kept(%n: index, %buf: memref<?xf32>) {
 // innermost dimension in blocks of 1024 iterations, each a whole inner loop
 // (for LLVM to vectorize) within the nest's own bounds (an inclusive upper
 // bound plus one); the counter deals out the outer dimension and the blocks.
+// The region forks for 16384 elements or more.
 // CHECK-LABEL: func.func @elementwise
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
-// CHECK: omp.parallel {
 // CHECK: %[[TRIP:.+]] = arith.maxsi
 // CHECK-NEXT: arith.muli
 // CHECK: %[[INNER:.+]] = arith.maxsi
+// CHECK-NEXT: %[[ELEMENTS:.+]] = arith.muli %{{.+}}, %[[INNER]]
 // CHECK-NEXT: %c1024_i64 = arith.constant 1024 : i64
 // CHECK-NEXT: %[[BLOCKS:.+]] = arith.ceildivsi %[[INNER]], %c1024_i64
 // CHECK: %[[TOTAL:.+]] = arith.muli %{{.+}}, %[[BLOCKS]]
+// CHECK: %[[FORK:.+]] = arith.cmpi sge, %[[ELEMENTS]], %c16384_i64
+// CHECK-NEXT: omp.parallel if(%[[FORK]]) {
 // CHECK: scf.while
 // CHECK: } do {
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ROW:.+]] = %{{.+}}, %[[BLOCK:.+]] = %{{.+}}) -> (i64, i64) : i64 {
@@ -156,6 +164,32 @@ func.func @elementwise(%n: index, %m: index, %buf: memref<?x?xf32>) {
     omp.wsloop {
       omp.loop_nest (%i, %j) : index = (%c0, %c0) to (%n, %m) inclusive step (%c1, %c4) {
         memref.store %f, %buf[%i, %j] : memref<?x?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// Tests that trip counts computed from values defined inside the region
+// stay inside it, and the region then always forks.
+// CHECK-LABEL: func.func @inner_bounds
+// CHECK: omp.parallel {
+// CHECK: memref.load
+// CHECK: arith.ceildivsi
+// CHECK: scf.while
+func.func @inner_bounds(%sizes: memref<1xindex>, %buf: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    %n = memref.load %sizes[%c0] : memref<1xindex>
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        memref.store %f, %buf[%i] : memref<?xf32>
         omp.yield
       }
     }

@@ -59,6 +59,28 @@ TEST(Parallel, ZeroMeansOneThreadPerAvailableCpu) {
   EXPECT_EQ(forkOnce(), CPU_COUNT(&set));
 }
 
+TEST(Parallel, ForkIfRunsOnTheCallerAloneWhenTheConditionIsFalse) {
+  xf_parallel_set_threads(3);
+  for (int32_t condition : {0, 1}) {
+    Record r;
+    xf_parallel_fork_if(nullptr, 1,
+                        reinterpret_cast<xf_parallel_region>(recordRegion),
+                        condition, &r);
+    EXPECT_EQ(r.teamSize.load(), condition ? 3 : 1);
+    EXPECT_EQ(r.calls[0].load(), 1);
+    EXPECT_EQ(r.calls[1].load(), condition ? 1 : 0);
+    EXPECT_EQ(r.mismatches.load(), 0);
+  }
+  // No arguments: the region is called with none.
+  static std::atomic<int> calls{0};
+  xf_parallel_fork_if(nullptr, 0,
+                      reinterpret_cast<xf_parallel_region>(
+                          +[](int32_t *, int32_t *) { calls.fetch_add(1); }),
+                      1, nullptr);
+  EXPECT_EQ(calls.load(), 3);
+  xf_parallel_set_threads(0);
+}
+
 void nestedRegion(int32_t *, int32_t *, void *arg) {
   auto &inner = *static_cast<std::atomic<int> *>(arg);
   int32_t outerSize = xf_parallel_team_size();
