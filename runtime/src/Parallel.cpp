@@ -19,6 +19,8 @@
 #include <cstdarg>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <pthread.h>
 #include <sched.h>
 #include <system_error>
 #include <thread>
@@ -156,8 +158,15 @@ struct Worker {
   }
 };
 
+class Pool;
+Pool &pool();
+
 class Pool {
 public:
+  Pool() {
+    pthread_atfork(nullptr, nullptr, [] { pool().forgetWorkers(); });
+  }
+
   ~Pool() {
     stopping.store(true);
     for (int i = 0; i < started.load(); ++i) {
@@ -168,6 +177,16 @@ public:
       }
       w.thread.join();
     }
+  }
+
+  /// In a child process, where the workers' threads do not exist: forgets
+  /// them (their objects leak: a std::thread without its thread cannot be
+  /// destroyed), so the child's first fork starts its own.
+  void forgetWorkers() {
+    for (int i = 0; i < started.load(); ++i)
+      workers[i].release();
+    started.store(0);
+    new (&startMutex) std::mutex(); // another thread may have held it
   }
 
   /// Claims up to `wanted` idle workers into `out`, starting workers up to

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -173,6 +175,28 @@ TEST(Parallel, ConcurrentForksFromSeveralThreadsAllComplete) {
     t.join();
   EXPECT_EQ(badSize.load(), 0);
   EXPECT_EQ(missing.load(), 0);
+}
+
+// A process forked after the pool has started (a server that loads a model,
+// then forks workers) starts its own workers instead of waiting for the
+// parent's, which do not exist in it.
+TEST(Parallel, AChildProcessStartsItsOwnWorkers) {
+  xf_parallel_set_threads(2);
+  EXPECT_EQ(forkOnce(), 2); // the parent's worker is running
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    alarm(20); // a hang fails the test instead of blocking it
+    Record r;
+    xf_parallel_fork(nullptr, 1,
+                     reinterpret_cast<xf_parallel_region>(recordRegion), &r);
+    _exit(r.teamSize.load() == 2 && r.calls[1].load() == 1 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(forkOnce(), 2); // the parent's pool is untouched
+  xf_parallel_set_threads(0);
 }
 
 } // namespace
