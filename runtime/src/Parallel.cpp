@@ -245,10 +245,6 @@ int32_t defaultThreads() {
   return count;
 }
 
-} // namespace
-
-namespace {
-
 /// Runs `team` with up to `wanted` threads, the caller included.
 void runTeam(Team &team, int32_t wanted) {
   Worker *helpers[kMaxWorkers];
