@@ -1,18 +1,19 @@
 //===- LoopSchedule.cpp - OpenMP loops deal out their own chunks ----------===//
 //
 // Rewrites each OpenMP worksharing loop so that its threads take guided
-// chunks from an atomic counter instead of asking libomp's dispatcher (see
+// chunks from an atomic counter instead of asking an OpenMP dispatcher (see
 // the pass description in codegen/Passes.td):
 //
-//   omp.parallel {                       %next = 0  (an alloca of the function)
-//     omp.wsloop {                       omp.parallel {
-//       omp.loop_nest (%i, %j) = ...  →    while (start = fetch-and-add of
-//         body                               max(1, (total - next) / 2p)
-//     }                                      to %next) < total:
-//   }                                        for l in [start, start + chunk):
-//                                              (%i, %j) = delinearize(l)
-//                                              body
-//                                          }
+//   omp.parallel {                     %next = 0  (an alloca of the function)
+//     omp.wsloop {                     total = the trip counts' product
+//       omp.loop_nest (%i, %j) = ... → omp.parallel if (total is worth it) {
+//         body                           while (start = fetch-and-add of
+//     }                                    max(1, (total - next) / 2p)
+//   }                                      to %next) < total:
+//                                          for l in [start, start + chunk):
+//                                            (%i, %j) = delinearize(l)
+//                                            body
+//                                        }
 //
 // A body without loops runs its innermost dimension in blocks of
 // kInnerBlock iterations, each a whole scf.for that LLVM vectorizes (the
