@@ -103,11 +103,17 @@ std::string shapeComment(const ValueInfo &v) {
 
 } // namespace
 
-std::string mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
-                                   StringRef target) {
+std::string
+mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
+                        StringRef target, StringRef cpu,
+                        const std::vector<std::string> &cpuFeatures) {
   std::ostringstream os;
   os << "{\n \"model\": \"" << model.name << "\",\n \"target\": \""
-     << target.str() << "\",\n \"entries\": [";
+     << target.str() << "\",\n \"cpu\": \"" << cpu.str()
+     << "\",\n \"cpu_features\": [";
+  for (size_t i = 0; i < cpuFeatures.size(); ++i)
+    os << (i ? ", " : "") << "\"" << cpuFeatures[i] << "\"";
+  os << "],\n \"entries\": [";
   bool first = true;
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (!fn.isPublic())

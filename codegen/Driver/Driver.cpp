@@ -285,7 +285,16 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   StringRef targetName = !isGpu                             ? "cpu"
                          : options.gpu->api == GpuApi::Cuda ? "cuda"
                                                             : "vulkan";
-  std::string manifest = buildManifest(*module, *model, targetName);
+  // One TargetMachine (host detection included) for the manifest's CPU
+  // features, O3 and code emission.
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(options.target, error);
+  if (!tm)
+    return error.rfind("unknown --cpu", 0) == 0
+               ? userError("xfc: error: " + error)
+               : internalError(error);
+  std::string manifest = buildManifest(*module, *model, targetName,
+                                       tm->getTargetCPU(), cpuFeatures(*tm));
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
   for (auto fn : module->getOps<func::FuncOp>())
@@ -336,13 +345,6 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     return internalError("cannot add the entry wrappers");
   timer.done("MLIR lowering");
 
-  // One TargetMachine (host detection included) for O3 and code emission.
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createTargetMachine(options.target, error);
-  if (!tm)
-    return error.rfind("unknown --cpu", 0) == 0
-               ? userError("xfc: error: " + error)
-               : internalError(error);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateAndOptimize(*module, llvmContext, *tm, error);

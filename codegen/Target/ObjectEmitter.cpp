@@ -11,6 +11,7 @@
 #include "codegen/Target/ParallelRuntime.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "runtime/src/CpuFeatures.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -27,7 +28,7 @@
 using namespace mlir;
 
 std::unique_ptr<llvm::TargetMachine>
-xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
+mlir::xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -37,8 +38,9 @@ xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
     return nullptr;
   std::string cpu = spec.cpu, features;
   if (cpu == "host") {
-    // Host detection names AVX-512 machines like this one `rocketlake`;
-    // the real feature list keeps AVX-512 on.
+    // Host detection may name a CPU it does not know by an older one (in a
+    // VM this machine was `rocketlake`; it is `emeraldrapids`): the real
+    // feature list keeps every instruction set on.
     cpu = llvm::sys::getHostCPUName().str();
     bool avx512 = false;
     for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures()) {
@@ -67,9 +69,17 @@ xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
   return tm;
 }
 
+std::vector<std::string> mlir::xf::cpuFeatures(const llvm::TargetMachine &tm) {
+  std::vector<std::string> names;
+  for (const ::xf::rt::CpuFeature &f : ::xf::rt::kCpuFeatures)
+    if (tm.getMCSubtargetInfo()->checkFeatures(std::string("+") + f.name))
+      names.push_back(f.name);
+  return names;
+}
+
 std::unique_ptr<llvm::Module>
-xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
-                         llvm::TargetMachine &tm, std::string &error) {
+mlir::xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                               llvm::TargetMachine &tm, std::string &error) {
   DialectRegistry registry;
   registerAllToLLVMIRTranslations(registry);
   module.getContext()->appendDialectRegistry(registry);
@@ -101,8 +111,8 @@ xf::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
   return llvmModule;
 }
 
-bool xf::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
-                    std::string &object, std::string &error) {
+bool mlir::xf::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                          std::string &object, std::string &error) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
@@ -116,9 +126,9 @@ bool xf::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
   return true;
 }
 
-bool xf::emitObjects(llvm::Module &module, const TargetSpec &spec,
-                     unsigned parts, std::vector<std::string> &objects,
-                     std::string &error) {
+bool mlir::xf::emitObjects(llvm::Module &module, const TargetSpec &spec,
+                           unsigned parts, std::vector<std::string> &objects,
+                           std::string &error) {
   // Split (locals that cross parts become hidden globals), carry each part
   // to its thread as bitcode: LLVMContexts are not shared across threads.
   std::vector<llvm::SmallVector<char, 0>> bitcode;

@@ -24,6 +24,10 @@ struct TargetSpec {
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const TargetSpec &target, std::string &error);
 
+/// The features of runtime/src/CpuFeatures.h that `tm`'s CPU has: the
+/// library's code may use them, and the runtime checks them at load.
+std::vector<std::string> cpuFeatures(const llvm::TargetMachine &tm);
+
 /// Translates `module` to LLVM IR for `tm`, runs LLVM's O3 pipeline and
 /// binds the parallel regions to xf's thread pool (bindParallelRuntime).
 /// Returns null with `error` set on failure.

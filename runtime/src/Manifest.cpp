@@ -49,6 +49,16 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
     return false;
   }
   out.model = root.get("model")->string;
+  if (const Json *cpu = root.get("cpu"))
+    out.cpu = cpu->string;
+  if (const Json *features = root.get("cpu_features")) {
+    if (features->kind != Json::Array) {
+      error = "manifest: cpu_features must be a list";
+      return false;
+    }
+    for (const Json &f : features->array)
+      out.cpuFeatures.push_back(f.string);
+  }
   for (const Json &e : entries->array) {
     EntrySpec entry;
     const Json *name = e.get("name"), *symbol = e.get("symbol");

@@ -3,7 +3,8 @@
 // The manifest xfc embeds in every lib<model>.so (symbol `xf_manifest`) and
 // writes beside it as <model>.json: entry points, their inputs and output
 // (dtype, shape with -1 for dynamic dims, dynamic dims named so equal names
-// must agree), token-id limits, and the parameters each entry takes.
+// must agree), token-id limits, the parameters each entry takes, and the
+// CPU the code was compiled for with the features it needs (CpuFeatures.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,8 @@ struct EntrySpec {
 
 struct Manifest {
   std::string model;
+  std::string cpu;                      ///< the CPU xfc compiled for
+  std::vector<std::string> cpuFeatures; ///< what it needs of this one
   std::vector<EntrySpec> entries;
 };
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xf/runtime.h"
+#include "runtime/src/CpuFeatures.h"
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
@@ -181,6 +182,19 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   std::string error;
   if (!parseManifest(model->manifestText, model->manifest, error))
     return makeStatus(std::string(libraryPath) + ": " + error);
+  // Before anything runs its code: a missing instruction set would stop
+  // the process on an illegal instruction.
+  std::vector<std::string> missing =
+      missingCpuFeatures(model->manifest.cpuFeatures);
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string &m : missing)
+      names += (names.empty() ? "" : ", ") + m;
+    return makeStatus(std::string(libraryPath) + ": compiled for CPU '" +
+                      model->manifest.cpu + "', needs " + names +
+                      ", which this CPU lacks (recompile with xfc --cpu=host "
+                      "on this machine, or a --cpu whose features it has)");
+  }
   model->weights = SafetensorsFile::open(weightsPath, error);
   if (!model->weights)
     return makeStatus(error);

@@ -30,3 +30,12 @@ ptxas = os.environ.get("XF_PTXAS", "/usr/local/cuda/bin/ptxas")
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%{ptxas}", ptxas))
+
+# A CPU without AVX512-VP2INTERSECT (most; Tiger Lake has it) refuses a
+# library compiled with --cpu=tigerlake.
+try:
+    with open("/proc/cpuinfo") as f:
+        if "avx512_vp2intersect" not in f.read():
+            config.available_features.add("no-vp2intersect")
+except OSError:
+    pass

@@ -60,7 +60,9 @@ typedef struct xf_model xf_model;
  * its entry points use from `weights_path` (safetensors; F32 tensors are
  * memory-mapped, not copied; F16/BF16 are converted). Fails, naming the
  * tensor, on a missing tensor, a shape or dtype mismatch or a malformed
- * file. On success *out_model owns the library and the mapping. */
+ * file; fails, naming them, when the library was compiled for instruction
+ * sets this CPU lacks (xfc --cpu). On success *out_model owns the library
+ * and the mapping. */
 XF_API xf_status *xf_model_load(const char *library_path,
                                 const char *weights_path, xf_model **out_model);
 
