@@ -239,6 +239,35 @@ TEST_F(SeedCompiled, ConcurrentRunsOfOneModelAgree) {
   }
 }
 
+TEST_F(SeedCompiled, ResultsDoNotDependOnTheThreadCount) {
+  // Inputs large enough that every kind of region forks (elementwise ones
+  // from 16384 elements: 9 x 57 x d_model 32 is 16416): teams of 1, 2, 3
+  // and 5 threads deal the same work out differently, and must compute the
+  // same bits.
+  Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  ASSERT_TRUE(m.model);
+  std::mt19937 rng(7);
+  Array src{{9, 60}, {}, {}, false}, tgt{{9, 57}, {}, {}, false};
+  for (Array *a : {&src, &tgt})
+    for (int64_t k = 0; k < a->shape[0] * a->shape[1]; ++k)
+      a->i.push_back(1 + rng() % 5); // ids in both vocabularies, no padding
+  for (int64_t k = 50; k < 60; ++k)
+    src.i[k] = 0; // row 0 padded at its end
+  std::vector<float> first;
+  for (int threads : {1, 2, 3, 5}) {
+    SCOPED_TRACE(threads);
+    ASSERT_EQ(xf_model_set_threads(m.model, threads), nullptr);
+    Array logits = run(m, "forward", {&src, &tgt});
+    ASSERT_EQ(logits.f.size(), size_t(9 * 57 * 9));
+    if (first.empty())
+      first = logits.f;
+    else
+      EXPECT_EQ(std::memcmp(logits.f.data(), first.data(),
+                            first.size() * sizeof(float)),
+                0);
+  }
+}
+
 TEST(SeedOnVulkan, MatchesPyTorchOnEveryCase) {
   std::string dir = compileModel(kSource + "/examples/seed_transformer.xf",
                                  kSeedSmall, "seed", "vulkan");
