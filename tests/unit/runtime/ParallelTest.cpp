@@ -74,7 +74,8 @@ TEST(Parallel, ForkIfRunsOnTheCallerAloneWhenTheConditionIsFalse) {
     EXPECT_EQ(r.mismatches.load(), 0);
   }
   // No arguments: the region is called with none.
-  static std::atomic<int> calls{0};
+  static std::atomic<int> calls;
+  calls = 0;
   xf_parallel_fork_if(nullptr, 0,
                       reinterpret_cast<xf_parallel_region>(
                           +[](int32_t *, int32_t *) { calls.fetch_add(1); }),
