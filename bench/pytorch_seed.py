@@ -5,6 +5,9 @@ inputs as xf-bench. Prints one JSON line like xf-bench.
 
   /usr/bin/python3 bench/pytorch_seed.py DIR --threads 2 --reps 10
 DIR holds weights.safetensors, src.npy, tgt.npy (bench/make_inputs.py).
+With --entry decode, one greedy-decoding step as xfc's `decode` entry
+computes it: the decoder and projection on tgt, given memory.npy (the
+encoder's output) and src.
 """
 import argparse
 import json
@@ -41,6 +44,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
+    ap.add_argument("--entry", default="forward", choices=["forward", "decode"])
     for k, v in [("d_model", 512), ("d_ff", 2048), ("heads", 8), ("d_k", 64), ("d_v", 64),
                  ("layers", 6), ("src_vocab", 6), ("tgt_vocab", 9), ("max_len", 5000)]:
         ap.add_argument("--" + k, type=int, default=v)
@@ -58,18 +62,23 @@ def main():
     model = model.to(a.device)
     src = torch.from_numpy(np.load(os.path.join(a.dir, "src.npy"))).to(a.device)
     tgt = torch.from_numpy(np.load(os.path.join(a.dir, "tgt.npy"))).to(a.device)
+    if a.entry == "decode":
+        memory = torch.from_numpy(np.load(os.path.join(a.dir, "memory.npy"))).to(a.device)
+        step = lambda: model.projection(model.decoder(tgt, src, memory))
+    else:
+        step = lambda: model(src, tgt)
     sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
     times = []
     with torch.no_grad():
-        model(src, tgt)  # warm-up
+        step()  # warm-up
         sync()
         for _ in range(a.reps):
             t = time.perf_counter()
-            model(src, tgt)
+            step()
             sync()
             times.append((time.perf_counter() - t) * 1e3)
     times.sort()
-    print(json.dumps({"entry": "forward", "impl": "pytorch-eager", "device": a.device, "reps": a.reps,
+    print(json.dumps({"entry": a.entry, "impl": "pytorch-eager", "device": a.device, "reps": a.reps,
                       "threads": a.threads, "median_ms": round(float(np.median(times)), 3),
                       "min_ms": round(times[0], 3)}))
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark suite, in one run on this machine, fp32, 2 threads (or
 # $THREADS): the compiled seed model against PyTorch eager at B=1, S=T=128
-# and B=4, S=T=256; the largest linear layer against OpenBLAS sgemm and the
-# FMA peak (measured in the same run by bench/fma_peak.c, and the nominal
-# 242 GFLOP/s per core); the seed model's compile time; attention (heads 8,
+# and B=4, S=T=256, and one greedy decoding step; the largest linear layer
+# against OpenBLAS sgemm and the FMA peak (measured in the same run by
+# bench/fma_peak.c, and the nominal 242 GFLOP/s per core); the seed model's
+# compile time; attention (heads 8,
 # d_k 64) fused vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192
 # with a padding mask and at S = 512, 2048 with padding ∪ causal (time and
 # peak memory). Prints Markdown tables.
@@ -52,6 +53,19 @@ for cfg in "1 128" "4 256"; do
   ratio=$(python3 -c "print(round($theirs / $ours, 2))")
   echo "| seed forward B=$1 S=T=$2, median ms | $ours | PyTorch eager $theirs | ${ratio}x |"
 done
+
+# 2b. One step of greedy decoding, as a translator calls it: `decode` on a
+# 16-token prefix given the encoder's output for a 32-token source (the
+# same memory for both, computed by the compiled `encode`).
+D="$W/decode_s32_t16"
+/usr/bin/python3 bench/make_inputs.py "$D" --batch 1 --src_len 32 --tgt_len 16
+"$B/tools/xf-run/xf-run" "$W/seed" --entry encode --weights "$D/weights.safetensors" \
+  --input src=@"$D/src.npy" --output memory=@"$D/memory.npy"
+ours=$("$B/tools/xf-bench/xf-bench" "$W/seed" --entry decode --weights "$D/weights.safetensors" \
+  --input tgt=@"$D/tgt.npy" --input memory=@"$D/memory.npy" --input src=@"$D/src.npy" \
+  --reps 20 --threads "$T" | json median_ms)
+theirs=$(/usr/bin/python3 bench/pytorch_seed.py "$D" --entry decode --threads "$T" --reps 20 | json median_ms)
+echo "| seed decode step B=1 S=32 T=16, median ms of 20 | $ours | PyTorch eager $theirs | $(python3 -c "print(round($theirs / $ours, 2))")x |"
 
 # 3. The largest linear layer: [1024, 512] · [2048, 512]ᵀ.
 L="$W/linear"
