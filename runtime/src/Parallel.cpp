@@ -3,12 +3,12 @@
 // One pool per model library, started on the first fork that wants more
 // than one thread. A fork claims idle workers (a worker serves one team at
 // a time), hands each its index and the team, runs index 0 itself and
-// spins until the others are done. Workers spin for kSpin after their last
-// team, then sleep until handed one; every wait yields its core after
-// kPauses pauses. Teams may be smaller than asked for when other threads'
-// forks hold the workers: the generated loops take their chunks from a
-// shared counter and size them by the team (xf-cpu-loop-schedule), so any
-// team size computes the same result.
+// spins until the others are done. Workers wait awake for 200 ms
+// ($XF_THREAD_WAIT_MS) after their last team, then sleep until handed one;
+// every wait yields its core after kPauses pauses. Teams may be smaller
+// than asked for when other threads' forks hold the workers: the generated
+// loops take their chunks from a shared counter and size them by the team
+// (xf-cpu-loop-schedule), so any team size computes the same result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdarg>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -30,9 +31,10 @@ using namespace xf::rt;
 namespace {
 
 /// How long an idle worker waits awake (pausing, then yielding) before it
-/// sleeps: as long as libomp's default block time (with 5 ms, the seed
-/// model's forward at B=1, S=T=128 measured 5-10% slower than with libomp).
-constexpr auto kSpin = std::chrono::milliseconds(200);
+/// sleeps, unless $XF_THREAD_WAIT_MS says otherwise: as long as libomp's
+/// default block time (with 5 ms, the seed model's forward at B=1,
+/// S=T=128 measured 5-10% slower than with libomp).
+constexpr int kDefaultWaitMs = 200;
 /// Pauses before a wait starts yielding: ~0.4 ms. Yielding from the first
 /// steps made a small model's run (many short regions) twice as slow.
 constexpr unsigned kPauses = 8192;
@@ -107,6 +109,17 @@ void runRegion(Team &team, int32_t index) {
   currentIndex = outerIndex;
 }
 
+/// $XF_THREAD_WAIT_MS (0 to 60000) if set and valid, else kDefaultWaitMs;
+/// read at each wait, so a program may change it between runs.
+int waitMs() {
+  const char *text = std::getenv("XF_THREAD_WAIT_MS");
+  if (!text || !*text)
+    return kDefaultWaitMs;
+  char *end = nullptr;
+  long ms = std::strtol(text, &end, 10);
+  return *end || ms < 0 || ms > 60000 ? kDefaultWaitMs : static_cast<int>(ms);
+}
+
 struct Worker {
   std::atomic<bool> claimed{false}; ///< by a fork, until its region is done
   std::atomic<Team *> team{nullptr};
@@ -127,13 +140,14 @@ struct Worker {
   /// The next team, or null when the pool stops.
   Team *await(const std::atomic<bool> &stopping) {
     auto start = std::chrono::steady_clock::now();
+    auto wait = std::chrono::milliseconds(waitMs());
     for (unsigned step = 0;; ++step) {
       if (Team *t = team.load(std::memory_order_acquire))
         return t;
       if (stopping.load(std::memory_order_relaxed))
         return nullptr;
       backOff(step);
-      if (step % 64 == 63 && std::chrono::steady_clock::now() - start > kSpin)
+      if (step % 64 == 63 && std::chrono::steady_clock::now() - start > wait)
         break;
     }
     std::unique_lock<std::mutex> lock(mutex);

@@ -1,9 +1,15 @@
 //===- ParallelTest.cpp - The thread pool behind generated regions --------===//
 
 #include "runtime/src/Parallel.h"
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <dirent.h>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -176,6 +182,52 @@ TEST(Parallel, ConcurrentForksFromSeveralThreadsAllComplete) {
     t.join();
   EXPECT_EQ(badSize.load(), 0);
   EXPECT_EQ(missing.load(), 0);
+}
+
+/// The scheduler states ('R' running or runnable, 'S' sleeping, ...) of
+/// this process's threads but the calling one.
+std::vector<char> otherThreadStates() {
+  std::vector<char> states;
+  long self = syscall(SYS_gettid);
+  DIR *dir = opendir("/proc/self/task");
+  if (!dir)
+    return states;
+  while (dirent *e = readdir(dir)) {
+    long tid = std::atol(e->d_name);
+    if (tid <= 0 || tid == self)
+      continue;
+    std::ifstream stat("/proc/self/task/" + std::string(e->d_name) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t paren = line.rfind(')'); // the name may hold spaces
+    if (paren != std::string::npos && paren + 2 < line.size())
+      states.push_back(line[paren + 2]);
+  }
+  closedir(dir);
+  return states;
+}
+
+// Idle workers stay awake for $XF_THREAD_WAIT_MS after a region (pausing,
+// then yielding: runnable), then sleep.
+TEST(Parallel, IdleWorkersSleepAfterTheWaitTime) {
+  xf_parallel_set_threads(3);
+  setenv("XF_THREAD_WAIT_MS", "0", 1);
+  forkOnce();
+  bool allAsleep = false;
+  for (int poll = 0; poll < 15 && !allAsleep; ++poll) { // 150 ms < 200
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::vector<char> states = otherThreadStates();
+    allAsleep =
+        !states.empty() && std::count(states.begin(), states.end(), 'R') == 0;
+  }
+  EXPECT_TRUE(allAsleep);
+  setenv("XF_THREAD_WAIT_MS", "5000", 1);
+  forkOnce();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<char> states = otherThreadStates();
+  EXPECT_GE(std::count(states.begin(), states.end(), 'R'), 1);
+  unsetenv("XF_THREAD_WAIT_MS");
+  xf_parallel_set_threads(0);
 }
 
 // A process forked after the pool has started (a server that loads a model,
