@@ -110,7 +110,8 @@ void runRegion(Team &team, int32_t index) {
 }
 
 /// $XF_THREAD_WAIT_MS (0 to 60000) if set and valid, else kDefaultWaitMs;
-/// read at each wait, so a program may change it between runs.
+/// read when a worker starts (not on every wait: a getenv racing the
+/// program's setenv is undefined).
 int waitMs() {
   const char *text = std::getenv("XF_THREAD_WAIT_MS");
   if (!text || !*text)
@@ -126,7 +127,8 @@ struct Worker {
   int32_t index = 0; ///< in `team`; written before `team` is published
   std::mutex mutex;
   std::condition_variable wake;
-  bool sleeping = false; ///< guarded by `mutex`
+  bool sleeping = false;                    ///< guarded by `mutex`
+  std::chrono::milliseconds wait{waitMs()}; ///< awake after a team
   std::thread thread;
 
   void hand(Team *t, int32_t i) {
@@ -140,7 +142,6 @@ struct Worker {
   /// The next team, or null when the pool stops.
   Team *await(const std::atomic<bool> &stopping) {
     auto start = std::chrono::steady_clock::now();
-    auto wait = std::chrono::milliseconds(waitMs());
     for (unsigned step = 0;; ++step) {
       if (Team *t = team.load(std::memory_order_acquire))
         return t;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <dirent.h>
 #include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -207,27 +208,54 @@ std::vector<char> otherThreadStates() {
   return states;
 }
 
-// Idle workers stay awake for $XF_THREAD_WAIT_MS after a region (pausing,
-// then yielding: runnable), then sleep.
-TEST(Parallel, IdleWorkersSleepAfterTheWaitTime) {
-  xf_parallel_set_threads(3);
-  setenv("XF_THREAD_WAIT_MS", "0", 1);
-  forkOnce();
-  bool allAsleep = false;
-  for (int poll = 0; poll < 15 && !allAsleep; ++poll) { // 150 ms < 200
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::vector<char> states = otherThreadStates();
-    allAsleep =
-        !states.empty() && std::count(states.begin(), states.end(), 'R') == 0;
+/// Runs `body` in a child process (whose pool starts its own workers);
+/// whether it exited with `body`'s true. A hang is killed after 20 s.
+bool inChild(const std::function<bool()> &body) {
+  pid_t child = fork();
+  if (child < 0)
+    return false;
+  if (child == 0) {
+    alarm(20);
+    _exit(body() ? 0 : 1);
   }
-  EXPECT_TRUE(allAsleep);
-  setenv("XF_THREAD_WAIT_MS", "5000", 1);
-  forkOnce();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::vector<char> states = otherThreadStates();
-  EXPECT_GE(std::count(states.begin(), states.end(), 'R'), 1);
-  unsetenv("XF_THREAD_WAIT_MS");
-  xf_parallel_set_threads(0);
+  int status = 0;
+  return waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
+
+/// Forks `recordRegion` once; whether its team had `size` threads.
+bool teamOf(int32_t size) {
+  Record r;
+  xf_parallel_fork(nullptr, 1,
+                   reinterpret_cast<xf_parallel_region>(recordRegion), &r);
+  return r.teamSize.load() == size && r.calls[size - 1].load() == 1;
+}
+
+// Idle workers stay awake for $XF_THREAD_WAIT_MS (read as they start:
+// pausing, then yielding, so runnable), then sleep.
+TEST(Parallel, IdleWorkersSleepAfterTheWaitTime) {
+  EXPECT_TRUE(inChild([] {
+    setenv("XF_THREAD_WAIT_MS", "0", 1);
+    xf_parallel_set_threads(3);
+    if (!teamOf(3))
+      return false;
+    for (int poll = 0; poll < 15; ++poll) { // 150 ms < the default 200
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::vector<char> states = otherThreadStates();
+      if (!states.empty() && std::count(states.begin(), states.end(), 'R') == 0)
+        return true;
+    }
+    return false;
+  }));
+  EXPECT_TRUE(inChild([] {
+    setenv("XF_THREAD_WAIT_MS", "5000", 1);
+    xf_parallel_set_threads(3);
+    if (!teamOf(3))
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::vector<char> states = otherThreadStates();
+    return std::count(states.begin(), states.end(), 'R') >= 1;
+  }));
 }
 
 // A process forked after the pool has started (a server that loads a model,
@@ -236,18 +264,7 @@ TEST(Parallel, IdleWorkersSleepAfterTheWaitTime) {
 TEST(Parallel, AChildProcessStartsItsOwnWorkers) {
   xf_parallel_set_threads(2);
   EXPECT_EQ(forkOnce(), 2); // the parent's worker is running
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    alarm(20); // a hang fails the test instead of blocking it
-    Record r;
-    xf_parallel_fork(nullptr, 1,
-                     reinterpret_cast<xf_parallel_region>(recordRegion), &r);
-    _exit(r.teamSize.load() == 2 && r.calls[1].load() == 1 ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(inChild([] { return teamOf(2); }));
   EXPECT_EQ(forkOnce(), 2); // the parent's pool is untouched
   xf_parallel_set_threads(0);
 }
