@@ -1,9 +1,10 @@
 //===- Cuda.cpp - The CUDA backend: driver API through dlopen -------------===//
 //
-// libcuda.so.1 (or $XF_CUDA_LIBRARY) is opened at load time, never linked, so a library compiled
-// for CUDA loads (and reports "no CUDA driver") on machines without one.
-// PTX is JIT-compiled by the driver for the device's architecture; memory
-// is managed (host-addressable), launches go to one stream per model.
+// libcuda.so.1 (or $XF_CUDA_LIBRARY) is opened at load time, never linked, so a
+// library compiled for CUDA loads (and reports "no CUDA driver") on machines
+// without one. PTX is JIT-compiled by the driver for the device's architecture;
+// memory is managed (host-addressable), launches go to one stream per model;
+// inputs, weights and results are copied by DMA on that stream.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +48,8 @@ struct CudaApi {
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
+  CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
+  CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
 };
 
 class CudaBackend : public GpuBackend {
@@ -97,6 +100,8 @@ public:
         {(void **)&api.streamDestroy, "cuStreamDestroy_v2"},
         {(void **)&api.streamSynchronize, "cuStreamSynchronize"},
         {(void **)&api.launchKernel, "cuLaunchKernel"},
+        {(void **)&api.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2"},
+        {(void **)&api.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2"},
     };
     for (auto &s : symbols)
       if (!(*s.slot = dlsym(library, s.name))) {
@@ -173,6 +178,26 @@ public:
   }
 
   void activate() override { api.ctxSetCurrent(context); }
+
+  // From pageable memory the driver stages the source before returning.
+  void upload(void *device, const void *host, size_t bytes) override {
+    std::string error;
+    if (bytes &&
+        !check(api.memcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device), host,
+                                   bytes, stream),
+               "cuMemcpyHtoDAsync", error))
+      fail(error);
+  }
+
+  bool download(void *host, const void *device, size_t bytes,
+                std::string &error) override {
+    return !bytes ||
+           (check(api.memcpyDtoHAsync(host,
+                                      reinterpret_cast<CUdeviceptr>(device),
+                                      bytes, stream),
+                  "cuMemcpyDtoHAsync", error) &&
+            check(api.streamSynchronize(stream), "cuStreamSynchronize", error));
+  }
 
 protected:
   void waitIdle() override {

@@ -9,6 +9,7 @@
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
 #include <algorithm>
+#include <cstring>
 
 using namespace xf::rt;
 
@@ -49,6 +50,17 @@ bool GpuBackend::sync(std::string &error) {
   error = std::move(pendingError);
   pendingError.clear();
   return error.empty();
+}
+
+void GpuBackend::upload(void *device, const void *host, size_t bytes) {
+  std::memcpy(device, host, bytes);
+}
+
+bool GpuBackend::download(void *host, const void *device, size_t bytes,
+                          std::string &error) {
+  (void)error;
+  std::memcpy(host, device, bytes);
+  return true;
 }
 
 void GpuBackend::releaseAll() {

@@ -43,8 +43,8 @@ public:
                           std::string &error) = 0;
 
   /// Queues a kernel; errors are kept for the next sync().
-  virtual void launch(int kernel, const int64_t grid[3],
-                      const int64_t block[3], const int64_t *args) = 0;
+  virtual void launch(int kernel, const int64_t grid[3], const int64_t block[3],
+                      const int64_t *args) = 0;
 
   /// Makes the device current on the calling thread (CUDA contexts are
   /// per thread); the runtime calls it when a run starts.
@@ -58,6 +58,17 @@ public:
   /// only after the next sync(): queued kernels may still use them.
   void *alloc(size_t bytes);
   void free(void *ptr);
+
+  /// Copies `bytes` from the host into a block from alloc(), queued in
+  /// order with the launches (`host` may be reused when it returns;
+  /// failures are kept for the next sync()), and, after sync(), a result
+  /// back. The defaults copy with memcpy, for memory the device reads in
+  /// place; CUDA copies by DMA to where the pages are, since its managed
+  /// pages written by the host would move back to the device fault by
+  /// fault.
+  virtual void upload(void *device, const void *host, size_t bytes);
+  virtual bool download(void *host, const void *device, size_t bytes,
+                        std::string &error);
 
   /// Records an error for the next sync() (the generated code has no
   /// error path).

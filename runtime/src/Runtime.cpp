@@ -262,7 +262,7 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
           if (!device)
             return makeStatus("out of device memory for parameter '" + p.name +
                               "'");
-          std::memcpy(device, data, bytes);
+          model->gpu->upload(device, data, bytes);
           data = static_cast<const float *>(device);
         }
         it = bound.insert({p.name, data}).first;
@@ -403,7 +403,7 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
       if (!device)
         return makeStatus("out of device memory for input '" +
                           spec.inputs[i].name + "'");
-      std::memcpy(device, t.data, bytes);
+      model->gpu->upload(device, t.data, bytes);
       gpuRun->inputs.push_back(device);
       data = device;
     }
@@ -460,8 +460,16 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     out.data = allocated; // the caller's now
   } else {
     out.data = std::malloc(bytes > 0 ? bytes : 1);
-    if (out.data)
+    if (out.data && gpuRun && owned) { // device memory of this run
+      if (!model->gpu->download(out.data, aligned, bytes, error)) {
+        std::free(out.data);
+        release();
+        return makeStatus("copying the output of '" + spec.name +
+                          "' from the " + model->target + " device: " + error);
+      }
+    } else if (out.data) {
       std::memcpy(out.data, aligned, bytes);
+    }
     release();
   }
   if (!out.data)
