@@ -2,8 +2,10 @@
 //
 // One workgroup per (query block of 64, head, batch element), one thread
 // per query row. Per block of 32 keys the workgroup stages K and V in
-// workgroup memory (each element loaded once, shared by 64 rows), then each
-// thread runs the online softmax over the block:
+// workgroup memory (each element loaded once, shared by 64 rows; as
+// vectors of 4 when both head widths allow, so a thread reads 4 values per
+// load), then each thread runs the online softmax over the block (q·k as 4
+// interleaved partial sums, not one chain of dependent FMAs):
 //   s = scale·q·k_j (blocked keys: mask_value), m' = max(m, s),
 //   l = l·e^(m-m') + e^(s-m'), acc = acc·e^(m-m') + e^(s-m')·v_j,
 // with q, m, l and acc in registers; the row is acc / l. No [Lq, Lk] score
@@ -24,6 +26,7 @@
 #include "codegen/GPU/KernelCalls.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include <cmath>
 
@@ -35,6 +38,7 @@ namespace {
 constexpr int64_t kRows = 64;     ///< query rows (threads) per workgroup
 constexpr int64_t kKeys = 32;     ///< keys staged per step
 constexpr int64_t kMaxWidth = 64; ///< head widths kept in registers
+constexpr int64_t kGroup = 4;     ///< floats per workgroup-memory element
 
 /// What the kernel needs to know of an xf.attention, kept on the
 /// declaration that stands for it until the kernel is built.
@@ -172,8 +176,14 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
       b, loc, arith::CeilDivSIOp::create(b, loc, lq, rowsV), c1);
   Value gridZ = arith::MaxSIOp::create(
       b, loc, arith::MinSIOp::create(b, loc, batch, idx(b, loc, 65535)), c1);
+  // Workgroup memory holds K then V of a block, `group` floats per element
+  // (a vector<4xf32> when 4 divides both widths, else scalars).
+  const int64_t group = width % kGroup || vWidth % kGroup ? 1 : kGroup;
+  Type f32 = b.getF32Type();
+  Type groupType = group == 1 ? f32 : VectorType::get({group}, f32);
   auto sharedType = MemRefType::get(
-      {kKeys * (width + vWidth)}, b.getF32Type(), MemRefLayoutAttrInterface{},
+      {kKeys * (width + vWidth) / group}, groupType,
+      MemRefLayoutAttrInterface{},
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
   auto launch = gpu::LaunchOp::create(
       b, loc, gridX, headsV, gridZ, rowsV, c1, c1,
@@ -206,7 +216,8 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
   // Rows past Lq compute on a copy of the last row (never stored); with
   // Lq = 0 there is nothing to do.
   Value row = arith::MinSIOp::create(b, loc, i, lastRow);
-  Value widthC = idx(b, loc, width), vWidthC = idx(b, loc, vWidth);
+  Value kGroupsC = idx(b, loc, width / group),
+        vGroupsC = idx(b, loc, vWidth / group);
   Value keysV = idx(b, loc, kKeys);
   Value padId = arith::ConstantIntOp::create(b, loc, spec.padId, 64);
   float scale = spec.scale, maskValue = spec.maskValue;
@@ -228,23 +239,51 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
               zb, loc, fq.flat,
               linearIndex(zb, loc, fq, at(qBshd, z, h, row, idx(zb, loc, c)))));
 
-        // Stages `count` (= keys x w) elements of K or V from key j0 into
-        // shared[base ...]: element e is [key e / w, column e % w].
+        // Stages keys x w floats of K or V from key j0 into shared[base
+        // ...]: element e holds [key e / (w / group), columns from
+        // (e % (w / group)) · group].
         auto stage = [&](OpBuilder &sb, Value j0, int64_t w, int64_t base,
                          function_ref<Value(OpBuilder &, Value, Value)> index,
                          const FlatBuffer &f) {
-          Value wV = idx(sb, loc, w);
-          forRange(sb, loc, tid, idx(sb, loc, kKeys * w), rowsV,
+          Value perKey = idx(sb, loc, w / group);
+          forRange(sb, loc, tid, idx(sb, loc, kKeys * w / group), rowsV,
                    [&](OpBuilder &lb, Location, Value e) {
                      Value key = arith::AddIOp::create(
-                         lb, loc, j0, arith::DivUIOp::create(lb, loc, e, wV));
-                     Value col = arith::RemUIOp::create(lb, loc, e, wV);
-                     Value value = loadOrZero(
-                         lb, loc, lt(lb, key, lk), f,
-                         [&](OpBuilder &ib) { return index(ib, key, col); });
+                         lb, loc, j0,
+                         arith::DivUIOp::create(lb, loc, e, perKey));
+                     Value col0 = arith::MulIOp::create(
+                         lb, loc, arith::RemUIOp::create(lb, loc, e, perKey),
+                         idx(lb, loc, group));
+                     Value inside = lt(lb, key, lk);
+                     SmallVector<Value> values;
+                     for (int64_t g = 0; g < group; ++g)
+                       values.push_back(
+                           loadOrZero(lb, loc, inside, f, [&](OpBuilder &ib) {
+                             return index(ib, key, addIdx(ib, loc, col0, g));
+                           }));
+                     Value value =
+                         group == 1
+                             ? values[0]
+                             : vector::FromElementsOp::create(
+                                   lb, loc, cast<VectorType>(groupType), values)
+                                   .getResult();
                      memref::StoreOp::create(lb, loc, value, shared,
-                                             addIdx(lb, loc, e, base));
+                                             addIdx(lb, loc, e, base / group));
                    });
+        };
+        // The `count` floats of shared from element `first` on.
+        auto read = [&](OpBuilder &rb, Value first, int64_t count) {
+          SmallVector<Value> out;
+          for (int64_t e = 0; e < count / group; ++e) {
+            Value v = memref::LoadOp::create(rb, loc, shared,
+                                             addIdx(rb, loc, first, e));
+            for (int64_t g = 0; g < group; ++g)
+              out.push_back(group == 1 ? v
+                                       : vector::ExtractOp::create(
+                                             rb, loc, v, ArrayRef<int64_t>{g})
+                                             .getResult());
+          }
+          return out;
         };
 
         // State: m, l, acc[vWidth].
@@ -273,14 +312,18 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
               auto keysLoop = scf::ForOp::create(
                   kb, loc, c0, n, c1, state,
                   [&](OpBuilder &tb, Location, Value t, ValueRange st) {
-                    Value kBase = arith::MulIOp::create(tb, loc, t, widthC);
-                    Value dot = cst(tb, 0);
+                    SmallVector<Value> kRow = read(
+                        tb, arith::MulIOp::create(tb, loc, t, kGroupsC), width);
+                    // Partial sums over columns c ≡ r (mod 4), then added.
+                    SmallVector<Value> partial(std::min<int64_t>(4, width),
+                                               cst(tb, 0));
                     for (int64_t c = 0; c < width; ++c)
-                      dot = math::FmaOp::create(
-                          tb, loc, qRow[c],
-                          memref::LoadOp::create(tb, loc, shared,
-                                                 addIdx(tb, loc, kBase, c)),
-                          dot);
+                      partial[c % partial.size()] =
+                          math::FmaOp::create(tb, loc, qRow[c], kRow[c],
+                                              partial[c % partial.size()]);
+                    Value dot = partial[0];
+                    for (size_t r = 1; r < partial.size(); ++r)
+                      dot = arith::AddFOp::create(tb, loc, dot, partial[r]);
                     Value s =
                         arith::MulFOp::create(tb, loc, dot, cst(tb, scale));
                     Value key = arith::AddIOp::create(tb, loc, j0, t);
@@ -309,14 +352,15 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
                         tb, loc, arith::SubFOp::create(tb, loc, s, mNew));
                     SmallVector<Value> next = {
                         mNew, math::FmaOp::create(tb, loc, l, alpha, p)};
-                    Value vBase = addIdx(
-                        tb, loc, arith::MulIOp::create(tb, loc, t, vWidthC),
-                        kKeys * width);
+                    SmallVector<Value> vRow =
+                        read(tb,
+                             addIdx(tb, loc,
+                                    arith::MulIOp::create(tb, loc, t, vGroupsC),
+                                    kKeys * width / group),
+                             vWidth);
                     for (int64_t c = 0; c < vWidth; ++c)
                       next.push_back(math::FmaOp::create(
-                          tb, loc, p,
-                          memref::LoadOp::create(tb, loc, shared,
-                                                 addIdx(tb, loc, vBase, c)),
+                          tb, loc, p, vRow[c],
                           arith::MulFOp::create(tb, loc, st[2 + c], alpha)));
                     scf::YieldOp::create(tb, loc, next);
                   });

@@ -18,6 +18,7 @@
 #include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
+#include "mlir/Conversion/VectorToSPIRV/VectorToSPIRV.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -158,6 +159,7 @@ LogicalResult lowerToSpirv(ModuleOp module) {
   populateMemRefToSPIRVPatterns(types, patterns);
   populateFuncToSPIRVPatterns(types, patterns);
   populateSCFToSPIRVPatterns(types, scfContext, patterns);
+  populateVectorToSPIRVPatterns(types, patterns);
   cf::populateControlFlowToSPIRVPatterns(types, patterns);
   index::populateIndexToSPIRVPatterns(types, patterns);
   if (failed(applyFullConversion(kernels, *target, std::move(patterns))))

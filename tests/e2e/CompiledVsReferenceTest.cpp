@@ -726,6 +726,15 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"layers", "2"},
                                   {"vocab", "30"},
                                   {"max_len", "40"}})},
+            // Head width 6: the GPU flash kernel stages K and V as scalars
+            // (4 does not divide the width; 8 and 16 take vectors of 4).
+            RandomCase{"bert6", "examples/bert_base.xf",
+                       overrides({{"d_model", "30"},
+                                  {"d_ff", "40"},
+                                  {"heads", "5"},
+                                  {"layers", "2"},
+                                  {"vocab", "30"},
+                                  {"max_len", "40"}})},
             // Head width 16: attention runs the flash-style CPU kernel with
             // padding from the key ids (width 8 above takes the decomposition).
             RandomCase{"bert16", "examples/bert_base.xf",

@@ -19,11 +19,13 @@
 // Tests the second step, on buffers: the declaration gets its body, one
 // launch with a workgroup per 64
 // query rows (grid x), head (y) and batch element (z, grid-stride), 64
-// threads, K and V blocks of 32 keys x 64 staged in workgroup memory
-// (4096 floats) between barriers; per key, a 64-term dot product, the
-// masks (pad id, key > query), the online-softmax update (max, two exps)
-// and 64 accumulator FMAs; the row divided by its sum, stored only for
-// rows that exist.
+// threads, K and V blocks of 32 keys x 64 staged in workgroup memory as
+// 1024 vectors of 4 floats (each thread gathers 4 floats, zero past the
+// last key, and stores one vector) between barriers; per key, 16 vector
+// loads of K, a 64-term dot product as 4 partial sums added at the end,
+// the masks (pad id, key > query), the online-softmax update (max, two
+// exps), 16 vector loads of V and 64 accumulator FMAs; the row divided by
+// its sum, stored only for rows that exist.
 // KERNEL-LABEL: func.func @flash
 // KERNEL-NOT: memref.copy
 // KERNEL: call @flash_attention(
@@ -31,16 +33,22 @@
 // KERNEL-SAME: %[[OUT:[^:]+]]: memref<?x?x8x64xf32>,
 // KERNEL-NOT: xf.gpu_kernel =
 // KERNEL: memref.extract_strided_metadata %[[OUT]]
-// KERNEL: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %c8{{.*}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<4096xf32, #gpu.address_space<workgroup>>)
+// KERNEL: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %c8{{.*}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) {{.*}}workgroup(%[[SH:.+]] : memref<1024xvector<4xf32>, #gpu.address_space<workgroup>>)
 // KERNEL: scf.if
 // KERNEL: scf.for
 // KERNEL-COUNT-64: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
 // KERNEL: scf.for {{.*}} step %c32 iter_args(
-// KERNEL: memref.store %{{.+}}, %[[SH]]
-// KERNEL: memref.store %{{.+}}, %[[SH]]
+// KERNEL-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// KERNEL: %[[KV:.+]] = vector.from_elements %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : vector<4xf32>
+// KERNEL: memref.store %[[KV]], %[[SH]]
+// KERNEL-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// KERNEL: %[[VV:.+]] = vector.from_elements
+// KERNEL: memref.store %[[VV]], %[[SH]]
 // KERNEL: gpu.barrier
 // KERNEL: scf.for
+// KERNEL-COUNT-16: memref.load %[[SH]][%{{.+}}] : memref<1024xvector<4xf32>, #gpu.address_space<workgroup>>
 // KERNEL-COUNT-64: math.fma
+// KERNEL-COUNT-3: arith.addf
 // KERNEL: memref.load %{{.+}}[%{{.+}}] : memref<?xi64>
 // KERNEL: arith.cmpi eq
 // KERNEL: arith.cmpi sgt
@@ -48,7 +56,9 @@
 // KERNEL: arith.maximumf
 // KERNEL: math.exp
 // KERNEL: math.exp
-// KERNEL-COUNT-65: math.fma
+// KERNEL: math.fma
+// KERNEL-COUNT-16: memref.load %[[SH]][%{{.+}}] : memref<1024xvector<4xf32>, #gpu.address_space<workgroup>>
+// KERNEL-COUNT-64: math.fma
 // KERNEL: gpu.barrier
 // KERNEL: scf.if
 // KERNEL-COUNT-64: arith.divf
@@ -99,4 +109,22 @@ func.func @k_transposed_grouped(%q: tensor<?x8x?x32xf32>, %kt: tensor<?x2x32x?xf
   %o = xf.attention %q, %kt, %v {scale = 0.17 : f32, k_layout = #xf.layout<bhds>}
       : tensor<?x8x?x32xf32>, tensor<?x2x32x?xf32>, tensor<?x2x?x32xf32>
   return %o : tensor<?x8x?x32xf32>
+}
+
+// -----
+
+// Tests that a head width 4 does not divide stages K and V as scalars:
+// 32 keys x (6 + 6) floats of workgroup memory, 6 scalar loads of K per key.
+// KERNEL-LABEL: func.func private @odd_width_attention(
+// KERNEL: gpu.launch {{.*}}workgroup(%[[SH:.+]] : memref<384xf32, #gpu.address_space<workgroup>>)
+// KERNEL-NOT: vector.from_elements
+// KERNEL: gpu.barrier
+// KERNEL: scf.for
+// KERNEL-COUNT-6: memref.load %[[SH]][%{{.+}}] : memref<384xf32, #gpu.address_space<workgroup>>
+// KERNEL-COUNT-6: math.fma
+func.func @odd_width(%q: tensor<?x2x?x6xf32>, %k: tensor<?x2x?x6xf32>, %v: tensor<?x2x?x6xf32>)
+    -> tensor<?x2x?x6xf32> {
+  %o = xf.attention %q, %k, %v {scale = 0.4 : f32}
+      : tensor<?x2x?x6xf32>, tensor<?x2x?x6xf32>, tensor<?x2x?x6xf32>
+  return %o : tensor<?x2x?x6xf32>
 }
