@@ -193,7 +193,7 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
-    "::mlir::math::MathDialect"
+    "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"
   ];
 }
 
@@ -216,7 +216,8 @@ def XfGpuDefineKernelsPass : Pass<"xf-gpu-define-kernels", "ModuleOp"> {
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
-    "::mlir::math::MathDialect", "::mlir::func::FuncDialect"
+    "::mlir::math::MathDialect", "::mlir::func::FuncDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -2,7 +2,8 @@
 //
 // xf-gpu-matmul-kernel: each (batched) matmul generic on buffers becomes a
 // gpu.launch of a 64x64-tile kernel staging 64x16 slices of A and B in
-// workgroup memory, 4x4 outputs per thread (see Passes.td for the layout).
+// workgroup memory as vectors of 4, 4x4 outputs per thread, read as one
+// vector of A and one of B per step (see Passes.td for the layout).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -30,11 +32,11 @@ constexpr int64_t kStep = 16; ///< K per staged slice
 constexpr int64_t kThreads = 256;
 constexpr int64_t kSide = 16; ///< threads per row and column of the tile
 constexpr int64_t kPerThread = kTile / kSide; ///< 4x4 outputs per thread
-/// Workgroup memory: the A slice [16][64] at 0, the B slice at kSlice, the C
-/// tile [64][65] (rows padded against bank conflicts) at 2 * kSlice.
-constexpr int64_t kSlice = kStep * kTile;
+/// Workgroup memory: the A slice [16][64] then the B slice, as vectors of
+/// kPerThread floats (element kk * 16 + q holds rows 4q .. 4q+3 of step kk);
+/// the C tile [64][65] (rows padded against bank conflicts) apart.
+constexpr int64_t kSlice = kStep * kTile / kPerThread;
 constexpr int64_t kPitch = kTile + 1;
-constexpr int64_t kShared = 2 * kSlice + kTile * kPitch;
 
 /// A matmul generic seen as loops: batch dims, rows m, columns n, the
 /// reduction k (positions among the generic's loops).
@@ -221,17 +223,22 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
   Value gridZ = arith::MaxSIOp::create(
       b, loc, arith::MinSIOp::create(b, loc, batch, idx(b, loc, 65535)), one);
   auto func = g->getParentOfType<func::FuncOp>();
-  auto slice = MemRefType::get(
-      {kShared}, b.getF32Type(), MemRefLayoutAttrInterface{},
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto groupType = VectorType::get({kPerThread}, b.getF32Type());
+  auto slices = MemRefType::get({2 * kSlice}, groupType,
+                                MemRefLayoutAttrInterface{}, workgroup);
+  auto cTile = MemRefType::get({kTile * kPitch}, b.getF32Type(),
+                               MemRefLayoutAttrInterface{}, workgroup);
   auto launch = gpu::LaunchOp::create(
       b, loc, tiles(n), tiles(m), gridZ, idx(b, loc, kThreads), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/{}, TypeRange{slice},
+      /*asyncDependencies=*/{}, TypeRange{slices, cTile},
       /*privateAttributions=*/{}, nullptr, nullptr, nullptr,
       /*module=*/nullptr,
       FlatSymbolRefAttr::get(b.getContext(), (func.getName() + "_gemm").str()));
   Value shared = launch.getWorkgroupAttributions()[0];
+  Value cShared = launch.getWorkgroupAttributions()[1];
 
   // Device.
   Block &body = launch.getBody().front();
@@ -272,41 +279,52 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
         SmallVector<Value> acc0(kPerThread * kPerThread, start);
 
         // Stages the 64 x 16 slice of an operand (`outer` = m or n) at k0 into
-        // `shared`[base + kk * 64 + r]; loads follow the operand's
-        // contiguous dim.
+        // `shared`[base + kk * 16 + q] (rows 4q .. 4q+3 of step kk); the
+        // threads of a warp load along the operand's contiguous dim.
         auto stage = [&](OpBuilder &sb, Value k0, const FlatBuffer &f,
                          AffineMap map, unsigned outer, Value outer0,
                          Value bound, int64_t base) {
           bool kFastest = map.getNumResults() &&
                           map.getResult(map.getNumResults() - 1) ==
                               getAffineDimExpr(dims.k, map.getContext());
+          Value groups = idx(sb, loc, kTile / kPerThread);
           // A loop, not unrolled: Vulkan drivers compile kernels at load.
           forRange(
-              sb, loc, tid, idx(sb, loc, kTile * kStep), idx(sb, loc, kThreads),
+              sb, loc, tid, idx(sb, loc, kSlice), idx(sb, loc, kThreads),
               [&](OpBuilder &lb, Location, Value e) {
-                Value r, kk;
+                Value q, kk;
                 if (kFastest) {
-                  r = arith::DivUIOp::create(lb, loc, e, step);
+                  q = arith::DivUIOp::create(lb, loc, e, step);
                   kk = arith::RemUIOp::create(lb, loc, e, step);
                 } else {
-                  kk = arith::DivUIOp::create(lb, loc, e, tile);
-                  r = arith::RemUIOp::create(lb, loc, e, tile);
+                  kk = arith::DivUIOp::create(lb, loc, e, groups);
+                  q = arith::RemUIOp::create(lb, loc, e, groups);
                 }
-                Value gr = arith::AddIOp::create(lb, loc, outer0, r);
                 Value gk = arith::AddIOp::create(lb, loc, k0, kk);
-                Value inside = arith::AndIOp::create(lb, loc, lt(lb, gr, bound),
-                                                     lt(lb, gk, k));
-                Value v = loadOrZero(lb, loc, inside, f, [&](OpBuilder &ib) {
-                  SmallVector<Value> at(loops);
-                  at[outer] = gr;
-                  at[dims.k] = gk;
-                  return linearIndex(ib, loc, f,
-                                     operandIndices(ib, loc, map, at));
-                });
+                Value r0 = arith::AddIOp::create(
+                    lb, loc, outer0,
+                    arith::MulIOp::create(lb, loc, q,
+                                          idx(lb, loc, kPerThread)));
+                SmallVector<Value> values;
+                for (int64_t g = 0; g < kPerThread; ++g) {
+                  Value gr = addIdx(lb, loc, r0, g);
+                  Value inside = arith::AndIOp::create(
+                      lb, loc, lt(lb, gr, bound), lt(lb, gk, k));
+                  values.push_back(
+                      loadOrZero(lb, loc, inside, f, [&](OpBuilder &ib) {
+                        SmallVector<Value> at(loops);
+                        at[outer] = gr;
+                        at[dims.k] = gk;
+                        return linearIndex(ib, loc, f,
+                                           operandIndices(ib, loc, map, at));
+                      }));
+                }
                 Value pos = arith::AddIOp::create(
-                    lb, loc, arith::MulIOp::create(lb, loc, kk, tile), r);
-                memref::StoreOp::create(lb, loc, v, shared,
-                                        addIdx(lb, loc, pos, base));
+                    lb, loc, arith::MulIOp::create(lb, loc, kk, groups), q);
+                memref::StoreOp::create(
+                    lb, loc,
+                    vector::FromElementsOp::create(lb, loc, groupType, values),
+                    shared, addIdx(lb, loc, pos, base));
               });
         };
 
@@ -319,18 +337,22 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
               auto inner = scf::ForOp::create(
                   kb, loc, c0, step, one, acc,
                   [&](OpBuilder &ib, Location, Value kk, ValueRange a) {
-                    Value base = arith::MulIOp::create(ib, loc, kk, tile);
+                    Value base = arith::MulIOp::create(
+                        ib, loc, kk, idx(ib, loc, kTile / kPerThread));
+                    Value aGroup = memref::LoadOp::create(
+                        ib, loc, shared,
+                        ValueRange{arith::AddIOp::create(ib, loc, base, ty)});
+                    Value bGroup = memref::LoadOp::create(
+                        ib, loc, shared,
+                        addIdx(ib, loc,
+                               arith::AddIOp::create(ib, loc, base, tx),
+                               kSlice));
                     SmallVector<Value> av, bv;
                     for (int64_t i = 0; i < kPerThread; ++i) {
-                      Value r = addIdx(ib, loc,
-                                       arith::AddIOp::create(ib, loc, base, ty),
-                                       i * kSide);
-                      av.push_back(memref::LoadOp::create(ib, loc, shared, r));
-                      Value cc = addIdx(
-                          ib, loc, arith::AddIOp::create(ib, loc, base, tx),
-                          i * kSide);
-                      bv.push_back(memref::LoadOp::create(
-                          ib, loc, shared, addIdx(ib, loc, cc, kSlice)));
+                      av.push_back(vector::ExtractOp::create(
+                          ib, loc, aGroup, ArrayRef<int64_t>{i}));
+                      bv.push_back(vector::ExtractOp::create(
+                          ib, loc, bGroup, ArrayRef<int64_t>{i}));
                     }
                     SmallVector<Value> next;
                     for (int64_t i = 0; i < kPerThread; ++i)
@@ -346,16 +368,18 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
         // The accumulators go through the C tile in workgroup memory, so
         // that the stores to C run along its rows (coalesced) in a loop
         // whose edge tests are per element, not 16 live predicates.
+        Value perThread = idx(zb, loc, kPerThread);
+        Value row = arith::MulIOp::create(zb, loc, ty, perThread);
+        Value col = arith::MulIOp::create(zb, loc, tx, perThread);
         for (int64_t i = 0; i < kPerThread; ++i)
           for (int64_t j = 0; j < kPerThread; ++j) {
-            Value r = addIdx(zb, loc, ty, i * kSide);
-            Value cc = addIdx(zb, loc, tx, j * kSide);
             Value pos = arith::AddIOp::create(
                 zb, loc,
-                arith::MulIOp::create(zb, loc, r, idx(zb, loc, kPitch)), cc);
-            memref::StoreOp::create(zb, loc,
-                                    kLoop.getResult(i * kPerThread + j), shared,
-                                    addIdx(zb, loc, pos, 2 * kSlice));
+                arith::MulIOp::create(zb, loc, addIdx(zb, loc, row, i),
+                                      idx(zb, loc, kPitch)),
+                addIdx(zb, loc, col, j));
+            memref::StoreOp::create(
+                zb, loc, kLoop.getResult(i * kPerThread + j), cShared, pos);
           }
         gpu::BarrierOp::create(zb, loc);
         forRange(
@@ -377,8 +401,7 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
                     tb, loc,
                     arith::MulIOp::create(tb, loc, r, idx(tb, loc, kPitch)),
                     cc);
-                Value v = memref::LoadOp::create(
-                    tb, loc, shared, addIdx(tb, loc, pos, 2 * kSlice));
+                Value v = memref::LoadOp::create(tb, loc, cShared, pos);
                 if (!init)
                   v = arith::AddFOp::create(
                       tb, loc, memref::LoadOp::create(tb, loc, fc.flat, index),

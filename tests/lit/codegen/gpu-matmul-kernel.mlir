@@ -2,23 +2,33 @@
 
 // Tests that x · Wᵀ (the linear-layer matmul) becomes one tiled launch: a
 // 64x64 tile of C per workgroup (grid x over columns, y over rows), 256
-// threads, one workgroup buffer (A and B slices of 16 x 64, the padded C
-// tile), K in steps of 16 with barriers around the 16 FMAs per step, and
-// the fill of C folded into the accumulators' start.
+// threads, two workgroup buffers (the A and B slices of 16 x 64 as 512
+// vectors of 4 floats, each staged from 4 loads that are zero past the
+// edges; the padded C tile), K in steps of 16 with barriers around each
+// step's one vector of A, one of B and 16 FMAs, and the fill of C folded
+// into the accumulators' start.
 // CHECK-LABEL: func.func @linear
 // CHECK-NOT: linalg.fill
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %{{.+}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[SH:.+]] : memref<6208xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %{{.+}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) {{.*}}workgroup(%[[SH:.+]] : memref<512xvector<4xf32>, #gpu.address_space<workgroup>>, %[[CT:.+]] : memref<4160xf32, #gpu.address_space<workgroup>>)
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
 // CHECK: %[[ACC:.+]]:16 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16{{.*}} iter_args({{.*}} = %[[ZERO:[^,]+]],
-// CHECK: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
-// CHECK: memref.store %{{.+}}, %[[SH]]
+// CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: %[[A4:.+]] = vector.from_elements
+// CHECK: memref.store %[[A4]], %[[SH]]
+// CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: %[[B4:.+]] = vector.from_elements
+// CHECK: memref.store %[[B4]], %[[SH]]
 // CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK-COUNT-2: memref.load %[[SH]][%{{.+}}] : memref<512xvector<4xf32>, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.load
 // CHECK-COUNT-16: math.fma
 // CHECK: gpu.barrier
-// CHECK: memref.store %[[ACC]]#0, %[[SH]]
+// CHECK: memref.store %[[ACC]]#0, %[[CT]]
 // CHECK: gpu.barrier
 // CHECK: scf.if
 // CHECK-NOT: arith.addf
+// CHECK: memref.load %[[CT]]
 // CHECK: memref.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<?xf32>
 // CHECK-NOT: linalg.generic
 func.func @linear(%x: memref<?x20xf32>, %w: memref<30x20xf32>, %y: memref<?x30xf32>) {
@@ -107,7 +117,7 @@ func.func @not_matmuls(%a: memref<8x16xf32>, %b: memref<8x16xf32>, %c: memref<8x
 // CHECK: gpu.launch
 // CHECK-COUNT-16: math.fma
 // CHECK: scf.if
-// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<6208xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<4160xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[BIAS:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
 // CHECK: %[[ADD:.+]] = arith.addf %[[SUM]], %[[BIAS]]
 // CHECK: %[[RELU:.+]] = arith.maximumf %[[ADD]]
@@ -152,7 +162,7 @@ func.func @bias_relu(%x: memref<?x20xf32>, %w: memref<30x20xf32>, %bias: memref<
 // CHECK: gpu.launch
 // CHECK-COUNT-16: math.fma
 // CHECK: scf.if
-// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<6208xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[SUM:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<4160xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[RELU:.+]] = arith.maximumf %[[SUM]]
 // CHECK: memref.store %[[RELU]]
 // CHECK-NOT: linalg.generic
