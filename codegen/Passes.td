@@ -176,9 +176,12 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
     kernel. A workgroup of 256 threads computes a 64x64 tile of C, one
     workgroup per tile and batch element (grid-stride over the batch): per
     step of 16 along K it stages a 64x16 slice of each operand in workgroup
-    memory (loads ordered along the operand's contiguous dimension, so they
-    coalesce), synchronizes, and each thread accumulates a 4x4 block of C in
-    registers (rows ty + 16i, columns tx + 16j). Edges (M, N, K not
+    memory as vectors of 4 floats, one of each operand per thread (loads
+    ordered along the operand's contiguous dimension, so they coalesce;
+    the next step's are loaded into registers before this step's FMAs),
+    synchronizes, and each thread accumulates a 4x4 block of C in
+    registers (rows 4ty + i, columns 4tx + j), reading one vector of A
+    and one of B per k. Edges (M, N, K not
     multiples of the tile) load zeros and skip stores. Operands may be
     transposed or broadcast (any projected permutation, as the xf→linalg
     conversion writes them); a `linalg.fill` of C right before becomes the

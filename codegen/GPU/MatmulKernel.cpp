@@ -2,8 +2,9 @@
 //
 // xf-gpu-matmul-kernel: each (batched) matmul generic on buffers becomes a
 // gpu.launch of a 64x64-tile kernel staging 64x16 slices of A and B in
-// workgroup memory as vectors of 4, 4x4 outputs per thread, read as one
-// vector of A and one of B per step (see Passes.td for the layout).
+// workgroup memory as vectors of 4 (the next slice loaded into registers
+// while the current one is used), 4x4 outputs per thread, read as one
+// vector of A and one of B per k (see Passes.td for the layout).
 //
 //===----------------------------------------------------------------------===//
 
@@ -278,62 +279,77 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
                        .getResult();
         SmallVector<Value> acc0(kPerThread * kPerThread, start);
 
-        // Stages the 64 x 16 slice of an operand (`outer` = m or n) at k0 into
-        // `shared`[base + kk * 16 + q] (rows 4q .. 4q+3 of step kk); the
-        // threads of a warp load along the operand's contiguous dim.
-        auto stage = [&](OpBuilder &sb, Value k0, const FlatBuffer &f,
-                         AffineMap map, unsigned outer, Value outer0,
-                         Value bound, int64_t base) {
+        // Each thread stages one vector of each operand per step: rows 4q ..
+        // 4q+3 of column kk of the 64 x 16 slice (`outer` = m or n) at k0,
+        // stored at `shared`[base + kk * 16 + q]. The threads of a warp take
+        // consecutive elements along the operand's contiguous dim.
+        static_assert(kSlice == kThreads, "one vector per thread and operand");
+        Value groups = idx(zb, loc, kTile / kPerThread);
+        auto slot = [&](OpBuilder &sb, AffineMap map) {
           bool kFastest = map.getNumResults() &&
                           map.getResult(map.getNumResults() - 1) ==
                               getAffineDimExpr(dims.k, map.getContext());
-          Value groups = idx(sb, loc, kTile / kPerThread);
-          // A loop, not unrolled: Vulkan drivers compile kernels at load.
-          forRange(
-              sb, loc, tid, idx(sb, loc, kSlice), idx(sb, loc, kThreads),
-              [&](OpBuilder &lb, Location, Value e) {
-                Value q, kk;
-                if (kFastest) {
-                  q = arith::DivUIOp::create(lb, loc, e, step);
-                  kk = arith::RemUIOp::create(lb, loc, e, step);
-                } else {
-                  kk = arith::DivUIOp::create(lb, loc, e, groups);
-                  q = arith::RemUIOp::create(lb, loc, e, groups);
-                }
-                Value gk = arith::AddIOp::create(lb, loc, k0, kk);
-                Value r0 = arith::AddIOp::create(
-                    lb, loc, outer0,
-                    arith::MulIOp::create(lb, loc, q,
-                                          idx(lb, loc, kPerThread)));
-                SmallVector<Value> values;
-                for (int64_t g = 0; g < kPerThread; ++g) {
-                  Value gr = addIdx(lb, loc, r0, g);
-                  Value inside = arith::AndIOp::create(
-                      lb, loc, lt(lb, gr, bound), lt(lb, gk, k));
-                  values.push_back(
-                      loadOrZero(lb, loc, inside, f, [&](OpBuilder &ib) {
-                        SmallVector<Value> at(loops);
-                        at[outer] = gr;
-                        at[dims.k] = gk;
-                        return linearIndex(ib, loc, f,
-                                           operandIndices(ib, loc, map, at));
-                      }));
-                }
-                Value pos = arith::AddIOp::create(
-                    lb, loc, arith::MulIOp::create(lb, loc, kk, groups), q);
-                memref::StoreOp::create(
-                    lb, loc,
-                    vector::FromElementsOp::create(lb, loc, groupType, values),
-                    shared, addIdx(lb, loc, pos, base));
-              });
+          if (kFastest)
+            return std::pair<Value, Value>{
+                arith::DivUIOp::create(sb, loc, tid, step),
+                arith::RemUIOp::create(sb, loc, tid, step)};
+          return std::pair<Value, Value>{
+              arith::RemUIOp::create(sb, loc, tid, groups),
+              arith::DivUIOp::create(sb, loc, tid, groups)};
+        };
+        // The thread's vector of the slice at k0 (zero past the edges).
+        auto fetch = [&](OpBuilder &sb, Value k0, const FlatBuffer &f,
+                         AffineMap map, unsigned outer, Value outer0,
+                         Value bound) -> Value {
+          auto [q, kk] = slot(sb, map);
+          Value gk = arith::AddIOp::create(sb, loc, k0, kk);
+          Value r0 = arith::AddIOp::create(
+              sb, loc, outer0,
+              arith::MulIOp::create(sb, loc, q, idx(sb, loc, kPerThread)));
+          SmallVector<Value> values;
+          for (int64_t g = 0; g < kPerThread; ++g) {
+            Value gr = addIdx(sb, loc, r0, g);
+            Value inside = arith::AndIOp::create(sb, loc, lt(sb, gr, bound),
+                                                 lt(sb, gk, k));
+            values.push_back(loadOrZero(sb, loc, inside, f, [&](OpBuilder &ib) {
+              SmallVector<Value> at(loops);
+              at[outer] = gr;
+              at[dims.k] = gk;
+              return linearIndex(ib, loc, f, operandIndices(ib, loc, map, at));
+            }));
+          }
+          return vector::FromElementsOp::create(sb, loc, groupType, values);
+        };
+        auto place = [&](OpBuilder &sb, Value v, AffineMap map, int64_t base) {
+          auto [q, kk] = slot(sb, map);
+          Value pos = arith::AddIOp::create(
+              sb, loc, arith::MulIOp::create(sb, loc, kk, groups), q);
+          memref::StoreOp::create(sb, loc, v, shared,
+                                  addIdx(sb, loc, pos, base));
+        };
+        auto fetchA = [&](OpBuilder &sb, Value k0) {
+          return fetch(sb, k0, fa, maps[0], dims.m, row0, m);
+        };
+        auto fetchB = [&](OpBuilder &sb, Value k0) {
+          return fetch(sb, k0, fb, maps[1], dims.n, col0, n);
         };
 
+        // The loop carries the accumulators and the next step's vectors:
+        // those loads are issued before the step's FMAs, which hide their
+        // latency (past K they are zeros and load nothing).
+        SmallVector<Value> carriedInit(acc0);
+        carriedInit.push_back(fetchA(zb, c0));
+        carriedInit.push_back(fetchB(zb, c0));
+        const int64_t numAcc = kPerThread * kPerThread;
         auto kLoop = scf::ForOp::create(
-            zb, loc, c0, k, step, acc0,
-            [&](OpBuilder &kb, Location, Value k0, ValueRange acc) {
-              stage(kb, k0, fa, maps[0], dims.m, row0, m, 0);
-              stage(kb, k0, fb, maps[1], dims.n, col0, n, kSlice);
+            zb, loc, c0, k, step, carriedInit,
+            [&](OpBuilder &kb, Location, Value k0, ValueRange carried) {
+              ValueRange acc = carried.take_front(numAcc);
+              place(kb, carried[numAcc], maps[0], 0);
+              place(kb, carried[numAcc + 1], maps[1], kSlice);
               gpu::BarrierOp::create(kb, loc);
+              Value next = arith::AddIOp::create(kb, loc, k0, step);
+              Value nextA = fetchA(kb, next), nextB = fetchB(kb, next);
               auto inner = scf::ForOp::create(
                   kb, loc, c0, step, one, acc,
                   [&](OpBuilder &ib, Location, Value kk, ValueRange a) {
@@ -362,7 +378,10 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
                     scf::YieldOp::create(ib, loc, next);
                   });
               gpu::BarrierOp::create(kb, loc);
-              scf::YieldOp::create(kb, loc, inner.getResults());
+              SmallVector<Value> yielded(inner.getResults());
+              yielded.push_back(nextA);
+              yielded.push_back(nextB);
+              scf::YieldOp::create(kb, loc, yielded);
             });
 
         // The accumulators go through the C tile in workgroup memory, so

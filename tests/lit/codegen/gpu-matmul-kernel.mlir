@@ -3,27 +3,33 @@
 // Tests that x · Wᵀ (the linear-layer matmul) becomes one tiled launch: a
 // 64x64 tile of C per workgroup (grid x over columns, y over rows), 256
 // threads, two workgroup buffers (the A and B slices of 16 x 64 as 512
-// vectors of 4 floats, each staged from 4 loads that are zero past the
-// edges; the padded C tile), K in steps of 16 with barriers around each
-// step's one vector of A, one of B and 16 FMAs, and the fill of C folded
-// into the accumulators' start.
+// vectors of 4 floats; the padded C tile). Each thread fetches its vector
+// of A and of B (4 guarded loads each, zero past the edges) for step 0
+// before the K loop; each step of 16 stores the carried vectors, waits,
+// fetches the next step's, then runs one vector of A, one of B and 16
+// FMAs per k; the fill of C is folded into the accumulators' start.
 // CHECK-LABEL: func.func @linear
 // CHECK-NOT: linalg.fill
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.+}}, {{.*}} = %{{.+}}, {{.*}} = %{{.+}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) {{.*}}workgroup(%[[SH:.+]] : memref<512xvector<4xf32>, #gpu.address_space<workgroup>>, %[[CT:.+]] : memref<4160xf32, #gpu.address_space<workgroup>>)
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} {
-// CHECK: %[[ACC:.+]]:16 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16{{.*}} iter_args({{.*}} = %[[ZERO:[^,]+]],
 // CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
-// CHECK: %[[A4:.+]] = vector.from_elements
-// CHECK: memref.store %[[A4]], %[[SH]]
+// CHECK: %[[A0:.+]] = vector.from_elements
 // CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
-// CHECK: %[[B4:.+]] = vector.from_elements
-// CHECK: memref.store %[[B4]], %[[SH]]
+// CHECK: %[[B0:.+]] = vector.from_elements
+// CHECK: %[[ACC:.+]]:18 = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c16{{.*}} iter_args({{.*}} = %[[ZERO:[^,]+]], {{.*}} = %[[A0]], %[[BV:.+]] = %[[B0]])
+// CHECK: memref.store %{{.+}}, %[[SH]]
+// CHECK: memref.store %[[BV]], %[[SH]]
 // CHECK: gpu.barrier
+// CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: %[[A1:.+]] = vector.from_elements
+// CHECK-COUNT-4: memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK: %[[B1:.+]] = vector.from_elements
 // CHECK: scf.for
 // CHECK-COUNT-2: memref.load %[[SH]][%{{.+}}] : memref<512xvector<4xf32>, #gpu.address_space<workgroup>>
 // CHECK-NOT: memref.load
 // CHECK-COUNT-16: math.fma
 // CHECK: gpu.barrier
+// CHECK: scf.yield %{{.+}}, %[[A1]], %[[B1]]
 // CHECK: memref.store %[[ACC]]#0, %[[CT]]
 // CHECK: gpu.barrier
 // CHECK: scf.if
