@@ -6,7 +6,7 @@ shape, error against a reference (if given), median/min ms over --reps.
 
   python3 bench/gpu/xf_run.py OUT/ --weights W.safetensors \
       --input src=src.npy --input tgt=tgt.npy [--reference ref.npy] \
-      [--entry forward] [--device 0] [--reps 20]
+      [--entry forward] [--device 0] [--reps 20] [--output out.npy]
 """
 import argparse
 import ctypes
@@ -31,6 +31,7 @@ def main():
     ap.add_argument("--weights", required=True)
     ap.add_argument("--input", action="append", default=[])
     ap.add_argument("--reference")
+    ap.add_argument("--output", help="save the result as .npy")
     ap.add_argument("--entry", default="forward")
     ap.add_argument("--device", type=int, default=0)
     ap.add_argument("--reps", type=int, default=0)
@@ -75,6 +76,8 @@ def main():
 
     result = run()  # also the warm-up
     report = {"target": lib.xf_model_target(model).decode(), "shape": list(result.shape)}
+    if a.output:
+        np.save(a.output, result)
     if a.reference:
         ref = np.load(a.reference)
         report["max_rel_err"] = float(np.abs(result - ref).max() / np.abs(ref).max())

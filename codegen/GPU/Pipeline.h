@@ -23,9 +23,10 @@ void buildXfGpuKernelPipeline(OpPassManager &pm);
 void buildXfGpuHostPipeline(OpPassManager &pm);
 
 /// Adds the globals the runtime reads from a GPU library: `xf_gpu_api`
-/// ("cuda" or "vulkan"), `xf_gpu_binary` + `xf_gpu_binary_size` (PTX text or
-/// SPIR-V words) and `xf_gpu_kernels` (the module's `xf.gpu_kernels` table
-/// from xf-gpu-launch-to-runtime, one "name:kinds" per line).
+/// ("cuda" or "vulkan"), `xf_gpu_binary` + `xf_gpu_binary_size` (PTX text, or
+/// a SPIR-V module per kernel: see serializeKernels) and `xf_gpu_kernels` (the
+/// module's `xf.gpu_kernels` table from xf-gpu-launch-to-runtime, one
+/// "name:kinds" per line).
 void addGpuGlobals(ModuleOp module, StringRef api, StringRef binary);
 
 /// Registers xf-gpu-kernels and xf-gpu-host for xf-opt.

@@ -33,6 +33,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include <cstdlib>
+#include <cstring>
 
 using namespace mlir;
 
@@ -208,12 +209,46 @@ LogicalResult xf::lowerKernelsToDevice(ModuleOp module,
 LogicalResult xf::serializeKernels(ModuleOp module, const GpuTargetSpec &spec,
                                    std::string &binary) {
   if (spec.api == GpuApi::Vulkan) {
+    // One SPIR-V module per kernel: a driver may reserve every Workgroup
+    // variable of a module for each of its entry points (the H100's did:
+    // two GEMM kernels' 50 KB in one module lost the device), and a module
+    // of one kernel holds only that kernel's. The blob is, per kernel:
+    // [name words][name, NUL-padded][code words][code].
     auto spv = *module.getOps<spirv::ModuleOp>().begin();
-    SmallVector<uint32_t> words;
-    if (failed(spirv::serialize(spv, words)))
-      return failure();
-    binary.assign(reinterpret_cast<const char *>(words.data()),
-                  words.size() * sizeof(uint32_t));
+    SmallVector<std::string> names;
+    for (auto entry : spv.getOps<spirv::EntryPointOp>())
+      names.push_back(entry.getFn().str());
+    SmallVector<uint32_t> blob;
+    for (const std::string &name : names) {
+      OwningOpRef<spirv::ModuleOp> one = cast<spirv::ModuleOp>(spv->clone());
+      for (Operation &op : llvm::make_early_inc_range(*one->getBody())) {
+        StringRef fn;
+        if (auto entry = dyn_cast<spirv::EntryPointOp>(op))
+          fn = entry.getFn();
+        else if (auto mode = dyn_cast<spirv::ExecutionModeOp>(op))
+          fn = mode.getFn();
+        else if (auto func = dyn_cast<spirv::FuncOp>(op);
+                 func && llvm::is_contained(names, func.getSymName()))
+          fn = func.getSymName();
+        if (!fn.empty() && fn != name)
+          op.erase();
+      }
+      for (auto var :
+           llvm::make_early_inc_range(one->getOps<spirv::GlobalVariableOp>()))
+        if (SymbolTable::symbolKnownUseEmpty(var, *one))
+          var.erase();
+      SmallVector<uint32_t> words;
+      if (failed(spirv::serialize(*one, words)))
+        return failure();
+      SmallVector<uint32_t> nameWords((name.size() + 4) / 4, 0);
+      std::memcpy(nameWords.data(), name.data(), name.size());
+      blob.push_back(nameWords.size());
+      blob.append(nameWords);
+      blob.push_back(words.size());
+      blob.append(words);
+    }
+    binary.assign(reinterpret_cast<const char *>(blob.data()),
+                  blob.size() * sizeof(uint32_t));
     return success();
   }
   // libdevice (sin, cos, fma, ... for NVVM) comes from the CUDA toolkit:

@@ -27,8 +27,10 @@ struct GpuTargetSpec {
 /// and `--emit=spirv`'s researchers read this form.
 LogicalResult lowerKernelsToDevice(ModuleOp module, const GpuTargetSpec &spec);
 
-/// Serializes the lowered kernels: PTX text for CUDA, SPIR-V words (as
-/// bytes) for Vulkan.
+/// Serializes the lowered kernels: PTX text for CUDA; for Vulkan one SPIR-V
+/// module per kernel, each as [name words][name, NUL-padded][code
+/// words][code] (32-bit words, as bytes), which the runtime's Vulkan backend
+/// reads.
 LogicalResult serializeKernels(ModuleOp module, const GpuTargetSpec &spec,
                                std::string &binary);
 

@@ -12,6 +12,7 @@
 #include "runtime/src/Gpu.h"
 #include <cstring>
 #include <dlfcn.h>
+#include <map>
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
@@ -80,7 +81,7 @@ public:
         vkDestroyPipelineLayout(device, k.layout, nullptr);
         vkDestroyDescriptorSetLayout(device, k.setLayout, nullptr);
       }
-      if (shader)
+      for (auto &[name, shader] : shaders)
         vkDestroyShaderModule(device, shader, nullptr);
       for (VkDescriptorPool p : pools)
         vkDestroyDescriptorPool(device, p, nullptr);
@@ -102,6 +103,7 @@ public:
                   std::string &error) override;
   void launch(int kernel, const int64_t grid[3], const int64_t block[3],
               const int64_t *args) override;
+
 protected:
   void waitIdle() override;
   void *rawAlloc(size_t bytes) override {
@@ -167,7 +169,7 @@ private:
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t family = 0, memoryType = 0;
   VkDeviceSize offsetAlignment = 16, maxRange = 0;
-  VkShaderModule shader = VK_NULL_HANDLE;
+  std::map<std::string, VkShaderModule> shaders; ///< one per kernel
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
@@ -219,17 +221,17 @@ bool VulkanBackend::start(int ordinal, std::string &error) {
   if (count)
     vkEnumeratePhysicalDevices(instance, &count, devices.data());
   if (ordinal < 0 || static_cast<uint32_t>(ordinal) >= count) {
-    error = count == 0 ? "no Vulkan device"
-                       : "Vulkan device " + std::to_string(ordinal) +
-                             " requested, " + std::to_string(count) +
-                             " present";
+    error = count == 0
+                ? "no Vulkan device"
+                : "Vulkan device " + std::to_string(ordinal) + " requested, " +
+                      std::to_string(count) + " present";
     return false;
   }
   physical = devices[ordinal];
   VkPhysicalDeviceProperties props;
   vkGetPhysicalDeviceProperties(physical, &props);
-  offsetAlignment = std::max<VkDeviceSize>(
-      props.limits.minStorageBufferOffsetAlignment, 4);
+  offsetAlignment =
+      std::max<VkDeviceSize>(props.limits.minStorageBufferOffsetAlignment, 4);
   maxRange = props.limits.maxStorageBufferRange;
   VkPhysicalDeviceFeatures features;
   vkGetPhysicalDeviceFeatures(physical, &features);
@@ -341,13 +343,35 @@ bool VulkanBackend::createBlock(VkDeviceSize bytes, Block &out) {
 bool VulkanBackend::loadModule(const void *binary, size_t size,
                                const std::vector<KernelSpec> &table,
                                std::string &error) {
-  VkShaderModuleCreateInfo shaderInfo{
-      VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-  shaderInfo.codeSize = size;
-  shaderInfo.pCode = static_cast<const uint32_t *>(binary);
-  if (!check(vkCreateShaderModule(device, &shaderInfo, nullptr, &shader),
-             "vkCreateShaderModule", error))
-    return false;
+  // Per kernel: [name words][name, NUL-padded][code words][code].
+  const auto *words = static_cast<const uint32_t *>(binary);
+  size_t count = size / 4, at = 0;
+  auto take = [&](size_t n) {
+    size_t from = at;
+    at = n <= count - at ? at + n : count + 1;
+    return from;
+  };
+  while (at < count) {
+    size_t nameWords = words[take(1)];
+    size_t name = take(nameWords);
+    size_t codeWords = at < count ? words[take(1)] : 0;
+    size_t code = take(codeWords);
+    if (at > count || nameWords == 0 || codeWords == 0) {
+      error = "malformed SPIR-V in the library";
+      return false;
+    }
+    const char *chars = reinterpret_cast<const char *>(words + name);
+    std::string kernel(chars, strnlen(chars, nameWords * 4));
+    VkShaderModuleCreateInfo shaderInfo{
+        VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    shaderInfo.codeSize = codeWords * 4;
+    shaderInfo.pCode = words + code;
+    VkShaderModule shader;
+    if (!check(vkCreateShaderModule(device, &shaderInfo, nullptr, &shader),
+               "vkCreateShaderModule", error))
+      return false;
+    shaders[kernel] = shader;
+  }
   for (const KernelSpec &spec : table) {
     Kernel k;
     k.kinds = spec.kinds;
@@ -386,7 +410,12 @@ bool VulkanBackend::loadModule(const void *binary, size_t size,
         VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
     pipeInfo.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
     pipeInfo.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
-    pipeInfo.stage.module = shader;
+    auto shader = shaders.find(spec.name);
+    if (shader == shaders.end()) {
+      error = "the library has no SPIR-V for kernel " + spec.name;
+      return false;
+    }
+    pipeInfo.stage.module = shader->second;
     pipeInfo.stage.pName = spec.name.c_str();
     pipeInfo.layout = k.layout;
     if (!check(vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &pipeInfo,
@@ -500,14 +529,15 @@ void VulkanBackend::launch(int kernel, const int64_t grid[3],
   vkUpdateDescriptorSets(device, static_cast<uint32_t>(writes.size()),
                          writes.data(), 0, nullptr);
   vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
-  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout,
-                          0, 1, &set, 0, nullptr);
+  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout, 0,
+                          1, &set, 0, nullptr);
   vkCmdDispatch(commands, static_cast<uint32_t>(grid[0]),
                 static_cast<uint32_t>(grid[1]), static_cast<uint32_t>(grid[2]));
   // The next dispatch may read what this one wrote.
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  barrier.dstAccessMask =
+      VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0,
                        nullptr, 0, nullptr);
