@@ -346,26 +346,28 @@ bool VulkanBackend::loadModule(const void *binary, size_t size,
   // Per kernel: [name words][name, NUL-padded][code words][code].
   const auto *words = static_cast<const uint32_t *>(binary);
   size_t count = size / 4, at = 0;
-  auto take = [&](size_t n) {
-    size_t from = at;
-    at = n <= count - at ? at + n : count + 1;
-    return from;
+  // The next `n` words, or null if fewer are left.
+  auto next = [&](size_t n) -> const uint32_t * {
+    if (n > count - at)
+      return nullptr;
+    at += n;
+    return words + at - n;
   };
   while (at < count) {
-    size_t nameWords = words[take(1)];
-    size_t name = take(nameWords);
-    size_t codeWords = at < count ? words[take(1)] : 0;
-    size_t code = take(codeWords);
-    if (at > count || nameWords == 0 || codeWords == 0) {
+    const uint32_t *nameWords = next(1);
+    const uint32_t *name = next(*nameWords);
+    const uint32_t *codeWords = name ? next(1) : nullptr;
+    const uint32_t *code = codeWords ? next(*codeWords) : nullptr;
+    if (!code || !*nameWords || !*codeWords) {
       error = "malformed SPIR-V in the library";
       return false;
     }
-    const char *chars = reinterpret_cast<const char *>(words + name);
-    std::string kernel(chars, strnlen(chars, nameWords * 4));
+    const char *chars = reinterpret_cast<const char *>(name);
+    std::string kernel(chars, strnlen(chars, *nameWords * 4));
     VkShaderModuleCreateInfo shaderInfo{
         VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    shaderInfo.codeSize = codeWords * 4;
-    shaderInfo.pCode = words + code;
+    shaderInfo.codeSize = *codeWords * 4;
+    shaderInfo.pCode = code;
     VkShaderModule shader;
     if (!check(vkCreateShaderModule(device, &shaderInfo, nullptr, &shader),
                "vkCreateShaderModule", error))
