@@ -285,23 +285,25 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
         // consecutive elements along the operand's contiguous dim.
         static_assert(kSlice == kThreads, "one vector per thread and operand");
         Value groups = idx(zb, loc, kTile / kPerThread);
-        auto slot = [&](OpBuilder &sb, AffineMap map) {
+        // The thread's (q, kk) in an operand's slice, once per operand.
+        auto slot = [&](AffineMap map) {
           bool kFastest = map.getNumResults() &&
                           map.getResult(map.getNumResults() - 1) ==
                               getAffineDimExpr(dims.k, map.getContext());
           if (kFastest)
             return std::pair<Value, Value>{
-                arith::DivUIOp::create(sb, loc, tid, step),
-                arith::RemUIOp::create(sb, loc, tid, step)};
+                arith::DivUIOp::create(zb, loc, tid, step),
+                arith::RemUIOp::create(zb, loc, tid, step)};
           return std::pair<Value, Value>{
-              arith::RemUIOp::create(sb, loc, tid, groups),
-              arith::DivUIOp::create(sb, loc, tid, groups)};
+              arith::RemUIOp::create(zb, loc, tid, groups),
+              arith::DivUIOp::create(zb, loc, tid, groups)};
         };
+        std::pair<Value, Value> slotA = slot(maps[0]), slotB = slot(maps[1]);
         // The thread's vector of the slice at k0 (zero past the edges).
         auto fetch = [&](OpBuilder &sb, Value k0, const FlatBuffer &f,
-                         AffineMap map, unsigned outer, Value outer0,
-                         Value bound) -> Value {
-          auto [q, kk] = slot(sb, map);
+                         AffineMap map, std::pair<Value, Value> at0,
+                         unsigned outer, Value outer0, Value bound) -> Value {
+          auto [q, kk] = at0;
           Value gk = arith::AddIOp::create(sb, loc, k0, kk);
           Value r0 = arith::AddIOp::create(
               sb, loc, outer0,
@@ -320,18 +322,19 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
           }
           return vector::FromElementsOp::create(sb, loc, groupType, values);
         };
-        auto place = [&](OpBuilder &sb, Value v, AffineMap map, int64_t base) {
-          auto [q, kk] = slot(sb, map);
+        auto place = [&](OpBuilder &sb, Value v, std::pair<Value, Value> at0,
+                         int64_t base) {
+          auto [q, kk] = at0;
           Value pos = arith::AddIOp::create(
               sb, loc, arith::MulIOp::create(sb, loc, kk, groups), q);
           memref::StoreOp::create(sb, loc, v, shared,
                                   addIdx(sb, loc, pos, base));
         };
         auto fetchA = [&](OpBuilder &sb, Value k0) {
-          return fetch(sb, k0, fa, maps[0], dims.m, row0, m);
+          return fetch(sb, k0, fa, maps[0], slotA, dims.m, row0, m);
         };
         auto fetchB = [&](OpBuilder &sb, Value k0) {
-          return fetch(sb, k0, fb, maps[1], dims.n, col0, n);
+          return fetch(sb, k0, fb, maps[1], slotB, dims.n, col0, n);
         };
 
         // The loop carries the accumulators and the next step's vectors:
@@ -345,8 +348,8 @@ void GpuMatmulKernelPass::emitLaunch(linalg::GenericOp g,
             zb, loc, c0, k, step, carriedInit,
             [&](OpBuilder &kb, Location, Value k0, ValueRange carried) {
               ValueRange acc = carried.take_front(numAcc);
-              place(kb, carried[numAcc], maps[0], 0);
-              place(kb, carried[numAcc + 1], maps[1], kSlice);
+              place(kb, carried[numAcc], slotA, 0);
+              place(kb, carried[numAcc + 1], slotB, kSlice);
               gpu::BarrierOp::create(kb, loc);
               Value next = arith::AddIOp::create(kb, loc, k0, step);
               Value nextA = fetchA(kb, next), nextB = fetchB(kb, next);
