@@ -38,8 +38,8 @@ mlir::xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
     return nullptr;
   std::string cpu = spec.cpu, features;
   if (cpu == "host") {
-    // Host detection may name a CPU it does not know by an older one (in a
-    // VM this machine was `rocketlake`; it is `emeraldrapids`): the real
+    // Host detection may name a CPU it does not know by an older one (an
+    // Intel VM of this project's came out as `rocketlake`): the real
     // feature list keeps every instruction set on.
     cpu = llvm::sys::getHostCPUName().str();
     bool avx512 = false;
