@@ -36,7 +36,7 @@ echo "|---|---|---|---|"
 times=()
 for _ in 1 2 3; do
   start=$(date +%s.%N)
-  "$B/tools/xfc/xfc" examples/seed_transformer.xf -o "$W/seed"
+  "$B/bin/xfc" examples/seed_transformer.xf -o "$W/seed"
   times+=("$(python3 -c "print($(date +%s.%N) - $start)")")
 done
 compile=$(python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 2))" "${times[@]}")
@@ -47,7 +47,7 @@ for cfg in "1 128" "4 256"; do
   set -- $cfg
   D="$W/in_b$1_s$2"
   /usr/bin/python3 bench/make_inputs.py "$D" --batch "$1" --src_len "$2" --tgt_len "$2"
-  ours=$("$B/tools/xf-bench/xf-bench" "$W/seed" --weights "$D/weights.safetensors" \
+  ours=$("$B/bin/xf-bench" "$W/seed" --weights "$D/weights.safetensors" \
     --input src=@"$D/src.npy" --input tgt=@"$D/tgt.npy" --reps "$REPS" --threads "$T" | json median_ms)
   theirs=$(/usr/bin/python3 bench/pytorch_seed.py "$D" --threads "$T" --reps "$REPS" | json median_ms)
   ratio=$(python3 -c "print(round($theirs / $ours, 2))")
@@ -59,9 +59,9 @@ done
 # same memory for both, computed by the compiled `encode`).
 D="$W/decode_s32_t16"
 /usr/bin/python3 bench/make_inputs.py "$D" --batch 1 --src_len 32 --tgt_len 16
-"$B/tools/xf-run/xf-run" "$W/seed" --entry encode --weights "$D/weights.safetensors" \
+"$B/bin/xf-run" "$W/seed" --entry encode --weights "$D/weights.safetensors" \
   --input src=@"$D/src.npy" --output memory=@"$D/memory.npy"
-ours=$("$B/tools/xf-bench/xf-bench" "$W/seed" --entry decode --weights "$D/weights.safetensors" \
+ours=$("$B/bin/xf-bench" "$W/seed" --entry decode --weights "$D/weights.safetensors" \
   --input tgt=@"$D/tgt.npy" --input memory=@"$D/memory.npy" --input src=@"$D/src.npy" \
   --reps 20 --threads "$T" | json median_ms)
 theirs=$(/usr/bin/python3 bench/pytorch_seed.py "$D" --entry decode --threads "$T" --reps 20 | json median_ms)
@@ -69,7 +69,7 @@ echo "| seed decode step B=1 S=32 T=16, median ms of 20 | $ours | PyTorch eager 
 
 # 3. The largest linear layer: [1024, 512] · [2048, 512]ᵀ.
 L="$W/linear"
-"$B/tools/xfc/xfc" bench/linear.mlir -o "$L"
+"$B/bin/xfc" bench/linear.mlir -o "$L"
 /usr/bin/python3 - "$L" <<'PY'
 import json, struct, sys
 import numpy as np
@@ -80,7 +80,7 @@ h += b" " * ((8 - len(h) % 8) % 8)
 open(f"{d}/w.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + w.tobytes())
 np.save(f"{d}/x.npy", np.random.default_rng(1).standard_normal((1024, 512)).astype("<f4"))
 PY
-linear=$("$B/tools/xf-bench/xf-bench" "$L" --weights "$L/w.safetensors" --input x=@"$L/x.npy" \
+linear=$("$B/bin/xf-bench" "$L" --weights "$L/w.safetensors" --input x=@"$L/x.npy" \
   --reps 50 --threads "$T")
 ours=$(echo "$linear" | json median_ms)
 ours_min=$(echo "$linear" | json min_ms)
@@ -118,8 +118,8 @@ echo "| the same against the FMA peak | $pct% of $PEAK GFLOP/s measured by bench
 # (bench/attention_causal.mlir, the decoder's), on the same inputs.
 A="$W/attention"
 for model in attention attention_causal; do
-  "$B/tools/xfc/xfc" "bench/$model.mlir" -o "$A/$model/fused"
-  "$B/tools/xfc/xfc" "bench/$model.mlir" -o "$A/$model/unfused" --no-fuse=attention
+  "$B/bin/xfc" "bench/$model.mlir" -o "$A/$model/fused"
+  "$B/bin/xfc" "bench/$model.mlir" -o "$A/$model/unfused" --no-fuse=attention
 done
 echo
 echo "| attention, heads 8, d_k 64, B=1 | mask | fused xfc ms (peak RSS MB) | unfused xfc ms (MB) | PyTorch eager ms (MB) | fused speedup vs unfused / PyTorch |"
@@ -140,8 +140,8 @@ for run in "${runs[@]}"; do
         --input v=@"$D/v.npy" --input ids=@"$D/ids.npy" --reps "$reps" --threads "$T")
   causal=(); mask=padding
   [ "$model" = attention_causal ] && causal=(--causal) && mask="padding ∪ causal"
-  f=$("$B/tools/xf-bench/xf-bench" "$A/$model/fused" "${args[@]}")
-  u=$("$B/tools/xf-bench/xf-bench" "$A/$model/unfused" "${args[@]}")
+  f=$("$B/bin/xf-bench" "$A/$model/fused" "${args[@]}")
+  u=$("$B/bin/xf-bench" "$A/$model/unfused" "${args[@]}")
   p=$(/usr/bin/python3 bench/pytorch_attention.py "$D" --threads "$T" --reps "$reps" "${causal[@]}")
   fm=$(echo "$f" | json median_ms); um=$(echo "$u" | json median_ms); pm=$(echo "$p" | json median_ms)
   echo "| S=$S | $mask | $fm ($(echo "$f" | json peak_rss_mb)) | $um ($(echo "$u" | json peak_rss_mb)) | $pm ($(echo "$p" | json peak_rss_mb)) | $(python3 -c "print(round($um/$fm,1))")x / $(python3 -c "print(round($pm/$fm,1))")x |"

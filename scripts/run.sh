@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 B=${XF_BUILD_DIR:-build}
-XFC=$B/tools/xfc/xfc
+XFC=$B/bin/xfc
 
 echo "== xfc: compile the seed Transformer (toy-task size) to $B/seed_toy/"
 TOY=(--set d_model=64 --set d_ff=128 --set heads=4 --set d_k=16 --set d_v=16
@@ -32,7 +32,7 @@ echo "== translate (greedy, encode once + decode per step)"
 # Runs the library in $1 on each reference case and compares with PyTorch.
 parity() {
   for c in padded length1 allpad; do
-    "$B/tools/xf-run/xf-run" "$1" --weights $DATA/weights.safetensors \
+    "$B/bin/xf-run" "$1" --weights $DATA/weights.safetensors \
       --input src=@$DATA/${c}_src.npy --input tgt=@$DATA/${c}_tgt.npy \
       --output logits=@"$1/${c}_logits.npy" 2>/dev/null
     echo -n "$c$2: "

@@ -14,7 +14,7 @@ G=$B/gpu_dev
 ARCH=${GPU_ARCH:-sm_90}
 if [[ ${1:-} == compile ]]; then
   # Host code for any x86-64 (the GPU machine's CPU is not this one).
-  X=("$B/tools/xfc/xfc" --target=cuda --gpu-arch="$ARCH" --cpu=x86-64-v2)
+  X=("$B/bin/xfc" --target=cuda --gpu-arch="$ARCH" --cpu=x86-64-v2)
   "${X[@]}" examples/seed_transformer.xf -o "$G/seed"
   "${X[@]}" bench/attention.mlir -o "$G/attention"
   "${X[@]}" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 \

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Passes.h"
+#include "xf/abi.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFGPULAUNCHTORUNTIMEPASS
@@ -15,19 +16,22 @@ using namespace mlir;
 
 namespace {
 
-/// The runtime's name for a kernel operand's type; empty if unsupported.
-StringRef argKind(Type type) {
+/// The kernel table's kind of an operand's type (xf/abi.h); 0 if the
+/// runtime cannot pass it.
+char argKind(Type type) {
   if (auto memref = dyn_cast<MemRefType>(type))
-    return memref.getRank() == 1 && memref.getLayout().isIdentity() ? "m" : "";
+    return memref.getRank() == 1 && memref.getLayout().isIdentity()
+               ? XF_KIND_BUFFER
+               : 0;
   if (type.isIndex())
-    return "i";
+    return XF_KIND_INDEX;
   if (type.isInteger(64))
-    return "l";
+    return XF_KIND_I64;
   if (type.isInteger(32))
-    return "w";
+    return XF_KIND_I32;
   if (type.isF32())
-    return "f";
-  return "";
+    return XF_KIND_F32;
+  return 0;
 }
 
 class LaunchToRuntimePass
@@ -49,8 +53,8 @@ void LaunchToRuntimePass::runOnOperation() {
         continue;
       std::string kinds;
       for (Type t : fn.getArgumentTypes()) {
-        StringRef kind = argKind(t);
-        if (kind.empty()) {
+        char kind = argKind(t);
+        if (!kind) {
           fn.emitError("kernel operand of type ") << t << " cannot be passed";
           return signalPassFailure();
         }
@@ -68,7 +72,7 @@ void LaunchToRuntimePass::runOnOperation() {
   auto launchType = b.getFunctionType(
       {i32, index, index, index, index, index, index, index}, {});
   auto callee =
-      func::FuncOp::create(b, module.getLoc(), "xf_gpu_launch", launchType);
+      func::FuncOp::create(b, module.getLoc(), XF_SYM_GPU_LAUNCH, launchType);
   callee.setPrivate();
 
   // 3. Every launch: its operands as i64 words in a stack array.

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "xf/abi.h"
 
 using namespace mlir;
 
@@ -89,11 +90,11 @@ void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary) {
   if (auto kernels = module->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))
     for (Attribute k : kernels)
       table += cast<StringAttr>(k).getValue().str() + "\n";
-  addBytes("xf_gpu_api", api, true);
-  addBytes("xf_gpu_binary", binary, false);
-  addBytes("xf_gpu_kernels", table, true);
+  addBytes(XF_SYM_GPU_API, api, true);
+  addBytes(XF_SYM_GPU_BINARY, binary, false);
+  addBytes(XF_SYM_GPU_KERNELS, table, true);
   LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
-                         LLVM::Linkage::External, "xf_gpu_binary_size",
+                         LLVM::Linkage::External, XF_SYM_GPU_BINARY_SIZE,
                          b.getI64IntegerAttr(binary.size()));
 }
 

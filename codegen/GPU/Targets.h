@@ -1,8 +1,8 @@
 //===- Targets.h - The device half: gpu.module → PTX or SPIR-V --*- C++ -*-===//
 //
 // One GPU lowering, two APIs: the outlined kernels of a module go to the
-// NVVM dialect and PTX (CUDA) or to the SPIR-V dialect and its binary
-// (Vulkan compute). The host half is codegen/GPU/Pipeline.h.
+// NVVM dialect and PTX (codegen/CUDA) or to the SPIR-V dialect and its
+// binary (codegen/Vulkan). The host half is codegen/GPU/Pipeline.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,9 +28,7 @@ struct GpuTargetSpec {
 LogicalResult lowerKernelsToDevice(ModuleOp module, const GpuTargetSpec &spec);
 
 /// Serializes the lowered kernels: PTX text for CUDA; for Vulkan one SPIR-V
-/// module per kernel, each as [name words][name, NUL-padded][code
-/// words][code] (32-bit words, as bytes), which the runtime's Vulkan backend
-/// reads.
+/// module per kernel in the blob layout of xf/abi.h.
 LogicalResult serializeKernels(ModuleOp module, const GpuTargetSpec &spec,
                                std::string &binary);
 

@@ -2,16 +2,14 @@
 
 #include "codegen/Target/Linker.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include <cstdlib>
 
 using namespace mlir;
 
-#ifndef XF_RUNTIME_ARCHIVES
-#error "XF_RUNTIME_ARCHIVES must list the runtime's static archives"
-#endif
-
 bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
+                           const std::vector<std::string> &archives,
                            const std::string &output, std::string &error) {
   std::string driver;
   std::vector<std::string> candidates;
@@ -27,15 +25,16 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
     error = "no C++ linker driver found (set XF_CXX)";
     return false;
   }
-  std::vector<std::string> args = {driver, "-shared", "-o", output};
+  // The soname is the file name, so programs linked against the library
+  // by path look it up by name (rpath, LD_LIBRARY_PATH) once deployed.
+  std::vector<std::string> args = {driver, "-shared", "-o", output,
+                                   "-Wl,-soname," +
+                                       llvm::sys::path::filename(output).str()};
   args.insert(args.end(), objects.begin(), objects.end());
-  llvm::SmallVector<llvm::StringRef> archives;
-  llvm::StringRef(XF_RUNTIME_ARCHIVES).split(archives, ',');
   // Whole archives: nothing in the model references the C API, yet it must
   // be in the library for its callers.
   args.push_back("-Wl,--whole-archive");
-  for (llvm::StringRef a : archives)
-    args.push_back(a.str());
+  args.insert(args.end(), archives.begin(), archives.end());
   args.push_back("-Wl,--no-whole-archive");
   args.insert(args.end(),
               {"-Wl,-Bsymbolic", "-Wl,-z,defs", "-ldl", "-lm", "-lpthread"});

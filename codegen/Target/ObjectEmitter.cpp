@@ -8,10 +8,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Target/ObjectEmitter.h"
-#include "codegen/Target/ParallelRuntime.h"
+#include "codegen/CPU/ParallelRuntime.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
-#include "runtime/src/CpuFeatures.h"
+#include "xf/abi.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -71,9 +71,11 @@ mlir::xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
 
 std::vector<std::string> mlir::xf::cpuFeatures(const llvm::TargetMachine &tm) {
   std::vector<std::string> names;
-  for (const ::xf::rt::CpuFeature &f : ::xf::rt::kCpuFeatures)
-    if (tm.getMCSubtargetInfo()->checkFeatures(std::string("+") + f.name))
-      names.push_back(f.name);
+#define XF_CPU_FEATURE(name, ...)                                              \
+  if (tm.getMCSubtargetInfo()->checkFeatures(std::string("+") + name))         \
+    names.push_back(name);
+  XF_ABI_CPU_FEATURES(XF_CPU_FEATURE)
+#undef XF_CPU_FEATURE
   return names;
 }
 

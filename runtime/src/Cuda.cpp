@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Gpu.h"
+#include "xf/abi.h"
 #include <cstdlib>
 #include <dlfcn.h>
 
@@ -161,11 +162,11 @@ public:
     words.reserve(5 * k.kinds.size());
     std::vector<void *> params;
     for (size_t i = 0; i < k.kinds.size(); ++i) {
-      if (k.kinds[i] == 'm')
+      if (k.kinds[i] == XF_KIND_BUFFER)
         words.insert(words.end(), {args[i], args[i], 0, INT64_MAX / 8, 1});
       else
         words.push_back(args[i]);
-      size_t n = k.kinds[i] == 'm' ? 5 : 1;
+      size_t n = k.kinds[i] == XF_KIND_BUFFER ? 5 : 1;
       for (size_t j = words.size() - n; j < words.size(); ++j)
         params.push_back(&words[j]);
     }

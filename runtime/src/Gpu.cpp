@@ -8,6 +8,7 @@
 
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
+#include "xf/abi.h"
 #include <algorithm>
 #include <cstring>
 
@@ -86,7 +87,7 @@ bool xf::rt::parseKernelTable(const char *text, std::vector<KernelSpec> &out,
       continue;
     size_t colon = line.find(':');
     if (colon == std::string::npos || colon == 0 ||
-        line.find_first_not_of("milwf", colon + 1) != std::string::npos) {
+        line.find_first_not_of(XF_KINDS, colon + 1) != std::string::npos) {
       error = "bad kernel table line '" + line + "'";
       return false;
     }

@@ -98,11 +98,10 @@ private:
 std::unique_ptr<GpuBackend> createCudaBackend(int device, std::string &error);
 std::unique_ptr<GpuBackend> createVulkanBackend(int device, std::string &error);
 
-/// The name of the function each GPU library exports to make a backend the
+/// The library's own xf_gpu_bind (XF_SYM_GPU_BIND): makes a backend the
 /// target of its generated code's calls on the calling thread (nullptr
 /// unbinds). Each library holds its own runtime copy, so the runtime that
 /// runs a model binds through the library's symbol, never its own.
-constexpr const char *kBindSymbol = "xf_gpu_bind";
 using BindFn = void (*)(GpuBackend *);
 
 } // namespace xf::rt

@@ -22,15 +22,10 @@ void *hostAlloc(size_t bytes);
 /// Frees (or keeps for reuse) a block from hostAlloc; nullptr is ignored.
 void hostFree(void *ptr);
 
-/// The name of the function each library exports to free a block its
-/// generated code allocated (each library holds its own runtime copy, so
-/// the runtime that runs a model frees through the library's symbol).
-constexpr const char *kHostFreeSymbol = "xf_host_free";
+/// The library's own xf_host_free (XF_SYM_HOST_FREE): each library holds
+/// its own runtime copy, so the runtime that runs a model frees through the
+/// library's symbol.
 using HostFreeFn = void (*)(void *);
-/// The allocator each library exports. Its presence says the library's
-/// blocks are malloc blocks a caller may release with free (libraries
-/// from older versions of xfc prefixed theirs with a header).
-constexpr const char *kHostAllocSymbol = "xf_host_alloc";
 
 } // namespace xf::rt
 

@@ -1,7 +1,8 @@
 //===- Manifest.cpp - What a compiled library contains --------------------===//
 
 #include "runtime/src/Manifest.h"
-#include "runtime/src/Json.h"
+#include "runtime/io/Json.h"
+#include "xf/abi.h"
 
 using namespace xf::rt;
 
@@ -20,18 +21,18 @@ bool readShape(const Json *j, std::vector<int64_t> &out) {
 bool readValue(const Json *j, ValueSpec &v) {
   if (!j || j->kind != Json::Object)
     return false;
-  const Json *name = j->get("name"), *dtype = j->get("dtype");
-  if (!name || !dtype || !readShape(j->get("shape"), v.shape))
+  const Json *name = j->get(XF_KEY_NAME), *dtype = j->get(XF_KEY_DTYPE);
+  if (!name || !dtype || !readShape(j->get(XF_KEY_SHAPE), v.shape))
     return false;
   v.name = name->string;
-  v.isFloat = dtype->string == "f32";
-  if (const Json *dims = j->get("dims"))
+  v.isFloat = dtype->string == XF_DTYPE_F32;
+  if (const Json *dims = j->get(XF_KEY_DIMS))
     for (const Json &d : dims->array)
       v.dims.push_back(d.string);
   v.dims.resize(v.shape.size());
-  if (const Json *vocab = j->get("vocab"))
+  if (const Json *vocab = j->get(XF_KEY_VOCAB))
     v.vocab = vocab->asInt();
-  if (const Json *maxLen = j->get("max_len"))
+  if (const Json *maxLen = j->get(XF_KEY_MAX_LEN))
     v.maxLen = maxLen->asInt();
   return true;
 }
@@ -42,16 +43,16 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
   Json root;
   if (!parseJson(text.data(), text.data() + text.size(), root, error))
     return false;
-  const Json *entries = root.get("entries");
-  if (root.kind != Json::Object || !root.get("model") || !entries ||
+  const Json *entries = root.get(XF_KEY_ENTRIES);
+  if (root.kind != Json::Object || !root.get(XF_KEY_MODEL) || !entries ||
       entries->kind != Json::Array) {
     error = "manifest: expected {\"model\": ..., \"entries\": [...]}";
     return false;
   }
-  out.model = root.get("model")->string;
-  if (const Json *cpu = root.get("cpu"))
+  out.model = root.get(XF_KEY_MODEL)->string;
+  if (const Json *cpu = root.get(XF_KEY_CPU))
     out.cpu = cpu->string;
-  if (const Json *features = root.get("cpu_features")) {
+  if (const Json *features = root.get(XF_KEY_CPU_FEATURES)) {
     if (features->kind != Json::Array) {
       error = "manifest: cpu_features must be a list";
       return false;
@@ -61,10 +62,10 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
   }
   for (const Json &e : entries->array) {
     EntrySpec entry;
-    const Json *name = e.get("name"), *symbol = e.get("symbol");
-    const Json *inputs = e.get("inputs"), *params = e.get("params");
+    const Json *name = e.get(XF_KEY_NAME), *symbol = e.get(XF_KEY_SYMBOL);
+    const Json *inputs = e.get(XF_KEY_INPUTS), *params = e.get(XF_KEY_PARAMS);
     if (!name || !symbol || !inputs || !params ||
-        !readValue(e.get("output"), entry.output)) {
+        !readValue(e.get(XF_KEY_OUTPUT), entry.output)) {
       error = "manifest: malformed entry";
       return false;
     }
@@ -80,8 +81,8 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
     }
     for (const Json &p : params->array) {
       ParamSpec spec;
-      const Json *pname = p.get("name");
-      if (!pname || !readShape(p.get("shape"), spec.shape)) {
+      const Json *pname = p.get(XF_KEY_NAME);
+      if (!pname || !readShape(p.get(XF_KEY_SHAPE), spec.shape)) {
         error = "manifest: malformed parameter of entry '" + entry.name + "'";
         return false;
       }

@@ -26,8 +26,6 @@
 #include <system_error>
 #include <thread>
 
-using namespace xf::rt;
-
 namespace {
 
 /// How long an idle worker waits awake (pausing, then yielding) before it
@@ -57,7 +55,7 @@ void backOff(unsigned step) {
 struct Team {
   xf_parallel_region region;
   int32_t argc;
-  void *args[kMaxForkArgs];
+  void *args[XF_PARALLEL_MAX_FORK_ARGS];
   int32_t size = 1;
   std::atomic<int32_t> finished{0}; ///< workers done with the region
   std::atomic<int32_t> arrived{0};  ///< at the current barrier
@@ -284,7 +282,7 @@ int32_t wantedThreads() {
 void xf_parallel_fork(void *, int32_t argc, xf_parallel_region region, ...) {
   Team team;
   team.region = region;
-  team.argc = std::min(std::max(argc, 0), kMaxForkArgs);
+  team.argc = std::min(std::max(argc, 0), XF_PARALLEL_MAX_FORK_ARGS);
   va_list list;
   va_start(list, region);
   for (int32_t i = 0; i < team.argc; ++i)

@@ -14,18 +14,7 @@
 
 #include <cstdint>
 
-namespace xf::rt {
-
-/// The exported function (C linkage) that sets how many threads the
-/// parallel regions forked by the calling thread use: 0 means one per CPU
-/// the process may run on. The loader finds it in a library with dlsym.
-inline constexpr const char *kSetThreadsSymbol = "xf_parallel_set_threads";
-
-/// The most pointer arguments a forked region may take (OpenMPIRBuilder
-/// passes one: a struct of the captured values).
-inline constexpr int kMaxForkArgs = 8;
-
-} // namespace xf::rt
+#include "xf/abi.h"
 
 extern "C" {
 /// A parallel region's body, called by each thread of the team with its
@@ -50,7 +39,8 @@ int32_t xf_parallel_thread_id(void *location);
 int32_t xf_parallel_team_size();
 /// Waits until every thread of the calling thread's team has arrived.
 void xf_parallel_barrier(void *location, int32_t threadId);
-/// See kSetThreadsSymbol.
+/// Sets the calling thread's team size (0: one per CPU the process may run
+/// on); exported, the loader finds it with dlsym (XF_SYM_SET_THREADS).
 void xf_parallel_set_threads(int32_t threads);
 }
 

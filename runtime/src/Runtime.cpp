@@ -1,22 +1,19 @@
 //===- Runtime.cpp - The xfc runtime C API --------------------------------===//
 //
-// Loads a compiled library, binds its parameters from a memory-mapped
-// safetensors file, checks caller tensors against the manifest and calls the
-// generated entry functions through their uniform ABI:
-//   void xf_entry_<name>(void **descriptors)
-// where descriptors[0] receives the result memref and descriptors[1..] are
-// the inputs then the parameters, each an MLIR strided memref descriptor
-// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+// Loads a compiled library (its ABI version first, then its manifest),
+// binds its parameters from a memory-mapped safetensors file, checks caller
+// tensors against the manifest and calls the generated entry functions
+// through the uniform entry ABI of xf/abi.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "xf/runtime.h"
+#include "runtime/io/Safetensors.h"
 #include "runtime/src/CpuFeatures.h"
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
 #include "runtime/src/Parallel.h"
-#include "runtime/src/Safetensors.h"
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -26,17 +23,28 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <sys/stat.h>
 
 using namespace xf::rt;
 
 struct xf_status {
+  xf_status_code_t code;
   std::string message;
 };
 
 namespace {
 
-xf_status *makeStatus(std::string message) {
-  return new xf_status{std::move(message)};
+xf_status *makeStatus(xf_status_code_t code, std::string message) {
+  return new xf_status{code, std::move(message)};
+}
+
+/// A weights file that cannot be opened is not found; one that opens but
+/// does not parse is malformed.
+xf_status_code_t weightsCode(const char *path) {
+  struct stat st;
+  return ::stat(path, &st) == 0 && S_ISREG(st.st_mode)
+             ? XF_STATUS_INVALID_FORMAT
+             : XF_STATUS_NOT_FOUND;
 }
 
 using EntryFn = void (*)(void **);
@@ -86,13 +94,12 @@ struct xf_model {
   std::map<std::string, BoundEntry> entries;
   void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
   int threads = 0;
-  std::string target = "cpu";
+  std::string target = XF_TARGET_CPU;
   /// GPU libraries: the backend (weights live in its memory) and the lock
   /// that serializes runs on its one stream / queue.
   std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr;        ///< the library's xf_gpu_bind
-  HostFreeFn hostFree = nullptr;   ///< the library's xf_host_free
-  bool resultsAreMalloced = false; ///< whether it exports xf_host_alloc
+  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
+  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
   mutable std::mutex gpuMutex;
 
   ~xf_model() {
@@ -138,6 +145,36 @@ struct GpuRun {
 
 extern "C" {
 
+xf_status_code_t xf_status_code(const xf_status *status) {
+  return status ? status->code : XF_STATUS_OK;
+}
+
+const char *xf_status_code_name(xf_status_code_t code) {
+  switch (code) {
+  case XF_STATUS_OK:
+    return "ok";
+  case XF_STATUS_INVALID_ARGUMENT:
+    return "invalid argument";
+  case XF_STATUS_NOT_FOUND:
+    return "not found";
+  case XF_STATUS_INVALID_FORMAT:
+    return "invalid format";
+  case XF_STATUS_ABI_MISMATCH:
+    return "ABI mismatch";
+  case XF_STATUS_UNSUPPORTED_CPU:
+    return "unsupported CPU";
+  case XF_STATUS_NO_DEVICE:
+    return "no device";
+  case XF_STATUS_DEVICE_ERROR:
+    return "device error";
+  case XF_STATUS_OUT_OF_MEMORY:
+    return "out of memory";
+  case XF_STATUS_INTERNAL:
+    return "internal error";
+  }
+  return "unknown status code";
+}
+
 const char *xf_status_message(const xf_status *status) {
   return status ? status->message.c_str() : "ok";
 }
@@ -157,31 +194,48 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
                                    const char *weightsPath, int device,
                                    xf_model **outModel) {
   if (!libraryPath || !weightsPath || !outModel)
-    return makeStatus("xf_model_load: null argument");
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_load: null argument");
   *outModel = nullptr;
   auto model = std::make_unique<xf_model>();
   // RTLD_LOCAL: several models (each with its own runtime copy) can coexist.
   model->library = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
   if (!model->library)
-    return makeStatus(std::string("cannot load library: ") + dlerror());
+    return makeStatus(XF_STATUS_NOT_FOUND,
+                      std::string("cannot load library: ") + dlerror());
+  // The ABI version before anything else: a library of another version may
+  // lay out its manifest and symbols differently.
   auto manifest =
-      reinterpret_cast<const char *>(dlsym(model->library, "xf_manifest"));
+      static_cast<const char *>(dlsym(model->library, XF_SYM_MANIFEST));
   if (!manifest)
-    return makeStatus(std::string(libraryPath) +
-                      ": not an xfc library (no xf_manifest symbol)");
+    return makeStatus(XF_STATUS_INVALID_FORMAT,
+                      std::string(libraryPath) +
+                          ": not an xfc library (no " XF_SYM_MANIFEST
+                          " symbol)");
+  auto abiVersion =
+      static_cast<const uint32_t *>(dlsym(model->library, XF_SYM_ABI_VERSION));
+  uint32_t version = abiVersion ? *abiVersion : 0;
+  if (version != XF_ABI_VERSION)
+    return makeStatus(
+        XF_STATUS_ABI_MISMATCH,
+        std::string(libraryPath) + ": built for xfc ABI version " +
+            std::to_string(version) + ", but this runtime reads ABI version " +
+            std::to_string(XF_ABI_VERSION) +
+            " (recompile the model with this xfc)");
   model->manifestText = manifest;
   model->setThreads = reinterpret_cast<void (*)(int32_t)>(
-      dlsym(model->library, kSetThreadsSymbol));
+      dlsym(model->library, XF_SYM_SET_THREADS));
   model->hostFree =
-      reinterpret_cast<HostFreeFn>(dlsym(model->library, kHostFreeSymbol));
-  model->resultsAreMalloced = dlsym(model->library, kHostAllocSymbol);
+      reinterpret_cast<HostFreeFn>(dlsym(model->library, XF_SYM_HOST_FREE));
   if (!model->hostFree)
-    return makeStatus(std::string(libraryPath) +
-                      ": not an xfc library of this version (no " +
-                      kHostFreeSymbol + " symbol)");
+    return makeStatus(XF_STATUS_INVALID_FORMAT,
+                      std::string(libraryPath) +
+                          ": malformed xfc library (no " XF_SYM_HOST_FREE
+                          " symbol)");
   std::string error;
   if (!parseManifest(model->manifestText, model->manifest, error))
-    return makeStatus(std::string(libraryPath) + ": " + error);
+    return makeStatus(XF_STATUS_INVALID_FORMAT,
+                      std::string(libraryPath) + ": " + error);
   // Before anything runs its code: a missing instruction set would stop
   // the process on an illegal instruction.
   std::vector<std::string> missing =
@@ -190,42 +244,46 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
     std::string names;
     for (const std::string &m : missing)
       names += (names.empty() ? "" : ", ") + m;
-    return makeStatus(std::string(libraryPath) + ": compiled for CPU '" +
-                      model->manifest.cpu + "', needs " + names +
-                      ", which this CPU lacks (recompile with xfc --cpu=host "
-                      "on this machine, or a --cpu whose features it has)");
+    return makeStatus(
+        XF_STATUS_UNSUPPORTED_CPU,
+        std::string(libraryPath) + ": compiled for CPU '" +
+            model->manifest.cpu + "', needs " + names +
+            ", which this CPU lacks (recompile with xfc --cpu=host "
+            "on this machine, or a --cpu whose features it has)");
   }
   model->weights = SafetensorsFile::open(weightsPath, error);
   if (!model->weights)
-    return makeStatus(error);
+    return makeStatus(weightsCode(weightsPath), error);
 
   // A GPU library: start its backend and load the kernels.
   if (auto api =
-          static_cast<const char *>(dlsym(model->library, "xf_gpu_api"))) {
+          static_cast<const char *>(dlsym(model->library, XF_SYM_GPU_API))) {
     model->target = api;
-    auto binary = dlsym(model->library, "xf_gpu_binary");
+    auto binary = dlsym(model->library, XF_SYM_GPU_BINARY);
     auto size = static_cast<const int64_t *>(
-        dlsym(model->library, "xf_gpu_binary_size"));
+        dlsym(model->library, XF_SYM_GPU_BINARY_SIZE));
     auto table =
-        static_cast<const char *>(dlsym(model->library, "xf_gpu_kernels"));
+        static_cast<const char *>(dlsym(model->library, XF_SYM_GPU_KERNELS));
     std::vector<KernelSpec> kernels;
     model->bindGpu =
-        reinterpret_cast<BindFn>(dlsym(model->library, kBindSymbol));
+        reinterpret_cast<BindFn>(dlsym(model->library, XF_SYM_GPU_BIND));
     if (!binary || !size || !table || !model->bindGpu ||
         !parseKernelTable(table, kernels, error))
-      return makeStatus(std::string(libraryPath) + ": malformed GPU library" +
-                        (error.empty() ? "" : ": " + error));
-    if (model->target == "cuda")
+      return makeStatus(XF_STATUS_INVALID_FORMAT,
+                        std::string(libraryPath) + ": malformed GPU library" +
+                            (error.empty() ? "" : ": " + error));
+    if (model->target == XF_TARGET_CUDA)
       model->gpu = createCudaBackend(device, error);
-    else if (model->target == "vulkan")
+    else if (model->target == XF_TARGET_VULKAN)
       model->gpu = createVulkanBackend(device, error);
     else
-      return makeStatus(std::string(libraryPath) + ": unknown GPU API '" +
-                        model->target + "'");
+      return makeStatus(XF_STATUS_INVALID_FORMAT, std::string(libraryPath) +
+                                                      ": unknown GPU API '" +
+                                                      model->target + "'");
     if (!model->gpu)
-      return makeStatus(error);
+      return makeStatus(XF_STATUS_NO_DEVICE, error);
     if (!model->gpu->loadModule(binary, *size, kernels, error))
-      return makeStatus(error);
+      return makeStatus(XF_STATUS_DEVICE_ERROR, error);
   }
 
   std::set<std::string> used;
@@ -238,8 +296,9 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
     entry.fn =
         reinterpret_cast<EntryFn>(dlsym(model->library, spec.symbol.c_str()));
     if (!entry.fn)
-      return makeStatus(std::string(libraryPath) + ": missing symbol " +
-                        spec.symbol);
+      return makeStatus(XF_STATUS_INVALID_FORMAT, std::string(libraryPath) +
+                                                      ": missing symbol " +
+                                                      spec.symbol);
     for (const ParamSpec &p : spec.params) {
       auto it = bound.find(p.name);
       if (it == bound.end()) {
@@ -251,7 +310,10 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
         } else {
           std::vector<float> copy;
           if (!model->weights->readF32(p.name, p.shape, copy, error))
-            return makeStatus(error);
+            return makeStatus(model->weights->find(p.name)
+                                  ? XF_STATUS_INVALID_FORMAT
+                                  : XF_STATUS_NOT_FOUND,
+                              error);
           model->converted.push_back(std::move(copy));
           data = model->converted.back().data();
         }
@@ -260,8 +322,9 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
               tensorBytes(p.shape.data(), p.shape.size(), sizeof(float));
           void *device = model->gpu->alloc(bytes);
           if (!device)
-            return makeStatus("out of device memory for parameter '" + p.name +
-                              "'");
+            return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                              "out of device memory for parameter '" + p.name +
+                                  "'");
           model->gpu->upload(device, data, bytes);
           data = static_cast<const float *>(device);
         }
@@ -291,10 +354,12 @@ const char *xf_model_unused_weights(const xf_model *model) {
 
 xf_status *xf_model_set_threads(xf_model *model, int threads) {
   if (!model)
-    return makeStatus("xf_model_set_threads: null model");
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_set_threads: null model");
   if (threads < 0)
-    return makeStatus("threads must be 0 (all cores) or positive, found " +
-                      std::to_string(threads));
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "threads must be 0 (all cores) or positive, found " +
+                          std::to_string(threads));
   model->threads = threads;
   return nullptr;
 }
@@ -303,10 +368,12 @@ xf_status *xf_model_entry_inputs(const xf_model *model, const char *entryName,
                                  const char *const **outNames,
                                  size_t *outCount) {
   if (!model || !entryName || !outNames || !outCount)
-    return makeStatus("xf_model_entry_inputs: null argument");
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_entry_inputs: null argument");
   auto it = model->entries.find(entryName);
   if (it == model->entries.end())
-    return makeStatus(std::string("unknown entry point '") + entryName + "'");
+    return makeStatus(XF_STATUS_NOT_FOUND,
+                      std::string("unknown entry point '") + entryName + "'");
   *outNames = it->second.inputNames.data();
   *outCount = it->second.inputNames.size();
   return nullptr;
@@ -316,21 +383,24 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
                         const xf_tensor *inputs, size_t numInputs,
                         xf_tensor *outOutput) {
   if (!model || !entryName || !outOutput || (numInputs && !inputs))
-    return makeStatus("xf_model_run: null argument");
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_run: null argument");
   auto it = model->entries.find(entryName);
   if (it == model->entries.end()) {
     std::string known;
     for (const auto &e : model->entries)
       known += (known.empty() ? "" : ", ") + e.first;
-    return makeStatus(std::string("unknown entry point '") + entryName +
-                      "' (the model has " + known + ")");
+    return makeStatus(XF_STATUS_NOT_FOUND,
+                      std::string("unknown entry point '") + entryName +
+                          "' (the model has " + known + ")");
   }
   const BoundEntry &entry = it->second;
   const EntrySpec &spec = *entry.spec;
   if (numInputs != spec.inputs.size())
-    return makeStatus("entry '" + spec.name + "' takes " +
-                      std::to_string(spec.inputs.size()) + " inputs, " +
-                      std::to_string(numInputs) + " given");
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "entry '" + spec.name + "' takes " +
+                          std::to_string(spec.inputs.size()) + " inputs, " +
+                          std::to_string(numInputs) + " given");
 
   // 1. Check every input against the manifest; named dims must agree.
   std::map<std::string, std::pair<int64_t, std::string>> dimSizes;
@@ -342,45 +412,53 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     if (t.rank != static_cast<int32_t>(want.shape.size()) ||
         (t.dtype == XF_F32) != want.isFloat)
       return makeStatus(
+          XF_STATUS_INVALID_ARGUMENT,
           "input '" + want.name + "': expected " + expected + ", found " +
-          (t.dtype == XF_F32 ? "f32 " : "int64 ") +
-          shapeText(t.shape, t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
+              (t.dtype == XF_F32 ? "f32 " : "int64 ") +
+              shapeText(t.shape,
+                        t.rank > 0 && t.rank <= XF_MAX_RANK ? t.rank : 0));
     for (int32_t k = 0; k < t.rank; ++k) {
       if (t.shape[k] <= 0)
         return makeStatus(
+            XF_STATUS_INVALID_ARGUMENT,
             "input '" + want.name + "': dim " + std::to_string(k) +
-            (want.dims[k].empty() ? "" : " (" + want.dims[k] + ")") + " is " +
-            std::to_string(t.shape[k]) + ", expected at least 1");
+                (want.dims[k].empty() ? "" : " (" + want.dims[k] + ")") +
+                " is " + std::to_string(t.shape[k]) + ", expected at least 1");
       if (want.shape[k] >= 0 && t.shape[k] != want.shape[k])
-        return makeStatus("input '" + want.name + "': expected " + expected +
-                          ", found " + shapeText(t.shape, t.rank));
+        return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                          "input '" + want.name + "': expected " + expected +
+                              ", found " + shapeText(t.shape, t.rank));
       const std::string &dim = want.dims[k];
       if (dim.empty())
         continue;
       auto [pos, fresh] = dimSizes.insert({dim, {t.shape[k], want.name}});
       if (!fresh && pos->second.first != t.shape[k])
-        return makeStatus("input '" + want.name + "': " + dim + " is " +
-                          std::to_string(t.shape[k]) + " but input '" +
-                          pos->second.second + "' has " + dim + " " +
-                          std::to_string(pos->second.first));
+        return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                          "input '" + want.name + "': " + dim + " is " +
+                              std::to_string(t.shape[k]) + " but input '" +
+                              pos->second.second + "' has " + dim + " " +
+                              std::to_string(pos->second.first));
     }
     if (!t.data)
-      return makeStatus("input '" + want.name + "': data is NULL");
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        "input '" + want.name + "': data is NULL");
     if (want.maxLen > 0 && t.shape[1] > want.maxLen)
-      return makeStatus("input '" + want.name + "' has length " +
-                        std::to_string(t.shape[1]) +
-                        ", more than max_len = " + std::to_string(want.maxLen));
+      return makeStatus(
+          XF_STATUS_INVALID_ARGUMENT,
+          "input '" + want.name + "' has length " + std::to_string(t.shape[1]) +
+              ", more than max_len = " + std::to_string(want.maxLen));
     if (want.vocab > 0) {
       const int64_t *ids = static_cast<const int64_t *>(t.data);
       int64_t n = t.shape[0] * t.shape[1];
       for (int64_t k = 0; k < n; ++k)
         if (ids[k] < 0 || ids[k] >= want.vocab)
-          return makeStatus("input '" + want.name + "': token id " +
-                            std::to_string(ids[k]) + " at [" +
-                            std::to_string(k / t.shape[1]) + ", " +
-                            std::to_string(k % t.shape[1]) +
-                            "] is outside the vocabulary (0.." +
-                            std::to_string(want.vocab - 1) + ")");
+          return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                            "input '" + want.name + "': token id " +
+                                std::to_string(ids[k]) + " at [" +
+                                std::to_string(k / t.shape[1]) + ", " +
+                                std::to_string(k % t.shape[1]) +
+                                "] is outside the vocabulary (0.." +
+                                std::to_string(want.vocab - 1) + ")");
     }
   }
 
@@ -401,8 +479,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
           t.shape, t.rank, t.dtype == XF_F32 ? sizeof(float) : sizeof(int64_t));
       void *device = model->gpu->alloc(bytes);
       if (!device)
-        return makeStatus("out of device memory for input '" +
-                          spec.inputs[i].name + "'");
+        return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                          "out of device memory for input '" +
+                              spec.inputs[i].name + "'");
       model->gpu->upload(device, t.data, bytes);
       gpuRun->inputs.push_back(device);
       data = device;
@@ -446,8 +525,9 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   std::string error;
   if (gpuRun && !model->gpu->sync(error)) {
     release();
-    return makeStatus("running '" + spec.name + "' on the " + model->target +
-                      " device: " + error);
+    return makeStatus(XF_STATUS_DEVICE_ERROR, "running '" + spec.name +
+                                                  "' on the " + model->target +
+                                                  " device: " + error);
   }
   size_t rank = spec.output.shape.size();
   xf_tensor out{};
@@ -456,7 +536,7 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   for (size_t k = 0; k < rank; ++k)
     out.shape[k] = r[3 + k];
   size_t bytes = tensorBytes(out.shape, rank, elt);
-  if (owned && !gpuRun && model->resultsAreMalloced && aligned == allocated) {
+  if (owned && !gpuRun && aligned == allocated) {
     out.data = allocated; // the caller's now
   } else {
     out.data = std::malloc(bytes > 0 ? bytes : 1);
@@ -464,8 +544,10 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
       if (!model->gpu->download(out.data, aligned, bytes, error)) {
         std::free(out.data);
         release();
-        return makeStatus("copying the output of '" + spec.name +
-                          "' from the " + model->target + " device: " + error);
+        return makeStatus(XF_STATUS_DEVICE_ERROR,
+                          "copying the output of '" + spec.name +
+                              "' from the " + model->target +
+                              " device: " + error);
       }
     } else if (out.data) {
       std::memcpy(out.data, aligned, bytes);
@@ -473,7 +555,8 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     release();
   }
   if (!out.data)
-    return makeStatus("out of memory for the output of '" + spec.name + "'");
+    return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                      "out of memory for the output of '" + spec.name + "'");
   *outOutput = out;
   return nullptr;
 }

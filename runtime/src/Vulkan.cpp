@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Gpu.h"
+#include "xf/abi.h"
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
@@ -379,7 +380,7 @@ bool VulkanBackend::loadModule(const void *binary, size_t size,
     k.kinds = spec.kinds;
     bool scalars = false;
     for (char c : spec.kinds) {
-      if (c == 'm')
+      if (c == XF_KIND_BUFFER)
         ++k.bindings;
       else
         scalars = true;
@@ -484,7 +485,7 @@ void VulkanBackend::launch(int kernel, const int64_t grid[3],
   std::vector<uint32_t> words;
   for (size_t i = 0; i < k.kinds.size(); ++i) {
     char kind = k.kinds[i];
-    if (kind == 'm') {
+    if (kind == XF_KIND_BUFFER) {
       auto it = blocks.upper_bound(static_cast<uintptr_t>(args[i]));
       if (it == blocks.begin())
         return fail("a kernel operand is not a device buffer");
@@ -497,7 +498,7 @@ void VulkanBackend::launch(int kernel, const int64_t grid[3],
     } else {
       uint64_t bits = static_cast<uint64_t>(args[i]);
       words.push_back(static_cast<uint32_t>(bits));
-      if (kind == 'l')
+      if (kind == XF_KIND_I64)
         words.push_back(static_cast<uint32_t>(bits >> 32));
     }
   }

@@ -12,17 +12,18 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Driver/Driver.h"
+#include "compiler/Driver.h"
+#include "compiler/RegisterXf.h"
 #include "dialect/IR/XfOps.h"
 #include "dialect/Interpreter/Interpreter.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
-#include "runtime/src/Npy.h"
-#include "runtime/src/Safetensors.h"
-#include "tools/RegisterXf.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/Safetensors.h"
 #include "xf/runtime.h"
+#include "llvm/Support/JSON.h"
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -66,6 +67,7 @@ std::string compileModel(const std::string &input,
   options.input = input;
   options.sets = sets;
   options.output = ::testing::TempDir() + "/xf-" + name + "-" + target;
+  options.runtimeRoot = XF_BUILD_DIR;
   std::string error;
   // "cpu_avx2": the CPU target of a machine without AVX-512 (--cpu=haswell;
   // the code runs on this host too).
@@ -86,8 +88,9 @@ struct Model {
   Model(const std::string &library, const std::string &weights) {
     xf_status *s = xf_model_load(library.c_str(), weights.c_str(), &model);
     std::string message = s ? xf_status_message(s) : "";
+    xf_status_code_t code = xf_status_code(s);
     xf_status_free(s);
-    if (message.rfind("no Vulkan", 0) == 0 || message.rfind("no CUDA", 0) == 0)
+    if (code == XF_STATUS_NO_DEVICE)
       missingDevice = message;
     else
       EXPECT_EQ(message, "");
@@ -122,14 +125,17 @@ Array loadNpy(const std::string &path) {
   return {a.shape, a.f, a.i, a.isFloat};
 }
 
-/// Runs `entry`; returns the output as an Array.
+/// Runs `entry`; returns the output as an Array. A failure's message goes
+/// to `error` and its code to `code` when given.
 Array run(const Model &m, const char *entry, std::vector<Array *> inputs,
-          std::string *error = nullptr) {
+          std::string *error = nullptr, xf_status_code_t *code = nullptr) {
   std::vector<xf_tensor> views;
   for (Array *a : inputs)
     views.push_back(a->view());
   xf_tensor out{};
   xf_status *s = xf_model_run(m.model, entry, views.data(), views.size(), &out);
+  if (code)
+    *code = xf_status_code(s);
   if (s) {
     if (error)
       *error = xf_status_message(s);
@@ -290,11 +296,27 @@ TEST_F(SeedCompiled, WritesManifestAndHeader) {
   std::ifstream manifest(*dir + "/seed_transformer.json");
   std::stringstream text;
   text << manifest.rdbuf();
-  EXPECT_NE(
-      text.str().find("\"name\": \"logits\", \"dtype\": \"f32\", \"shape\": "
-                      "[-1, -1, 9], \"dims\": [\"batch\", \"tgt_len\", \"\"]"),
-      std::string::npos)
-      << text.str();
+  llvm::Expected<llvm::json::Value> root = llvm::json::parse(text.str());
+  ASSERT_TRUE(bool(root)) << llvm::toString(root.takeError());
+  const llvm::json::Object *o = root->getAsObject();
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->getInteger(XF_KEY_ABI_VERSION), XF_ABI_VERSION);
+  const llvm::json::Array *entries = o->getArray(XF_KEY_ENTRIES);
+  ASSERT_NE(entries, nullptr);
+  const llvm::json::Object *decode = nullptr;
+  for (const llvm::json::Value &e : *entries)
+    if (e.getAsObject()->getString(XF_KEY_NAME) == "decode")
+      decode = e.getAsObject();
+  ASSERT_NE(decode, nullptr) << text.str();
+  EXPECT_EQ(decode->getString(XF_KEY_SYMBOL), "xf_entry_decode");
+  const llvm::json::Object *logits = decode->getObject(XF_KEY_OUTPUT);
+  ASSERT_NE(logits, nullptr);
+  EXPECT_EQ(logits->getString(XF_KEY_NAME), "logits");
+  EXPECT_EQ(logits->getString(XF_KEY_DTYPE), "f32");
+  EXPECT_EQ(*logits->get(XF_KEY_SHAPE),
+            llvm::json::Value(llvm::json::Array{-1, -1, 9}));
+  EXPECT_EQ(*logits->get(XF_KEY_DIMS),
+            llvm::json::Value(llvm::json::Array{"batch", "tgt_len", ""}));
   std::ifstream header(*dir + "/seed_transformer.h");
   std::stringstream h;
   h << header.rdbuf();
@@ -312,33 +334,40 @@ TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   Array src = loadNpy(kData + "padded_src.npy"),
         tgt = loadNpy(kData + "padded_tgt.npy");
   std::string error;
+  xf_status_code_t code = XF_STATUS_OK;
   Array big = src;
   big.i[7] = 6;
-  run(m, "forward", {&big, &tgt}, &error);
+  run(m, "forward", {&big, &tgt}, &error, &code);
   EXPECT_EQ(
       error,
       "input 'src': token id 6 at [1, 2] is outside the vocabulary (0..5)");
+  EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
   Array shortTgt = loadNpy(kData + "length1_tgt.npy");
-  run(m, "forward", {&src, &shortTgt}, &error);
+  run(m, "forward", {&src, &shortTgt}, &error, &code);
   EXPECT_EQ(error, "input 'tgt': batch is 1 but input 'src' has batch 2");
+  EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
   Array longSrc;
   longSrc.isFloat = false;
   longSrc.shape = {1, 65};
   longSrc.i.assign(65, 1);
   Array one = loadNpy(kData + "length1_tgt.npy");
-  run(m, "forward", {&longSrc, &one}, &error);
+  run(m, "forward", {&longSrc, &one}, &error, &code);
   EXPECT_EQ(error, "input 'src' has length 65, more than max_len = 64");
+  EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
   Array floats = loadNpy(kData + "padded_logits.npy");
-  run(m, "forward", {&floats, &tgt}, &error);
+  run(m, "forward", {&floats, &tgt}, &error, &code);
   EXPECT_EQ(error, "input 'src': expected int64 [?, ?], found f32 [2, 6, 9]");
+  EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
   Array empty;
   empty.isFloat = false;
   empty.shape = {2, 0};
-  run(m, "forward", {&empty, &tgt}, &error);
+  run(m, "forward", {&empty, &tgt}, &error, &code);
   EXPECT_EQ(error, "input 'src': dim 1 (src_len) is 0, expected at least 1");
-  run(m, "translate", {&src}, &error);
+  EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
+  run(m, "translate", {&src}, &error, &code);
   EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, "
                    "encode, forward)");
+  EXPECT_EQ(code, XF_STATUS_NOT_FOUND);
 }
 
 TEST_F(SeedCompiled, LoadReportsMissingWeights) {
@@ -358,6 +387,7 @@ TEST_F(SeedCompiled, LoadReportsMissingWeights) {
                                (kData + "weights.safetensors").c_str(), &model);
   ASSERT_NE(s, nullptr);
   std::string message = xf_status_message(s);
+  EXPECT_EQ(xf_status_code(s), XF_STATUS_INVALID_FORMAT);
   EXPECT_NE(
       message.find("weights.safetensors: tensor 'decoder.layers.0.pos_ffn.fc."),
       std::string::npos)

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Driver/Driver.h"
+#include "compiler/Driver.h"
 #include "xf/runtime.h"
 #include <cstdlib>
 #include <gtest/gtest.h>
@@ -33,6 +33,7 @@ std::string compileFor(const std::string &target) {
                       {"layers", "1"}})
     options.sets.push_back({k, v});
   options.output = ::testing::TempDir() + "/xf-gpu-runtime-" + target;
+  options.runtimeRoot = XF_BUILD_DIR;
   std::string error;
   EXPECT_TRUE(applyTarget(target, "", options, error)) << error;
   CompileResult result = compile(options);

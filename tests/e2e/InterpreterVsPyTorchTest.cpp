@@ -11,8 +11,8 @@
 #include "frontend/Parse/Sema.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
-#include "runtime/src/Npy.h"
-#include "runtime/src/Safetensors.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/Safetensors.h"
 #include <cmath>
 #include <fstream>
 #include <gtest/gtest.h>

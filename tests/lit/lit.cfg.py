@@ -12,10 +12,7 @@ config.test_source_root = os.path.join(config.xf_src_root, "tests/lit")
 config.test_exec_root = os.path.join(config.xf_obj_root, "tests/lit")
 
 # Built tools first, then FileCheck/not/split-file from LLVM 22.
-tool_dirs = [
-    os.path.join(config.xf_obj_root, "tools", t)
-    for t in ("xf-opt", "xfc", "xf-run", "xf-bench")
-]
+tool_dirs = [os.path.join(config.xf_obj_root, "bin")]
 path = os.pathsep.join(tool_dirs + [config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.substitutions.append(("%xf_src", config.xf_src_root))

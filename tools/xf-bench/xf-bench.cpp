@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/src/Npy.h"
+#include "runtime/io/Npy.h"
 #include "tools/Flags.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/RegisterXf.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "tools/RegisterXf.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;

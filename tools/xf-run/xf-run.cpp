@@ -14,16 +14,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/ParseIR.h"
+#include "compiler/RegisterXf.h"
 #include "dialect/Interpreter/Interpreter.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "frontend/Parse/Sema.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
-#include "runtime/src/Npy.h"
-#include "runtime/src/Safetensors.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/Safetensors.h"
 #include "tools/Flags.h"
-#include "tools/ParseIR.h"
-#include "tools/RegisterXf.h"
 #include "tools/RunTools.h"
 #include "xf/runtime.h"
 #include "llvm/Support/CommandLine.h"

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Driver/Driver.h"
+#include "compiler/Driver.h"
 #include "tools/Flags.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -71,6 +71,9 @@ int main(int argc, char **argv) {
   options.target.cpu = cpu;
   options.printIRAfterAll = printIRAfterAll;
   options.timings = timings;
+  // The runtime that goes into every library comes from xfc's own tree.
+  options.runtimeRoot =
+      mlir::xf::runtimeRootOf(argv[0], reinterpret_cast<void *>(&main));
   options.explainFusion = explainFusion;
   std::string error;
   if (!mlir::xf::applyNoFuse(noFuse, options, error))

@@ -4,9 +4,10 @@
  * file and runs its entry points on caller tensors. Plain C, no C++ types.
  *
  * Conventions: every fallible call returns an `xf_status *`; NULL means
- * success, anything else carries a message and must be freed with
- * xf_status_free. Out-parameters are named `out_...`. Nothing in the runtime
- * calls exit or abort on bad input.
+ * success, anything else carries a code and a message and must be freed
+ * with xf_status_free. Out-parameters are named `out_...`. Nothing in the
+ * runtime calls exit or abort on bad input. What a library and the runtime
+ * agree on (symbols, manifest, ABI version) is in xf/abi.h.
  *
  * Thread safety: a loaded model is read-only; xf_model_run may be called on
  * the same model from any number of threads at once. xf_model_load,
@@ -19,6 +20,7 @@
 #ifndef XF_RUNTIME_H
 #define XF_RUNTIME_H
 
+#include "xf/abi.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +35,34 @@ extern "C" {
 
 typedef struct xf_status xf_status;
 
+/* What kind of failure a status is; callers branch on the code, not on the
+ * message's text. */
+typedef enum xf_status_code_t {
+  XF_STATUS_OK = 0,               /* success (the code of a NULL status) */
+  XF_STATUS_INVALID_ARGUMENT = 1, /* a NULL pointer, an input of the wrong
+                                     dtype/shape, a token id outside the
+                                     vocabulary, a bad thread count */
+  XF_STATUS_NOT_FOUND = 2,        /* a file that cannot be opened, an unknown
+                                     entry point, a tensor missing from the
+                                     weights */
+  XF_STATUS_INVALID_FORMAT = 3,   /* a file that is not what it should be: not
+                                     an xfc library, a malformed manifest or
+                                     safetensors file, a weight of the wrong
+                                     shape or dtype */
+  XF_STATUS_ABI_MISMATCH = 4,     /* a library of another XF_ABI_VERSION */
+  XF_STATUS_UNSUPPORTED_CPU = 5,  /* the library needs instruction sets this
+                                     CPU lacks */
+  XF_STATUS_NO_DEVICE = 6,        /* a GPU library without a usable driver or
+                                     device */
+  XF_STATUS_DEVICE_ERROR = 7,     /* the GPU failed while running */
+  XF_STATUS_OUT_OF_MEMORY = 8,    /* host or device memory exhausted */
+  XF_STATUS_INTERNAL = 9          /* a bug in xfc or its runtime */
+} xf_status_code_t;
+
+/* The code of a status; XF_STATUS_OK for NULL. */
+XF_API xf_status_code_t xf_status_code(const xf_status *status);
+/* The name of a code, e.g. "invalid argument". */
+XF_API const char *xf_status_code_name(xf_status_code_t code);
 /* The message of a failed call (never NULL for a non-NULL status). */
 XF_API const char *xf_status_message(const xf_status *status);
 /* Frees a status; NULL is allowed. */
@@ -73,8 +103,8 @@ XF_API xf_status *xf_model_load(const char *library_path,
  * libvulkan.so.1); where there is none the status says so. Weights are
  * uploaded once, here. */
 XF_API xf_status *xf_model_load_on_device(const char *library_path,
-                                          const char *weights_path,
-                                          int device, xf_model **out_model);
+                                          const char *weights_path, int device,
+                                          xf_model **out_model);
 
 /* The target the library was compiled for: "cpu", "cuda" or "vulkan". */
 XF_API const char *xf_model_target(const xf_model *model);

@@ -5,11 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/XfOps.h"
+#include "compiler/RegisterXf.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
-#include "tools/RegisterXf.h"
 #include <gtest/gtest.h>
 
 using namespace mlir;

@@ -6,11 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/RegisterXf.h"
 #include "dialect/Interpreter/Interpreter.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
-#include "tools/RegisterXf.h"
 #include <cmath>
 #include <gtest/gtest.h>
 #include <random>

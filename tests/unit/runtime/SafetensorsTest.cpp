@@ -1,7 +1,7 @@
 //===- SafetensorsTest.cpp - Exact errors of the safetensors reader -------===//
 
-#include "runtime/src/Safetensors.h"
-#include "runtime/src/Npy.h"
+#include "runtime/io/Safetensors.h"
+#include "runtime/io/Npy.h"
 #include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>

@@ -6,8 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Driver/Artifacts.h"
+#include "compiler/Artifacts.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "xf/abi.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include <cctype>
 #include <sstream>
 
@@ -43,26 +46,25 @@ ValueInfo describe(const std::string &name, RankedTensorType type,
   return v;
 }
 
-std::string jsonShape(RankedTensorType t) {
-  std::string s = "[";
+llvm::json::Array jsonShape(RankedTensorType t) {
+  llvm::json::Array shape;
   for (int64_t k = 0; k < t.getRank(); ++k)
-    s += (k ? ", " : "") +
-         std::to_string(t.isDynamicDim(k) ? -1 : t.getDimSize(k));
-  return s + "]";
+    shape.push_back(t.isDynamicDim(k) ? int64_t(-1) : t.getDimSize(k));
+  return shape;
 }
 
-std::string jsonValue(const ValueInfo &v) {
-  std::string s = "{\"name\": \"" + v.name + "\", \"dtype\": \"" +
-                  (v.type.getElementType().isF32() ? "f32" : "i64") +
-                  "\", \"shape\": " + jsonShape(v.type) + ", \"dims\": [";
-  for (size_t k = 0; k < v.dims.size(); ++k)
-    s += (k ? ", " : "") + ("\"" + v.dims[k] + "\"");
-  s += "]";
+llvm::json::Object jsonValue(const ValueInfo &v) {
+  llvm::json::Object o{{XF_KEY_NAME, v.name},
+                       {XF_KEY_DTYPE, v.type.getElementType().isF32()
+                                          ? XF_DTYPE_F32
+                                          : XF_DTYPE_I64},
+                       {XF_KEY_SHAPE, jsonShape(v.type)},
+                       {XF_KEY_DIMS, llvm::json::Array(v.dims)}};
   if (v.vocab)
-    s += ", \"vocab\": " + std::to_string(v.vocab);
+    o[XF_KEY_VOCAB] = v.vocab;
   if (v.maxLen)
-    s += ", \"max_len\": " + std::to_string(v.maxLen);
-  return s + "}";
+    o[XF_KEY_MAX_LEN] = v.maxLen;
+  return o;
 }
 
 std::string stringAttr(Attribute a) {
@@ -107,36 +109,37 @@ std::string
 mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
                         StringRef target, StringRef cpu,
                         const std::vector<std::string> &cpuFeatures) {
-  std::ostringstream os;
-  os << "{\n \"model\": \"" << model.name << "\",\n \"target\": \""
-     << target.str() << "\",\n \"cpu\": \"" << cpu.str()
-     << "\",\n \"cpu_features\": [";
-  for (size_t i = 0; i < cpuFeatures.size(); ++i)
-    os << (i ? ", " : "") << "\"" << cpuFeatures[i] << "\"";
-  os << "],\n \"entries\": [";
-  bool first = true;
+  llvm::json::Array entries;
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (!fn.isPublic())
       continue; // layer functions are internal
     auto [inputs, output] = entryValues(fn, model);
-    os << (first ? "" : ",") << "\n  {\"name\": \"" << fn.getName().str()
-       << "\", \"symbol\": \"xf_entry_" << fn.getName().str()
-       << "\",\n   \"inputs\": [";
-    first = false;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      os << (i ? ", " : "") << jsonValue(inputs[i]);
-    os << "],\n   \"output\": " << jsonValue(output) << ",\n   \"params\": [";
+    llvm::json::Array inputValues, params;
+    for (const ValueInfo &in : inputs)
+      inputValues.push_back(jsonValue(in));
     auto names = fn->getAttrOfType<ArrayAttr>("xf.params");
-    for (unsigned p = 0; names && p < names.size(); ++p) {
-      auto type =
-          cast<RankedTensorType>(fn.getArgumentTypes()[inputs.size() + p]);
-      os << (p ? ",\n     " : "\n     ") << "{\"name\": \""
-         << stringAttr(names[p]) << "\", \"shape\": " << jsonShape(type) << "}";
-    }
-    os << "]}";
+    for (unsigned p = 0; names && p < names.size(); ++p)
+      params.push_back(llvm::json::Object{
+          {XF_KEY_NAME, stringAttr(names[p])},
+          {XF_KEY_SHAPE, jsonShape(cast<RankedTensorType>(
+                             fn.getArgumentTypes()[inputs.size() + p]))}});
+    entries.push_back(llvm::json::Object{
+        {XF_KEY_NAME, fn.getName()},
+        {XF_KEY_SYMBOL, (XF_SYM_ENTRY_PREFIX + fn.getName()).str()},
+        {XF_KEY_INPUTS, std::move(inputValues)},
+        {XF_KEY_OUTPUT, jsonValue(output)},
+        {XF_KEY_PARAMS, std::move(params)}});
   }
-  os << "\n ]\n}\n";
-  return os.str();
+  llvm::json::Object root{{XF_KEY_ABI_VERSION, XF_ABI_VERSION},
+                          {XF_KEY_MODEL, model.name},
+                          {XF_KEY_TARGET, target},
+                          {XF_KEY_CPU, cpu},
+                          {XF_KEY_CPU_FEATURES, llvm::json::Array(cpuFeatures)},
+                          {XF_KEY_ENTRIES, std::move(entries)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:1}", llvm::json::Value(std::move(root))) << "\n";
+  return text;
 }
 
 std::string mlir::xf::buildHeader(ModuleOp module, const ast::Model &model) {

@@ -1,7 +1,7 @@
 //===- ParallelRuntime.cpp - OpenMP runtime calls to xf's pool ------------===//
 
-#include "codegen/Target/ParallelRuntime.h"
-#include "runtime/src/Parallel.h"
+#include "codegen/CPU/ParallelRuntime.h"
+#include "xf/abi.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Instructions.h"
@@ -10,11 +10,11 @@ using namespace mlir;
 
 bool mlir::xf::bindParallelRuntime(llvm::Module &module, std::string &error) {
   static const llvm::StringMap<llvm::StringRef> names = {
-      {"__kmpc_fork_call", "xf_parallel_fork"},
-      {"__kmpc_fork_call_if", "xf_parallel_fork_if"},
-      {"__kmpc_global_thread_num", "xf_parallel_thread_id"},
-      {"__kmpc_barrier", "xf_parallel_barrier"},
-      {"omp_get_num_threads", "xf_parallel_team_size"}};
+      {"__kmpc_fork_call", XF_SYM_PARALLEL_FORK},
+      {"__kmpc_fork_call_if", XF_SYM_PARALLEL_FORK_IF},
+      {"__kmpc_global_thread_num", XF_SYM_PARALLEL_THREAD_ID},
+      {"__kmpc_barrier", XF_SYM_PARALLEL_BARRIER},
+      {"omp_get_num_threads", XF_SYM_PARALLEL_TEAM_SIZE}};
   for (llvm::Function &f : module) {
     llvm::StringRef name = f.getName();
     if (!f.isDeclaration() ||
@@ -32,9 +32,9 @@ bool mlir::xf::bindParallelRuntime(llvm::Module &module, std::string &error) {
         auto *argc =
             call ? llvm::dyn_cast<llvm::ConstantInt>(call->getArgOperand(1))
                  : nullptr;
-        if (!argc || argc->getSExtValue() > ::xf::rt::kMaxForkArgs) {
+        if (!argc || argc->getSExtValue() > XF_PARALLEL_MAX_FORK_ARGS) {
           error = "a parallel region takes more than " +
-                  std::to_string(::xf::rt::kMaxForkArgs) +
+                  std::to_string(XF_PARALLEL_MAX_FORK_ARGS) +
                   " arguments, or a variable number";
           return false;
         }

@@ -1,6 +1,6 @@
 //===- Npy.cpp - Reading and writing NumPy .npy files ---------------------===//
 
-#include "runtime/src/Npy.h"
+#include "runtime/io/Npy.h"
 #include <cstring>
 #include <fstream>
 #include <sstream>

@@ -15,13 +15,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Driver/Driver.h"
-#include "codegen/CPU/EntryWrappers.h"
+#include "compiler/Driver.h"
 #include "codegen/CPU/Pipeline.h"
-#include "codegen/Driver/Artifacts.h"
 #include "codegen/GPU/Pipeline.h"
 #include "codegen/Passes.h"
+#include "codegen/Target/EntryWrappers.h"
 #include "codegen/Target/Linker.h"
+#include "compiler/Artifacts.h"
+#include "compiler/ParseIR.h"
+#include "compiler/RegisterXf.h"
 #include "frontend/MLIRGen/MLIRGen.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -31,22 +33,15 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
-#include "tools/ParseIR.h"
-#include "tools/RegisterXf.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 using namespace mlir;
 using namespace mlir::xf;
-
-#ifndef XF_RUNTIME_HEADER
-#error "XF_RUNTIME_HEADER must name runtime/include/xf/runtime.h"
-#endif
 
 namespace {
 
@@ -79,6 +74,29 @@ private:
 CompileResult userError(std::string message) { return {1, std::move(message)}; }
 CompileResult internalError(std::string message) {
   return {2, "xfc: internal error: " + std::move(message)};
+}
+
+/// The runtime a library links and the headers its directory gets, under
+/// `root` (see CompileOptions::runtimeRoot); false with `error` naming the
+/// first file missing.
+struct RuntimeFiles {
+  std::vector<std::string> archives, headers;
+};
+bool findRuntime(const std::string &root, RuntimeFiles &out,
+                 std::string &error) {
+  out.archives = {root + "/lib/xfc/libXfRuntime.a",
+                  root + "/lib/xfc/libXfRuntimeIO.a"};
+  out.headers = {root + "/include/xf/runtime.h", root + "/include/xf/abi.h"};
+  for (const auto *list : {&out.archives, &out.headers})
+    for (const std::string &path : *list)
+      if (!llvm::sys::fs::is_regular_file(path)) {
+        error = "xfc: error: the xfc runtime is incomplete: " + path +
+                " is missing (xfc looks for lib/xfc/ and include/xf/ in " +
+                (root.empty() ? std::string("<unknown>") : root) +
+                ", the parent of its own directory)";
+        return false;
+      }
+  return true;
 }
 
 /// Writes `text` to `path` ("-" is stdout).
@@ -173,6 +191,13 @@ bool mlir::xf::applyTarget(const std::string &target,
   }
   options.gpu = spec;
   return true;
+}
+
+std::string mlir::xf::runtimeRootOf(const char *argv0, void *mainAddress) {
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
+  if (exe.empty())
+    return "";
+  return llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)).str();
 }
 
 bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
@@ -381,12 +406,17 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   const std::string &dir = options.output;
   if (dir == "-")
     return userError("xfc: error: compiling a library needs -o OUT_DIR");
+  RuntimeFiles runtime;
+  if (!findRuntime(options.runtimeRoot, runtime, error))
+    return {2, error};
   if (std::error_code ec = llvm::sys::fs::create_directories(dir + "/xf"))
     return userError("xfc: error: cannot create '" + dir +
                      "': " + ec.message());
-  std::ifstream runtimeHeader(XF_RUNTIME_HEADER);
-  std::stringstream runtimeText;
-  runtimeText << runtimeHeader.rdbuf();
+  for (const std::string &header : runtime.headers)
+    if (std::error_code ec = llvm::sys::fs::copy_file(
+            header, dir + "/xf/" + llvm::sys::path::filename(header).str()))
+      return userError("xfc: error: cannot write '" + dir +
+                       "/xf': " + ec.message());
   std::vector<std::string> objPaths;
   for (size_t i = 0; i < objects.size(); ++i) {
     objPaths.push_back(dir + "/" + model->name + "." + std::to_string(i) +
@@ -395,11 +425,10 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
       return userError(error);
   }
   if (!writeText(dir + "/" + model->name + ".json", manifest, error) ||
-      !writeText(dir + "/" + model->name + ".h", header, error) ||
-      !writeText(dir + "/xf/runtime.h", runtimeText.str(), error))
+      !writeText(dir + "/" + model->name + ".h", header, error))
     return userError(error);
-  bool linked =
-      linkSharedLibrary(objPaths, dir + "/lib" + model->name + ".so", error);
+  bool linked = linkSharedLibrary(objPaths, runtime.archives,
+                                  dir + "/lib" + model->name + ".so", error);
   for (const std::string &path : objPaths)
     llvm::sys::fs::remove(path);
   if (!linked)

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_RUNTIME_SRC_SAFETENSORS_H
-#define XF_RUNTIME_SRC_SAFETENSORS_H
+#ifndef XF_RUNTIME_IO_SAFETENSORS_H
+#define XF_RUNTIME_IO_SAFETENSORS_H
 
 #include <cstdint>
 #include <memory>
@@ -54,4 +54,4 @@ std::string formatDims(const std::vector<int64_t> &shape);
 
 } // namespace xf::rt
 
-#endif // XF_RUNTIME_SRC_SAFETENSORS_H
+#endif // XF_RUNTIME_IO_SAFETENSORS_H

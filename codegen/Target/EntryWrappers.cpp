@@ -8,9 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CPU/EntryWrappers.h"
+#include "codegen/Target/EntryWrappers.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "xf/abi.h"
 
 using namespace mlir;
 
@@ -26,8 +27,9 @@ LogicalResult xf::addEntryWrappers(ModuleOp module, ArrayRef<std::string> names,
     auto target = module.lookupSymbol<LLVM::LLVMFuncOp>("_mlir_ciface_" + name);
     if (!target)
       return module.emitError("no C wrapper for entry '") << name << "'";
-    auto fn = LLVM::LLVMFuncOp::create(
-        b, loc, "xf_entry_" + name, LLVM::LLVMFunctionType::get(voidTy, {ptr}));
+    auto fn =
+        LLVM::LLVMFuncOp::create(b, loc, XF_SYM_ENTRY_PREFIX + name,
+                                 LLVM::LLVMFunctionType::get(voidTy, {ptr}));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(fn.addEntryBlock(b));
     Value array = fn.getArgument(0);
@@ -46,13 +48,16 @@ LogicalResult xf::addEntryWrappers(ModuleOp module, ArrayRef<std::string> names,
   // may inline an entry into its wrapper and drop the original.
   for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
     if (!fn.isExternal() && fn.getLinkage() == LLVM::Linkage::External &&
-        !fn.getName().starts_with("xf_entry_"))
+        !fn.getName().starts_with(XF_SYM_ENTRY_PREFIX))
       fn.setLinkage(LLVM::Linkage::Internal);
   std::string text = manifest.str();
   text.push_back('\0');
   auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
   LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
-                         LLVM::Linkage::External, "xf_manifest",
+                         LLVM::Linkage::External, XF_SYM_MANIFEST,
                          b.getStringAttr(text));
+  LLVM::GlobalOp::create(b, loc, b.getI32Type(), /*isConstant=*/true,
+                         LLVM::Linkage::External, XF_SYM_ABI_VERSION,
+                         b.getI32IntegerAttr(XF_ABI_VERSION));
   return success();
 }

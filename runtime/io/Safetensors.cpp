@@ -1,7 +1,7 @@
 //===- Safetensors.cpp - Memory-mapped safetensors files ------------------===//
 
-#include "runtime/src/Safetensors.h"
-#include "runtime/src/Json.h"
+#include "runtime/io/Safetensors.h"
+#include "runtime/io/Json.h"
 #include <cstring>
 #include <fcntl.h>
 #include <map>

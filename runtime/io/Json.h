@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_RUNTIME_SRC_JSON_H
-#define XF_RUNTIME_SRC_JSON_H
+#ifndef XF_RUNTIME_IO_JSON_H
+#define XF_RUNTIME_IO_JSON_H
 
 #include <cstdint>
 #include <map>
@@ -41,4 +41,4 @@ bool parseJson(const char *begin, const char *end, Json &out,
 
 } // namespace xf::rt
 
-#endif // XF_RUNTIME_SRC_JSON_H
+#endif // XF_RUNTIME_IO_JSON_H

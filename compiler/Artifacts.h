@@ -1,7 +1,7 @@
 //===- Artifacts.h - The manifest and header of a compiled model -*- C++ -*-=//
 
-#ifndef XF_CODEGEN_DRIVER_ARTIFACTS_H
-#define XF_CODEGEN_DRIVER_ARTIFACTS_H
+#ifndef XF_COMPILER_ARTIFACTS_H
+#define XF_COMPILER_ARTIFACTS_H
 
 #include "frontend/AST/ModelAST.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -24,4 +24,4 @@ std::string buildHeader(ModuleOp module, const ::xf::ast::Model &model);
 
 } // namespace mlir::xf
 
-#endif // XF_CODEGEN_DRIVER_ARTIFACTS_H
+#endif // XF_COMPILER_ARTIFACTS_H

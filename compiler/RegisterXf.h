@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_TOOLS_REGISTERXF_H
-#define XF_TOOLS_REGISTERXF_H
+#ifndef XF_COMPILER_REGISTERXF_H
+#define XF_COMPILER_REGISTERXF_H
 
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/GPU/Pipeline.h"
@@ -43,4 +43,4 @@ inline void registerAllXfPasses() {
 
 } // namespace mlir::xf
 
-#endif // XF_TOOLS_REGISTERXF_H
+#endif // XF_COMPILER_REGISTERXF_H

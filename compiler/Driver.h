@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_CODEGEN_DRIVER_DRIVER_H
-#define XF_CODEGEN_DRIVER_DRIVER_H
+#ifndef XF_COMPILER_DRIVER_H
+#define XF_COMPILER_DRIVER_H
 
 #include "codegen/GPU/Targets.h"
 #include "codegen/Target/ObjectEmitter.h"
@@ -24,7 +24,7 @@ struct CompileOptions {
   std::string input;                       ///< the .xf description
   std::vector<::xf::parse::Override> sets; ///< --set overrides
   EmitKind emit = EmitKind::Lib;
-  std::string output = "-"; ///< a directory for Lib, else a file or "-"
+  std::string output = "-";         ///< a directory for Lib, else a file or "-"
   TargetSpec target;                ///< the host CPU (--cpu)
   std::optional<GpuTargetSpec> gpu; ///< --target=cuda|vulkan
   bool printIRAfterAll = false;
@@ -33,6 +33,10 @@ struct CompileOptions {
   bool fuseEpilogue = true;   ///< --no-fuse=epilogue clears it
   bool explainFusion = false; ///< one remark per fusion candidate
   bool timings = false;       ///< print each phase's time to stderr
+  /// The root of the xfc tree the runtime comes from (lib/xfc/*.a,
+  /// include/xf/*.h): an install prefix, or the build directory, which is
+  /// laid out the same way. xfc uses its own location's parent.
+  std::string runtimeRoot;
 };
 
 /// The outcome of a compilation: 0 success, 1 a user error (`message` holds
@@ -57,6 +61,11 @@ bool applyTarget(const std::string &target, const std::string &gpuArch,
 /// Parses an --emit value.
 bool parseEmitKind(const std::string &text, EmitKind &out);
 
+/// The root of the tree holding the executable `argv0` (its directory's
+/// parent: PREFIX for PREFIX/bin/xfc), found through /proc/self/exe so
+/// a copied or symlinked xfc still finds its own tree.
+std::string runtimeRootOf(const char *argv0, void *mainAddress);
+
 } // namespace mlir::xf
 
-#endif // XF_CODEGEN_DRIVER_DRIVER_H
+#endif // XF_COMPILER_DRIVER_H

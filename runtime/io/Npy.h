@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_RUNTIME_SRC_NPY_H
-#define XF_RUNTIME_SRC_NPY_H
+#ifndef XF_RUNTIME_IO_NPY_H
+#define XF_RUNTIME_IO_NPY_H
 
 #include <cstdint>
 #include <string>
@@ -30,4 +30,4 @@ bool writeNpy(const std::string &path, const NpyArray &array,
 
 } // namespace xf::rt
 
-#endif // XF_RUNTIME_SRC_NPY_H
+#endif // XF_RUNTIME_IO_NPY_H

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XF_TOOLS_PARSEIR_H
-#define XF_TOOLS_PARSEIR_H
+#ifndef XF_COMPILER_PARSEIR_H
+#define XF_COMPILER_PARSEIR_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -51,4 +51,4 @@ inline OwningOpRef<ModuleOp> parseXfFile(const std::string &path,
 
 } // namespace mlir::xf
 
-#endif // XF_TOOLS_PARSEIR_H
+#endif // XF_COMPILER_PARSEIR_H

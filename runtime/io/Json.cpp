@@ -1,6 +1,6 @@
 //===- Json.cpp - A small JSON reader for headers and manifests -----------===//
 
-#include "runtime/src/Json.h"
+#include "runtime/io/Json.h"
 
 using namespace xf::rt;
 
@@ -33,24 +33,94 @@ private:
     why = message;
     return false;
   }
+  /// Four hex digits of a \u escape.
+  bool hex4(unsigned &out) {
+    out = 0;
+    for (int i = 0; i < 4; ++i, ++p) {
+      if (p >= end)
+        return failWith("unterminated string");
+      char c = *p;
+      unsigned digit = c >= '0' && c <= '9'   ? c - '0'
+                       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                              : 16;
+      if (digit == 16)
+        return failWith("bad \\u escape");
+      out = out * 16 + digit;
+    }
+    return true;
+  }
+  static void appendUtf8(std::string &out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | cp >> 6);
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | cp >> 12);
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | cp >> 18);
+      out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+      out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
   bool str(std::string &out) {
     if (p >= end || *p != '"')
       return failWith("expected a string");
     ++p;
     while (p < end && *p != '"') {
-      if (*p == '\\') {
-        if (++p >= end)
-          return failWith("unterminated string");
-        char c = *p;
-        out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-        if (c == 'u') { // keep \uXXXX escapes verbatim
-          out.back() = '\\';
-          out += 'u';
-        }
-      } else {
-        out += *p;
+      if (*p != '\\') {
+        out += *p++;
+        continue;
       }
-      ++p;
+      if (++p >= end)
+        return failWith("unterminated string");
+      char c = *p++;
+      switch (c) {
+      case '"':
+      case '\\':
+      case '/':
+        out += c;
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        unsigned cp;
+        if (!hex4(cp))
+          return false;
+        // A UTF-16 surrogate pair is one code point.
+        if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' &&
+            p[1] == 'u') {
+          p += 2;
+          unsigned low;
+          if (!hex4(low))
+            return false;
+          if (low < 0xDC00 || low >= 0xE000)
+            return failWith("bad \\u surrogate pair");
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        appendUtf8(out, cp);
+        break;
+      }
+      default:
+        return failWith("bad escape in a string");
+      }
     }
     if (p >= end)
       return failWith("unterminated string");
