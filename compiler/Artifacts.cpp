@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Artifacts.h"
+#include "dialect/IR/XfDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "xf/abi.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -76,17 +77,17 @@ std::string stringAttr(Attribute a) {
 /// parameters (xf.params), named by their `xf.name` (or `arg<i>`).
 std::pair<std::vector<ValueInfo>, ValueInfo>
 entryValues(func::FuncOp fn, const ast::Model &model) {
-  auto params = fn->getAttrOfType<ArrayAttr>("xf.params");
+  auto params = fn->getAttrOfType<ArrayAttr>(mlir::xf::XfDialect::getParamsAttrName());
   unsigned numInputs = fn.getNumArguments() - (params ? params.size() : 0);
   std::vector<ValueInfo> inputs;
   for (unsigned i = 0; i < numInputs; ++i) {
-    std::string name = stringAttr(fn.getArgAttr(i, "xf.name"));
+    std::string name = stringAttr(fn.getArgAttr(i, mlir::xf::XfDialect::getNameAttrName()));
     if (name.empty())
       name = "arg" + std::to_string(i);
     inputs.push_back(describe(
         name, cast<RankedTensorType>(fn.getArgumentTypes()[i]), model));
   }
-  std::string outName = stringAttr(fn.getResultAttr(0, "xf.name"));
+  std::string outName = stringAttr(fn.getResultAttr(0, mlir::xf::XfDialect::getNameAttrName()));
   ValueInfo output =
       describe(outName.empty() ? "result" : outName,
                cast<RankedTensorType>(fn.getResultTypes()[0]), model);
@@ -117,7 +118,7 @@ mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
     llvm::json::Array inputValues, params;
     for (const ValueInfo &in : inputs)
       inputValues.push_back(jsonValue(in));
-    auto names = fn->getAttrOfType<ArrayAttr>("xf.params");
+    auto names = fn->getAttrOfType<ArrayAttr>(mlir::xf::XfDialect::getParamsAttrName());
     for (unsigned p = 0; names && p < names.size(); ++p)
       params.push_back(llvm::json::Object{
           {XF_KEY_NAME, stringAttr(names[p])},

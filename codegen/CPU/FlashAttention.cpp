@@ -497,24 +497,28 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
   /// created on first use, shared by every attention with the same operand
   /// types and attributes (a seed model's encoder self-attention and the
   /// decoder's cross-attention share one), out of line: each inlined copy
-  /// cost LLVM ~8% of the seed model's compile time.
+  /// cost LLVM ~8% of the seed model's compile time. Kernels are found
+  /// again by their `xf.kernel_key`, in the IR, so the pattern keeps no
+  /// state between rewrites.
   func::FuncOp getKernel(AttentionOp op, ValueRange operands, bool hasIds,
                          int64_t heads, int64_t width, int64_t vWidth,
                          ConversionPatternRewriter &rewriter) const {
     auto type = rewriter.getFunctionType(operands.getTypes(), {});
     Attribute key =
         rewriter.getArrayAttr({TypeAttr::get(type), op->getAttrDictionary()});
-    func::FuncOp &kernel = kernels[key];
-    if (kernel)
-      return kernel;
     auto module = op->getParentOfType<ModuleOp>();
+    StringLiteral keyName = XfDialect::getKernelKeyAttrName();
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn->getAttr(keyName) == key)
+        return fn;
     std::string name = "xf_attention";
     for (int i = 1; SymbolTable::lookupSymbolIn(module, name); ++i)
       name = "xf_attention_" + std::to_string(i);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();
-    kernel = func::FuncOp::create(rewriter, loc, name, type);
+    auto kernel = func::FuncOp::create(rewriter, loc, name, type);
+    kernel->setAttr(keyName, key);
     markOutOfLine(kernel);
     Block *entry =
         rewriter.createBlock(&kernel.getBody(), {}, type.getInputs(),
@@ -526,9 +530,6 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     func::ReturnOp::create(rewriter, loc);
     return kernel;
   }
-
-  /// Kernels made so far, by operand types and attributes.
-  mutable DenseMap<Attribute, func::FuncOp> kernels;
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,

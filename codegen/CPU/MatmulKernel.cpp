@@ -334,7 +334,7 @@ struct XfCpuMatmulKernelPass final
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> targets;
     module.walk([&](linalg::GenericOp g) {
-      if (g->hasAttr("xf.weight_matmul") && g.hasPureBufferSemantics())
+      if (g->hasAttr(XfDialect::getWeightMatmulAttrName()) && g.hasPureBufferSemantics())
         targets.push_back(g);
     });
     // One kernel function per K, shared by every call site: operands are

@@ -18,7 +18,7 @@ namespace mlir::xf {
 using namespace mlir;
 
 namespace {
-constexpr StringLiteral kKernelAttr = "xf.gpu_kernel";
+constexpr StringLiteral kKernelAttr = xf::XfDialect::getGpuKernelAttrName();
 } // namespace
 
 void xf::replaceWithKernelCall(ConversionPatternRewriter &rewriter,

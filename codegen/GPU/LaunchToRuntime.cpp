@@ -132,7 +132,7 @@ void LaunchToRuntimePass::runOnOperation() {
        llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
     gpuModule.erase();
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
-  module->setAttr("xf.gpu_kernels", ArrayAttr::get(ctx, table));
+  module->setAttr(xf::XfDialect::getGpuKernelsAttrName(), ArrayAttr::get(ctx, table));
 }
 
 } // namespace

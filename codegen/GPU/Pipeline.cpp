@@ -87,7 +87,7 @@ void xf::addGpuGlobals(ModuleOp module, StringRef api, StringRef binary) {
                            /*alignment=*/16);
   };
   std::string table;
-  if (auto kernels = module->getAttrOfType<ArrayAttr>("xf.gpu_kernels"))
+  if (auto kernels = module->getAttrOfType<ArrayAttr>(xf::XfDialect::getGpuKernelsAttrName()))
     for (Attribute k : kernels)
       table += cast<StringAttr>(k).getValue().str() + "\n";
   addBytes(XF_SYM_GPU_API, api, true);

@@ -38,9 +38,9 @@ mlir::xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
     return nullptr;
   std::string cpu = spec.cpu, features;
   if (cpu == "host") {
-    // Host detection may name a CPU it does not know by an older one (an
-    // Intel VM of this project's came out as `rocketlake`): the real
-    // feature list keeps every instruction set on.
+    // Host detection names a CPU it does not know by an older one, whose
+    // feature list may lack what this CPU has: the detected features keep
+    // every instruction set on.
     cpu = llvm::sys::getHostCPUName().str();
     bool avx512 = false;
     for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures()) {

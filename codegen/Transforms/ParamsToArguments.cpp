@@ -42,8 +42,8 @@ struct XfParamsToArgumentsPass final
         p.erase();
       }
       // Running twice must not forget the names found the first time.
-      if (!names.empty() || !fn->hasAttr("xf.params"))
-        fn->setAttr("xf.params", ArrayAttr::get(fn.getContext(), names));
+      if (!names.empty() || !fn->hasAttr(XfDialect::getParamsAttrName()))
+        fn->setAttr(XfDialect::getParamsAttrName(), ArrayAttr::get(fn.getContext(), names));
     }
   }
 };

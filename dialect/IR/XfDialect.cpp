@@ -41,3 +41,66 @@ void XfDialect::initialize() {
 #include "dialect/IR/XfAttrs.cpp.inc"
       >();
 }
+
+//===----------------------------------------------------------------------===//
+// Discardable attributes
+//===----------------------------------------------------------------------===//
+
+LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  if (name == getParamsAttrName()) {
+    auto names = dyn_cast<ArrayAttr>(value);
+    if (!names || !llvm::all_of(names, llvm::IsaPred<StringAttr>))
+      return op->emitError() << "'" << name << "' must be an array of strings";
+    return success();
+  }
+  if (name == getWeightMatmulAttrName()) {
+    if (!isa<UnitAttr>(value))
+      return op->emitError() << "'" << name << "' must be a unit attribute";
+    return success();
+  }
+  if (name == getGpuKernelAttrName()) {
+    auto dict = dyn_cast<DictionaryAttr>(value);
+    if (!dict || !dict.getAs<StringAttr>("kind") ||
+        !dict.getAs<DictionaryAttr>("spec"))
+      return op->emitError()
+             << "'" << name
+             << "' must be a dictionary {kind = string, spec = dictionary}";
+    return success();
+  }
+  if (name == getGpuKernelsAttrName()) {
+    auto table = dyn_cast<ArrayAttr>(value);
+    if (!table || !llvm::all_of(table, llvm::IsaPred<StringAttr>))
+      return op->emitError() << "'" << name << "' must be an array of strings";
+    return success();
+  }
+  if (name == getKernelKeyAttrName())
+    return success(); // any attribute: compared, never read
+  return op->emitError() << "unknown xf attribute '" << name << "'";
+}
+
+/// `xf.name` on arguments and results: a string.
+static LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr,
+                                     StringRef where) {
+  if (attr.getName() != XfDialect::getNameAttrName())
+    return op->emitError() << "unknown xf " << where << " attribute '"
+                           << attr.getName().getValue() << "'";
+  if (!isa<StringAttr>(attr.getValue()))
+    return op->emitError() << "'" << attr.getName().getValue()
+                           << "' must be a string";
+  return success();
+}
+
+LogicalResult XfDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                  unsigned,
+                                                  NamedAttribute attr) {
+  return verifyValueAttr(op, attr, "argument");
+}
+
+LogicalResult XfDialect::verifyRegionResultAttribute(Operation *op, unsigned,
+                                                     unsigned,
+                                                     NamedAttribute attr) {
+  return verifyValueAttr(op, attr, "result");
+}

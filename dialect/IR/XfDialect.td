@@ -26,6 +26,46 @@ def Xf_Dialect : Dialect {
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let useDefaultAttributePrinterParser = 1;
+
+  // Discardable attributes that passes hand to each other (and to the
+  // manifest writer), named and verified here rather than spelled as
+  // strings in several files.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// On an entry function's argument or result: the name of that input or
+    /// output (a string), as the manifest and header call it.
+    static constexpr ::llvm::StringLiteral getNameAttrName() {
+      return "xf.name";
+    }
+    /// On a function whose trailing arguments were `xf.param`s: their
+    /// weight names, in order (an array of strings).
+    static constexpr ::llvm::StringLiteral getParamsAttrName() {
+      return "xf.params";
+    }
+    /// On a linalg.generic from a matmul whose right operand is a weight
+    /// (unit): the CPU linear kernel takes it.
+    static constexpr ::llvm::StringLiteral getWeightMatmulAttrName() {
+      return "xf.weight_matmul";
+    }
+    /// On a private function declaration standing for a GPU kernel: a
+    /// dictionary {kind: string, spec: dictionary} for the kernel builders.
+    static constexpr ::llvm::StringLiteral getGpuKernelAttrName() {
+      return "xf.gpu_kernel";
+    }
+    /// On the module after xf-gpu-launch-to-runtime: the kernel table, one
+    /// "name:kinds" string per kernel (xf/abi.h).
+    static constexpr ::llvm::StringLiteral getGpuKernelsAttrName() {
+      return "xf.gpu_kernels";
+    }
+    /// On an out-of-line CPU kernel function while convert-xf-to-linalg
+    /// runs: what it was made for (its operand types and the op's
+    /// attributes), so equal ops share it; removed at the pass's end.
+    static constexpr ::llvm::StringLiteral getKernelKeyAttrName() {
+      return "xf.kernel_key";
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -416,8 +416,8 @@ void ModelGen::emitEntry(const ast::EntryPoint &ep) {
                             b.getFunctionType(inputs, result));
   // Names of inputs and the output, for tools and the manifest.
   for (auto [i, in] : llvm::enumerate(ep.inputs))
-    fn.setArgAttr(i, "xf.name", b.getStringAttr(in));
-  fn.setResultAttr(0, "xf.name", b.getStringAttr(ep.output));
+    fn.setArgAttr(i, mlir::xf::XfDialect::getNameAttrName(), b.getStringAttr(in));
+  fn.setResultAttr(0, mlir::xf::XfDialect::getNameAttrName(), b.getStringAttr(ep.output));
   Block *body = fn.addEntryBlock();
   for (auto [i, in] : llvm::enumerate(ep.inputs))
     values[in] = body->getArgument(i);

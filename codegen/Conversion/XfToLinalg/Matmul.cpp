@@ -112,7 +112,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     if (rt.getRank() == 2 && transposeB && !op.getTransposeA() &&
         rt.hasStaticShape() && lt.getRank() >= 2 &&
         lt.getDimSize(lt.getRank() - 1) == rt.getDimSize(1))
-      generic->setAttr("xf.weight_matmul", rewriter.getUnitAttr());
+      generic->setAttr(XfDialect::getWeightMatmulAttrName(), rewriter.getUnitAttr());
     Value result = generic.getResult(0);
     // The fused epilogue: + bias (over the last dim), then the activation.
     Value bias = adaptor.getBias();

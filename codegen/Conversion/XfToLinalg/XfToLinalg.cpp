@@ -45,7 +45,10 @@ struct ConvertXfToLinalgPass final
     }
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // Kernel keys only let patterns share kernels during this conversion.
+    for (auto fn : getOperation().getOps<func::FuncOp>())
+      fn->removeAttr(XfDialect::getKernelKeyAttrName());
   }
 };
 
