@@ -41,12 +41,16 @@ std::string compileFor(const std::string &target) {
   return options.output + "/libseed_transformer.so";
 }
 
-/// Loads `library` on `device`; returns the status message ("" on success).
-std::string loadMessage(const std::string &library, int device = 0) {
+/// Loads `library` on `device`; returns the status message ("" on success)
+/// and, in `code`, its code.
+std::string loadMessage(const std::string &library, int device = 0,
+                        xf_status_code_t *code = nullptr) {
   xf_model *model = nullptr;
   xf_status *s = xf_model_load_on_device(library.c_str(), kWeights.c_str(),
                                          device, &model);
   std::string message = s ? xf_status_message(s) : "";
+  if (code)
+    *code = xf_status_code(s);
   xf_status_free(s);
   xf_model_free(model);
   return message;
@@ -64,8 +68,10 @@ struct ScopedEnv {
 TEST(GpuRuntime, CudaWithoutDriverLibrary) {
   std::string lib = compileFor("cuda");
   ScopedEnv env("XF_CUDA_LIBRARY", "/nonexistent/libcuda.so.1");
-  EXPECT_EQ(loadMessage(lib),
+  xf_status_code_t code;
+  EXPECT_EQ(loadMessage(lib, 0, &code),
             "no CUDA driver (cannot load /nonexistent/libcuda.so.1)");
+  EXPECT_EQ(code, XF_STATUS_NO_DEVICE);
 }
 
 TEST(GpuRuntime, CudaStubDriverFailsInit) {
@@ -73,8 +79,10 @@ TEST(GpuRuntime, CudaStubDriverFailsInit) {
     GTEST_SKIP() << "no CUDA toolkit stub at " << kStub;
   std::string lib = compileFor("cuda");
   ScopedEnv env("XF_CUDA_LIBRARY", kStub);
-  EXPECT_EQ(loadMessage(lib).rfind("cuInit failed: CUDA error", 0), 0u)
-      << loadMessage(lib);
+  xf_status_code_t code;
+  std::string message = loadMessage(lib, 0, &code);
+  EXPECT_EQ(code, XF_STATUS_NO_DEVICE) << message;
+  EXPECT_EQ(message.rfind("cuInit failed: CUDA error", 0), 0u) << message;
 }
 
 TEST(GpuRuntime, VulkanWithoutDevice) {
@@ -82,15 +90,19 @@ TEST(GpuRuntime, VulkanWithoutDevice) {
   // The loader finds no driver manifest, hence no device.
   ScopedEnv icd("VK_ICD_FILENAMES", "/nonexistent/icd.json");
   ScopedEnv driver("VK_DRIVER_FILES", "/nonexistent/icd.json");
-  std::string message = loadMessage(lib);
+  xf_status_code_t code;
+  std::string message = loadMessage(lib, 0, &code);
+  EXPECT_EQ(code, XF_STATUS_NO_DEVICE) << message;
   EXPECT_EQ(message.rfind("no Vulkan", 0), 0u) << message;
 }
 
 TEST(GpuRuntime, VulkanDeviceOutOfRange) {
   std::string lib = compileFor("vulkan");
-  std::string message = loadMessage(lib, 99);
+  xf_status_code_t code;
+  std::string message = loadMessage(lib, 99, &code);
   if (message.rfind("no Vulkan", 0) == 0)
     GTEST_SKIP() << message;
+  EXPECT_EQ(code, XF_STATUS_NO_DEVICE) << message;
   EXPECT_NE(message.find("Vulkan device 99 requested"), std::string::npos)
       << message;
 }
