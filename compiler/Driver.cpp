@@ -34,6 +34,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <chrono>
@@ -81,6 +82,7 @@ CompileResult internalError(std::string message) {
 /// first file missing.
 struct RuntimeFiles {
   std::vector<std::string> archives, headers;
+  std::vector<std::string> linkFlags; ///< lib/xfc/link-flags.txt
 };
 bool findRuntime(const std::string &root, RuntimeFiles &out,
                  std::string &error) {
@@ -96,6 +98,15 @@ bool findRuntime(const std::string &root, RuntimeFiles &out,
                 ", the parent of its own directory)";
         return false;
       }
+  // A sanitizer build's runtime says how libraries linking it are linked.
+  if (auto flags =
+          llvm::MemoryBuffer::getFile(root + "/lib/xfc/link-flags.txt")) {
+    SmallVector<StringRef> words;
+    (*flags)->getBuffer().split(words, ' ', -1, /*KeepEmpty=*/false);
+    for (StringRef w : words)
+      if (!w.trim().empty())
+        out.linkFlags.push_back(w.trim().str());
+  }
   return true;
 }
 
@@ -427,7 +438,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   if (!writeText(dir + "/" + model->name + ".json", manifest, error) ||
       !writeText(dir + "/" + model->name + ".h", header, error))
     return userError(error);
-  bool linked = linkSharedLibrary(objPaths, runtime.archives,
+  bool linked = linkSharedLibrary(objPaths, runtime.archives, runtime.linkFlags,
                                   dir + "/lib" + model->name + ".so", error);
   for (const std::string &path : objPaths)
     llvm::sys::fs::remove(path);

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(
-  cmake ninja-build lld clang-19
+  cmake ninja-build lld clang-19 libclang-rt-19-dev
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy

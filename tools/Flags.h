@@ -19,6 +19,30 @@
 
 namespace xf::tools {
 
+/// LLVM's command-line parser reads `-h` (an alias of --help) grouped
+/// with other letters, so any unknown flag starting with `-h`/`--h`
+/// (`xfc --hf DIR`) would print the help and exit 0. Returns false with
+/// `error` for such a flag: one that is not a registered option.
+inline bool rejectHelpLookalikes(int argc, char **argv, std::string &error) {
+  auto &options = llvm::cl::getRegisteredOptions();
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--")
+      break;
+    if (!arg.consume_front("-"))
+      continue;
+    arg.consume_front("-");
+    llvm::StringRef name = arg.split('=').first;
+    if (name.size() > 1 && name.starts_with("h") && !options.count(name)) {
+      error = std::string("Unknown command line argument '") + argv[i] +
+              "'. Try: '" + llvm::sys::path::filename(argv[0]).str() +
+              " --help'";
+      return false;
+    }
+  }
+  return true;
+}
+
 /// Parses argv; --help lists only the options of `category`. On a bad flag
 /// prints "<tool>: error: <LLVM's first message>" and returns false. LLVM
 /// writes some of its messages straight to stderr, so stderr goes to a
@@ -27,6 +51,12 @@ inline bool parseFlags(int argc, char **argv,
                        llvm::cl::OptionCategory &category,
                        llvm::StringRef overview) {
   llvm::cl::HideUnrelatedOptions(category);
+  std::string lookalike;
+  if (!rejectHelpLookalikes(argc, argv, lookalike)) {
+    llvm::errs() << llvm::sys::path::filename(argv[0])
+                 << ": error: " << lookalike << "\n";
+    return false;
+  }
   std::FILE *capture = std::tmpfile();
   int saved = capture ? dup(STDERR_FILENO) : -1;
   if (saved >= 0)

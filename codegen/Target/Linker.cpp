@@ -10,6 +10,7 @@ using namespace mlir;
 
 bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
                            const std::vector<std::string> &archives,
+                           const std::vector<std::string> &extraFlags,
                            const std::string &output, std::string &error) {
   std::string driver;
   std::vector<std::string> candidates;
@@ -38,6 +39,7 @@ bool xf::linkSharedLibrary(const std::vector<std::string> &objects,
   args.push_back("-Wl,--no-whole-archive");
   args.insert(args.end(),
               {"-Wl,-Bsymbolic", "-Wl,-z,defs", "-ldl", "-lm", "-lpthread"});
+  args.insert(args.end(), extraFlags.begin(), extraFlags.end());
   llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
   std::string message;
   int rc =

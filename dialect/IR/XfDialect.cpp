@@ -76,6 +76,11 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be an array of strings";
     return success();
   }
+  if (name == getFusionCandidateAttrName()) {
+    if (!isa<IntegerAttr>(value))
+      return op->emitError() << "'" << name << "' must be an integer";
+    return success();
+  }
   if (name == getKernelKeyAttrName())
     return success(); // any attribute: compared, never read
   return op->emitError() << "unknown xf attribute '" << name << "'";

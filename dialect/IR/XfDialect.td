@@ -59,6 +59,11 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getGpuKernelsAttrName() {
       return "xf.gpu_kernels";
     }
+    /// On a fusion candidate while xf-fuse-epilogue runs with
+    /// --explain-fusion: its index among the candidates (an integer).
+    static constexpr ::llvm::StringLiteral getFusionCandidateAttrName() {
+      return "xf.fusion_candidate";
+    }
     /// On an out-of-line CPU kernel function while convert-xf-to-linalg
     /// runs: what it was made for (its operand types and the op's
     /// attributes), so equal ops share it; removed at the pass's end.

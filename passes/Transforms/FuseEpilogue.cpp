@@ -5,10 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "llvm/ADT/DenseSet.h"
+#include "passes/Passes.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "xf-fuse-epilogue"
@@ -61,8 +60,7 @@ struct FuseBias : OpRewritePattern<AddOp> {
 };
 
 /// act(matmul) for the activations a matmul can carry.
-template <typename ActOp>
-struct FuseActivation : OpRewritePattern<ActOp> {
+template <typename ActOp> struct FuseActivation : OpRewritePattern<ActOp> {
   using OpRewritePattern<ActOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(ActOp op,
                                 PatternRewriter &rewriter) const override {
@@ -89,9 +87,9 @@ struct FuseResidual : OpRewritePattern<LayerNormOp> {
         add.getLhs().getType() != ln.getType() ||
         add.getRhs().getType() != ln.getType())
       return rewriter.notifyMatchFailure(ln, "input is not a same-shape add");
-    rewriter.replaceOpWithNewOp<LayerNormOp>(
-        ln, add.getLhs(), ln.getWeight(), ln.getBias(), add.getRhs(),
-        ln.getEpsilonAttr());
+    rewriter.replaceOpWithNewOp<LayerNormOp>(ln, add.getLhs(), ln.getWeight(),
+                                             ln.getBias(), add.getRhs(),
+                                             ln.getEpsilonAttr());
     return success();
   }
 };
@@ -103,7 +101,9 @@ bool isCandidate(Operation *op) {
   if (isa<AddOp>(op) && op->hasOneUse() &&
       isa<LayerNormOp>(*op->getUsers().begin()))
     return false;
-  auto fromMatmul = [](Value v) { return v.getDefiningOp<MatmulOp>() != nullptr; };
+  auto fromMatmul = [](Value v) {
+    return v.getDefiningOp<MatmulOp>() != nullptr;
+  };
   if (isa<AddOp, ReluOp, GeluOp, SiluOp>(op) &&
       llvm::any_of(op->getOperands(), fromMatmul))
     return true;
@@ -139,35 +139,43 @@ struct XfFuseEpiloguePass final
     : mlir::xf::impl::XfFuseEpiloguePassBase<XfFuseEpiloguePass> {
   using Base::Base;
   void runOnOperation() override {
-    // Candidates and their locations, before fusion removes them.
-    SmallVector<std::pair<Operation *, Location>> candidates;
+    // Candidates are numbered by an attribute before fusion: a candidate
+    // that fusion replaced is gone from the IR with its number, whatever
+    // op later takes its address (asking an erased op anything, or
+    // comparing pointers, would read freed memory).
+    struct Candidate {
+      Location loc;
+      const char *kind;
+      bool fused = true;
+    };
+    SmallVector<Candidate> candidates;
+    StringLiteral marker = XfDialect::getFusionCandidateAttrName();
+    Builder b(&getContext());
     if (explain)
       getOperation().walk([&](Operation *op) {
-        if (isCandidate(op))
-          candidates.push_back({op, op->getLoc()});
+        if (!isCandidate(op))
+          return;
+        op->setAttr(marker, b.getI64IntegerAttr(candidates.size()));
+        candidates.push_back(
+            {op->getLoc(), isa<LayerNormOp>(op) ? "residual" : "epilogue"});
       });
-    llvm::DenseSet<Operation *> erased;
     RewritePatternSet patterns(&getContext());
     populateXfFuseEpiloguePatterns(patterns);
-    struct Tracker : RewriterBase::Listener {
-      llvm::DenseSet<Operation *> &erased;
-      explicit Tracker(llvm::DenseSet<Operation *> &erased) : erased(erased) {}
-      void notifyOperationErased(Operation *op) override { erased.insert(op); }
-      void notifyOperationReplaced(Operation *op, ValueRange) override {
-        erased.insert(op);
-      }
-    } tracker(erased);
-    GreedyRewriteConfig config;
-    config.setListener(&tracker);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    for (auto [op, loc] : candidates) {
-      const char *kind = isa<LayerNormOp>(op) ? "residual" : "epilogue";
-      if (erased.contains(op))
-        emitRemark(loc) << kind << ": fused";
+    SmallVector<Operation *> survivors(candidates.size());
+    getOperation().walk([&](Operation *op) {
+      if (auto index = op->getAttrOfType<IntegerAttr>(marker)) {
+        survivors[index.getInt()] = op;
+        op->removeAttr(marker);
+      }
+    });
+    for (auto [candidate, op] : llvm::zip(candidates, survivors)) {
+      if (!op)
+        emitRemark(candidate.loc) << candidate.kind << ": fused";
       else
-        emitRemark(loc) << kind << ": not fused: " << whyNot(op);
+        emitRemark(candidate.loc)
+            << candidate.kind << ": not fused: " << whyNot(op);
     }
   }
 };

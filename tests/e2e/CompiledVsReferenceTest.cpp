@@ -98,9 +98,15 @@ struct Model {
   ~Model() { xf_model_free(model); }
 };
 
+/// Where the machine has no device for a GPU library the test skips,
+/// saying why, unless the environment requires one (CI sets
+/// XF_REQUIRE_VULKAN=1, since its setup installs lavapipe): then it fails.
 #define SKIP_WITHOUT_DEVICE(m)                                                 \
-  if (!(m).missingDevice.empty())                                              \
-  GTEST_SKIP() << (m).missingDevice
+  if (!(m).missingDevice.empty()) {                                            \
+    if (std::getenv("XF_REQUIRE_VULKAN"))                                      \
+      FAIL() << "XF_REQUIRE_VULKAN is set but: " << (m).missingDevice;         \
+    GTEST_SKIP() << (m).missingDevice;                                         \
+  }
 
 struct Array {
   std::vector<int64_t> shape;

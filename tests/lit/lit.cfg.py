@@ -23,10 +23,18 @@ config.substitutions.append(
 
 # CUDA's ptxas validates the PTX xfc emits; tests needing it are
 # UNSUPPORTED (skipped, with the feature named) where it is absent.
+# XF_REQUIRE_PTXAS=1 (CI, whose machines have the toolkit) makes its
+# absence an error instead.
 ptxas = os.environ.get("XF_PTXAS", "/usr/local/cuda/bin/ptxas")
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%{ptxas}", ptxas))
+elif os.environ.get("XF_REQUIRE_PTXAS"):
+    lit_config.fatal("XF_REQUIRE_PTXAS is set but %s does not exist" % ptxas)
+for var in ("XF_REQUIRE_VULKAN", "XF_REQUIRE_PTXAS", "ASAN_OPTIONS",
+            "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
 
 # A CPU without AVX512-VP2INTERSECT (most; Tiger Lake has it) refuses a
 # library compiled with --cpu=tigerlake.
