@@ -5,6 +5,7 @@
 # report fails, and its input is left in build-asan/fuzz/<target>/ to
 # become a regression test (tests/fuzz/regressions/<target>/).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+# XF_FUZZ_RUNS=N runs each target for N inputs instead (no time limit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
@@ -15,6 +16,7 @@ TARGETS=("$@")
 export ASAN_OPTIONS=allow_user_poisoning=0:detect_leaks=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-22/bin/llvm-symbolizer
 # run_inputs loads the small seed model, linked with the ASan runtime.
 LIB=$A/fuzz/seed-small
 "$A/bin/xfc" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 \
@@ -33,7 +35,8 @@ for t in "${TARGETS[@]}"; do
   [[ -d tests/fuzz/regressions/$t ]] && cp tests/fuzz/regressions/$t/* "$work/corpus/" 2>/dev/null || true
   log=$work/log.txt
   if ! "$A/bin/xf-fuzz-$t" "$work/corpus" ${dict:+-dict=$dict} \
-      -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 \
+      ${XF_FUZZ_RUNS:+-runs=$XF_FUZZ_RUNS} \
+      -max_total_time="$( [[ -n ${XF_FUZZ_RUNS:-} ]] && echo 0 || echo "$SECONDS_EACH")" -timeout=20 -rss_limit_mb=4096 \
       -max_len=4096 -artifact_prefix="$work/" -print_final_stats=1 > "$log" 2>&1; then
     tail -40 "$log"
     echo "fuzz: $t FAILED (input in $work/)"
@@ -41,5 +44,5 @@ for t in "${TARGETS[@]}"; do
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  echo "fuzz: $t: $runs runs in ${SECONDS_EACH}s, $cov, no crash"
+  echo "fuzz: $t: $runs runs, $cov, no crash, $(grep -o 'exec/s: [0-9]*' "$log" | tail -1)"
 done

@@ -33,7 +33,10 @@ configure() { # DIR SANITIZERS [extra cmake args]
 export ASAN_OPTIONS=allow_user_poisoning=0:detect_leaks=1:abort_on_error=0:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$SRC/tests/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-22/bin/llvm-symbolizer
+# The thread-pool tests fork a multi-threaded process on purpose (a child
+# gets its own workers), which TSan refuses unless told.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
 
 echo "== ASan+UBSan build ($A)"
 configure "$A" address,undefined -DXF_FUZZ=ON

@@ -74,34 +74,46 @@ void runRegion(Team &team, int32_t index) {
   currentIndex = index;
   int32_t gtid = index, btid = index;
   void **a = team.args;
-  xf_parallel_region f = team.region;
+  // A region is a function of exactly `argc` pointers after the two thread
+  // ids (OpenMP's outlined functions are not variadic): call it through
+  // that type, as libomp's microtask invoker does; calling it through the
+  // variadic xf_parallel_region type would be undefined behaviour.
+  using P = void *;
+  using I = int32_t *;
+  auto f = reinterpret_cast<void (*)()>(team.region);
   switch (team.argc) {
   case 0:
-    f(&gtid, &btid);
+    reinterpret_cast<void (*)(I, I)>(f)(&gtid, &btid);
     break;
   case 1:
-    f(&gtid, &btid, a[0]);
+    reinterpret_cast<void (*)(I, I, P)>(f)(&gtid, &btid, a[0]);
     break;
   case 2:
-    f(&gtid, &btid, a[0], a[1]);
+    reinterpret_cast<void (*)(I, I, P, P)>(f)(&gtid, &btid, a[0], a[1]);
     break;
   case 3:
-    f(&gtid, &btid, a[0], a[1], a[2]);
+    reinterpret_cast<void (*)(I, I, P, P, P)>(f)(&gtid, &btid, a[0], a[1],
+                                                 a[2]);
     break;
   case 4:
-    f(&gtid, &btid, a[0], a[1], a[2], a[3]);
+    reinterpret_cast<void (*)(I, I, P, P, P, P)>(f)(&gtid, &btid, a[0], a[1],
+                                                    a[2], a[3]);
     break;
   case 5:
-    f(&gtid, &btid, a[0], a[1], a[2], a[3], a[4]);
+    reinterpret_cast<void (*)(I, I, P, P, P, P, P)>(f)(&gtid, &btid, a[0], a[1],
+                                                       a[2], a[3], a[4]);
     break;
   case 6:
-    f(&gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5]);
+    reinterpret_cast<void (*)(I, I, P, P, P, P, P, P)>(f)(
+        &gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5]);
     break;
   case 7:
-    f(&gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    reinterpret_cast<void (*)(I, I, P, P, P, P, P, P, P)>(f)(
+        &gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
     break;
   default:
-    f(&gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    reinterpret_cast<void (*)(I, I, P, P, P, P, P, P, P, P)>(f)(
+        &gtid, &btid, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
   }
   currentTeam = outerTeam;
   currentIndex = outerIndex;

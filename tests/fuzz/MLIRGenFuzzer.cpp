@@ -23,14 +23,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!model)
     return 0;
   // Descriptions of huge models are legal but take long to build.
-  static mlir::DialectRegistry registry = [] {
-    mlir::DialectRegistry r;
-    mlir::xf::registerXfDialects(r);
-    return r;
+  // One context for the process (making one per input would be most of
+  // the time): inputs only add uniqued types and attributes to it.
+  static mlir::MLIRContext &context = []() -> mlir::MLIRContext & {
+    mlir::DialectRegistry registry;
+    mlir::xf::registerXfDialects(registry);
+    auto *c = new mlir::MLIRContext(registry);
+    c->disableMultithreading();
+    c->getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
+    return *c;
   }();
-  mlir::MLIRContext context(registry);
-  context.disableMultithreading();
-  context.getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
   if (!xf::mlirGen(context, *model))
     std::abort(); // a checked model always gives valid IR
   return 0;

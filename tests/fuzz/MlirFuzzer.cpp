@@ -13,18 +13,22 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "passes/Passes.h"
-#include <string_view>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static mlir::DialectRegistry registry = [] {
-    mlir::DialectRegistry r;
-    mlir::xf::registerXfDialects(r);
-    return r;
+  // One context for the process (making one per input would be most of
+  // the time): inputs only add uniqued types and attributes to it.
+  static mlir::MLIRContext &context = []() -> mlir::MLIRContext & {
+    mlir::DialectRegistry registry;
+    mlir::xf::registerXfDialects(registry);
+    auto *c = new mlir::MLIRContext(registry);
+    c->disableMultithreading();
+    c->loadAllAvailableDialects();
+    c->getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
+    return *c;
   }();
-  mlir::MLIRContext context(registry);
-  context.disableMultithreading();
-  context.getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
-  std::string_view text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer reads up to a terminating NUL, as files give it.
+  std::string text(reinterpret_cast<const char *>(data), size);
   mlir::ParserConfig config(&context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, config);

@@ -16,6 +16,13 @@ tool_dirs = [os.path.join(config.xf_obj_root, "bin")]
 path = os.pathsep.join(tool_dirs + [config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.substitutions.append(("%xf_src", config.xf_src_root))
+# `%cc` builds a C program against a generated library; in a sanitizer
+# build the library's runtime is instrumented, so the program links the
+# sanitizer runtime too (the C++ driver: UBSan's type checks need the C++
+# library).
+config.substitutions.append(
+    ("%cc", "clang++-19 -fsanitize=" + config.xf_sanitize + " -x c"
+     if config.xf_sanitize else "cc"))
 config.substitutions.append(("%python", sys.executable))
 # `%expect_exit N cmd ...` runs cmd with stderr merged and checks its status.
 config.substitutions.append(
@@ -32,7 +39,8 @@ if os.path.exists(ptxas):
 elif os.environ.get("XF_REQUIRE_PTXAS"):
     lit_config.fatal("XF_REQUIRE_PTXAS is set but %s does not exist" % ptxas)
 for var in ("XF_REQUIRE_VULKAN", "XF_REQUIRE_PTXAS", "ASAN_OPTIONS",
-            "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"):
+            "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS",
+            "ASAN_SYMBOLIZER_PATH"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
