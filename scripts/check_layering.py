@@ -50,8 +50,9 @@ def component(path):
     return None
 
 
-def check_includes(root, errors):
-    include = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+def checked_dirs(root):
+    """(directory relative to root, its file names) for every checked
+    directory, top down."""
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
         if rel_dir == ".":
@@ -59,7 +60,13 @@ def check_includes(root, errors):
         if rel_dir.startswith(NOT_CHECKED):
             dirnames[:] = []
             continue
-        for name in sorted(filenames):
+        yield rel_dir, sorted(filenames)
+
+
+def check_includes(root, errors):
+    include = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+    for rel_dir, filenames in checked_dirs(root):
+        for name in filenames:
             if not name.endswith((".cpp", ".h", ".c", ".inc")):
                 continue
             rel = os.path.join(rel_dir, name)
@@ -93,13 +100,7 @@ def check_links(root, errors):
     define = re.compile(r"add_(?:library|executable)\(\s*([\w-]+)\s*([^)]*)\)",
                         re.S)
     link = re.compile(r"target_link_libraries\(\s*([\w-]+)([^)]*)\)", re.S)
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
-        if rel_dir == ".":
-            rel_dir = ""
-        if rel_dir.startswith(NOT_CHECKED):
-            dirnames[:] = []
-            continue
+    for rel_dir, filenames in checked_dirs(root):
         if "CMakeLists.txt" not in filenames:
             continue
         rel = os.path.join(rel_dir, "CMakeLists.txt")

@@ -18,9 +18,12 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressi
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-22/bin/llvm-symbolizer
 # run_inputs loads the small seed model, linked with the ASan runtime.
-LIB=$A/fuzz/seed-small
-"$A/bin/xfc" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 \
-  --set heads=4 --set d_k=8 --set d_v=8 --set layers=2 --set max_len=64 -o "$LIB"
+LIB=$A/fuzz/seed-small-$$ # per run: campaigns may run side by side
+trap 'rm -rf "$LIB"' EXIT
+if [[ " ${TARGETS[*]} " == *" run_inputs "* ]]; then
+  "$A/bin/xfc" examples/seed_transformer.xf --set d_model=32 --set d_ff=64 \
+    --set heads=4 --set d_k=8 --set d_v=8 --set layers=2 --set max_len=64 -o "$LIB"
+fi
 export XF_FUZZ_LIBRARY=$LIB/libseed_transformer.so
 export XF_FUZZ_WEIGHTS=$PWD/tests/data/seed_small/weights.safetensors
 for t in "${TARGETS[@]}"; do

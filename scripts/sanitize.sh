@@ -21,7 +21,7 @@ configure() { # DIR SANITIZERS [extra cmake args]
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
       -DLLVM_DIR=/usr/lib/llvm-22/lib/cmake/llvm \
       -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-      -DXF_SANITIZE="$sanitize" "$@" > "$dir.configure.log"
+      -DXF_SANITIZE="$sanitize" "$@" > "$dir-configure.log" && mv "$dir-configure.log" "$dir/configure.log"
   fi
 }
 
