@@ -17,7 +17,7 @@ B=${XF_BUILD_DIR:-build}
 report_skips() {
   local log=$1/Testing/Temporary/LastTest.log
   local gtest lit
-  gtest=$(grep -o '^\[  SKIPPED \] [0-9]* test' "$log" | awk '{s += $4} END {print s + 0}')
+  gtest=$( (grep -o '^\[  SKIPPED \] [0-9]* test' "$log" || true) | awk '{s += $4} END {print s + 0}')
   lit=$(grep -c '^UNSUPPORTED: ' "$log" || true)
   echo "== skipped in $1: $gtest GoogleTest tests, $lit lit tests"
   grep -h -A1 ': Skipped$' "$log" | grep -v ': Skipped$\|^--$' | sort | uniq -c || true
