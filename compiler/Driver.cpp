@@ -263,7 +263,10 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
         return userError(error);
       return {};
     }
-    module = ::xf::mlirGen(context, *model);
+    ::xf::ast::Error genError;
+    module = ::xf::mlirGen(context, *model, &genError);
+    if (!module && !genError.message.empty())
+      return userError(genError.format());
     if (!module)
       return internalError("the generated IR does not verify");
     timer.done("MLIRGen");

@@ -10,6 +10,7 @@
 #ifndef XF_COMPILER_PARSEIR_H
 #define XF_COMPILER_PARSEIR_H
 
+#include "dialect/IR/XfDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -44,6 +45,8 @@ inline OwningOpRef<ModuleOp> parseXfFile(const std::string &path,
     return success();
   });
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(path, &context);
+  if (module && failed(verifyXfOpsInFunctions(*module)))
+    module = nullptr;
   if (!module)
     error = first.empty() ? unplaced + "not valid xf IR" : first;
   return module;

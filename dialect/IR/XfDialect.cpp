@@ -7,6 +7,7 @@
 #include "dialect/IR/XfDialect.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/RegionKindInterface.h"
 #include "mlir/Transforms/InliningUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -108,4 +109,19 @@ LogicalResult XfDialect::verifyRegionResultAttribute(Operation *op, unsigned,
                                                      unsigned,
                                                      NamedAttribute attr) {
   return verifyValueAttr(op, attr, "result");
+}
+
+LogicalResult mlir::xf::verifyXfOpsInFunctions(Operation *root) {
+  WalkResult result = root->walk([](Operation *op) {
+    if (!isa<XfDialect>(op->getDialect()))
+      return WalkResult::advance();
+    Region *region = op->getParentRegion();
+    if (region && mayHaveSSADominance(*region))
+      return WalkResult::advance();
+    op->emitError() << "'" << op->getName()
+                    << "' must be inside a function body, not in a graph "
+                       "region such as a module's top level";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
 }

@@ -31,6 +31,13 @@ inline unsigned widthAxis(Layout layout) {
   return layout == Layout::BHDS ? 2 : 3;
 }
 
+/// Checks that every xf op under `root` sits in a region with SSA
+/// dominance (a function body), emitting an error on the first that does
+/// not. The verifier allows xf ops at a module's top level, a graph
+/// region, where an op may use its own result; rewrites such as
+/// scale(scale(x)) -> scale(x) would then loop forever.
+LogicalResult verifyXfOpsInFunctions(Operation *root);
+
 } // namespace mlir::xf
 
 #endif // XF_DIALECT_IR_XFDIALECT_H

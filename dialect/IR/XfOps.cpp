@@ -353,8 +353,8 @@ OpFoldResult ScaleOp::fold(FoldAdaptor) {
 LogicalResult ScaleOp::canonicalize(ScaleOp op, PatternRewriter &rewriter) {
   // scale(scale(x, a), b) -> scale(x, a*b).
   auto producer = op.getInput().getDefiningOp<ScaleOp>();
-  if (!producer)
-    return rewriter.notifyMatchFailure(op, "input is not a scale");
+  if (!producer || producer == op) // (a graph region may hold a cycle)
+    return rewriter.notifyMatchFailure(op, "input is not another scale");
   float factor =
       producer.getFactor().convertToFloat() * op.getFactor().convertToFloat();
   rewriter.replaceOpWithNewOp<ScaleOp>(op, producer.getInput(),

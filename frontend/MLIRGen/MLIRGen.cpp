@@ -24,6 +24,8 @@ public:
       : ctx(ctx), model(model), b(&ctx) {}
 
   OwningOpRef<ModuleOp> run();
+  /// The user error that made run() return null, if that was the cause.
+  const std::optional<ast::Error> &userError() const { return error; }
 
 private:
   Location loc(const ast::SourceLoc &l) {
@@ -62,9 +64,17 @@ private:
                 Location l);
   static std::string expand(const std::string &tmpl, int layer);
 
+  /// Records the first user error (a weight used with two shapes); the
+  /// IR built meanwhile stays valid and is dropped.
+  void fail(Location l, std::string message);
+  /// Checks that weight `name` is used with one shape everywhere.
+  void checkShape(const std::string &name, Value known, ArrayRef<int64_t> shape,
+                  Location l);
+
   MLIRContext &ctx;
   const ast::Model &model;
   OpBuilder b;
+  std::optional<ast::Error> error;
   const ast::EntryPoint *entry = nullptr;
   func::FuncOp fn;
   std::map<std::string, Value> values, params;
@@ -102,13 +112,42 @@ RankedTensorType ModelGen::valueType(const std::string &name) {
   llvm_unreachable("Sema checked every entry value");
 }
 
+void ModelGen::fail(Location l, std::string message) {
+  if (error)
+    return;
+  error.emplace();
+  if (auto at = dyn_cast<FileLineColLoc>(l))
+    error->loc = {at.getFilename().str(), at.getLine(), at.getColumn()};
+  error->message = std::move(message);
+}
+
+void ModelGen::checkShape(const std::string &name, Value known,
+                          ArrayRef<int64_t> shape, Location l) {
+  ArrayRef<int64_t> had = cast<RankedTensorType>(known.getType()).getShape();
+  if (had == shape)
+    return;
+  auto text = [](ArrayRef<int64_t> dims) {
+    std::string t = "[";
+    for (size_t k = 0; k < dims.size(); ++k)
+      t += (k ? ", " : "") + std::to_string(dims[k]);
+    return t + "]";
+  };
+  fail(l, "weight '" + name + "' is used here as " + text(shape) +
+              " but elsewhere as " + text(had) +
+              " (two parameters named alike?)");
+}
+
 Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
                       int layer, ArrayRef<int64_t> shape, Location l) {
   if (building) {
     std::string key = tmpl + suffix;
     auto it = building->args.find(key);
-    if (it != building->args.end())
-      return it->second;
+    if (it != building->args.end()) {
+      checkShape(key, it->second, shape, l);
+      if (!error)
+        return it->second;
+      key += "#" + std::to_string(building->fn.getNumArguments());
+    }
     unsigned index = building->fn.getNumArguments();
     (void)building->fn.insertArgument(index, tensor(shape, f32()), {}, l);
     Value arg = building->fn.getArgument(index);
@@ -118,8 +157,11 @@ Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
   }
   std::string name = expand(tmpl + suffix, layer);
   auto it = params.find(name);
-  if (it != params.end())
-    return it->second;
+  if (it != params.end()) {
+    checkShape(name, it->second, shape, l);
+    if (!error)
+      return it->second;
+  }
   // Parameters live at the top of the entry so every use sees them.
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&fn.getBody().front());
@@ -416,8 +458,10 @@ void ModelGen::emitEntry(const ast::EntryPoint &ep) {
                             b.getFunctionType(inputs, result));
   // Names of inputs and the output, for tools and the manifest.
   for (auto [i, in] : llvm::enumerate(ep.inputs))
-    fn.setArgAttr(i, mlir::xf::XfDialect::getNameAttrName(), b.getStringAttr(in));
-  fn.setResultAttr(0, mlir::xf::XfDialect::getNameAttrName(), b.getStringAttr(ep.output));
+    fn.setArgAttr(i, mlir::xf::XfDialect::getNameAttrName(),
+                  b.getStringAttr(in));
+  fn.setResultAttr(0, mlir::xf::XfDialect::getNameAttrName(),
+                   b.getStringAttr(ep.output));
   Block *body = fn.addEntryBlock();
   for (auto [i, in] : llvm::enumerate(ep.inputs))
     values[in] = body->getArgument(i);
@@ -434,15 +478,20 @@ OwningOpRef<ModuleOp> ModelGen::run() {
   b.setInsertionPointToEnd(module->getBody());
   for (const ast::EntryPoint &ep : model.entries)
     emitEntry(ep);
-  if (failed(verify(*module)))
+  if (error || failed(verify(*module)))
     return nullptr;
   return module;
 }
 
 namespace xf {
-OwningOpRef<ModuleOp> mlirGen(MLIRContext &context, const ast::Model &model) {
+OwningOpRef<ModuleOp> mlirGen(MLIRContext &context, const ast::Model &model,
+                              ast::Error *error) {
   context.loadDialect<mlir::xf::XfDialect, func::FuncDialect,
                       arith::ArithDialect, tensor::TensorDialect>();
-  return ModelGen(context, model).run();
+  ModelGen gen(context, model);
+  OwningOpRef<ModuleOp> module = gen.run();
+  if (gen.userError() && error)
+    *error = *gen.userError();
+  return module;
 }
 } // namespace xf

@@ -21,10 +21,13 @@ namespace xf {
 /// The value blocked attention scores are set to (the seed model's -1e9).
 constexpr float kMaskValue = -1e9f;
 
-/// Builds the module of `model`. Returns null if the result does not verify
-/// (an internal error: a checked model always gives valid IR).
+/// Builds the module of `model`. Returns null with `error` set on a user
+/// error Sema cannot see (one weight name used with two shapes), and null
+/// with `error` untouched if the result does not verify (an internal error:
+/// a checked model always gives valid IR).
 mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &context,
-                                          const ast::Model &model);
+                                          const ast::Model &model,
+                                          ast::Error *error = nullptr);
 
 } // namespace xf
 

@@ -1,7 +1,7 @@
 //===- MlirFuzzer.cpp - xfc on .mlir modules ------------------------------===//
 //
-// Any bytes as an xf IR module: parsed and verified; a module that
-// verifies goes through the xf optimization pipeline (canonicalize,
+// Any bytes as an xf IR module: parsed and verified as xfc does; a module
+// that verifies goes through the xf optimization pipeline (canonicalize,
 // transpose folding, attention and epilogue fusion), which must not crash
 // on verified IR.
 //
@@ -32,8 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ParserConfig config(&context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, config);
-  if (!module || mlir::failed(mlir::verify(*module)))
-    return 0;
+  if (!module || mlir::failed(mlir::verify(*module)) ||
+      mlir::failed(mlir::xf::verifyXfOpsInFunctions(*module)))
+    return 0; // xfc rejects these (compiler/ParseIR.h)
   mlir::PassManager pm(&context);
   mlir::xf::XfOptimizationOptions options;
   options.explainFusion = true;

@@ -346,7 +346,13 @@ int interpretDescription() {
     return userError(error);
 
   mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(context, *model);
+  xf::ast::Error genError;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlirGen(context, *model, &genError);
+  if (!module && !genError.message.empty()) {
+    llvm::errs() << genError.format() << "\n";
+    return 1;
+  }
   if (!module) {
     llvm::errs() << "xf-run: internal error: generated IR does not verify\n";
     return 2;
