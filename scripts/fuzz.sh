@@ -26,6 +26,8 @@ if [[ " ${TARGETS[*]} " == *" run_inputs "* ]]; then
 fi
 export XF_FUZZ_LIBRARY=$LIB/libseed_transformer.so
 export XF_FUZZ_WEIGHTS=$PWD/tests/data/seed_small/weights.safetensors
+limit=(-max_total_time="$SECONDS_EACH")
+[[ -n ${XF_FUZZ_RUNS:-} ]] && limit=(-runs="$XF_FUZZ_RUNS")
 for t in "${TARGETS[@]}"; do
   dict=tests/fuzz/json.dict
   [[ $t == description || $t == mlirgen ]] && dict=tests/fuzz/xf.dict
@@ -38,8 +40,7 @@ for t in "${TARGETS[@]}"; do
   [[ -d tests/fuzz/regressions/$t ]] && cp tests/fuzz/regressions/$t/* "$work/corpus/" 2>/dev/null || true
   log=$work/log.txt
   if ! "$A/bin/xf-fuzz-$t" "$work/corpus" ${dict:+-dict=$dict} \
-      ${XF_FUZZ_RUNS:+-runs=$XF_FUZZ_RUNS} \
-      -max_total_time="$( [[ -n ${XF_FUZZ_RUNS:-} ]] && echo 0 || echo "$SECONDS_EACH")" -timeout=20 -rss_limit_mb=4096 \
+      "${limit[@]}" -timeout=20 -rss_limit_mb=4096 \
       -max_len=4096 -artifact_prefix="$work/" -print_final_stats=1 > "$log" 2>&1; then
     tail -40 "$log"
     echo "fuzz: $t FAILED (input in $work/)"

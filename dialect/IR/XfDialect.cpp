@@ -51,9 +51,9 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   Attribute value = attr.getValue();
-  if (name == getParamsAttrName()) {
-    auto names = dyn_cast<ArrayAttr>(value);
-    if (!names || !llvm::all_of(names, llvm::IsaPred<StringAttr>))
+  if (name == getParamsAttrName() || name == getGpuKernelsAttrName()) {
+    auto strings = dyn_cast<ArrayAttr>(value);
+    if (!strings || !llvm::all_of(strings, llvm::IsaPred<StringAttr>))
       return op->emitError() << "'" << name << "' must be an array of strings";
     return success();
   }
@@ -69,12 +69,6 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name
              << "' must be a dictionary {kind = string, spec = dictionary}";
-    return success();
-  }
-  if (name == getGpuKernelsAttrName()) {
-    auto table = dyn_cast<ArrayAttr>(value);
-    if (!table || !llvm::all_of(table, llvm::IsaPred<StringAttr>))
-      return op->emitError() << "'" << name << "' must be an array of strings";
     return success();
   }
   if (name == getFusionCandidateAttrName()) {

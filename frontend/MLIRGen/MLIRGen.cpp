@@ -146,7 +146,8 @@ Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
       checkShape(key, it->second, shape, l);
       if (!error)
         return it->second;
-      key += "#" + std::to_string(building->fn.getNumArguments());
+      // Else a fresh argument of the asked shape keeps the IR valid until
+      // the module is dropped.
     }
     unsigned index = building->fn.getNumArguments();
     (void)building->fn.insertArgument(index, tensor(shape, f32()), {}, l);
