@@ -94,6 +94,21 @@ def XfApproximateMathPass : Pass<"xf-approximate-math"> {
   ];
 }
 
+def XfDropStateResultsPass : Pass<"xf-drop-state-results", "ModuleOp"> {
+  let summary = "generation entries stop returning the caches they update";
+  let description = [{
+    On buffers: a function result marked `xf.state` (a cache a generation
+    entry updates) must be the function's own argument buffer (through
+    casts); the result is removed from the signature and the return, so the
+    entry writes the runtime's cache in place and returns only its output.
+    Fails, naming the entry, when bufferization gave a state result a buffer
+    of its own (a copy of the cache per step). Runs after
+    `drop-equivalent-buffer-results`, which does the same for the private
+    layer functions but leaves public entries alone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def XfCpuUnalignedResultsPass : Pass<"xf-cpu-unaligned-results", "ModuleOp"> {
   let summary = "buffers returned by public functions ask for no alignment";
   let description = [{

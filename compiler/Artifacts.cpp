@@ -25,6 +25,7 @@ struct ValueInfo {
   RankedTensorType type;
   std::vector<std::string> dims;
   int64_t vocab = 0, maxLen = 0;
+  bool state = false; ///< a generation cache (XF_KEY_STATE)
 };
 
 /// Names the dims of an entry value and finds its token-id limits.
@@ -32,7 +33,9 @@ ValueInfo describe(const std::string &name, RankedTensorType type,
                    const ast::Model &model) {
   ValueInfo v{name, type, {}, 0, 0};
   v.dims.assign(type.getRank(), "");
-  if (type.getElementType().isInteger(64)) {
+  if (type.getElementType().isInteger(64) && type.getRank() == 1) {
+    v.dims[0] = "batch"; // a generation step's cache lengths
+  } else if (type.getElementType().isInteger(64)) {
     v.dims[0] = "batch";
     v.dims[1] = name + "_len";
     for (const ast::Stack &s : model.stacks)
@@ -65,6 +68,8 @@ llvm::json::Object jsonValue(const ValueInfo &v) {
     o[XF_KEY_VOCAB] = v.vocab;
   if (v.maxLen)
     o[XF_KEY_MAX_LEN] = v.maxLen;
+  if (v.state)
+    o[XF_KEY_STATE] = true;
   return o;
 }
 
@@ -86,12 +91,30 @@ entryValues(func::FuncOp fn, const ast::Model &model) {
       name = "arg" + std::to_string(i);
     inputs.push_back(describe(
         name, cast<RankedTensorType>(fn.getArgumentTypes()[i]), model));
+    if (fn.getArgAttr(i, mlir::xf::XfDialect::getStateAttrName())) {
+      // Keys [batch, kv_heads, d, capacity], values [batch, kv_heads,
+      // capacity, d]: the capacity is the dynamic dim after the batch.
+      ValueInfo &v = inputs.back();
+      v.state = true;
+      v.dims.assign(v.type.getRank(), "");
+      v.dims[0] = "batch";
+      for (int64_t k = 1; k < v.type.getRank(); ++k)
+        if (v.type.isDynamicDim(k))
+          v.dims[k] = XF_DIM_CAPACITY;
+    }
   }
   std::string outName = stringAttr(fn.getResultAttr(0, mlir::xf::XfDialect::getNameAttrName()));
   ValueInfo output =
       describe(outName.empty() ? "result" : outName,
                cast<RankedTensorType>(fn.getResultTypes()[0]), model);
   return {inputs, output};
+}
+
+bool isGenerationEntry(func::FuncOp fn) {
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, mlir::xf::XfDialect::getStateAttrName()))
+      return true;
+  return false;
 }
 
 std::string shapeComment(const ValueInfo &v) {
@@ -137,6 +160,24 @@ mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
                           {XF_KEY_CPU, cpu},
                           {XF_KEY_CPU_FEATURES, llvm::json::Array(cpuFeatures)},
                           {XF_KEY_ENTRIES, std::move(entries)}};
+  const ast::Stack *gen = model.generatingStack();
+  bool hasStep = false;
+  for (auto fn : module.getOps<func::FuncOp>())
+    hasStep |= fn.getName() == XF_ENTRY_GENERATE_STEP;
+  if (gen && hasStep)
+    root[XF_KEY_GENERATION] = llvm::json::Object{
+        {XF_KEY_INPUT, gen->input},
+        {XF_KEY_MEMORY_IDS, gen->memoryIds},
+        {XF_KEY_START, gen->generation->startId},
+        {XF_KEY_END, gen->generation->endId},
+        {XF_KEY_PAD, gen->padId},
+        {XF_KEY_VOCAB, gen->vocab},
+        {XF_KEY_MAX_LEN, gen->maxLen}};
+  if (gen && hasStep)
+    if (const std::vector<std::string> *spelled =
+            model.findVocab(gen->vocabName))
+      (*root.getObject(XF_KEY_GENERATION))[XF_KEY_TOKENS] =
+          llvm::json::Array(*spelled);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:1}", llvm::json::Value(std::move(root))) << "\n";
@@ -171,8 +212,8 @@ std::string mlir::xf::buildHeader(ModuleOp module, const ast::Model &model) {
        << "\n\n";
   }
   for (auto fn : module.getOps<func::FuncOp>()) {
-    if (!fn.isPublic())
-      continue;
+    if (!fn.isPublic() || isGenerationEntry(fn))
+      continue; // generation entries run through xf_generation_*
     auto [inputs, output] = entryValues(fn, model);
     std::string name = fn.getName().str();
     os << "/* " << name << "(";

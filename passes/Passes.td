@@ -40,7 +40,8 @@ def XfFuseAttentionPass : Pass<"xf-fuse-attention", "func::FuncOp"> {
     `Q · Kᵀ` (a matmul with `transpose_b`, or K stored transposed), a scale
     (on the scores or on Q), an optional `masked_fill` with a finite value,
     a softmax over the last axis and a matmul with V. The masks become the
-    op's own: `padding_mask(ids)` → `key_ids`, `causal_mask` → `causal`,
+    op's own: `padding_mask(ids)` → `key_ids`, `causal_mask` → `causal`
+    (with its per-row `offsets`, a generation step's, → `query_offsets`),
     anything else → `mask`. Head-split transposes of Q, K, V
     (`[B, L, H, d] → [B, H, L, d]`) and the head-merge transpose of the
     result become operand layouts (`bshd`), so they are never materialized.

@@ -9,7 +9,9 @@
 //   m' = max(m, max(s)), acc = acc·e^(m-m') + Σ e^(s_j-m')·v_j,
 //   l = l·e^(m-m') + Σ e^(s_j-m').
 // Masks come from the key ids and positions as vectors; no [Lq, Lk] score
-// buffer exists. Blocked keys score `mask_value` exactly as the unfused ops
+// buffer exists. In a generation step (`query_offsets`) row b's queries sit
+// after its cache, and the key loop stops at the last query's position, so
+// a step reads only the filled part of the cache. Blocked keys score `mask_value` exactly as the unfused ops
 // do, so fully masked rows come out uniform, not NaN. The last block of a
 // length that 64 does not divide runs the same step with its missing keys
 // masked off (score -inf, no V row read); a last group with fewer than 4
@@ -146,10 +148,11 @@ Value emitKeysTransposed(OpBuilder &b, Location loc, Value k, bool kBshd,
 }
 
 /// The kernel's body: `out` = attention(q, k, v) with the key ids `ids`
-/// (null without padding), for the layouts and constants of `op`.
+/// (null without padding) and the query offsets `offsets` (null outside a
+/// generation step), for the layouts and constants of `op`.
 void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
-                    Value k, Value v, Value ids, Value out, int64_t heads,
-                    int64_t width, int64_t vWidth) {
+                    Value k, Value v, Value ids, Value offsets, Value out,
+                    int64_t heads, int64_t width, int64_t vWidth) {
   bool qBshd = op.getQLayout() == Layout::BSHD;
   bool kBshd = op.getKLayout() == Layout::BSHD;
   bool kT = op.getKLayout() == Layout::BHDS;
@@ -219,6 +222,17 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           OpBuilder &sb = pb;
           Value n = arith::MinUIOp::create(
               sb, pl, superStep, arith::SubIOp::create(sb, pl, lq, s0));
+          // In a generation step the queries of row bi sit after its
+          // cache: query s is at position off + s, and no key past the
+          // super-block's last query is read (the cache beyond is unused).
+          Value off = c0, keyEnd = lk;
+          if (offsets) {
+            off = arith::IndexCastOp::create(
+                sb, pl, sb.getIndexType(),
+                memref::LoadOp::create(sb, pl, offsets, ValueRange{bi}));
+            keyEnd = arith::MinUIOp::create(sb, pl, lk,
+                                            add(sb, pl, add(sb, pl, off, s0), n));
+          }
           Value lastRow = arith::SubIOp::create(sb, pl, lq, c1);
           auto rowsType = MemRefType::get({superRows}, f32);
           Value mBuf = memref::AllocOp::create(sb, pl, rowsType);
@@ -307,16 +321,16 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                       ob, l, iVec, ids, ValueRange{bi, j0}, laneOk, padV),
                   padV);
             }
-            SmallVector<int64_t> offsets(kKeyBlock);
+            SmallVector<int64_t> lanes(kKeyBlock);
             for (int64_t t = 0; t < kKeyBlock; ++t)
-              offsets[t] = t;
+              lanes[t] = t;
             auto asI64 = [&](Value x) {
               return arith::IndexCastOp::create(ob, l, ob.getI64Type(), x);
             };
             Value keyPos = arith::AddIOp::create(
                 ob, l, vector::BroadcastOp::create(ob, l, iVec, asI64(j0)),
                 arith::ConstantOp::create(
-                    ob, l, DenseElementsAttr::get(iVec, ArrayRef(offsets))));
+                    ob, l, DenseElementsAttr::get(iVec, ArrayRef(lanes))));
             Value maskV =
                 vector::BroadcastOp::create(ob, l, sVec, cst(ob, l, maskValue));
             Value scaleV =
@@ -335,7 +349,9 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
               if (causal) {
                 Value late = arith::CmpIOp::create(
                     ob, l, arith::CmpIPredicate::ugt, keyPos,
-                    vector::BroadcastOp::create(ob, l, iVec, asI64(rowIdx[r])));
+                    vector::BroadcastOp::create(
+                        ob, l, iVec,
+                        asI64(add(ob, l, rowIdx[r], off))));
                 blocked =
                     blocked ? arith::OrIOp::create(ob, l, blocked, late) : late;
               }
@@ -412,13 +428,13 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           };
 
           // Blocks of kKeyBlock keys; the last one partial when kKeyBlock
-          // does not divide lk.
+          // does not divide the key count.
           Value blockV = idx(sb, pl, kKeyBlock);
           scf::ForOp::create(
-              sb, pl, c0, lk, blockV, ValueRange{},
+              sb, pl, c0, keyEnd, blockV, ValueRange{},
               [&](OpBuilder &fb, Location fl, Value j0, ValueRange) {
                 Value valid = arith::MinUIOp::create(
-                    fb, fl, blockV, arith::SubIOp::create(fb, fl, lk, j0));
+                    fb, fl, blockV, arith::SubIOp::create(fb, fl, keyEnd, j0));
                 Value laneOk = vector::CreateMaskOp::create(
                     fb, fl, VectorType::get({kKeyBlock}, fb.getI1Type()),
                     ValueRange{valid});
@@ -440,7 +456,8 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 // row whose keys so far are all blocked still needs them
                 // (it comes out uniform over all keys, as unfused).
                 Value late = arith::CmpIOp::create(
-                    fb, fl, arith::CmpIPredicate::uge, j0, add(fb, fl, s0, n));
+                    fb, fl, arith::CmpIPredicate::uge, j0,
+                    add(fb, fl, add(fb, fl, off, s0), n));
                 auto needed = scf::IfOp::create(
                     fb, fl, late,
                     [&](OpBuilder &tb, Location tl) {
@@ -501,7 +518,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
   /// again by their `xf.kernel_key`, in the IR, so the pattern keeps no
   /// state between rewrites.
   func::FuncOp getKernel(AttentionOp op, ValueRange operands, bool hasIds,
-                         int64_t heads, int64_t width, int64_t vWidth,
+                         bool hasOffsets, int64_t heads, int64_t width,
+                         int64_t vWidth,
                          ConversionPatternRewriter &rewriter) const {
     auto type = rewriter.getFunctionType(operands.getTypes(), {});
     Attribute key =
@@ -525,8 +543,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                              SmallVector<Location>(operands.size(), loc));
     ValueRange args = entry->getArguments();
     emitKernelBody(rewriter, loc, op, args[0], args[1], args[2],
-                   hasIds ? args[3] : Value(), args.back(), heads, width,
-                   vWidth);
+                   hasIds ? args[3] : Value(),
+                   hasOffsets ? args[hasIds ? 4 : 3] : Value(), args.back(),
+                   heads, width, vWidth);
     func::ReturnOp::create(rewriter, loc);
     return kernel;
   }
@@ -560,6 +579,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     Value q = toBuffer(adaptor.getQuery()), k = toBuffer(adaptor.getKey()),
           v = toBuffer(adaptor.getValue());
     Value ids = adaptor.getKeyIds() ? toBuffer(adaptor.getKeyIds()) : Value();
+    Value offsets = adaptor.getQueryOffsets()
+                        ? toBuffer(adaptor.getQueryOffsets())
+                        : Value();
     // The output, allocated here and written by the kernel function.
     RankedTensorType outType = op.getType();
     Value batch = memref::DimOp::create(b, loc, q, 0);
@@ -575,11 +597,14 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     SmallVector<Value> operands = {q, k, v};
     if (ids)
       operands.push_back(ids);
+    if (offsets)
+      operands.push_back(offsets);
     operands.push_back(out);
-    func::CallOp::create(
-        b, loc,
-        getKernel(op, operands, ids != nullptr, heads, width, vWidth, rewriter),
-        operands);
+    func::CallOp::create(b, loc,
+                         getKernel(op, operands, ids != nullptr,
+                                   offsets != nullptr, heads, width, vWidth,
+                                   rewriter),
+                         operands);
 
     rewriter.replaceOp(
         op, bufferization::ToTensorOp::create(

@@ -34,6 +34,13 @@ void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A generation step returns the caches it updated in place: those
+  // results are the argument buffers themselves, so they leave the
+  // signature (the runtime's state owns the buffers).
+  pm.addPass(createCanonicalizerPass()); // loops that yield their cache
+  pm.addPass(createCSEPass());
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  pm.addPass(xf::createXfDropStateResultsPass());
   // 5. Free every temporary; ownership of the returned buffer passes to the
   //    runtime, which copies it out and frees it.
   bufferization::BufferDeallocationPipelineOptions dealloc;

@@ -106,6 +106,10 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
                        op.getMaskValue().convertToFloat(),
                        static_cast<int64_t>(op.getPadId()),
                        op.getCausal()};
+    if (adaptor.getQueryOffsets())
+      return rewriter.notifyMatchFailure(
+          op, "the GPU kernel does not take query offsets (generation steps "
+              "are lowered by the decomposition)");
     if (adaptor.getMask() || ShapedType::isDynamic(spec.heads) ||
         ShapedType::isDynamic(spec.kvHeads) ||
         spec.kvHeads != vt.getDimSize(headsAxis(op.getVLayout())) ||

@@ -81,10 +81,11 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
   return op->emitError() << "unknown xf attribute '" << name << "'";
 }
 
-/// `xf.name` on arguments and results: a string.
+/// `xf.name` and `xf.state` on arguments and results: strings.
 static LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr,
                                      StringRef where) {
-  if (attr.getName() != XfDialect::getNameAttrName())
+  if (attr.getName() != XfDialect::getNameAttrName() &&
+      attr.getName() != XfDialect::getStateAttrName())
     return op->emitError() << "unknown xf " << where << " attribute '"
                            << attr.getName().getValue() << "'";
   if (!isa<StringAttr>(attr.getValue()))

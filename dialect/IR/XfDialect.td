@@ -39,6 +39,13 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getNameAttrName() {
       return "xf.name";
     }
+    /// On a generation entry's argument: the generation-state tensor it is
+    /// (a string, e.g. "self_key.0"), which the runtime's state owns and
+    /// the entry updates in place; on a result: the state tensor it is the
+    /// new value of (dropped from the signature after bufferization).
+    static constexpr ::llvm::StringLiteral getStateAttrName() {
+      return "xf.state";
+    }
     /// On a function whose trailing arguments were `xf.param`s: their
     /// weight names, in order (an array of strings).
     static constexpr ::llvm::StringLiteral getParamsAttrName() {

@@ -72,6 +72,11 @@ static RankedTensorType tensorOf(ArrayRef<int64_t> shape, Type elementType) {
 
 static Type f32(MLIRContext *ctx) { return Float32Type::get(ctx); }
 
+/// Whether two possibly dynamic sizes can be equal.
+static bool compatibleDims(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
 /// Shared inference of the ops whose result has the type of their input.
 static LogicalResult inferSameAsInput(std::optional<Location> loc, Value input,
                                       SmallVectorImpl<Type> &inferred) {
@@ -166,6 +171,54 @@ SinusoidTableOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
   if (dim <= 0 || dim % 2 != 0)
     return emitOptionalError(loc, "dim must be positive and even, found ", dim);
   inferred.push_back(tensorOf({ShapedType::kDynamic, dim}, f32(ctx)));
+  return success();
+}
+
+/// Checks a per-row vector (`offsets`: [batch]) against a batch dim.
+static LogicalResult checkRowVector(std::optional<Location> loc, Value vec,
+                                    int64_t batch, StringRef what) {
+  auto type = rankedType(loc, vec, what);
+  if (failed(type))
+    return failure();
+  if (type->getRank() != 1 ||
+      (!type->isDynamicDim(0) && !ShapedType::isDynamic(batch) &&
+       type->getDimSize(0) != batch))
+    return emitOptionalError(loc, what, " must be [batch] = ",
+                             formatShape({batch}), ", found ",
+                             formatShape(type->getShape()));
+  return success();
+}
+
+LogicalResult PositionsOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  if (failed(checkRowVector(loc, adaptor.getOffsets(), ShapedType::kDynamic,
+                            "offsets")))
+    return failure();
+  auto offsets = cast<RankedTensorType>(adaptor.getOffsets().getType());
+  inferred.push_back(tensorOf({offsets.getDimSize(0), ShapedType::kDynamic},
+                              IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult SinusoidOp::inferReturnTypes(MLIRContext *ctx,
+                                           std::optional<Location> loc,
+                                           Adaptor parsed,
+                                           SmallVectorImpl<Type> &inferred) {
+  auto adaptor = completeAdaptor<SinusoidOp>(ctx, parsed, loc);
+  if (failed(adaptor) ||
+      failed(requireAttr(loc, adaptor->getProperties().dim, "dim")))
+    return failure();
+  auto positions = rankedType(loc, adaptor->getPositions(), "positions");
+  if (failed(positions))
+    return failure();
+  int64_t dim = adaptor->getDimAttr().getInt();
+  if (dim <= 0 || dim % 2 != 0)
+    return emitOptionalError(loc, "dim must be positive and even, found ", dim);
+  SmallVector<int64_t> shape(positions->getShape());
+  shape.push_back(dim);
+  inferred.push_back(tensorOf(shape, f32(ctx)));
   return success();
 }
 
@@ -442,7 +495,57 @@ LogicalResult RopeOp::inferReturnTypes(MLIRContext *ctx,
   int64_t d = input->getShape().back();
   if (!ShapedType::isDynamic(d) && d % 2 != 0)
     return emitOptionalError(loc, "the rotated dim must be even, found ", d);
+  if (Value positions = adaptor.getPositions()) {
+    auto type = rankedType(loc, positions, "positions");
+    if (failed(type))
+      return failure();
+    int64_t rank = input->getRank();
+    if (rank < 3 || type->getRank() != 2 ||
+        !compatibleDims(type->getDimSize(0), input->getDimSize(0)) ||
+        !compatibleDims(type->getDimSize(1), input->getDimSize(rank - 2)))
+      return emitOptionalError(
+          loc, "positions must be [batch, length] of an input [batch, ..., "
+               "length, dim] of rank >= 3, found positions ",
+          formatShape(type->getShape()), " for an input ",
+          formatShape(input->getShape()));
+  }
   inferred.push_back(*input);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CacheWriteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CacheWriteOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor parsed,
+                                             SmallVectorImpl<Type> &inferred) {
+  auto adaptor = completeAdaptor<CacheWriteOp>(ctx, parsed, loc);
+  if (failed(adaptor) ||
+      failed(requireAttr(loc, adaptor->getProperties().axis, "axis")))
+    return failure();
+  auto rows = rankedType(loc, adaptor->getRows(), "rows");
+  auto cache = rankedType(loc, adaptor->getCache(), "cache");
+  if (failed(rows) || failed(cache))
+    return failure();
+  int64_t rank = cache->getRank(), axis = adaptor->getAxisAttr().getInt();
+  if (rank < 2 || axis < 1 || axis >= rank)
+    return emitOptionalError(loc, "axis must be a non-batch dim of the cache "
+                                  "(1 <= axis < ",
+                             rank, "), found ", axis);
+  bool same = rows->getRank() == rank;
+  for (int64_t k = 0; same && k < rank; ++k)
+    same = k == axis || compatibleDims(rows->getDimSize(k), cache->getDimSize(k));
+  if (!same)
+    return emitOptionalError(loc, "rows ", formatShape(rows->getShape()),
+                             " must match the cache ",
+                             formatShape(cache->getShape()),
+                             " in every dim but the axis ", axis);
+  if (Value offsets = adaptor->getOffsets())
+    if (failed(checkRowVector(loc, offsets, cache->getDimSize(0), "offsets")))
+      return failure();
+  inferred.push_back(*cache);
   return success();
 }
 
@@ -469,8 +572,14 @@ LogicalResult CausalMaskOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(tensorOf({ShapedType::kDynamic, ShapedType::kDynamic},
-                              IntegerType::get(ctx, 1)));
+  SmallVector<int64_t> shape = {ShapedType::kDynamic, ShapedType::kDynamic};
+  if (Value offsets = adaptor.getOffsets()) {
+    if (failed(checkRowVector(loc, offsets, ShapedType::kDynamic, "offsets")))
+      return failure();
+    shape.insert(shape.begin(),
+                 cast<RankedTensorType>(offsets.getType()).getDimSize(0));
+  }
+  inferred.push_back(tensorOf(shape, IntegerType::get(ctx, 1)));
   return success();
 }
 
@@ -515,11 +624,6 @@ static AttentionDims readDims(RankedTensorType t, Layout layout) {
   llvm_unreachable("unknown layout");
 }
 
-/// Whether two possibly dynamic sizes can be equal.
-static bool compatible(int64_t a, int64_t b) {
-  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
-}
-
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor parsed,
@@ -550,18 +654,18 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
   AttentionDims qd = readDims(*q, adaptor.getQLayout());
   AttentionDims kd = readDims(*k, adaptor.getKLayout());
   AttentionDims vd = readDims(*v, adaptor.getVLayout());
-  if (!compatible(qd.batch, kd.batch) || !compatible(qd.batch, vd.batch))
+  if (!compatibleDims(qd.batch, kd.batch) || !compatibleDims(qd.batch, vd.batch))
     return emitOptionalError(loc, "batch sizes differ: query ", *q, ", key ",
                              *k, ", value ", *v);
-  if (!compatible(qd.width, kd.width))
+  if (!compatibleDims(qd.width, kd.width))
     return emitOptionalError(loc, "query and key head widths differ (",
                              formatShape({qd.width}), " vs ",
                              formatShape({kd.width}), ")");
-  if (!compatible(kd.length, vd.length))
+  if (!compatibleDims(kd.length, vd.length))
     return emitOptionalError(loc, "key and value lengths differ (",
                              formatShape({kd.length}), " vs ",
                              formatShape({vd.length}), ")");
-  if (!compatible(kd.heads, vd.heads))
+  if (!compatibleDims(kd.heads, vd.heads))
     return emitOptionalError(loc, "key and value head counts differ (",
                              formatShape({kd.heads}), " vs ",
                              formatShape({vd.heads}), ")");
@@ -575,8 +679,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
     if (failed(idsType))
       return failure();
     if (idsType->getRank() != 2 ||
-        !compatible(idsType->getDimSize(0), qd.batch) ||
-        !compatible(idsType->getDimSize(1), kd.length))
+        !compatibleDims(idsType->getDimSize(0), qd.batch) ||
+        !compatibleDims(idsType->getDimSize(1), kd.length))
       return emitOptionalError(loc, "key_ids must be [batch, key length] = ",
                                formatShape({qd.batch, kd.length}), ", found ",
                                formatShape(idsType->getShape()));
@@ -590,6 +694,14 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
       return emitOptionalError(
           loc, "mask of shape ", formatShape(maskType->getShape()),
           " does not broadcast to the scores ", formatShape(scores));
+  }
+
+  if (Value offsets = adaptor.getQueryOffsets()) {
+    if (!adaptor.getCausal())
+      return emitOptionalError(loc, "query_offsets needs causal (they place "
+                                    "each row's queries after its cache)");
+    if (failed(checkRowVector(loc, offsets, qd.batch, "query_offsets")))
+      return failure();
   }
 
   SmallVector<int64_t> shape =

@@ -92,6 +92,42 @@ def Xf_ArangeOp : Xf_InferredOp<"arange"> {
   let assemblyFormat = "$length attr-dict";
 }
 
+def Xf_PositionsOp : Xf_InferredOp<"positions"> {
+  let summary = "each row's positions, continuing from its own offset";
+  let description = [{
+    `result[b, t] = offsets[b] + t` for `t < length`: the positions of the
+    `length` newest tokens of each sequence when row `b` already holds
+    `offsets[b]` tokens (a generation step), used to look up position
+    embeddings or rotate queries and keys.
+
+    ```mlir
+    %p = xf.positions %past, %len : tensor<?xi64>
+    // %p : tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Xf_IdTensor:$offsets, Index:$length);
+  let results = (outs Xf_IdTensor:$result);
+  let assemblyFormat = "$offsets `,` $length attr-dict `:` type($offsets)";
+}
+
+def Xf_SinusoidOp : Xf_InferredOp<"sinusoid"> {
+  let summary = "the sinusoidal position vectors of given positions";
+  let description = [{
+    `result[..., 2i] = sin(p / 10000^(2i/dim))`,
+    `result[..., 2i+1] = cos(p / 10000^(2i/dim))` with `p = positions[...]`:
+    the rows of `xf.sinusoid_table` at arbitrary positions (a generation
+    step's, which do not start at 0). `dim` must be even.
+
+    ```mlir
+    %pe = xf.sinusoid %p {dim = 512 : i64} : tensor<?x?xi64>
+    // %pe : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Xf_IdTensor:$positions, I64Attr:$dim);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = "$positions attr-dict `:` type($positions)";
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra and data movement
 //===----------------------------------------------------------------------===//
@@ -319,16 +355,56 @@ def Xf_RopeOp : Xf_InferredOp<"rope"> {
     For `input` of shape `[..., L, D]` (D even) the position of a row is its
     index `p` along dim `rank-2`; each pair `(x[i], x[i + D/2])` is rotated
     by the angle `p · base^(-2i/D)` (the rotate-half convention of
-    GPT-NeoX/LLaMA): `x·cos + rotate_half(x)·sin`.
+    GPT-NeoX/LLaMA): `x·cos + rotate_half(x)·sin`. With `positions`
+    (`[B, L]`, B the input's first dim) row `l` of batch `b` is at
+    `positions[b, l]` instead (a generation step's queries and keys).
 
     ```mlir
     %r = xf.rope %q {base = 1.000000e+04 : f32} : tensor<?x8x?x64xf32>
     ```
   }];
   let arguments = (ins Xf_FloatTensor:$input,
+                   Optional<Xf_IdTensor>:$positions,
                    DefaultValuedAttr<F32Attr, "10000.0">:$base);
   let results = (outs Xf_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict
+    `:` type($input)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::FloatAttr":$base), [{
+      build($_builder, $_state, input, /*positions=*/nullptr, base);
+    }]>
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Caches
+//===----------------------------------------------------------------------===//
+
+def Xf_CacheWriteOp : Xf_InferredOp<"cache_write"> {
+  let summary = "writes new rows into a key or value cache at each row's length";
+  let description = [{
+    Returns `cache` with `rows` written along `axis` (the sequence axis) at
+    `offsets[b]` in batch row `b` (at 0 without `offsets`):
+    `result[b, ..., offsets[b] + t, ...] = rows[b, ..., t, ...]`; every other
+    element is `cache`'s. All dims but `axis` agree; dim 0 is the batch.
+    A write past the cache's capacity is a run-time error (the runtime's
+    generation state checks it before a step). After bufferization the write
+    happens in place: a step never copies the cache.
+
+    ```mlir
+    %kc2 = xf.cache_write %k into %kc offsets(%past : tensor<?xi64>)
+        {axis = 3 : i64} : tensor<?x8x64x?xf32>, tensor<?x8x64x?xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$rows, Xf_FloatTensor:$cache,
+                   Optional<Xf_IdTensor>:$offsets, I64Attr:$axis);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $rows `into` $cache (`offsets` `(` $offsets^ `:` type($offsets) `)`)?
+    attr-dict `:` type($rows) `,` type($cache)
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -355,16 +431,29 @@ def Xf_CausalMaskOp : Xf_InferredOp<"causal_mask"> {
   let summary = "blocks the keys after each query";
   let description = [{
     `result[q, k] = (k > q)` for `q < query_length`, `k < key_length`: the
-    upper triangle of the decoder's self-attention.
+    upper triangle of the decoder's self-attention. With `offsets` (`[B]`,
+    a generation step over a cache) query `q` of row `b` is at position
+    `offsets[b] + q`: `result[b, q, k] = (k > offsets[b] + q)`, of shape
+    `[B, query_length, key_length]`; this also blocks the cache rows past
+    the row's length.
 
     ```mlir
     %c = xf.causal_mask %t, %t
     // %c : tensor<?x?xi1>
     ```
   }];
-  let arguments = (ins Index:$query_length, Index:$key_length);
+  let arguments = (ins Index:$query_length, Index:$key_length,
+                   Optional<Xf_IdTensor>:$offsets);
   let results = (outs Xf_MaskTensor:$result);
-  let assemblyFormat = "$query_length `,` $key_length attr-dict";
+  let assemblyFormat = [{
+    $query_length `,` $key_length
+    (`offsets` `(` $offsets^ `:` type($offsets) `)`)? attr-dict
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$queryLength, "::mlir::Value":$keyLength), [{
+      build($_builder, $_state, queryLength, keyLength, /*offsets=*/nullptr);
+    }]>
+  ];
 }
 
 def Xf_OrOp : Xf_InferredOp<"or"> {
@@ -411,7 +500,11 @@ def Xf_AttentionOp : Xf_InferredOp<"attention", [AttrSizedOperandSegments]> {
     are set to `mask_value` (-1e9 in the seed model: a fully blocked row
     becomes uniform, not NaN). A key is blocked when `key_ids[b, k] == pad_id`
     (if `key_ids` is given), when `k > q` (if `causal`), or when the boolean
-    `mask` (broadcastable to `[B, H, Lq, Lk]`) is true.
+    `mask` (broadcastable to `[B, H, Lq, Lk]`) is true. With
+    `query_offsets` (`[B]`, only with `causal`: attention over a cache in a
+    generation step) query `q` of row `b` is at position
+    `query_offsets[b] + q`, so `k > query_offsets[b] + q` is blocked; keys
+    past the last query's position are never read.
 
     Each operand's axis order is its layout (`#xf.layout<bhsd>` by default):
     `q` and `v` are `bhsd` or `bshd`, `k` also `bhds` (stored transposed); the
@@ -430,6 +523,7 @@ def Xf_AttentionOp : Xf_InferredOp<"attention", [AttrSizedOperandSegments]> {
                    Xf_FloatTensor:$value,
                    Optional<Xf_IdTensor>:$key_ids,
                    Optional<Xf_MaskTensor>:$mask,
+                   Optional<Xf_IdTensor>:$query_offsets,
                    F32Attr:$scale,
                    DefaultValuedAttr<BoolAttr, "false">:$causal,
                    DefaultValuedAttr<I64Attr, "0">:$pad_id,
@@ -443,6 +537,7 @@ def Xf_AttentionOp : Xf_InferredOp<"attention", [AttrSizedOperandSegments]> {
     $query `,` $key `,` $value
     (`key_ids` `(` $key_ids^ `:` type($key_ids) `)`)?
     (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`query_offsets` `(` $query_offsets^ `:` type($query_offsets) `)`)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
   }];
 }

@@ -123,6 +123,8 @@ private:
   bool evalRope(RopeOp op);
   bool evalMaskedFill(MaskedFillOp op);
   bool evalAttention(AttentionOp op);
+  bool evalCacheWrite(CacheWriteOp op);
+  bool evalExtractSlice(tensor::ExtractSliceOp op);
 
   const ParamProvider &params;
   std::string &error;
@@ -356,9 +358,19 @@ bool Evaluator::evalRope(RopeOp op) {
   if (d % 2)
     return fail(op, "the rotated dim must be even, found " + std::to_string(d));
   double base = op.getBase().convertToFloat();
+  const HostTensor *positions =
+      op.getPositions() ? &get(op.getPositions()) : nullptr;
+  if (positions && (positions->shape.size() != 2 ||
+                    positions->shape[0] != r.shape[0] ||
+                    positions->shape[1] != len))
+    return fail(op, "positions of shape " + shapeString(positions->shape) +
+                        " for an input of shape " + shapeString(r.shape));
   int64_t rows = d ? r.numElements() / d : 0;
+  int64_t perBatch = r.shape[0] ? rows / r.shape[0] : 0;
   for (int64_t row = 0; row < rows; ++row) {
-    int64_t pos = row % len;
+    int64_t pos = positions
+                      ? positions->i[(row / perBatch) * len + row % len]
+                      : row % len;
     float *x = r.f.data() + row * d;
     for (int64_t i = 0; i < half; ++i) {
       double angle = pos * std::pow(base, -2.0 * i / d);
@@ -449,6 +461,11 @@ bool Evaluator::evalAttention(AttentionOp op) {
   const float maskValue = op.getMaskValue().convertToFloat();
   const int64_t padId = op.getPadId();
   const bool causal = op.getCausal();
+  const HostTensor *offsets =
+      op.getQueryOffsets() ? &get(op.getQueryOffsets()) : nullptr;
+  if (offsets && offsets->shape != Shape{batch})
+    return fail(op, "query_offsets of shape " + shapeString(offsets->shape) +
+                        " for batch " + std::to_string(batch));
   const bool outBshd = op.getOutLayout() == Layout::BSHD;
   Shape out =
       outBshd ? Shape{batch, lq, heads, dv} : Shape{batch, heads, lq, dv};
@@ -467,7 +484,7 @@ bool Evaluator::evalAttention(AttentionOp op) {
           // Round like the unfused scale + masked_fill in f32.
           float s = static_cast<float>(static_cast<float>(acc) * scale);
           bool blocked = (ids && ids->i[b * lk + j] == padId) ||
-                         (causal && j > i) ||
+                         (causal && j > i + (offsets ? offsets->i[b] : 0)) ||
                          (mask && mask->i[dot({b, h, i, j}, maskStrides)]);
           scores[j] = blocked ? maskValue : s;
           mx = std::max(mx, scores[j]);
@@ -485,6 +502,71 @@ bool Evaluator::evalAttention(AttentionOp op) {
         }
       }
     }
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalCacheWrite(CacheWriteOp op) {
+  HostTensor r = get(op.getCache());
+  const HostTensor &rows = get(op.getRows());
+  const int64_t axis = op.getAxis(), rank = r.shape.size();
+  const HostTensor *offsets = op.getOffsets() ? &get(op.getOffsets()) : nullptr;
+  bool ok = static_cast<int64_t>(rows.shape.size()) == rank;
+  for (int64_t k = 0; ok && k < rank; ++k)
+    ok = k == axis || rows.shape[k] == r.shape[k];
+  if (!ok || (offsets && offsets->shape != Shape{r.shape[0]}))
+    return fail(op, "rows " + shapeString(rows.shape) + " do not fit the cache " +
+                        shapeString(r.shape));
+  for (int64_t b = 0; b < r.shape[0]; ++b) {
+    int64_t at = offsets ? offsets->i[b] : 0;
+    if (at < 0 || at + rows.shape[axis] > r.shape[axis])
+      return fail(op, "row " + std::to_string(b) + " writes positions " +
+                          std::to_string(at) + ".." +
+                          std::to_string(at + rows.shape[axis] - 1) +
+                          " of a cache of " + std::to_string(r.shape[axis]));
+  }
+  Shape cs = rowMajorStrides(r.shape);
+  int64_t n = 0;
+  forEachIndex(rows.shape, [&](const Shape &idx) {
+    Shape to = idx;
+    to[axis] += offsets ? offsets->i[idx[0]] : 0;
+    r.f[dot(to, cs)] = rows.f[n++];
+  });
+  return set(op, std::move(r));
+}
+
+bool Evaluator::evalExtractSlice(tensor::ExtractSliceOp op) {
+  const HostTensor &in = get(op.getSource());
+  auto value = [&](OpFoldResult f) -> int64_t {
+    if (auto a = dyn_cast<Attribute>(f))
+      return cast<IntegerAttr>(a).getInt();
+    return indices[cast<Value>(f)];
+  };
+  Shape offsets, sizes;
+  for (auto [o, sz, st] : llvm::zip(op.getMixedOffsets(), op.getMixedSizes(),
+                                    op.getMixedStrides())) {
+    if (value(st) != 1)
+      return fail(op, "only unit strides are supported");
+    offsets.push_back(value(o));
+    sizes.push_back(value(sz));
+  }
+  if (sizes.size() != in.shape.size() ||
+      op.getType().getRank() != static_cast<int64_t>(sizes.size()))
+    return fail(op, "only rank-preserving slices are supported");
+  for (size_t k = 0; k < sizes.size(); ++k)
+    if (offsets[k] < 0 || sizes[k] < 0 || offsets[k] + sizes[k] > in.shape[k])
+      return fail(op, "slice out of bounds of " + shapeString(in.shape));
+  HostTensor r = HostTensor::zeros(in.kind, sizes);
+  Shape is = rowMajorStrides(in.shape);
+  int64_t n = 0;
+  forEachIndex(sizes, [&](const Shape &idx) {
+    Shape from = idx;
+    for (size_t k = 0; k < from.size(); ++k)
+      from[k] += offsets[k];
+    if (in.isFloat())
+      r.f[n++] = in.f[dot(from, is)];
+    else
+      r.i[n++] = in.i[dot(from, is)];
+  });
   return set(op, std::move(r));
 }
 
@@ -559,6 +641,38 @@ bool Evaluator::eval(Operation *op) {
           r.i[p] = p;
         return set(op, std::move(r));
       })
+      .Case<PositionsOp>([&](PositionsOp p) {
+        const HostTensor &offsets = get(p.getOffsets());
+        int64_t batch = offsets.shape[0], len = indices[p.getLength()];
+        HostTensor r = HostTensor::zeros(K::I64, {batch, len});
+        for (int64_t b = 0; b < batch; ++b)
+          for (int64_t t = 0; t < len; ++t)
+            r.i[b * len + t] = offsets.i[b] + t;
+        return set(op, std::move(r));
+      })
+      .Case<SinusoidOp>([&](SinusoidOp s) {
+        const HostTensor &pos = get(s.getPositions());
+        int64_t dim = s.getDim();
+        Shape shape = pos.shape;
+        shape.push_back(dim);
+        HostTensor r = HostTensor::zeros(K::F32, shape);
+        // Exactly as xf.sinusoid_table computes its rows.
+        float factor = static_cast<float>(-std::log(10000.0) / dim);
+        for (int64_t i = 0; i < dim / 2; ++i) {
+          float divTerm = std::exp(static_cast<float>(2 * i) * factor);
+          for (int64_t t = 0; t < pos.numElements(); ++t) {
+            float angle = static_cast<float>(pos.i[t]) * divTerm;
+            r.f[t * dim + 2 * i] = static_cast<float>(std::sin(double(angle)));
+            r.f[t * dim + 2 * i + 1] =
+                static_cast<float>(std::cos(double(angle)));
+          }
+        }
+        return set(op, std::move(r));
+      })
+      .Case<CacheWriteOp>([&](CacheWriteOp c) { return evalCacheWrite(c); })
+      .Case<tensor::ExtractSliceOp>([&](tensor::ExtractSliceOp e) {
+        return evalExtractSlice(e);
+      })
       .Case<MatmulOp>([&](MatmulOp m) { return evalMatmul(m); })
       .Case<TransposeOp>([&](TransposeOp t) { return evalTranspose(t); })
       .Case<ReshapeOp>([&](ReshapeOp r) { return evalReshape(r); })
@@ -627,10 +741,20 @@ bool Evaluator::eval(Operation *op) {
       .Case<CausalMaskOp>([&](CausalMaskOp c) {
         int64_t lq = indices[c.getQueryLength()],
                 lk = indices[c.getKeyLength()];
-        HostTensor r = HostTensor::zeros(K::I1, {lq, lk});
-        for (int64_t i = 0; i < lq; ++i)
-          for (int64_t j = 0; j < lk; ++j)
-            r.i[i * lk + j] = j > i;
+        if (!c.getOffsets()) {
+          HostTensor r = HostTensor::zeros(K::I1, {lq, lk});
+          for (int64_t i = 0; i < lq; ++i)
+            for (int64_t j = 0; j < lk; ++j)
+              r.i[i * lk + j] = j > i;
+          return set(op, std::move(r));
+        }
+        const HostTensor &offsets = get(c.getOffsets());
+        int64_t batch = offsets.shape[0];
+        HostTensor r = HostTensor::zeros(K::I1, {batch, lq, lk});
+        for (int64_t b = 0; b < batch; ++b)
+          for (int64_t i = 0; i < lq; ++i)
+            for (int64_t j = 0; j < lk; ++j)
+              r.i[(b * lq + i) * lk + j] = j > offsets.i[b] + i;
         return set(op, std::move(r));
       })
       .Case<MaskedFillOp>([&](MaskedFillOp m) { return evalMaskedFill(m); })

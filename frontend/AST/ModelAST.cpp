@@ -11,6 +11,13 @@ std::string Error::format() const {
          std::to_string(loc.col) + ": error: " + message;
 }
 
+const Stack *Model::generatingStack() const {
+  for (const Stack &s : stacks)
+    if (s.generation)
+      return &s;
+  return nullptr;
+}
+
 const Stack *Model::findStackProducing(const std::string &value) const {
   for (const Stack &s : stacks)
     if (s.output == value)
@@ -160,6 +167,12 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
     if (s.projection)
       os << "    projection \"" << s.projection->name << "\""
          << (s.projectionBias ? " bias" : "") << "\n";
+    if (s.generation) {
+      auto id = [](int64_t v) { return v < 0 ? std::string("none")
+                                             : std::to_string(v); };
+      os << "    generate start " << id(s.generation->startId) << " end "
+         << id(s.generation->endId) << at(s.generation->loc) << "\n";
+    }
   }
   for (const EntryPoint &e : m.entries) {
     os << "  entry " << e.name << "(";

@@ -77,6 +77,14 @@ struct Block {
   Linear up, down, gate; ///< gate only for swiglu
 };
 
+/// How a stack generates (its `generate { }` section): token by token over
+/// a key/value cache, starting from `startId` (-1: none, the caller's
+/// prompt starts) until `endId` (-1: none, a fixed number of tokens).
+struct Generation {
+  int64_t startId = -1, endId = -1;
+  SourceLoc loc;
+};
+
 /// An encoder or decoder stack: embedding, positions, `layers` repetitions
 /// of its blocks, optional final norm and output projection.
 struct Stack {
@@ -97,6 +105,8 @@ struct Stack {
   std::optional<Linear> projection; ///< [vocab, d_model] output projection
   bool projectionBias = false;
   std::vector<Block> blocks;
+  std::string vocabName;               ///< the vocabulary hyper, if named
+  std::optional<Generation> generation; ///< a `generate` section
 };
 
 /// `entry NAME(inputs...) -> output`.
@@ -118,6 +128,8 @@ struct Model {
   std::vector<EntryPoint> entries;
 
   const Stack *findStackProducing(const std::string &value) const;
+  /// The stack with a `generate` section, or null.
+  const Stack *generatingStack() const;
   const EntryPoint *findEntry(const std::string &name) const;
   /// The token spellings of the vocabulary `name`, or null.
   const std::vector<std::string> *findVocab(const std::string &name) const;

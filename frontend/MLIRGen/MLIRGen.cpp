@@ -58,6 +58,27 @@ private:
   /// Applies layer `layer` of stack `s` to `x`: a call of the stack's layer
   /// function, built on first use.
   Value callLayer(const ast::Stack &s, int layer, Value x, Value ids);
+  /// The generation entries of stack `s` (docs/language.md): for a stack
+  /// with memory `generate_encode`, which runs the memory's stack and fills
+  /// the cross-attention caches; then `generate_step`, which runs the new
+  /// tokens over the self-attention caches.
+  void emitGenerateEncode(const ast::Stack &s);
+  void emitGenerateStep(const ast::Stack &s);
+  /// Attention of the new tokens `xq` in a generation step: self-attention
+  /// writes their keys and values into the layer's caches and attends over
+  /// the cache; cross-attention reads the caches `generate_encode` filled.
+  Value emitCachedAttention(const ast::Stack &s, const ast::Block &blk,
+                            int layer, Value xq);
+  /// A cache type: [B, Hkv, d, capacity] for keys (stored transposed, as
+  /// the attention kernel reads them), [B, Hkv, capacity, d] for values.
+  RankedTensorType cacheType(int64_t heads, int64_t width, bool isKey);
+  /// Q, K or V heads: [B, L, heads·width] → [B, heads, L, width].
+  Value splitHeads(Value t, Value batch, Value len, int64_t heads,
+                   int64_t width, Location l);
+  /// Appends an argument of `type` named `name`, a state tensor when
+  /// `state`, to the function being built.
+  Value addArgument(func::FuncOp f, Type type, StringRef name, bool state,
+                    Location l);
   Value dim(Value v, int64_t i, Location l);
   Value transpose(Value v, ArrayRef<int64_t> perm, Location l);
   Value reshape(Value v, ArrayRef<int64_t> shape, ArrayRef<Value> dyn,
@@ -75,7 +96,6 @@ private:
   const ast::Model &model;
   OpBuilder b;
   std::optional<ast::Error> error;
-  const ast::EntryPoint *entry = nullptr;
   func::FuncOp fn;
   std::map<std::string, Value> values, params;
 
@@ -88,12 +108,40 @@ private:
     std::vector<std::tuple<std::string, SmallVector<int64_t>, Location>> params;
     std::map<std::string, Value> args;
     Value memory, memoryIds;
+    // Generation steps: each row's cache length before the step, the
+    // layer's caches, and the self-attention caches' new values.
+    Value past, selfKey, selfValue, crossKey, crossValue;
+    SmallVector<Value> updated;
   };
   std::map<std::string, LayerFn> layerFns; ///< by stack name
   LayerFn *building = nullptr;             ///< the layer function being built
 };
 
 } // namespace
+
+RankedTensorType ModelGen::cacheType(int64_t heads, int64_t width,
+                                    bool isKey) {
+  return isKey ? tensor({kDyn, heads, width, kDyn}, f32())
+               : tensor({kDyn, heads, kDyn, width}, f32());
+}
+
+Value ModelGen::splitHeads(Value t, Value batch, Value len, int64_t heads,
+                           int64_t width, Location l) {
+  Value r = reshape(t, {kDyn, kDyn, heads, width}, {batch, len}, l);
+  return transpose(r, {0, 2, 1, 3}, l);
+}
+
+Value ModelGen::addArgument(func::FuncOp f, Type type, StringRef name,
+                            bool state, Location l) {
+  unsigned index = f.getNumArguments();
+  (void)f.insertArgument(index, type, {}, l);
+  f.setArgAttr(index, mlir::xf::XfDialect::getNameAttrName(),
+               b.getStringAttr(name));
+  if (state)
+    f.setArgAttr(index, mlir::xf::XfDialect::getStateAttrName(),
+                 b.getStringAttr(name));
+  return f.getArgument(index);
+}
 
 std::string ModelGen::expand(const std::string &tmpl, int layer) {
   std::string s = tmpl;
@@ -436,6 +484,331 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
   return func::CallOp::create(b, l, info.fn, args).getResult(0);
 }
 
+Value ModelGen::emitCachedAttention(const ast::Stack &s, const ast::Block &blk,
+                                    int layer, Value xq) {
+  Location l = loc(blk.loc);
+  const bool cross = blk.kind == ast::BlockKind::CrossAttention;
+  const int64_t h = blk.heads, hkv = blk.kvHeads, g = h / hkv;
+  const int64_t dk = blk.dK, dv = blk.dV, d = s.dModel;
+  Value batch = dim(xq, 0, l), lq = dim(xq, 1, l);
+  Value past = building->past;
+  Value qh = splitHeads(linear(xq, blk.query, layer, h * dk, d, blk.bias),
+                        batch, lq, h, dk, l);
+  Value positions;
+  FloatAttr base = b.getF32FloatAttr(static_cast<float>(s.ropeBase));
+  if (s.positions == ast::Positions::Rotary) {
+    positions = mlir::xf::PositionsOp::create(b, l, past, lq);
+    qh = mlir::xf::RopeOp::create(b, l, qh, positions, base);
+  }
+  // Kᵀ [B, Hkv, dk, Lk] and V [B, Hkv, Lk, dv] over the cache.
+  Value keysT, values;
+  if (cross) {
+    // The source's keys and values, computed once by generate_encode.
+    Value srcLen = dim(building->memoryIds, 1, l);
+    auto slice = [&](Value cache, int64_t width, bool isKey) -> Value {
+      SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(hkv),
+                                         b.getIndexAttr(width), srcLen};
+      if (!isKey)
+        std::swap(sizes[2], sizes[3]);
+      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      return tensor::ExtractSliceOp::create(b, l, cacheType(hkv, width, isKey),
+                                            cache, offsets, sizes, strides);
+    };
+    keysT = slice(building->crossKey, dk, true);
+    values = slice(building->crossValue, dv, false);
+  } else {
+    // The new tokens' keys and values go into the cache at each row's
+    // length; attention reads the cache.
+    Value kh = splitHeads(linear(xq, blk.key, layer, hkv * dk, d, blk.bias),
+                          batch, lq, hkv, dk, l);
+    Value vh = splitHeads(linear(xq, blk.value, layer, hkv * dv, d, blk.bias),
+                          batch, lq, hkv, dv, l);
+    if (positions)
+      kh = mlir::xf::RopeOp::create(b, l, kh, positions, base);
+    keysT = mlir::xf::CacheWriteOp::create(b, l, transpose(kh, {0, 1, 3, 2}, l),
+                                           building->selfKey, past, 3);
+    values = mlir::xf::CacheWriteOp::create(b, l, vh, building->selfValue,
+                                            past, 2);
+    building->updated = {keysT, values};
+  }
+  Value lk = dim(keysT, 3, l);
+  const bool grouped = g > 1;
+  if (grouped) {
+    qh = reshape(qh, {kDyn, hkv, g, kDyn, dk}, {batch, lq}, l);
+    keysT = reshape(keysT, {kDyn, hkv, 1, dk, kDyn}, {batch, lk}, l);
+    values = reshape(values, {kDyn, hkv, 1, kDyn, dv}, {batch, lk}, l);
+  }
+  const int64_t rank = grouped ? 5 : 4;
+  Value scores = mlir::xf::MatmulOp::create(b, l, qh, keysT, false, false);
+  scores = mlir::xf::ScaleOp::create(
+      b, l, scores,
+      b.getF32FloatAttr(static_cast<float>(1.0 / std::sqrt(double(dk)))));
+  // Masks with a head dim (and a group dim) of 1: the source's padding for
+  // cross-attention; for self-attention the causal mask placed after each
+  // row's cache, which also blocks the cache rows past its length.
+  SmallVector<int64_t> shape = {kDyn, 1};
+  if (grouped)
+    shape.push_back(1);
+  Value mask;
+  SmallVector<Value> dyn = {batch};
+  if (cross) {
+    if (blk.maskPadding)
+      mask = mlir::xf::PaddingMaskOp::create(b, l, building->memoryIds,
+                                             s.padId);
+    shape.push_back(1);
+  } else {
+    mask = mlir::xf::CausalMaskOp::create(b, l, lq, lk, past);
+    shape.push_back(kDyn);
+    dyn.push_back(lq);
+  }
+  shape.push_back(kDyn);
+  dyn.push_back(lk);
+  if (mask) {
+    mask = mlir::xf::ReshapeOp::create(b, l, tensor(shape, b.getI1Type()), mask,
+                                       dyn);
+    scores = mlir::xf::MaskedFillOp::create(
+        b, l, scores, mask, b.getF32FloatAttr(::xf::kMaskValue));
+  }
+  Value probs = mlir::xf::SoftmaxOp::create(b, l, scores, rank - 1);
+  Value context = mlir::xf::MatmulOp::create(b, l, probs, values, false, false);
+  Value merged = grouped ? transpose(context, {0, 3, 1, 2, 4}, l)
+                         : transpose(context, {0, 2, 1, 3}, l);
+  merged = reshape(merged, {kDyn, kDyn, h * dv}, {batch, lq}, l);
+  return linear(merged, blk.out, layer, d, h * dv, blk.bias);
+}
+
+void ModelGen::emitGenerateEncode(const ast::Stack &s) {
+  const ast::Stack *source = model.findStackProducing(s.memory);
+  Location l = loc(s.generation->loc);
+  values.clear();
+  params.clear();
+  fn = func::FuncOp::create(b, l, "generate_encode",
+                            b.getFunctionType({valueType(source->input)}, {}));
+  Block *body = fn.addEntryBlock();
+  fn.setArgAttr(0, mlir::xf::XfDialect::getNameAttrName(),
+                b.getStringAttr(source->input));
+  values[source->input] = body->getArgument(0);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(body);
+  Value memory = compute(s.memory);
+  SmallVector<Value> results = {memory};
+  SmallVector<std::string> names = {s.memory};
+  Value batch = dim(memory, 0, l), len = dim(memory, 1, l);
+  for (int layer = 0; layer < s.layers; ++layer)
+    for (const ast::Block &blk : s.blocks) {
+      if (blk.kind != ast::BlockKind::CrossAttention)
+        continue;
+      Location bl = loc(blk.loc);
+      const int64_t hkv = blk.kvHeads, dk = blk.dK, dv = blk.dV;
+      std::string suffix = "." + std::to_string(layer);
+      Value keyCache = addArgument(fn, cacheType(hkv, dk, true),
+                                   "cross_key" + suffix, true, bl);
+      Value valueCache = addArgument(fn, cacheType(hkv, dv, false),
+                                     "cross_value" + suffix, true, bl);
+      Value kh = splitHeads(
+          linear(memory, blk.key, layer, hkv * dk, s.dModel, blk.bias), batch,
+          len, hkv, dk, bl);
+      Value vh = splitHeads(
+          linear(memory, blk.value, layer, hkv * dv, s.dModel, blk.bias),
+          batch, len, hkv, dv, bl);
+      if (s.positions == ast::Positions::Rotary)
+        kh = mlir::xf::RopeOp::create(
+            b, bl, kh, b.getF32FloatAttr(static_cast<float>(s.ropeBase)));
+      results.push_back(mlir::xf::CacheWriteOp::create(
+          b, bl, transpose(kh, {0, 1, 3, 2}, bl), keyCache, Value(), 3));
+      results.push_back(
+          mlir::xf::CacheWriteOp::create(b, bl, vh, valueCache, Value(), 2));
+      names.push_back("cross_key" + suffix);
+      names.push_back("cross_value" + suffix);
+    }
+  func::ReturnOp::create(b, l, results);
+  fn.setFunctionType(
+      b.getFunctionType(body->getArgumentTypes(), ValueRange(results).getTypes()));
+  fn.setResultAttr(0, mlir::xf::XfDialect::getNameAttrName(),
+                   b.getStringAttr(s.memory));
+  for (size_t r = 1; r < results.size(); ++r)
+    fn.setResultAttr(r, mlir::xf::XfDialect::getStateAttrName(),
+                     b.getStringAttr(names[r]));
+}
+
+void ModelGen::emitGenerateStep(const ast::Stack &s) {
+  Location l = loc(s.generation->loc);
+  values.clear();
+  params.clear();
+  auto ids = tensor({kDyn, kDyn}, b.getI64Type());
+  fn = func::FuncOp::create(b, l, "generate_step", b.getFunctionType({}, {}));
+  fn.addEntryBlock();
+  Value tokens = addArgument(fn, ids, s.input, false, l);
+  Value past = addArgument(fn, tensor({kDyn}, b.getI64Type()), "past", false, l);
+  Value memoryIds;
+  if (!s.memory.empty())
+    memoryIds = addArgument(fn, ids, s.memoryIds, false, l);
+  // One cache pair per layer for each kind of attention it has.
+  bool hasCross = false;
+  const ast::Block *self = nullptr, *cross = nullptr;
+  for (const ast::Block &blk : s.blocks) {
+    if (blk.kind == ast::BlockKind::SelfAttention)
+      self = &blk;
+    if (blk.kind == ast::BlockKind::CrossAttention)
+      cross = &blk;
+  }
+  hasCross = cross != nullptr;
+  struct Caches {
+    Value selfKey, selfValue, crossKey, crossValue;
+  };
+  std::vector<Caches> caches(s.layers);
+  for (int layer = 0; layer < s.layers; ++layer) {
+    std::string suffix = "." + std::to_string(layer);
+    if (self) {
+      caches[layer].selfKey = addArgument(
+          fn, cacheType(self->kvHeads, self->dK, true), "self_key" + suffix,
+          true, l);
+      caches[layer].selfValue = addArgument(
+          fn, cacheType(self->kvHeads, self->dV, false), "self_value" + suffix,
+          true, l);
+    }
+    if (hasCross) {
+      caches[layer].crossKey = addArgument(
+          fn, cacheType(cross->kvHeads, cross->dK, true), "cross_key" + suffix,
+          true, l);
+      caches[layer].crossValue = addArgument(
+          fn, cacheType(cross->kvHeads, cross->dV, false),
+          "cross_value" + suffix, true, l);
+    }
+  }
+  Block *body = &fn.getBody().front();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(body);
+
+  // Embeddings of the new tokens at their positions past[b] + t.
+  Location el = loc(s.embedding.loc);
+  Value table = param(s.embedding.name, ".weight", 0, {s.vocab, s.dModel}, el);
+  Value x = mlir::xf::EmbeddingOp::create(b, el, table, tokens);
+  if (s.embeddingScale)
+    x = mlir::xf::ScaleOp::create(
+        b, el, x,
+        b.getF32FloatAttr(static_cast<float>(std::sqrt(double(s.dModel)))));
+  Location pl = loc(s.positionsLoc);
+  if (s.positions == ast::Positions::Sinusoidal ||
+      s.positions == ast::Positions::Learned) {
+    Value positions =
+        mlir::xf::PositionsOp::create(b, pl, past, dim(tokens, 1, pl));
+    Value pe =
+        s.positions == ast::Positions::Sinusoidal
+            ? Value(mlir::xf::SinusoidOp::create(b, pl, positions, s.dModel))
+            : Value(mlir::xf::EmbeddingOp::create(
+                  b, pl,
+                  param(s.positionEmbedding.name, ".weight", 0,
+                        {s.maxLen, s.dModel}, loc(s.positionEmbedding.loc)),
+                  positions));
+    x = mlir::xf::AddOp::create(b, pl, x, pe);
+  }
+  if (s.embeddingNorm)
+    x = emitNorm(*s.embeddingNorm, 0, x, s.dModel);
+
+  // The layers: one function `<stack>_step_layer` called per layer with
+  // that layer's caches; it returns the new self-attention caches.
+  SmallVector<Value> updated;
+  SmallVector<std::string> updatedNames;
+  LayerFn info;
+  SmallVector<Type> inputs = {x.getType(), past.getType()};
+  if (memoryIds)
+    inputs.push_back(memoryIds.getType());
+  SmallVector<Type> cacheTypes;
+  if (self) {
+    cacheTypes.push_back(caches[0].selfKey.getType());
+    cacheTypes.push_back(caches[0].selfValue.getType());
+  }
+  if (hasCross) {
+    cacheTypes.push_back(caches[0].crossKey.getType());
+    cacheTypes.push_back(caches[0].crossValue.getType());
+  }
+  inputs.append(cacheTypes);
+  SmallVector<Type> outputs = {x.getType()};
+  if (self) {
+    outputs.push_back(cacheTypes[0]);
+    outputs.push_back(cacheTypes[1]);
+  }
+  {
+    OpBuilder::InsertionGuard layerGuard(b);
+    b.setInsertionPointAfter(fn);
+    info.fn = func::FuncOp::create(b, l, s.name + "_step_layer",
+                                   b.getFunctionType(inputs, outputs));
+    info.fn.setPrivate();
+    info.numFixed = inputs.size();
+    Block *lb = info.fn.addEntryBlock();
+    unsigned a = 0;
+    Value y = lb->getArgument(a++);
+    info.past = lb->getArgument(a++);
+    if (memoryIds)
+      info.memoryIds = lb->getArgument(a++);
+    if (self) {
+      info.selfKey = lb->getArgument(a++);
+      info.selfValue = lb->getArgument(a++);
+    }
+    if (hasCross) {
+      info.crossKey = lb->getArgument(a++);
+      info.crossValue = lb->getArgument(a++);
+    }
+    building = &info;
+    b.setInsertionPointToEnd(lb);
+    for (const ast::Block &blk : s.blocks) {
+      Location bl = loc(blk.loc);
+      auto sublayer = [&](Value in) -> Value {
+        if (blk.kind == ast::BlockKind::FeedForward)
+          return emitFeedForward(s, blk, 0, in);
+        return emitCachedAttention(s, blk, 0, in);
+      };
+      if (blk.order == ast::NormOrder::Post) {
+        Value sum = mlir::xf::AddOp::create(b, bl, sublayer(y), y);
+        y = emitNorm(blk.norm, 0, sum, s.dModel);
+      } else {
+        Value z = sublayer(emitNorm(blk.norm, 0, y, s.dModel));
+        y = mlir::xf::AddOp::create(b, bl, y, z);
+      }
+    }
+    SmallVector<Value> rets = {y};
+    rets.append(info.updated.begin(), info.updated.end());
+    func::ReturnOp::create(b, l, rets);
+    building = nullptr;
+  }
+  for (int layer = 0; layer < s.layers; ++layer) {
+    SmallVector<Value> args = {x, past};
+    if (memoryIds)
+      args.push_back(memoryIds);
+    Caches &c = caches[layer];
+    for (Value v : {c.selfKey, c.selfValue, c.crossKey, c.crossValue})
+      if (v)
+        args.push_back(v);
+    for (auto &[key, shape, ploc] : info.params)
+      args.push_back(param(key, "", layer, shape, ploc));
+    auto call = func::CallOp::create(b, l, info.fn, args);
+    x = call.getResult(0);
+    if (self) {
+      std::string suffix = "." + std::to_string(layer);
+      updated.push_back(call.getResult(1));
+      updated.push_back(call.getResult(2));
+      updatedNames.push_back("self_key" + suffix);
+      updatedNames.push_back("self_value" + suffix);
+    }
+  }
+  if (s.finalNorm)
+    x = emitNorm(*s.finalNorm, 0, x, s.dModel);
+  if (s.projection)
+    x = linear(x, *s.projection, 0, s.vocab, s.dModel, s.projectionBias);
+  SmallVector<Value> results = {x};
+  results.append(updated.begin(), updated.end());
+  func::ReturnOp::create(b, l, results);
+  fn.setFunctionType(b.getFunctionType(body->getArgumentTypes(),
+                                       ValueRange(results).getTypes()));
+  fn.setResultAttr(0, mlir::xf::XfDialect::getNameAttrName(),
+                   b.getStringAttr(s.output));
+  for (size_t r = 1; r < results.size(); ++r)
+    fn.setResultAttr(r, mlir::xf::XfDialect::getStateAttrName(),
+                     b.getStringAttr(updatedNames[r - 1]));
+}
+
 Value ModelGen::compute(const std::string &name) {
   auto it = values.find(name);
   if (it != values.end())
@@ -448,7 +821,6 @@ Value ModelGen::compute(const std::string &name) {
 }
 
 void ModelGen::emitEntry(const ast::EntryPoint &ep) {
-  entry = &ep;
   values.clear();
   params.clear();
   SmallVector<Type> inputs;
@@ -479,6 +851,11 @@ OwningOpRef<ModuleOp> ModelGen::run() {
   b.setInsertionPointToEnd(module->getBody());
   for (const ast::EntryPoint &ep : model.entries)
     emitEntry(ep);
+  if (const ast::Stack *s = model.generatingStack()) {
+    if (!s->memory.empty())
+      emitGenerateEncode(*s);
+    emitGenerateStep(*s);
+  }
   if (error || failed(verify(*module)))
     return nullptr;
   return module;

@@ -137,6 +137,9 @@ private:
   bool readStack(const SyntaxSection &s, ast::Stack &stack);
   bool readBlock(const SyntaxSection &s, const ast::Stack &stack,
                  BlockOptions opts, ast::Block &block);
+  bool readGeneration(const SyntaxSection &s, const ast::Stack &stack,
+                      ast::Generation &out);
+  bool checkGeneration(const ast::Model &model);
   bool readEntries(ast::Model &model);
   bool checkComputable(const ast::Model &model, const ast::EntryPoint &ep);
 
@@ -144,6 +147,8 @@ private:
   ast::Error &error;
   bool failed = false;
   std::map<std::string, ast::Hyper> hypers;
+  /// Token spellings per vocabulary hyper (from `vocab` lines).
+  std::map<std::string, std::vector<std::string>> spellings;
   std::vector<std::string> hyperOrder;
 };
 
@@ -380,6 +385,7 @@ bool Sema::readVocabs(ast::Model &model) {
                                    " tokens but " + e.key + " is " +
                                    std::to_string(int64_t(it->second.value)));
     model.vocabs.push_back({e.key, tokens});
+    spellings[e.key] = tokens;
   }
   return true;
 }
@@ -493,6 +499,8 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     return fail(vocab.loc, "'vocab' must be at least 1, found " +
                                std::to_string(vocab.value));
   stack.vocab = vocab.value;
+  if (vocabEntry->value.kind == Kind::Name)
+    stack.vocabName = vocabEntry->value.text;
   if (!intKey("pad_id", stack.padId, false, 0, 0))
     return false;
   if (stack.padId >= stack.vocab)
@@ -622,6 +630,14 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
   }
 
   for (const SyntaxSection &child : s.sections) {
+    if (child.kind == "generate") {
+      if (stack.generation)
+        return fail(child.loc, what + " has two generate sections");
+      stack.generation.emplace();
+      if (!readGeneration(child, stack, *stack.generation))
+        return false;
+      continue;
+    }
     ast::Block block;
     if (!readBlock(child, stack, defaults, block))
       return false;
@@ -633,13 +649,96 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
   return true;
 }
 
+bool Sema::readGeneration(const SyntaxSection &s, const ast::Stack &stack,
+                          ast::Generation &out) {
+  std::string what = "the generate section of stack '" + stack.name + "'";
+  if (!checkKeys(s, what, {"start", "end"}))
+    return false;
+  if (!s.sections.empty())
+    return fail(s.sections.front().loc, what + " takes no sections");
+  out.loc = s.loc;
+  // A token: an id below the vocabulary, a spelling of it, or `none`.
+  auto token = [&](const char *key, int64_t &id) {
+    const SyntaxEntry *e = find(s, key);
+    if (!e)
+      return true;
+    const SyntaxValue &v = e->value;
+    if (v.kind == Kind::Name && v.text == "none") {
+      id = -1;
+      return true;
+    }
+    if (v.kind == Kind::String) {
+      auto it = spellings.find(stack.vocabName);
+      if (it == spellings.end())
+        return fail(v.loc, "'" + std::string(key) + "' spells a token, but the "
+                           "vocabulary of stack '" + stack.name +
+                           "' has no `vocab` line");
+      auto pos = std::find(it->second.begin(), it->second.end(), v.text);
+      if (pos == it->second.end())
+        return fail(v.loc, "'" + std::string(key) + "': \"" + v.text +
+                               "\" is not a token of " + stack.vocabName);
+      id = pos - it->second.begin();
+      return true;
+    }
+    Located<int64_t> n;
+    if (!readInt(*e, n))
+      return false;
+    if (n.value < 0 || n.value >= stack.vocab)
+      return fail(n.loc, "'" + std::string(key) + "' must be a token id in 0.." +
+                             std::to_string(stack.vocab - 1) + ", found " +
+                             std::to_string(n.value));
+    id = n.value;
+    return true;
+  };
+  return token("start", out.startId) && token("end", out.endId);
+}
+
+/// Generation runs one stack over a cache of its self-attention keys and
+/// values: its self-attention must be causal (a new token never changes
+/// the cached ones) and only one stack may generate.
+bool Sema::checkGeneration(const ast::Model &model) {
+  const ast::Stack *gen = nullptr;
+  for (const ast::Stack &s : model.stacks) {
+    if (!s.generation)
+      continue;
+    if (gen)
+      return fail(s.generation->loc, "stacks '" + gen->name + "' and '" +
+                                         s.name + "' both generate");
+    gen = &s;
+    int selfBlocks = 0, crossBlocks = 0;
+    for (const ast::Block &b : s.blocks) {
+      if (b.kind == ast::BlockKind::SelfAttention && !b.maskCausal)
+        return fail(b.loc, "stack '" + s.name +
+                               "' generates, so its self-attention must be "
+                               "causal (mask = causal or [padding, causal])");
+      selfBlocks += b.kind == ast::BlockKind::SelfAttention;
+      crossBlocks += b.kind == ast::BlockKind::CrossAttention;
+      if (selfBlocks > 1 || crossBlocks > 1)
+        return fail(b.loc, "stack '" + s.name +
+                               "' generates, so a layer may have one "
+                               "self_attention and one cross_attention block "
+                               "(one cache each)");
+    }
+    if (s.memory.empty())
+      continue;
+    const ast::Stack *source = model.findStackProducing(s.memory);
+    if (!source || !source->memory.empty() || source->input != s.memoryIds)
+      return fail(s.generation->loc,
+                  "stack '" + s.name + "' generates, so its memory '" +
+                      s.memory + "' must be the output of a stack without "
+                      "memory whose input is '" + s.memoryIds +
+                      "' (generate_encode computes it from that input)");
+  }
+  return true;
+}
+
 bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
                      BlockOptions opts, ast::Block &block) {
   bool isAttention = s.kind == "self_attention" || s.kind == "cross_attention";
   if (!isAttention && s.kind != "feed_forward")
     return fail(s.loc, "unknown block kind '" + s.kind +
-                           "' (expected self_attention, cross_attention or "
-                           "feed_forward)");
+                           "' (expected self_attention, cross_attention, "
+                           "feed_forward or generate)");
   std::string what = s.kind + " block of stack '" + stack.name + "'";
   std::vector<std::string> allowed =
       isAttention ? kAttentionKeys : kFeedForwardKeys;
@@ -852,7 +951,7 @@ std::optional<ast::Model> Sema::run(const std::vector<Override> &overrides) {
     fail(file.endLoc, "the model declares no stack");
     return std::nullopt;
   }
-  if (!readEntries(model))
+  if (!checkGeneration(model) || !readEntries(model))
     return std::nullopt;
   return model;
 }

@@ -36,7 +36,7 @@ Value headTransposeInput(Value v) {
 
 /// The masks of the pattern, as the attention op takes them.
 struct MaskParts {
-  Value keyIds, mask;
+  Value keyIds, mask, queryOffsets;
   int64_t padId = 0;
   bool causal = false;
 };
@@ -75,8 +75,14 @@ bool splitMask(Value m, int64_t rank, MaskParts &parts,
     parts.padId = pad.getPadId();
     return true;
   }
-  if (m.getDefiningOp<CausalMaskOp>()) {
+  if (auto causal = m.getDefiningOp<CausalMaskOp>()) {
+    // With per-row offsets (a generation step over a cache) there is one
+    // causal mask or none: two would place the queries twice.
+    Value offsets = causal.getOffsets();
+    if (parts.causal && parts.queryOffsets != offsets)
+      return false;
     parts.causal = true;
+    parts.queryOffsets = offsets;
     return true;
   }
   rest.push_back(m);
@@ -205,7 +211,9 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   SmallVector<Value> rest;
   for (Value m : fills)
     if (!splitMask(m, rank, parts, rest))
-      return rewriter.notifyMatchFailure(pv, "two different padding masks");
+      return rewriter.notifyMatchFailure(
+          pv, "two different padding masks, or causal masks with different "
+              "offsets");
   if (rest.size() > 1)
     return rewriter.notifyMatchFailure(pv, "more than one general mask");
   if (rank == 5 && !rest.empty())
@@ -253,7 +261,7 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   rewriter.setInsertionPoint(replaced);
   auto attention = AttentionOp::create(
       rewriter, softmax.getLoc(), q, k, v, parts.keyIds, parts.mask,
-      rewriter.getF32FloatAttr(static_cast<float>(scale)),
+      parts.queryOffsets, rewriter.getF32FloatAttr(static_cast<float>(scale)),
       rewriter.getBoolAttr(parts.causal),
       rewriter.getI64IntegerAttr(parts.padId),
       rewriter.getF32FloatAttr(maskValue), LayoutAttr::get(ctx, qLayout),

@@ -215,7 +215,8 @@ private:
     }
     // true / false / null / fractional numbers: keep the token's text.
     const char *startTok = p;
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+           *p != '\n' && *p != '\r' && *p != '\t')
       ++p;
     if (p == startTok)
       return failWith("unexpected character");

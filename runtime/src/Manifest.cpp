@@ -34,7 +34,14 @@ bool readValue(const Json *j, ValueSpec &v) {
     v.vocab = vocab->asInt();
   if (const Json *maxLen = j->get(XF_KEY_MAX_LEN))
     v.maxLen = maxLen->asInt();
+  if (const Json *state = j->get(XF_KEY_STATE))
+    v.state = state->kind == Json::Other && state->string == "true";
   return true;
+}
+
+int64_t intOr(const Json &o, const char *key, int64_t fallback) {
+  const Json *v = o.get(key);
+  return v && v->kind == Json::Number ? v->asInt() : fallback;
 }
 } // namespace
 
@@ -59,6 +66,23 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
     }
     for (const Json &f : features->array)
       out.cpuFeatures.push_back(f.string);
+  }
+  if (const Json *gen = root.get(XF_KEY_GENERATION)) {
+    const Json *input = gen->get(XF_KEY_INPUT);
+    if (gen->kind != Json::Object || !input) {
+      error = "manifest: malformed generation";
+      return false;
+    }
+    GenerationSpec g;
+    g.input = input->string;
+    if (const Json *ids = gen->get(XF_KEY_MEMORY_IDS))
+      g.memoryIds = ids->string;
+    g.start = intOr(*gen, XF_KEY_START, -1);
+    g.end = intOr(*gen, XF_KEY_END, -1);
+    g.pad = intOr(*gen, XF_KEY_PAD, 0);
+    g.vocab = intOr(*gen, XF_KEY_VOCAB, 0);
+    g.maxLen = intOr(*gen, XF_KEY_MAX_LEN, 0);
+    out.generation = g;
   }
   for (const Json &e : entries->array) {
     EntrySpec entry;

@@ -12,6 +12,7 @@
 #define XF_RUNTIME_SRC_MANIFEST_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct ValueSpec {
   std::vector<std::string> dims; ///< per dim: name of a dynamic dim, or ""
   int64_t vocab = 0;             ///< token ids: ids must be < vocab (0: none)
   int64_t maxLen = 0;            ///< token ids: length (dim 1) <= maxLen
+  bool state = false;            ///< a generation cache the state owns
 };
 
 struct ParamSpec {
@@ -38,8 +40,15 @@ struct EntrySpec {
   std::vector<ParamSpec> params;
 };
 
+/// How the library generates (XF_KEY_GENERATION); absent when it does not.
+struct GenerationSpec {
+  std::string input, memoryIds; ///< memoryIds empty: no memory
+  int64_t start = -1, end = -1, pad = 0, vocab = 0, maxLen = 0;
+};
+
 struct Manifest {
   std::string model;
+  std::optional<GenerationSpec> generation;
   std::string cpu;                      ///< the CPU xfc compiled for
   std::vector<std::string> cpuFeatures; ///< what it needs of this one
   std::vector<EntrySpec> entries;

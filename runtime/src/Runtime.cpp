@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xf/runtime.h"
+#include "runtime/src/Model.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/src/CpuFeatures.h"
 #include "runtime/src/Gpu.h"
@@ -27,16 +28,7 @@
 
 using namespace xf::rt;
 
-struct xf_status {
-  xf_status_code_t code;
-  std::string message;
-};
-
 namespace {
-
-xf_status *makeStatus(xf_status_code_t code, std::string message) {
-  return new xf_status{code, std::move(message)};
-}
 
 /// A weights file that cannot be opened is not found; one that opens but
 /// does not parse is malformed.
@@ -46,16 +38,6 @@ xf_status_code_t weightsCode(const char *path) {
              ? XF_STATUS_INVALID_FORMAT
              : XF_STATUS_NOT_FOUND;
 }
-
-using EntryFn = void (*)(void **);
-
-/// One entry point, ready to call: its spec, function and bound parameters.
-struct BoundEntry {
-  const EntrySpec *spec = nullptr;
-  EntryFn fn = nullptr;
-  std::vector<const char *> inputNames;
-  std::vector<const float *> params;
-};
 
 /// A memref descriptor of a given rank, as 64-bit words.
 struct Descriptor {
@@ -82,34 +64,6 @@ std::string shapeText(const int64_t *shape, size_t rank) {
          (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
   return s + "]";
 }
-
-} // namespace
-
-struct xf_model {
-  void *library = nullptr;
-  std::string manifestText, unusedWeights;
-  Manifest manifest;
-  std::unique_ptr<SafetensorsFile> weights;
-  std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
-  std::map<std::string, BoundEntry> entries;
-  void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
-  int threads = 0;
-  std::string target = XF_TARGET_CPU;
-  /// GPU libraries: the backend (weights live in its memory) and the lock
-  /// that serializes runs on its one stream / queue.
-  std::unique_ptr<GpuBackend> gpu;
-  BindFn bindGpu = nullptr;      ///< the library's xf_gpu_bind
-  HostFreeFn hostFree = nullptr; ///< the library's xf_host_free
-  mutable std::mutex gpuMutex;
-
-  ~xf_model() {
-    gpu.reset(); // before the library and the mapping go
-    if (library)
-      dlclose(library);
-  }
-};
-
-namespace {
 
 /// Bytes of a tensor of `shape` with `elt`-byte elements.
 size_t tensorBytes(const int64_t *shape, size_t rank, size_t elt) {
@@ -396,12 +350,28 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   }
   const BoundEntry &entry = it->second;
   const EntrySpec &spec = *entry.spec;
+  for (const ValueSpec &in : spec.inputs)
+    if (in.state)
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        "entry '" + spec.name +
+                            "' keeps its key/value caches in a generation "
+                            "state: run it through xf_generation_create and "
+                            "xf_generation_append");
   if (numInputs != spec.inputs.size())
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       "entry '" + spec.name + "' takes " +
                           std::to_string(spec.inputs.size()) + " inputs, " +
                           std::to_string(numInputs) + " given");
 
+  if (xf_status *bad = checkInputs(spec, inputs, numInputs))
+    return bad;
+  return callEntry(model, entry, inputs, numInputs, outOutput);
+}
+
+} // extern "C"
+
+xf_status *xf::rt::checkInputs(const EntrySpec &spec, const xf_tensor *inputs,
+                               size_t numInputs) {
   // 1. Check every input against the manifest; named dims must agree.
   std::map<std::string, std::pair<int64_t, std::string>> dimSizes;
   for (size_t i = 0; i < numInputs; ++i) {
@@ -462,6 +432,13 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
     }
   }
 
+  return nullptr;
+}
+
+xf_status *xf::rt::callEntry(const xf_model *model, const BoundEntry &entry,
+                             const xf_tensor *inputs, size_t numInputs,
+                             xf_tensor *outOutput) {
+  const EntrySpec &spec = *entry.spec;
   // 2. Descriptors: result, inputs, parameters. GPU libraries get device
   //    copies of the inputs.
   std::optional<GpuRun> gpuRun;
@@ -561,4 +538,3 @@ xf_status *xf_model_run(const xf_model *model, const char *entryName,
   return nullptr;
 }
 
-} // extern "C"

@@ -3,7 +3,9 @@
 // `xf-run OUT/ --weights W.safetensors [--entry forward] [--threads N]
 //  [--device N]
 //  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
-// a library compiled by xfc through the runtime C API;
+// a library compiled by xfc through the runtime C API; with `--generate N
+// [--start ID] [--end ID|none]` it generates greedily through a generation
+// state from the source or prompt given as its --input;
 // `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
 // with the xf interpreter instead, and `xf-run MODEL.mlir --interpret ...`
 // xf IR (a function per entry, inputs and output named by `xf.name`).
@@ -21,6 +23,7 @@
 #include "frontend/Parse/Sema.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
+#include "runtime/io/Json.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/Safetensors.h"
 #include "tools/Flags.h"
@@ -31,6 +34,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -62,6 +66,21 @@ static cl::opt<int> deviceIndex(
 static cl::list<std::string> inputArgs("input", cl::cat(category),
                                        cl::desc("NAME=@file.npy"),
                                        cl::value_desc("NAME=@FILE"));
+static cl::opt<int64_t> generateCount(
+    "generate", cl::cat(category),
+    cl::desc("Generate N tokens greedily over the key/value cache (a "
+             "description with a `generate` section)"),
+    cl::value_desc("N"), cl::init(0));
+static cl::opt<std::string>
+    startToken("start", cl::cat(category),
+               cl::desc("--generate: the first token's id (default: the "
+                        "description's start)"),
+               cl::value_desc("ID"));
+static cl::opt<std::string>
+    endToken("end", cl::cat(category),
+             cl::desc("--generate: the id that ends a row, or none (default: "
+                      "the description's end)"),
+             cl::value_desc("ID|none"));
 static cl::list<std::string> outputArgs("output", cl::cat(category),
                                         cl::desc("NAME=@file.npy"),
                                         cl::value_desc("NAME=@FILE"));
@@ -168,6 +187,136 @@ bool checkIds(const ast::Model &model, const std::string &name,
   return true;
 }
 /// Runs a compiled library from `dir` through the runtime C API.
+/// A token-id flag's value: an integer id, or -1 for `none` where allowed.
+bool parseTokenFlag(const std::string &flag, const std::string &text,
+                    bool allowNone, int64_t &out, std::string &error) {
+  if (allowNone && text == "none") {
+    out = -1;
+    return true;
+  }
+  char *end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || v < 0) {
+    error = "--" + flag + " expects a token id" +
+            (allowNone ? std::string(" or none") : std::string()) +
+            ", found '" + text + "'";
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+/// --generate N: greedy generation through a generation state. The input
+/// is the source (models with memory) or the prompt; the output the new ids,
+/// int64 [batch, N], rows that ended padded with the pad id.
+int runGeneration(xf_model *model) {
+  if (generateCount < 1)
+    return userError("--generate expects a positive number of tokens");
+  if (entryName.getNumOccurrences())
+    return userError("--generate runs the generation entries; drop --entry");
+  int64_t start, end, pad;
+  if (xf_status *s = xf_model_generation_tokens(model, &start, &end, &pad)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  std::string error;
+  if (!startToken.empty() &&
+      !parseTokenFlag("start", startToken, false, start, error))
+    return userError(error);
+  if (!endToken.empty() && !parseTokenFlag("end", endToken, true, end, error))
+    return userError(error);
+  // The manifest names the input and spells the vocabulary.
+  std::string manifestText = xf_model_manifest(model);
+  rt::Json manifest;
+  if (!rt::parseJson(manifestText.data(),
+                     manifestText.data() + manifestText.size(), manifest,
+                     error))
+    return userError("the library's manifest: " + error);
+  const rt::Json *genSpec = manifest.get(XF_KEY_GENERATION);
+  const rt::Json *memoryIds = genSpec ? genSpec->get(XF_KEY_MEMORY_IDS) : nullptr;
+  const rt::Json *promptName = genSpec ? genSpec->get(XF_KEY_INPUT) : nullptr;
+  if (!memoryIds || !promptName)
+    return userError("the library's manifest has no generation section");
+  bool hasSource = !memoryIds->string.empty();
+  std::string inputName = hasSource ? memoryIds->string : promptName->string;
+  std::map<std::string, rt::NpyArray> arrays;
+  if (!readInputs("generation", {inputName}, arrays, error))
+    return userError(error);
+  auto it = arrays.find(inputName);
+  if (it == arrays.end())
+    return userError("missing --input " + inputName + "=@FILE (the " +
+                     (hasSource ? "source" : "prompt") + ")");
+  rt::NpyArray &in = it->second;
+  if (in.isFloat || in.shape.size() != 2 || in.shape[0] < 1 || in.shape[1] < 1)
+    return userError("input '" + inputName +
+                     "' must be int64 token ids [batch, length], found " +
+                     std::string(in.isFloat ? "float" : "integer") +
+                     " array of shape " + rt::formatDims(in.shape));
+  std::string outPath;
+  if (!outputFile("generation", "ids", outPath, error))
+    return userError(error);
+  const int64_t batch = in.shape[0], length = in.shape[1];
+  // Room for the source (cross-attention) and for the start token and N-1
+  // generated ones, or for the prompt and N-1 generated ones.
+  int64_t capacity = hasSource ? std::max<int64_t>(length, generateCount)
+                               : length + generateCount - 1;
+  xf_generation *state = nullptr;
+  if (xf_status *s = xf_generation_create(model, batch, capacity, &state)) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  std::unique_ptr<xf_generation, void (*)(xf_generation *)> owner(
+      state, xf_generation_free);
+  xf_tensor t{};
+  t.dtype = XF_I64;
+  t.rank = 2;
+  t.shape[0] = batch;
+  t.shape[1] = length;
+  t.data = in.i.data();
+  xf_tensor out{};
+  xf_status *s = nullptr;
+  if (hasSource) {
+    s = xf_generation_encode(state, &t);
+    if (!s)
+      s = xf_generation_greedy(state, nullptr, nullptr, start, end, pad,
+                               generateCount, &out);
+  } else {
+    s = xf_generation_greedy(state, &t, nullptr, start, end, pad,
+                             generateCount, &out);
+  }
+  if (s) {
+    std::string message = xf_status_message(s);
+    xf_status_free(s);
+    return userError(message);
+  }
+  rt::NpyArray ids;
+  ids.isFloat = false;
+  ids.shape = {batch, int64_t(generateCount)};
+  ids.i.assign(static_cast<int64_t *>(out.data),
+               static_cast<int64_t *>(out.data) + batch * generateCount);
+  std::free(out.data);
+  if (!outPath.empty()) {
+    if (!rt::writeNpy(outPath, ids, error))
+      return userError(error);
+    return 0;
+  }
+  const rt::Json *tokens = genSpec->get(XF_KEY_TOKENS);
+  for (int64_t b = 0; b < batch; ++b) {
+    std::string line, words;
+    for (int64_t n = 0; n < generateCount; ++n) {
+      int64_t id = ids.i[b * generateCount + n];
+      line += (n ? " " : "") + std::to_string(id);
+      if (tokens && id >= 0 && size_t(id) < tokens->array.size())
+        words += (n ? " " : "") + tokens->array[id].string;
+    }
+    llvm::outs() << line << (words.empty() ? "" : "\t" + words) << "\n";
+  }
+  return 0;
+}
+
 int runCompiled(const std::string &dir, int threads) {
   std::string library = xf::tools::findLibrary(dir);
   if (library.empty())
@@ -188,6 +337,9 @@ int runCompiled(const std::string &dir, int threads) {
     xf_status_free(s);
     return userError(message);
   }
+
+  if (generateCount.getNumOccurrences())
+    return runGeneration(model);
 
   std::string error;
   const char *const *inputNames = nullptr;

@@ -74,8 +74,17 @@ struct AttentionDecomposition : OpConversionPattern<AttentionOp> {
       shape.back() = dyn;
       unite(reshape(pad, shape, {batch, lk}));
     }
-    if (op.getCausal())
+    if (Value offsets = adaptor.getQueryOffsets()) {
+      // [B, Lq, Lk] with a head dim (and a group dim) of 1.
+      Value causal = CausalMaskOp::create(b, loc, lq, lk, offsets);
+      SmallVector<int64_t> shape(rank, 1);
+      shape[0] = dyn;
+      shape[rank - 2] = dyn;
+      shape.back() = dyn;
+      unite(reshape(causal, shape, {batch, lq, lk}));
+    } else if (op.getCausal()) {
       unite(CausalMaskOp::create(b, loc, lq, lk));
+    }
     if (Value m = adaptor.getMask()) {
       auto mt = cast<RankedTensorType>(m.getType());
       if (grouped) {

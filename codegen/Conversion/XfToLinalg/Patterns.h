@@ -21,10 +21,13 @@ void populateMatmulLoweringPatterns(RewritePatternSet &patterns);
 void populateDataMovementLoweringPatterns(RewritePatternSet &patterns);
 /// Normalization.cpp: softmax, layer_norm, rms_norm.
 void populateNormalizationLoweringPatterns(RewritePatternSet &patterns);
-/// Positions.cpp: embedding, sinusoid_table, arange, masks, rope.
+/// Positions.cpp: embedding, sinusoid(_table), arange, positions, masks,
+/// rope.
 void populatePositionLoweringPatterns(RewritePatternSet &patterns);
 /// Attention.cpp: attention into unfused ops.
 void populateAttentionDecompositionPatterns(RewritePatternSet &patterns);
+/// Cache.cpp: cache_write.
+void populateCacheLoweringPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::xf::linalg_lowering
 

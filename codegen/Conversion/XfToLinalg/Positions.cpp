@@ -1,7 +1,8 @@
 //===- Positions.cpp - embeddings, position tables, masks from ids, rotary ===//
 //
-// Token embeddings (gathers), sinusoidal tables and aranges, causal and
-// padding masks, and rotary positions.
+// Token embeddings (gathers), sinusoidal tables, vectors and aranges, a
+// generation step's positions, causal and padding masks, and rotary
+// positions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +56,10 @@ template <typename XfOp> struct IndexTableLowering : OpConversionPattern<XfOp> {
   LogicalResult
   matchAndRewrite(XfOp op, typename XfOp::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // Computed from index operands alone (a causal mask with per-row
+    // offsets has its own pattern).
+    if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<TensorType>))
+      return rewriter.notifyMatchFailure(op, "has tensor operands");
     Location loc = op.getLoc();
     RankedTensorType out = op.getType();
     SmallVector<OpFoldResult> sizes = this->sizes(op, adaptor, rewriter);
@@ -84,27 +89,133 @@ SmallVector<OpFoldResult> IndexTableLowering<SinusoidTableOp>::sizes(
     SinusoidTableOp op, SinusoidTableOp::Adaptor adaptor, OpBuilder &b) const {
   return {adaptor.getLength(), b.getIndexAttr(op.getDim())};
 }
-template <>
-Value IndexTableLowering<SinusoidTableOp>::compute(SinusoidTableOp op,
-                                                   OpBuilder &b, Location l,
-                                                   ValueRange idx) {
-  // As PyTorch computes it in f32: angle = p * exp(2i * (-ln(1e4) / D)).
+/// Element `column` of the sinusoidal vector of the position `pos` (an i64),
+/// as PyTorch computes it in f32: angle = p * exp(2i * (-ln(1e4) / D)).
+Value sinusoidAt(OpBuilder &b, Location l, Value pos, Value column,
+                 int64_t dim) {
   auto toF32 = [&](Value index) -> Value {
     Value i = arith::IndexCastOp::create(b, l, b.getI64Type(), index);
     return arith::SIToFPOp::create(b, l, b.getF32Type(), i);
   };
   Value two = indexConst(b, l, 2);
-  Value odd = arith::RemUIOp::create(b, l, idx[1], two);
-  Value even = arith::SubIOp::create(b, l, idx[1], odd);
-  Value factor = f32Const(b, l, -std::log(10000.0) / op.getDim());
+  Value odd = arith::RemUIOp::create(b, l, column, two);
+  Value even = arith::SubIOp::create(b, l, column, odd);
+  Value factor = f32Const(b, l, -std::log(10000.0) / dim);
   Value divTerm = math::ExpOp::create(
       b, l, arith::MulFOp::create(b, l, toF32(even), factor));
-  Value angle = arith::MulFOp::create(b, l, toF32(idx[0]), divTerm);
+  Value posF32 = arith::SIToFPOp::create(b, l, b.getF32Type(), pos);
+  Value angle = arith::MulFOp::create(b, l, posF32, divTerm);
   Value isOdd = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, odd,
                                       indexConst(b, l, 0));
   return arith::SelectOp::create(b, l, isOdd, math::CosOp::create(b, l, angle),
                                  math::SinOp::create(b, l, angle));
 }
+
+template <>
+Value IndexTableLowering<SinusoidTableOp>::compute(SinusoidTableOp op,
+                                                   OpBuilder &b, Location l,
+                                                   ValueRange idx) {
+  Value pos = arith::IndexCastOp::create(b, l, b.getI64Type(), idx[0]);
+  return sinusoidAt(b, l, pos, idx[1], op.getDim());
+}
+
+/// xf.sinusoid: the table's formula at the positions of an id tensor.
+struct SinusoidLowering : OpConversionPattern<SinusoidOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SinusoidOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value pos = adaptor.getPositions();
+    RankedTensorType out = op.getType();
+    unsigned rank = out.getRank();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, pos);
+    sizes.push_back(rewriter.getIndexAttr(op.getDim()));
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, out.getElementType());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = {
+        dropDimMap(ctx, rank, rank - 1),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    int64_t dim = op.getDim();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{out}, ValueRange{pos}, ValueRange{init}, maps,
+        parallel(rank), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value column = linalg::IndexOp::create(b, l, rank - 1);
+          linalg::YieldOp::create(b, l, sinusoidAt(b, l, a[0], column, dim));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// xf.positions: offsets[b] + t over [B, length].
+struct PositionsLowering : OpConversionPattern<PositionsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PositionsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value offsets = adaptor.getOffsets();
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, offsets, 0), adaptor.getLength()};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI64Type());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = {dropDimMap(ctx, 2, 1),
+                                   AffineMap::getMultiDimIdentityMap(2, ctx)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{op.getType()}, ValueRange{offsets},
+        ValueRange{init}, maps, parallel(2),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value t = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, 1));
+          linalg::YieldOp::create(b, l,
+                                  ValueRange{arith::AddIOp::create(b, l, a[0], t)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// xf.causal_mask with per-row offsets: k > offsets[b] + q over [B, Lq, Lk].
+struct CausalOffsetsLowering : OpConversionPattern<CausalMaskOp> {
+  CausalOffsetsLowering(MLIRContext *ctx)
+      : OpConversionPattern<CausalMaskOp>(ctx, /*benefit=*/2) {}
+  LogicalResult
+  matchAndRewrite(CausalMaskOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value offsets = adaptor.getOffsets();
+    if (!offsets)
+      return rewriter.notifyMatchFailure(op, "no offsets");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, offsets, 0),
+        adaptor.getQueryLength(), adaptor.getKeyLength()};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI1Type());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(3, 0, {getAffineDimExpr(0, ctx)}, ctx),
+        AffineMap::getMultiDimIdentityMap(3, ctx)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{op.getType()}, ValueRange{offsets},
+        ValueRange{init}, maps, parallel(3),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          auto i64 = [&](unsigned d) -> Value {
+            return arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                              linalg::IndexOp::create(b, l, d));
+          };
+          Value last = arith::AddIOp::create(b, l, a[0], i64(1));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
+                                               i64(2), last)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
 
 template <>
 SmallVector<OpFoldResult>
@@ -168,7 +279,7 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
   matchAndRewrite(RopeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value x = adaptor.getInput();
+    Value x = adaptor.getInput(), positions = adaptor.getPositions();
     RankedTensorType type = op.getType();
     unsigned rank = type.getRank();
     Value width = tensor::DimOp::create(rewriter, loc, x, rank - 1);
@@ -209,7 +320,15 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
               arith::MulFOp::create(b, l, toF32(freqIdx),
                                     f32Const(b, l, -2 * logBase)),
               widthF);
-          Value angle = arith::MulFOp::create(b, l, toF32(idx[rank - 2]),
+          Value pos;
+          if (positions) {
+            Value p = tensor::ExtractOp::create(
+                b, l, positions, ValueRange{idx[0], idx[rank - 2]});
+            pos = arith::SIToFPOp::create(b, l, b.getF32Type(), p);
+          } else {
+            pos = toF32(idx[rank - 2]);
+          }
+          Value angle = arith::MulFOp::create(b, l, pos,
                                               math::ExpOp::create(b, l, expo));
           Value c = math::CosOp::create(b, l, angle),
                 s = math::SinOp::create(b, l, angle);
@@ -225,13 +344,12 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
   }
 };
 
-/// Rewrites xf.attention into the unfused ops a framework runs.
-
 } // namespace
 
 void linalg_lowering::populatePositionLoweringPatterns(
     RewritePatternSet &patterns) {
   patterns.add<EmbeddingLowering, IndexTableLowering<SinusoidTableOp>,
                IndexTableLowering<ArangeOp>, IndexTableLowering<CausalMaskOp>,
+               CausalOffsetsLowering, PositionsLowering, SinusoidLowering,
                PaddingMaskLowering, RopeLowering>(patterns.getContext());
 }

@@ -63,4 +63,5 @@ void mlir::xf::populateXfToLinalgConversionPatterns(
   populateNormalizationLoweringPatterns(patterns);
   populatePositionLoweringPatterns(patterns);
   populateAttentionDecompositionPatterns(patterns);
+  populateCacheLoweringPatterns(patterns);
 }

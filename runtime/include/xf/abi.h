@@ -117,6 +117,33 @@
 #define XF_KEY_VOCAB "vocab"
 #define XF_KEY_MAX_LEN "max_len"
 
+/* Generation (a description's `generate` section; CPU libraries only).
+ * Entry XF_ENTRY_GENERATE_ENCODE (models with memory) maps the source's
+ * tokens to the memory and fills the cross-attention caches; entry
+ * XF_ENTRY_GENERATE_STEP maps new tokens, each row's cache length
+ * (XF_INPUT_PAST, int64 [batch]) and, with memory, the source's tokens to
+ * logits, appending the tokens' keys and values to the self-attention
+ * caches. Their state inputs (XF_KEY_STATE: true on the VALUE) are caches
+ * the runtime's generation state owns and the entries update in place:
+ * keys [batch, kv_heads, d, capacity], values [batch, kv_heads, capacity,
+ * d] (dim name XF_DIM_CAPACITY). The top-level XF_KEY_GENERATION object:
+ * {"input": "tgt", "memory_ids": "src", "start": 6, "end": 7, "pad": 0,
+ *  "vocab": 9, "max_len": 5000, "tokens": ["P", "i", ...]}; start/end -1:
+ * none, memory_ids "": no memory, tokens (optional): the vocabulary's
+ * spellings. */
+#define XF_ENTRY_GENERATE_ENCODE "generate_encode"
+#define XF_ENTRY_GENERATE_STEP "generate_step"
+#define XF_INPUT_PAST "past"
+#define XF_DIM_CAPACITY "capacity"
+#define XF_KEY_STATE "state"
+#define XF_KEY_GENERATION "generation"
+#define XF_KEY_INPUT "input"
+#define XF_KEY_MEMORY_IDS "memory_ids"
+#define XF_KEY_START "start"
+#define XF_KEY_END "end"
+#define XF_KEY_PAD "pad"
+#define XF_KEY_TOKENS "tokens"
+
 /* Values of XF_KEY_TARGET and XF_KEY_DTYPE. */
 #define XF_TARGET_CPU "cpu"
 #define XF_TARGET_CUDA "cuda"

@@ -142,6 +142,66 @@ XF_API xf_status *xf_model_run(const xf_model *model, const char *entry,
                                const xf_tensor *inputs, size_t num_inputs,
                                xf_tensor *out_output);
 
+/*--- Generation -----------------------------------------------------------*/
+
+/* A generation state: the key/value caches of `batch` sequences of up to
+ * `capacity` tokens each, with each row's length, for a model whose
+ * description has a `generate` section (CPU libraries). Owned by the
+ * caller; bound to the model it was created from (which must outlive it).
+ * One model serves any number of states; each state is used by one thread
+ * at a time. A call that fails leaves the state as it was. */
+typedef struct xf_generation xf_generation;
+
+/* The description's start and end tokens (-1: none) and pad id, for
+ * xf_generation_greedy; fails on a library without generation entries. */
+XF_API xf_status *xf_model_generation_tokens(const xf_model *model,
+                                             int64_t *out_start,
+                                             int64_t *out_end,
+                                             int64_t *out_pad);
+
+/* Creates a state with every row empty. Fails on a library without
+ * generation entries, batch < 1, capacity < 1, or a capacity beyond the
+ * model's max_len. */
+XF_API xf_status *xf_generation_create(const xf_model *model, int64_t batch,
+                                       int64_t capacity,
+                                       xf_generation **out_state);
+/* Releases the state; NULL is allowed. */
+XF_API void xf_generation_free(xf_generation *state);
+/* Empties every row (and forgets the encoded source); the caches are kept
+ * for reuse. */
+XF_API void xf_generation_reset(xf_generation *state);
+/* The length of each of the batch rows (owned by the state). */
+XF_API const int64_t *xf_generation_lengths(const xf_generation *state);
+
+/* Encoder-decoder models: encodes `source` (int64 [batch, S], S <=
+ * capacity) once; its keys and values serve every later step. Resets the
+ * rows. */
+XF_API xf_status *xf_generation_encode(xf_generation *state,
+                                       const xf_tensor *source);
+
+/* Appends `ids` (int64 [batch, T]) to the rows: a prompt (prefill) or the
+ * next token (T = 1). Row b takes its first counts[b] tokens (0..T; the
+ * rest are padding it ignores); counts NULL means T for every row. Writes
+ * the logits of all T positions, f32 [batch, T, vocab], to *out_logits (a
+ * new malloc'ed tensor). Fails, naming the row, when a row's length + T
+ * exceeds the capacity. */
+XF_API xf_status *xf_generation_append(xf_generation *state,
+                                       const xf_tensor *ids,
+                                       const int64_t *counts,
+                                       xf_tensor *out_logits);
+
+/* Greedy decoding of up to `max_new` tokens per row into *out_ids (int64
+ * [batch, max_new], malloc'ed). Starts from `prompt` (int64 [batch, P],
+ * row b's first prompt_lengths[b] >= 1 tokens; lengths NULL = P), or, when
+ * prompt is NULL, from the token `start` (encoder-decoder models: after
+ * xf_generation_encode). A row stops after emitting `end` (-1: never);
+ * its remaining ids are `pad`. Appends to the state's rows. */
+XF_API xf_status *xf_generation_greedy(xf_generation *state,
+                                       const xf_tensor *prompt,
+                                       const int64_t *prompt_lengths,
+                                       int64_t start, int64_t end, int64_t pad,
+                                       int64_t max_new, xf_tensor *out_ids);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,371 @@
+//===- Generation.cpp - Generation states over a model's caches -----------===//
+//
+// A state owns the caches a library's generation entries update in place
+// (one buffer per state input of the manifest, shaped by the state's batch
+// and capacity) and each row's length. Encoding fills the cross-attention
+// caches once; each append runs `generate_step` on the new tokens, with the
+// rows' lengths as `past`, and then advances the lengths. Every check runs
+// before the call, so a failed call changes nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/src/Model.h"
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+using namespace xf::rt;
+
+namespace {
+
+struct Cache {
+  std::vector<int64_t> shape;
+  float *data = nullptr;
+};
+
+std::string rowText(int64_t row) { return "row " + std::to_string(row); }
+
+/// The first index of the largest of n values.
+int64_t argmax(const float *x, int64_t n) {
+  return std::max_element(x, x + n) - x;
+}
+
+} // namespace
+
+struct xf_generation {
+  const xf_model *model = nullptr;
+  const GenerationSpec *spec = nullptr;
+  const BoundEntry *encode = nullptr, *step = nullptr;
+  int64_t batch = 0, capacity = 0;
+  std::vector<int64_t> lengths;
+  std::map<std::string, Cache> caches; ///< by state name
+  std::vector<int64_t> source;         ///< the encoded source's ids
+  int64_t sourceLen = 0;
+
+  ~xf_generation() {
+    for (auto &c : caches)
+      std::free(c.second.data);
+  }
+  /// `inputs` of `entry` in manifest order: `given` for the others, the
+  /// state's caches for state inputs.
+  std::vector<xf_tensor> inputsOf(const BoundEntry &entry,
+                                  const std::vector<xf_tensor> &given) {
+    std::vector<xf_tensor> all;
+    size_t next = 0;
+    for (const ValueSpec &in : entry.spec->inputs) {
+      if (!in.state) {
+        all.push_back(given[next++]);
+        continue;
+      }
+      Cache &c = caches[in.name];
+      xf_tensor t{};
+      t.dtype = XF_F32;
+      t.rank = static_cast<int32_t>(c.shape.size());
+      std::copy(c.shape.begin(), c.shape.end(), t.shape);
+      t.data = c.data;
+      all.push_back(t);
+    }
+    return all;
+  }
+};
+
+namespace {
+
+xf_tensor idsTensor(const int64_t *data, int64_t rows, int64_t cols) {
+  xf_tensor t{};
+  t.dtype = XF_I64;
+  t.rank = cols < 0 ? 1 : 2;
+  t.shape[0] = rows;
+  if (cols >= 0)
+    t.shape[1] = cols;
+  t.data = const_cast<int64_t *>(data);
+  return t;
+}
+
+/// Checks that `t` is int64 [state batch, L >= 1].
+xf_status *checkIds(const xf_generation &g, const xf_tensor *t,
+                    const char *what) {
+  if (!t)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      std::string(what) + ": null tensor");
+  if (t->dtype != XF_I64 || t->rank != 2 || !t->data)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      std::string(what) +
+                          " must be an int64 tensor [batch, length] with data");
+  if (t->shape[0] != g.batch)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      std::string(what) + ": batch " +
+                          std::to_string(t->shape[0]) +
+                          ", but the generation state was created for " +
+                          std::to_string(g.batch));
+  if (t->shape[1] < 1)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      std::string(what) + " has length " +
+                          std::to_string(t->shape[1]) +
+                          ", expected at least 1");
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+xf_status *xf_model_generation_tokens(const xf_model *model, int64_t *start,
+                                      int64_t *end, int64_t *pad) {
+  if (!model || !start || !end || !pad)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_generation_tokens: null argument");
+  if (!model->manifest.generation)
+    return makeStatus(XF_STATUS_NOT_FOUND,
+                      "the library has no generation entries (its "
+                      "description has no `generate` section, or it was "
+                      "compiled for a GPU, where generation does not run yet)");
+  *start = model->manifest.generation->start;
+  *end = model->manifest.generation->end;
+  *pad = model->manifest.generation->pad;
+  return nullptr;
+}
+
+xf_status *xf_generation_create(const xf_model *model, int64_t batch,
+                                int64_t capacity, xf_generation **out) {
+  if (!model || !out)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_create: null argument");
+  *out = nullptr;
+  auto stepIt = model->entries.find(XF_ENTRY_GENERATE_STEP);
+  if (!model->manifest.generation || stepIt == model->entries.end())
+    return makeStatus(XF_STATUS_NOT_FOUND,
+                      "the library has no generation entries (its "
+                      "description has no `generate` section, or it was "
+                      "compiled for a GPU, where generation does not run yet)");
+  const GenerationSpec &spec = *model->manifest.generation;
+  if (batch < 1)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "batch must be at least 1, found " +
+                          std::to_string(batch));
+  if (capacity < 1 || (spec.maxLen > 0 && capacity > spec.maxLen))
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "capacity must be in 1.." + std::to_string(spec.maxLen) +
+                          " (the model's max_len), found " +
+                          std::to_string(capacity));
+  auto g = std::make_unique<xf_generation>();
+  g->model = model;
+  g->spec = &spec;
+  g->step = &stepIt->second;
+  auto encodeIt = model->entries.find(XF_ENTRY_GENERATE_ENCODE);
+  if (!spec.memoryIds.empty()) {
+    if (encodeIt == model->entries.end())
+      return makeStatus(XF_STATUS_INVALID_FORMAT,
+                        "malformed library: generation with memory but no " XF_ENTRY_GENERATE_ENCODE
+                        " entry");
+    g->encode = &encodeIt->second;
+  }
+  g->batch = batch;
+  g->capacity = capacity;
+  g->lengths.assign(batch, 0);
+  for (const BoundEntry *e : {g->encode, g->step}) {
+    if (!e)
+      continue;
+    for (const ValueSpec &in : e->spec->inputs) {
+      if (!in.state || g->caches.count(in.name))
+        continue;
+      Cache c;
+      size_t n = 1;
+      for (size_t k = 0; k < in.shape.size(); ++k) {
+        int64_t d = in.dims[k] == "batch"              ? batch
+                    : in.dims[k] == XF_DIM_CAPACITY ? capacity
+                                                       : in.shape[k];
+        if (d < 1)
+          return makeStatus(XF_STATUS_INVALID_FORMAT,
+                            "malformed library: state '" + in.name +
+                                "' has an unnamed dynamic dim");
+        c.shape.push_back(d);
+        n *= static_cast<size_t>(d);
+      }
+      // Zeroed: attention reads (and masks to weight 0) rows past a
+      // length, which must be finite.
+      size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+      c.data = static_cast<float *>(std::aligned_alloc(64, bytes));
+      if (!c.data)
+        return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                          "out of memory for the cache '" + in.name + "' (" +
+                              std::to_string(bytes) + " bytes)");
+      std::memset(c.data, 0, bytes);
+      g->caches[in.name] = c;
+    }
+  }
+  *out = g.release();
+  return nullptr;
+}
+
+void xf_generation_free(xf_generation *state) { delete state; }
+
+void xf_generation_reset(xf_generation *state) {
+  if (!state)
+    return;
+  std::fill(state->lengths.begin(), state->lengths.end(), 0);
+  state->source.clear();
+  state->sourceLen = 0;
+}
+
+const int64_t *xf_generation_lengths(const xf_generation *state) {
+  return state ? state->lengths.data() : nullptr;
+}
+
+xf_status *xf_generation_encode(xf_generation *g, const xf_tensor *source) {
+  if (!g)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_encode: null state");
+  if (!g->encode)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "the model generates without a source (no memory): "
+                      "give the prompt to xf_generation_append instead");
+  if (xf_status *bad = checkIds(*g, source, "the source"))
+    return bad;
+  if (source->shape[1] > g->capacity)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "the source has " + std::to_string(source->shape[1]) +
+                          " tokens, more than the state's capacity " +
+                          std::to_string(g->capacity));
+  std::vector<xf_tensor> inputs = g->inputsOf(*g->encode, {*source});
+  if (xf_status *bad =
+          checkInputs(*g->encode->spec, inputs.data(), inputs.size()))
+    return bad;
+  xf_tensor memory{};
+  if (xf_status *bad = callEntry(g->model, *g->encode, inputs.data(),
+                                 inputs.size(), &memory))
+    return bad;
+  std::free(memory.data);
+  const int64_t *ids = static_cast<const int64_t *>(source->data);
+  g->source.assign(ids, ids + source->shape[0] * source->shape[1]);
+  g->sourceLen = source->shape[1];
+  std::fill(g->lengths.begin(), g->lengths.end(), 0);
+  return nullptr;
+}
+
+xf_status *xf_generation_append(xf_generation *g, const xf_tensor *ids,
+                                const int64_t *counts, xf_tensor *out) {
+  if (!g || !out)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_append: null argument");
+  if (xf_status *bad = checkIds(*g, ids, "the tokens"))
+    return bad;
+  if (g->encode && g->source.empty())
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "encode a source first (xf_generation_encode)");
+  const int64_t t = ids->shape[1];
+  for (int64_t b = 0; b < g->batch; ++b) {
+    if (counts && (counts[b] < 0 || counts[b] > t))
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        rowText(b) + ": count " + std::to_string(counts[b]) +
+                            " is outside 0.." + std::to_string(t));
+    // The step writes all t positions of every row (padding included).
+    if (g->lengths[b] + t > g->capacity)
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        rowText(b) + " holds " + std::to_string(g->lengths[b]) +
+                            " tokens; adding " + std::to_string(t) +
+                            " would exceed the state's capacity " +
+                            std::to_string(g->capacity));
+  }
+  std::vector<xf_tensor> given = {*ids,
+                                  idsTensor(g->lengths.data(), g->batch, -1)};
+  if (g->encode)
+    given.push_back(idsTensor(g->source.data(), g->batch, g->sourceLen));
+  std::vector<xf_tensor> inputs = g->inputsOf(*g->step, given);
+  if (xf_status *bad =
+          checkInputs(*g->step->spec, inputs.data(), inputs.size()))
+    return bad;
+  if (xf_status *bad =
+          callEntry(g->model, *g->step, inputs.data(), inputs.size(), out))
+    return bad;
+  for (int64_t b = 0; b < g->batch; ++b)
+    g->lengths[b] += counts ? counts[b] : t;
+  return nullptr;
+}
+
+xf_status *xf_generation_greedy(xf_generation *g, const xf_tensor *prompt,
+                                const int64_t *promptLengths, int64_t start,
+                                int64_t end, int64_t pad, int64_t maxNew,
+                                xf_tensor *out) {
+  if (!g || !out)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_greedy: null argument");
+  if (maxNew < 1)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "the number of new tokens must be at least 1, found " +
+                          std::to_string(maxNew));
+  const int64_t batch = g->batch, vocab = g->spec->vocab;
+  std::vector<int64_t> first, counts(batch, 1);
+  int64_t width = 1;
+  if (prompt) {
+    if (xf_status *bad = checkIds(*g, prompt, "the prompt"))
+      return bad;
+    width = prompt->shape[1];
+    for (int64_t b = 0; b < batch; ++b) {
+      counts[b] = promptLengths ? promptLengths[b] : width;
+      if (counts[b] < 1 || counts[b] > width)
+        return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                          rowText(b) + ": prompt length " +
+                              std::to_string(counts[b]) + " is outside 1.." +
+                              std::to_string(width));
+    }
+    const int64_t *p = static_cast<const int64_t *>(prompt->data);
+    first.assign(p, p + batch * width);
+  } else {
+    if (start < 0 || start >= vocab)
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        "no prompt and no start token (the description has "
+                        "none: give one)");
+    first.assign(batch, start);
+  }
+  auto *ids = static_cast<int64_t *>(std::malloc(batch * maxNew * sizeof(int64_t)));
+  if (!ids)
+    return makeStatus(XF_STATUS_OUT_OF_MEMORY, "out of memory for the ids");
+  std::fill(ids, ids + batch * maxNew, pad);
+  std::vector<bool> done(batch, false);
+  std::vector<int64_t> tokens = first;
+  xf_tensor input = idsTensor(tokens.data(), batch, width);
+  for (int64_t n = 0; n < maxNew; ++n) {
+    xf_tensor logits{};
+    if (xf_status *bad = xf_generation_append(g, &input, counts.data(), &logits)) {
+      std::free(ids);
+      return bad;
+    }
+    const float *l = static_cast<const float *>(logits.data);
+    int64_t positions = logits.shape[1];
+    bool live = false;
+    for (int64_t b = 0; b < batch; ++b) {
+      if (done[b])
+        continue;
+      // The logits after the row's last token.
+      int64_t at = (n == 0 && prompt) ? counts[b] - 1 : 0;
+      int64_t next = argmax(l + (b * positions + at) * vocab, vocab);
+      ids[b * maxNew + n] = next;
+      done[b] = next == end;
+      live |= !done[b];
+    }
+    std::free(logits.data);
+    if (!live)
+      break;
+    tokens.assign(batch, 0); // finished rows append nothing (count 0)
+    for (int64_t b = 0; b < batch; ++b) {
+      counts[b] = done[b] ? 0 : 1;
+      if (!done[b])
+        tokens[b] = ids[b * maxNew + n];
+    }
+    width = 1;
+    input = idsTensor(tokens.data(), batch, 1);
+    if (n + 1 == maxNew)
+      break;
+  }
+  xf_tensor result{};
+  result.dtype = XF_I64;
+  result.rank = 2;
+  result.shape[0] = batch;
+  result.shape[1] = maxNew;
+  result.data = ids;
+  *out = result;
+  return nullptr;
+}
+
+} // extern "C"
