@@ -183,8 +183,8 @@ static LogicalResult checkRowVector(std::optional<Location> loc, Value vec,
   if (type->getRank() != 1 ||
       (!type->isDynamicDim(0) && !ShapedType::isDynamic(batch) &&
        type->getDimSize(0) != batch))
-    return emitOptionalError(loc, what, " must be [batch] = ",
-                             formatShape({batch}), ", found ",
+    return emitOptionalError(loc, what, " must be a vector of batch size ",
+                             formatShape({batch}), ", found shape ",
                              formatShape(type->getShape()));
   return success();
 }

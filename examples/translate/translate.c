@@ -1,6 +1,8 @@
 /* Greedy translation with a compiled seed Transformer, in C, with no Python:
- * encode the source once, then decode one token at a time, appending the
- * argmax of the last position, until "E" or "." ends the sentence.
+ * encode the source once into a generation state (its cross-attention keys
+ * and values), then append one token per step (only the new token is
+ * computed; earlier ones are in the state's cache), taking the argmax,
+ * until "E" or "." ends the sentence.
  *
  *   translate OUT/libseed_transformer.so WEIGHTS.safetensors "ich mochte ein
  * bier"
@@ -14,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WORDS 32
+#define MAX_WORDS 16 /* within the toy model's max_len */
 
 static int lookup(const char *const *vocab, int size, const char *word) {
   for (int i = 0; i < size; ++i)
@@ -61,24 +63,20 @@ int main(int argc, char **argv) {
     }
     free(text);
     xf_tensor src = {XF_I64, 2, {1, srcLen}, srcIds};
-
-    /* 2. Encode once. */
-    xf_tensor memory;
-    if ((status = seed_transformer_encode(model, &src, &memory)))
+    /* 2. Encode once into a state with room for MAX_WORDS tokens. */
+    xf_generation *state = NULL;
+    if ((status = xf_generation_create(model, 1, MAX_WORDS, &state)) ||
+        (status = xf_generation_encode(state, &src)))
       return fail(status);
-
-    /* 3. Decode greedily, one token per step. */
-    int64_t tgtIds[MAX_WORDS] = {start};
-    int64_t tgtLen = 1;
+    /* 3. Decode greedily, one token per step over the cache. */
+    int64_t token = start;
     printf("%s ->", argv[s]);
-    while (tgtLen < MAX_WORDS) {
-      xf_tensor tgt = {XF_I64, 2, {1, tgtLen}, tgtIds};
+    for (int n = 0; n < MAX_WORDS; ++n) {
+      xf_tensor tgt = {XF_I64, 2, {1, 1}, &token};
       xf_tensor logits;
-      if ((status =
-               seed_transformer_decode(model, &tgt, &memory, &src, &logits)))
+      if ((status = xf_generation_append(state, &tgt, NULL, &logits)))
         return fail(status);
-      const float *last =
-          (const float *)logits.data + (tgtLen - 1) * logits.shape[2];
+      const float *last = (const float *)logits.data;
       int best = 0;
       for (int v = 1; v < logits.shape[2]; ++v)
         if (last[v] > last[best])
@@ -86,13 +84,13 @@ int main(int argc, char **argv) {
       free(logits.data);
       if (best == end)
         break;
-      tgtIds[tgtLen++] = best;
+      token = best;
       printf(" %s", best < tgtSize ? seed_transformer_tgt_vocab[best] : "?");
       if (best == stop)
         break;
     }
     printf("\n");
-    free(memory.data);
+    xf_generation_free(state);
   }
   xf_model_free(model);
   return 0;

@@ -236,7 +236,7 @@ TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   EXPECT_EQ(code, XF_STATUS_INVALID_ARGUMENT);
   run(m, "translate", {&src}, &error, &code);
   EXPECT_EQ(error, "unknown entry point 'translate' (the model has decode, "
-                   "encode, forward)");
+                   "encode, forward, generate_encode, generate_step)");
   EXPECT_EQ(code, XF_STATUS_NOT_FOUND);
 }
 
@@ -576,7 +576,8 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"heads", "3"},
                                   {"layers", "2"},
                                   {"vocab", "50"},
-                                  {"max_len", "40"}})},
+                                  {"max_len", "40"},
+                                  {"end_token", "2"}})},
             RandomCase{"bert", "examples/bert_base.xf",
                        overrides({{"d_model", "40"},
                                   {"d_ff", "56"},

@@ -164,3 +164,24 @@ func.func @grouped(%q: tensor<?x2x2x?x16xf32>, %k: tensor<?x2x1x?x16xf32>, %v: t
   %o = xf.matmul %p, %v : tensor<?x2x2x?x?xf32>, tensor<?x2x1x?x16xf32>
   return %o : tensor<?x2x2x?x16xf32>
 }
+
+// -----
+
+// Tests a generation step's attention over a cache: K stored transposed
+// (bhds, the cache's layout) and a causal mask offset by each row's cache
+// length become `query_offsets`.
+// CHECK-LABEL: func.func @over_cache
+// CHECK-SAME: (%[[Q:[^:]+]]: tensor<?x2x?x8xf32>, %[[K:[^:]+]]: tensor<?x2x8x?xf32>, %[[V:[^:]+]]: tensor<?x2x?x8xf32>, %[[PAST:[^:]+]]: tensor<?xi64>
+// CHECK: xf.attention %[[Q]], %[[K]], %[[V]] query_offsets(%[[PAST]] : tensor<?xi64>) {causal = true, k_layout = #xf.layout<bhds>, scale = 0.353553385 : f32}
+// EXPLAIN: remark: attention: fused
+func.func @over_cache(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>,
+                      %past: tensor<?xi64>, %b: index, %lq: index, %lk: index) -> tensor<?x2x?x8xf32> {
+  %s = xf.matmul %q, %k : tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>
+  %ss = xf.scale %s by 0.353553385 : tensor<?x2x?x?xf32>
+  %c = xf.causal_mask %lq, %lk offsets(%past : tensor<?xi64>)
+  %m = xf.reshape %c(%b, %lq, %lk) : tensor<?x?x?xi1> -> tensor<?x1x?x?xi1>
+  %f = xf.masked_fill %ss, %m {value = -1.0e9 : f32} : tensor<?x2x?x?xf32>, tensor<?x1x?x?xi1>
+  %p = xf.softmax %f {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
