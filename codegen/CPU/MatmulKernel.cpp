@@ -36,6 +36,9 @@ constexpr int64_t kPanels = 2;    ///< panels per kernel tile
 constexpr int64_t kCols = 12;     ///< columns of C per kernel tile
 constexpr int64_t kChunk = 16;    ///< panels per parallel task
 constexpr int64_t kColBlock = 96; ///< columns per parallel task (8 tiles)
+constexpr int64_t kFewRows = 4;   ///< up to this many rows: weight streaming
+constexpr int64_t kDotCols = 4;   ///< W rows per step of the streaming path
+constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -309,12 +312,125 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
       });
 }
 
-/// The body of the kernel function (x, w, c) → (): pack x, run the tiles,
-/// free the panels.
+/// C = x · Wᵀ for m <= kFewRows rows (a generation step's tokens): a
+/// padded panel would multiply 32 rows for each real one, so instead each
+/// output is a dot product of a row of x with a row of W, read as stored,
+/// once. A parallel loop over blocks of kDotBlock columns; a step takes
+/// kDotCols rows of W against kFewRows rows of x (rows past m repeat the
+/// last, never stored), 16 lanes of K at a time with vector accumulators,
+/// the K % 16 tail masked, then one reduction per output. Bound by
+/// streaming W from memory, not by FMAs.
+void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
+                 Value m, Value n, Value k) {
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Type f32 = b.getF32Type();
+  auto vec = VectorType::get({kLanes}, f32);
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
+  Value lanes = idx(b, loc, kLanes);
+  Value kBody = arith::SubIOp::create(b, loc, k,
+                                      arith::RemUIOp::create(b, loc, k, lanes));
+  Value lastRow = arith::SubIOp::create(b, loc, m, c1);
+  Value lastCol = arith::SubIOp::create(b, loc, n, c1);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0}, ValueRange{n}, ValueRange{idx(b, loc, kDotBlock)},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value end = arith::MinUIOp::create(
+            pb, pl, n, addIdx(pb, pl, iv[0], kDotBlock));
+        forRange(pb, pl, iv[0], end, idx(pb, pl, kDotCols), [&](OpBuilder &cb,
+                                                                 Location cl,
+                                                                 Value n0) {
+          SmallVector<Value> rows, cols;
+          for (int64_t r = 0; r < kFewRows; ++r)
+            rows.push_back(arith::MinUIOp::create(cb, cl, idx(cb, cl, r),
+                                                  lastRow));
+          for (int64_t j = 0; j < kDotCols; ++j)
+            cols.push_back(arith::MinUIOp::create(
+                cb, cl, addIdx(cb, cl, n0, j), lastCol));
+          // One step of 16 lanes of K at k0; `mask` for the tail.
+          auto step = [&](OpBuilder &sb, Location sl, Value k0,
+                          ValueRange acc, Value mask) {
+            auto load = [&](Value mem, Value row) -> Value {
+              if (!mask)
+                return vector::LoadOp::create(sb, sl, vec, mem,
+                                              ValueRange{row, k0});
+              return vector::MaskedLoadOp::create(sb, sl, vec, mem,
+                                                  ValueRange{row, k0}, mask,
+                                                  zero);
+            };
+            SmallVector<Value> xs, next(acc.begin(), acc.end());
+            for (int64_t r = 0; r < kFewRows; ++r)
+              xs.push_back(load(x, rows[r]));
+            for (int64_t j = 0; j < kDotCols; ++j) {
+              Value wv = load(w, cols[j]);
+              for (int64_t r = 0; r < kFewRows; ++r)
+                next[r * kDotCols + j] = vector::FMAOp::create(
+                    sb, sl, xs[r], wv, next[r * kDotCols + j]);
+            }
+            return next;
+          };
+          auto body = scf::ForOp::create(
+              cb, cl, c0, kBody, lanes,
+              SmallVector<Value>(kFewRows * kDotCols, zero),
+              [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
+                scf::YieldOp::create(fb, fl, step(fb, fl, k0, acc, Value()));
+              });
+          SmallVector<Value> acc(body.getResults());
+          Value tail = arith::SubIOp::create(cb, cl, k, kBody);
+          Value hasTail = arith::CmpIOp::create(cb, cl, arith::CmpIPredicate::ne,
+                                                tail, c0);
+          auto tailIf = scf::IfOp::create(
+              cb, cl, hasTail,
+              [&](OpBuilder &tb, Location tl) {
+                Value mask = vector::CreateMaskOp::create(
+                    tb, tl, VectorType::get({kLanes}, tb.getI1Type()),
+                    ValueRange{tail});
+                scf::YieldOp::create(tb, tl, step(tb, tl, kBody, acc, mask));
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, acc);
+              });
+          for (int64_t r = 0; r < kFewRows; ++r) {
+            Value exists = arith::CmpIOp::create(
+                cb, cl, arith::CmpIPredicate::ult, idx(cb, cl, r), m);
+            scf::IfOp::create(cb, cl, exists, [&](OpBuilder &tb, Location tl) {
+              for (int64_t j = 0; j < kDotCols; ++j) {
+                Value col = addIdx(tb, tl, n0, j);
+                Value inside = arith::CmpIOp::create(
+                    tb, tl, arith::CmpIPredicate::ult, col, n);
+                Value sum = vector::ReductionOp::create(
+                    tb, tl, vector::CombiningKind::ADD,
+                    tailIf.getResult(r * kDotCols + j));
+                scf::IfOp::create(tb, tl, inside,
+                                  [&](OpBuilder &sb, Location sl) {
+                                    memref::StoreOp::create(
+                                        sb, sl, sum, c,
+                                        ValueRange{idx(sb, sl, r), col});
+                                    scf::YieldOp::create(sb, sl);
+                                  });
+              }
+              scf::YieldOp::create(tb, tl);
+            });
+          }
+        });
+        scf::ReduceOp::create(pb, pl);
+      });
+}
+
+/// The body of the kernel function (x, w, c) → (): a few rows stream W
+/// (emitFewRows); more pack x, run the tiles, free the panels.
 void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
   Value m = memref::DimOp::create(b, loc, x, 0);
   Value n = memref::DimOp::create(b, loc, c, 1);
   Value k = memref::DimOp::create(b, loc, w, 1);
+  Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, m,
+                                    idx(b, loc, kFewRows));
+  auto choice = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);
+  {
+    OpBuilder tb = choice.getThenBodyBuilder();
+    emitFewRows(tb, loc, x, w, c, m, n, k);
+  }
+  b.setInsertionPointToStart(&choice.getElseRegion().front());
   Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
                                         idx(b, loc, kLanes));
   Value xp = memref::AllocOp::create(
@@ -325,6 +441,7 @@ void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
   emitPack(b, loc, x, xp, m, panels, k);
   emitColumns(b, loc, xp, w, c, m, panels, n, k);
   memref::DeallocOp::create(b, loc, xp);
+  b.setInsertionPointAfter(choice);
 }
 
 struct XfCpuMatmulKernelPass final

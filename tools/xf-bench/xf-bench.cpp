@@ -4,11 +4,14 @@
 //  --input NAME=@file.npy ... [--reps N] [--warmup N] [--threads N]`
 // loads the library once, runs the entry `warmup` times, then `reps` timed
 // times, and prints one JSON line: entry, reps, threads (0: all cores),
-// median_ms, min_ms, max_ms, load_ms, peak_rss_mb. Exit status: 0 success,
+// median_ms, min_ms, max_ms, load_ms, peak_rss_mb. With --generate-context C
+// it times generation instead: a prefill of C tokens and single-token steps
+// after it (per-token latency and tokens/s of each). Exit status: 0 success,
 // 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/io/Json.h"
 #include "runtime/io/Npy.h"
 #include "tools/Flags.h"
 #include "tools/RunTools.h"
@@ -45,6 +48,13 @@ static cl::opt<unsigned> reps("reps", cl::cat(category), cl::desc("Timed runs"),
                               cl::init(10));
 static cl::opt<unsigned> warmup("warmup", cl::cat(category),
                                 cl::desc("Untimed runs"), cl::init(1));
+static cl::opt<int64_t> generateContext(
+    "generate-context", cl::cat(category),
+    cl::desc("Time generation instead of an entry: a prefill of C tokens "
+             "into a fresh generation state, then single-token steps at "
+             "context C (C+1, ...); --input gives the source of a model with "
+             "memory"),
+    cl::value_desc("C"), cl::init(0));
 
 static int fail(const std::string &message) {
   llvm::errs() << "xf-bench: error: " << message << "\n";
@@ -55,6 +65,105 @@ static std::string statusText(xf_status *s) {
   std::string m = xf_status_message(s);
   xf_status_free(s);
   return m;
+}
+
+static double median(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  if (times.empty())
+    return 0;
+  size_t n = times.size();
+  return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+}
+
+static double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// --generate-context C: the prefill of C tokens (median over runs, each on
+/// a reset state) and single-token steps after it, as one JSON line. Token
+/// ids cycle through 1..vocab-1; a model with memory encodes `source` first
+/// (untimed).
+static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
+                           int numThreads, double loadMs) {
+  const int64_t context = generateContext;
+  std::string manifestText = xf_model_manifest(model), error;
+  xf::rt::Json manifest;
+  if (!xf::rt::parseJson(manifestText.data(),
+                         manifestText.data() + manifestText.size(), manifest,
+                         error))
+    return fail(error);
+  const xf::rt::Json *gen = manifest.get(XF_KEY_GENERATION);
+  const xf::rt::Json *vocab = gen ? gen->get(XF_KEY_VOCAB) : nullptr;
+  const xf::rt::Json *memoryIds = gen ? gen->get(XF_KEY_MEMORY_IDS) : nullptr;
+  if (!vocab || !memoryIds)
+    return fail("the library has no generation entries");
+  bool hasSource = !memoryIds->string.empty();
+  if (hasSource != (source != nullptr))
+    return fail(hasSource ? "give the source: --input " + memoryIds->string +
+                                "=@FILE"
+                          : std::string("the model has no source; drop --input"));
+  const int64_t batch = source ? source->shape[0] : 1;
+  xf_generation *state = nullptr;
+  if (xf_status *s = xf_generation_create(model, batch,
+                                          context + warmup + reps, &state))
+    return fail(statusText(s));
+  std::vector<int64_t> prompt(batch * context), next(batch, 1);
+  for (size_t k = 0; k < prompt.size(); ++k)
+    prompt[k] = 1 + int64_t(k) % (vocab->asInt() - 1);
+  xf_tensor src{};
+  if (source) {
+    src.dtype = XF_I64;
+    src.rank = 2;
+    src.shape[0] = source->shape[0];
+    src.shape[1] = source->shape[1];
+    src.data = const_cast<int64_t *>(source->i.data());
+  }
+  auto append = [&](std::vector<int64_t> &ids, int64_t len) -> xf_status * {
+    xf_tensor t{};
+    t.dtype = XF_I64;
+    t.rank = 2;
+    t.shape[0] = batch;
+    t.shape[1] = len;
+    t.data = ids.data();
+    xf_tensor out{};
+    xf_status *s = xf_generation_append(state, &t, nullptr, &out);
+    free(out.data);
+    return s;
+  };
+  std::vector<double> prefill, steps;
+  for (unsigned r = 0; r < warmup + reps; ++r) {
+    xf_generation_reset(state);
+    if (source)
+      if (xf_status *s = xf_generation_encode(state, &src))
+        return fail(statusText(s));
+    auto start = std::chrono::steady_clock::now();
+    if (xf_status *s = append(prompt, context))
+      return fail(statusText(s));
+    if (r >= warmup)
+      prefill.push_back(msSince(start));
+  }
+  for (unsigned r = 0; r < warmup + reps; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (xf_status *s = append(next, 1))
+      return fail(statusText(s));
+    if (r >= warmup)
+      steps.push_back(msSince(start));
+  }
+  xf_generation_free(state);
+  double prefillMs = median(prefill), stepMs = median(steps);
+  llvm::outs() << "{\"mode\": \"generate\", \"batch\": " << batch
+               << ", \"context\": " << context << ", \"reps\": " << reps
+               << ", \"threads\": " << numThreads
+               << llvm::format(
+                      ", \"prefill_ms\": %.3f, \"prefill_tokens_per_s\": %.1f, "
+                      "\"step_median_ms\": %.3f, \"step_min_ms\": %.3f, "
+                      "\"step_tokens_per_s\": %.1f, \"load_ms\": %.1f}\n",
+                      prefillMs, batch * context / (prefillMs / 1000), stepMs,
+                      *std::min_element(steps.begin(), steps.end()),
+                      batch / (stepMs / 1000), loadMs);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -83,11 +192,6 @@ int main(int argc, char **argv) {
                       std::chrono::steady_clock::now() - t0)
                       .count();
 
-  const char *const *names = nullptr;
-  size_t count = 0;
-  if (xf_status *s =
-          xf_model_entry_inputs(model, entry.c_str(), &names, &count))
-    return fail(statusText(s));
   std::map<std::string, xf::rt::NpyArray> arrays;
   for (const std::string &arg : inputs) {
     size_t eq = arg.find("=@");
@@ -99,6 +203,24 @@ int main(int argc, char **argv) {
       return fail(error);
     arrays[arg.substr(0, eq)] = std::move(a);
   }
+  if (generateContext.getNumOccurrences()) {
+    if (generateContext < 1 || reps < 1)
+      return fail("--generate-context and --reps must be at least 1");
+    if (arrays.size() > 1)
+      return fail("--generate-context takes at most one --input (the source)");
+    const xf::rt::NpyArray *source =
+        arrays.empty() ? nullptr : &arrays.begin()->second;
+    if (source && (source->isFloat || source->shape.size() != 2))
+      return fail("the source must be int64 token ids [batch, length]");
+    int rc = benchGeneration(model, source, numThreads, loadMs);
+    xf_model_free(model);
+    return rc;
+  }
+  const char *const *names = nullptr;
+  size_t count = 0;
+  if (xf_status *s =
+          xf_model_entry_inputs(model, entry.c_str(), &names, &count))
+    return fail(statusText(s));
   std::vector<xf_tensor> tensors;
   for (size_t i = 0; i < count; ++i) {
     auto it = arrays.find(names[i]);
