@@ -8,7 +8,7 @@
 # compile time; attention (heads 8,
 # d_k 64) fused vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192
 # with a padding mask and at S = 512, 2048 with padding ∪ causal (time and
-# peak memory). Prints Markdown tables.
+# peak memory); generation (bench/generate.sh). Prints Markdown tables.
 # Needs Debian's python3-torch and OpenBLAS, which it installs if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -146,3 +146,8 @@ for run in "${runs[@]}"; do
   fm=$(echo "$f" | json median_ms); um=$(echo "$u" | json median_ms); pm=$(echo "$p" | json median_ms)
   echo "| S=$S | $mask | $fm ($(echo "$f" | json peak_rss_mb)) | $um ($(echo "$u" | json peak_rss_mb)) | $pm ($(echo "$p" | json peak_rss_mb)) | $(python3 -c "print(round($um/$fm,1))")x / $(python3 -c "print(round($pm/$fm,1))")x |"
 done
+
+# 5. Generation: cached steps vs recompute vs PyTorch eager with a cache,
+# against the memory roofline; a whole greedy generation.
+echo
+THREADS=$T bench/generate.sh

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <numeric>
 
 namespace cl = llvm::cl;
 
@@ -158,9 +159,12 @@ static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
                << ", \"threads\": " << numThreads
                << llvm::format(
                       ", \"prefill_ms\": %.3f, \"prefill_tokens_per_s\": %.1f, "
-                      "\"step_median_ms\": %.3f, \"step_min_ms\": %.3f, "
+                      "\"step_median_ms\": %.3f, \"step_mean_ms\": %.3f, "
+                      "\"step_min_ms\": %.3f, "
                       "\"step_tokens_per_s\": %.1f, \"load_ms\": %.1f}\n",
                       prefillMs, batch * context / (prefillMs / 1000), stepMs,
+                      std::accumulate(steps.begin(), steps.end(), 0.0) /
+                          steps.size(),
                       *std::min_element(steps.begin(), steps.end()),
                       batch / (stepMs / 1000), loadMs);
   return 0;
