@@ -22,7 +22,9 @@ py=/usr/bin/python3
 
 cc -O2 -fopenmp bench/stream_triad.c -o "$W/stream_triad"
 BW=$("$W/stream_triad" "$T" | json triad_gb_per_s)
-echo "Memory bandwidth (STREAM-like triad, $T threads): $BW GB/s"
+clang-19 -O2 -mavx512f -mfma bench/fma_peak.c -o "$W/fma_peak" -lpthread
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); memory bandwidth" \
+  "(STREAM-like triad, $T threads): $BW GB/s; FMA peak: $("$W/fma_peak" "$T" 5 | json gflops) GFLOP/s"
 echo
 echo "| model, context | cached step ms | roofline ms (MB read) | × roofline | recompute ms | speedup | PyTorch eager + cache ms | speedup |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -3,7 +3,7 @@
 #  1. compile the seed Transformer (examples/seed_transformer.xf, with the
 #     toy task's small hyperparameters) to a native library with xfc;
 #  2. build the C translator (examples/translate) against it;
-#  3. translate the notes' sentences greedily (encode once, decode per step)
+#  3. translate the notes' sentences greedily over a key/value cache
 #     with weights trained by scripts/train_seed.py, no Python at run time;
 #  4. check the compiled library against PyTorch reference data;
 #  5. the same for the model compiled with --target=vulkan, run on the
@@ -25,7 +25,7 @@ cc -O2 -Wall -I "$B/seed_toy" examples/translate/translate.c \
   -L "$B/seed_toy" -lseed_transformer -Wl,-rpath,"$PWD/$B/seed_toy" \
   -o "$B/translate"
 
-echo "== translate (greedy, encode once + decode per step)"
+echo "== translate (greedy over the key/value cache: encode once, a token per step)"
 "$B/translate" "$B/seed_toy/libseed_transformer.so" \
   examples/weights/seed_toy.safetensors "ich mochte ein bier" "ich mochte ein cola"
 
