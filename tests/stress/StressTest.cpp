@@ -1,7 +1,8 @@
 //===- StressTest.cpp - Many threads running one loaded model -------------===//
 //
 // Loads one model and runs a fixed set of cases of mixed shapes (batch 1-4,
-// lengths 1-12, padded rows, every entry point) first alone, then from
+// lengths 1-12, padded rows, every entry point, and greedy generations,
+// each in a generation state of its own) first alone, then from
 // many threads at once in shuffled orders, for a bounded time. Every
 // concurrent result must be bit-identical to the lone run of its case.
 // Links only the runtime, so the ThreadSanitizer build runs it too.
@@ -49,8 +50,33 @@ std::vector<xf_tensor> views(Case &c) {
   return v;
 }
 
+/// A greedy generation of 8 tokens from the source of `c` in a fresh
+/// state: the ids, as floats.
+std::vector<float> generate(const xf_model *m, Case &c, std::string &error) {
+  std::vector<xf_tensor> in = views(c);
+  xf_generation *g = nullptr;
+  xf_tensor out{};
+  xf_status *s = xf_generation_create(m, in[0].shape[0], 16, &g);
+  if (!s)
+    s = xf_generation_encode(g, &in[0]);
+  if (!s) // from "S", never stopping
+    s = xf_generation_greedy(g, nullptr, nullptr, 6, -1, 0, 8, &out);
+  xf_generation_free(g);
+  if (s) {
+    error = xf_status_message(s);
+    xf_status_free(s);
+    return {};
+  }
+  const int64_t *ids = static_cast<const int64_t *>(out.data);
+  std::vector<float> r(ids, ids + out.shape[0] * out.shape[1]);
+  std::free(out.data);
+  return r;
+}
+
 /// Runs `c`; the output's floats, or an error message in `error`.
 std::vector<float> run(const xf_model *m, Case &c, std::string &error) {
+  if (std::strcmp(c.entry, "generation") == 0)
+    return generate(m, c, error);
   std::vector<xf_tensor> in = views(c);
   xf_tensor out{};
   xf_status *s = xf_model_run(m, c.entry, in.data(), in.size(), &out);
@@ -101,13 +127,16 @@ int main(int argc, char **argv) {
   std::mt19937 rng(11);
   std::vector<Case> cases;
   const int64_t d = 32, srcVocab = 6, tgtVocab = 9;
-  for (int i = 0; i < 24; ++i) {
+  for (int i = 0; i < 32; ++i) {
     int64_t b = 1 + rng() % 4, s = 1 + rng() % 12, t = 1 + rng() % 12;
     std::vector<int64_t> src = tokens(rng, b, s, srcVocab);
     std::vector<int64_t> tgt = tokens(rng, b, t, tgtVocab);
-    switch (i % 3) {
+    switch (i % 4) {
     case 0:
       cases.push_back({"forward", {{b, s}, {b, t}}, {src, tgt}, {{}, {}}, {}});
+      break;
+    case 3:
+      cases.push_back({"generation", {{b, s}}, {src}, {{}}, {}});
       break;
     case 1:
       cases.push_back({"encode", {{b, s}}, {src}, {{}}, {}});
