@@ -3,8 +3,9 @@
 #  1. compile the seed Transformer (examples/seed_transformer.xf, with the
 #     toy task's small hyperparameters) to a native library with xfc;
 #  2. build the C translator (examples/translate) against it;
-#  3. translate the notes' sentences greedily over a key/value cache
-#     with weights trained by scripts/train_seed.py, no Python at run time;
+#  3. translate the notes' sentences greedily over a key/value cache, with
+#     weights trained by scripts/train_seed.py, no Python at run time; then
+#     generate from a small decoder-only GPT-2-style model (random weights);
 #  4. check the compiled library against PyTorch reference data;
 #  5. the same for the model compiled with --target=vulkan, run on the
 #     machine's Vulkan device (Mesa's lavapipe on a CPU-only machine).
@@ -28,6 +29,15 @@ cc -O2 -Wall -I "$B/seed_toy" examples/translate/translate.c \
 echo "== translate (greedy over the key/value cache: encode once, a token per step)"
 "$B/translate" "$B/seed_toy/libseed_transformer.so" \
   examples/weights/seed_toy.safetensors "ich mochte ein bier" "ich mochte ein cola"
+
+echo "== decoder-only generation: a small GPT-2-style model (random weights, so arbitrary ids), 2 prompts of 5 tokens, 8 new tokens each"
+GPT=(--set d_model=64 --set d_ff=128 --set heads=4 --set layers=2 --set vocab=50
+     --set max_len=32 --set end_token=49)
+"$XFC" examples/gpt2_small.xf "${GPT[@]}" -o "$B/gpt2_toy"
+/usr/bin/python3 bench/make_inputs.py "$B/gpt2_toy_in" --model gpt2 --d_model 64 --d_ff 128 \
+  --layers 2 --vocab 50 --max_len 32 --batch 2 --tgt_len 5
+"$B/bin/xf-run" "$B/gpt2_toy" --weights "$B/gpt2_toy_in/weights.safetensors" \
+  --input ids=@"$B/gpt2_toy_in/tgt.npy" --generate 8 --end none
 
 # Runs the library in $1 on each reference case and compares with PyTorch.
 parity() {
