@@ -306,15 +306,7 @@ TEST_P(RandomModels, CompiledMatchesInterpreter) {
   std::string error;
   file = xf::rt::SafetensorsFile::open(weights, error);
   ASSERT_TRUE(file) << error;
-  ParamProvider provider = [&](const std::string &name,
-                               const std::vector<int64_t> &shape,
-                               std::string &why) -> std::optional<HostTensor> {
-    HostTensor t;
-    t.shape = shape;
-    if (!file->readF32(name, shape, t.f, why))
-      return std::nullopt;
-    return t;
-  };
+  ParamProvider provider = weightsOf(*file);
 
   std::mt19937 rng(5);
   int64_t vocab = ast->stacks[0].vocab;

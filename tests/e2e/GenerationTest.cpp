@@ -123,6 +123,19 @@ struct Compiled {
   const xf::ast::Stack &stack() const { return *ast->generatingStack(); }
   bool hasMemory() const { return !stack().memory.empty(); }
 
+  /// An empty cache for state argument `a` of `fn`: `batch` rows,
+  /// `capacity` tokens.
+  static HostTensor emptyCache(mlir::func::FuncOp fn, unsigned a,
+                               int64_t batch, int64_t capacity) {
+    auto type = mlir::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[a]);
+    HostTensor z;
+    z.shape = {batch, type.getDimSize(1),
+               type.isDynamicDim(2) ? capacity : type.getDimSize(2),
+               type.isDynamicDim(3) ? capacity : type.getDimSize(3)};
+    z.f.assign(HostTensor::count(z.shape), 0.f);
+    return z;
+  }
+
   /// Runs `entry` in the interpreter on `inputs`, then, for the state
   /// arguments not given, empty caches of `batch` rows and `capacity`.
   std::vector<HostTensor> interpret(const char *entry,
@@ -131,27 +144,12 @@ struct Compiled {
     auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
         *module, mlir::StringAttr::get(&context, entry));
     EXPECT_TRUE(fn) << entry;
-    for (unsigned a = inputs.size(); a < fn.getNumArguments(); ++a) {
-      auto type = mlir::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[a]);
-      HostTensor z;
-      z.shape = {batch, type.getDimSize(1),
-                 type.isDynamicDim(2) ? capacity : type.getDimSize(2),
-                 type.isDynamicDim(3) ? capacity : type.getDimSize(3)};
-      z.f.assign(HostTensor::count(z.shape), 0.f);
-      inputs.push_back(z);
-    }
-    ParamProvider provider = [&](const std::string &name,
-                                 const std::vector<int64_t> &shape,
-                                 std::string &why) -> std::optional<HostTensor> {
-      HostTensor t;
-      t.shape = shape;
-      if (!file->readF32(name, shape, t.f, why))
-        return std::nullopt;
-      return t;
-    };
+    for (unsigned a = inputs.size(); a < fn.getNumArguments(); ++a)
+      inputs.push_back(emptyCache(fn, a, batch, capacity));
     std::vector<HostTensor> results;
     std::string error;
-    EXPECT_TRUE(mlir::xf::interpret(fn, inputs, provider, results, error))
+    EXPECT_TRUE(mlir::xf::interpret(fn, inputs, weightsOf(*file), results,
+                                    error))
         << error;
     return results;
   }
@@ -229,17 +227,9 @@ TEST_P(Generation, StepsMatchTheFullForward) {
       for (unsigned a = inputs.size(); a < fn.getNumArguments(); ++a) {
         auto name = fn.getArgAttrOfType<mlir::StringAttr>(
             a, XfDialect::getStateAttrName());
-        if (name && name.getValue().starts_with("cross")) {
-          inputs.push_back(enc[cross++]);
-          continue;
-        }
-        auto type = mlir::cast<mlir::RankedTensorType>(fn.getArgumentTypes()[a]);
-        HostTensor z;
-        z.shape = {batch, type.getDimSize(1),
-                   type.isDynamicDim(2) ? len : type.getDimSize(2),
-                   type.isDynamicDim(3) ? len : type.getDimSize(3)};
-        z.f.assign(HostTensor::count(z.shape), 0.f);
-        inputs.push_back(z);
+        inputs.push_back(name && name.getValue().starts_with("cross")
+                             ? enc[cross++]
+                             : Compiled::emptyCache(fn, a, batch, len));
       }
     }
     std::vector<HostTensor> results =

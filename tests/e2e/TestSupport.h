@@ -11,7 +11,9 @@
 
 #include "compiler/Driver.h"
 #include "dialect/IR/XfOps.h"
+#include "dialect/Interpreter/Interpreter.h"
 #include "runtime/io/Npy.h"
+#include "runtime/io/Safetensors.h"
 #include "xf/runtime.h"
 #include "mlir/IR/BuiltinOps.h"
 #include <cmath>
@@ -206,6 +208,18 @@ inline std::string writeRandomWeights(mlir::ModuleOp module, const std::string &
   os.write(reinterpret_cast<const char *>(&len), 8);
   os << header << data;
   return path;
+}
+
+/// The interpreter's parameters, read from a safetensors file.
+inline ParamProvider weightsOf(const xf::rt::SafetensorsFile &file) {
+  return [&file](const std::string &name, const std::vector<int64_t> &shape,
+                 std::string &why) -> std::optional<HostTensor> {
+    HostTensor t;
+    t.shape = shape;
+    if (!file.readF32(name, shape, t.f, why))
+      return std::nullopt;
+    return t;
+  };
 }
 
 } // namespace xf::test
