@@ -859,9 +859,35 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
 }
 
 bool Sema::readEntries(ast::Model &model) {
+  // The functions MLIRGen adds beside the entries: each stack's layer
+  // function, and the generating stack's step layer and entries.
+  std::map<std::string, std::string> taken; // name -> what takes it
+  auto take = [&](const std::string &name, const std::string &what,
+                  const SourceLoc &loc) {
+    auto [it, fresh] = taken.insert({name, what});
+    return fresh || fail(loc, "the function '" + name + "' xfc makes for " +
+                                  what + " is also the one it makes for " +
+                                  it->second + "; rename a stack");
+  };
+  for (const ast::Stack &st : model.stacks) {
+    std::string what = "the layers of stack '" + st.name + "'";
+    if (!take(st.name + "_layer", what, st.loc))
+      return false;
+    if (!st.generation)
+      continue;
+    if (!take(st.name + "_step_layer", what, st.loc) ||
+        !take("generate_step", "generation", st.generation->loc) ||
+        (!st.memory.empty() &&
+         !take("generate_encode", "generation", st.generation->loc)))
+      return false;
+  }
   for (const SyntaxEntryPoint &s : file.entries) {
     if (model.findEntry(s.name))
       return fail(s.loc, "entry point '" + s.name + "' is declared twice");
+    if (auto it = taken.find(s.name); it != taken.end())
+      return fail(s.loc, "entry point '" + s.name + "' has the name xfc "
+                         "gives a function for " + it->second +
+                         "; rename the entry");
     ast::EntryPoint ep;
     ep.name = s.name;
     ep.loc = s.loc;
