@@ -977,6 +977,22 @@ std::optional<ast::Model> Sema::run(const std::vector<Override> &overrides) {
     fail(file.endLoc, "the model declares no stack");
     return std::nullopt;
   }
+  // Cross-attention projects the memory from d_model wide vectors.
+  for (const ast::Stack &st : model.stacks) {
+    const ast::Stack *source =
+        st.memory.empty() ? nullptr : model.findStackProducing(st.memory);
+    if (!source)
+      continue;
+    int64_t width = source->projection ? source->vocab : source->dModel;
+    if (width != st.dModel) {
+      fail(st.loc, "stack '" + st.name + "' attends to '" + st.memory +
+                       "', whose vectors are " + std::to_string(width) +
+                       " wide (stack '" + source->name + "'" +
+                       (source->projection ? " projects to its vocabulary" : "") +
+                       "), but its d_model is " + std::to_string(st.dModel));
+      return std::nullopt;
+    }
+  }
   if (!checkGeneration(model) || !readEntries(model))
     return std::nullopt;
   return model;
