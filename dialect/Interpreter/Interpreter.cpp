@@ -74,6 +74,16 @@ std::string locString(Location loc) {
   return s;
 }
 
+/// Element `column` of the sinusoidal vector of position `pos`, as PyTorch
+/// computes it in f32: angle = p * exp(2i * (-ln(1e4) / dim)).
+float sinusoid(int64_t pos, int64_t column, int64_t dim) {
+  float factor = static_cast<float>(-std::log(10000.0) / dim);
+  float divTerm = std::exp(static_cast<float>(column - column % 2) * factor);
+  float angle = static_cast<float>(pos) * divTerm;
+  return static_cast<float>(column % 2 ? std::cos(double(angle))
+                                       : std::sin(double(angle)));
+}
+
 /// The activations as the unfused ops compute them.
 double applyActivation(Activation act, double x) {
   switch (act) {
@@ -621,17 +631,9 @@ bool Evaluator::eval(Operation *op) {
       .Case<SinusoidTableOp>([&](SinusoidTableOp s) {
         int64_t len = indices[s.getLength()], dim = s.getDim();
         HostTensor r = HostTensor::zeros(K::F32, {len, dim});
-        // As PyTorch computes it in f32: div_term = exp(2i * -ln(1e4) / D).
-        float factor = static_cast<float>(-std::log(10000.0) / dim);
-        for (int64_t i = 0; i < dim / 2; ++i) {
-          float divTerm = std::exp(static_cast<float>(2 * i) * factor);
-          for (int64_t p = 0; p < len; ++p) {
-            float angle = static_cast<float>(p) * divTerm;
-            r.f[p * dim + 2 * i] = static_cast<float>(std::sin(double(angle)));
-            r.f[p * dim + 2 * i + 1] =
-                static_cast<float>(std::cos(double(angle)));
-          }
-        }
+        for (int64_t p = 0; p < len; ++p)
+          for (int64_t c = 0; c < dim; ++c)
+            r.f[p * dim + c] = sinusoid(p, c, dim);
         return set(op, std::move(r));
       })
       .Case<ArangeOp>([&](ArangeOp a) {
@@ -656,17 +658,9 @@ bool Evaluator::eval(Operation *op) {
         Shape shape = pos.shape;
         shape.push_back(dim);
         HostTensor r = HostTensor::zeros(K::F32, shape);
-        // Exactly as xf.sinusoid_table computes its rows.
-        float factor = static_cast<float>(-std::log(10000.0) / dim);
-        for (int64_t i = 0; i < dim / 2; ++i) {
-          float divTerm = std::exp(static_cast<float>(2 * i) * factor);
-          for (int64_t t = 0; t < pos.numElements(); ++t) {
-            float angle = static_cast<float>(pos.i[t]) * divTerm;
-            r.f[t * dim + 2 * i] = static_cast<float>(std::sin(double(angle)));
-            r.f[t * dim + 2 * i + 1] =
-                static_cast<float>(std::cos(double(angle)));
-          }
-        }
+        for (int64_t t = 0; t < pos.numElements(); ++t)
+          for (int64_t c = 0; c < dim; ++c)
+            r.f[t * dim + c] = sinusoid(pos.i[t], c, dim);
         return set(op, std::move(r));
       })
       .Case<CacheWriteOp>([&](CacheWriteOp c) { return evalCacheWrite(c); })

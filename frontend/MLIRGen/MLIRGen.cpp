@@ -42,6 +42,8 @@ private:
   /// The value `name` in the current entry: an argument or a stack's output.
   Value compute(const std::string &name);
   Value emitStack(const ast::Stack &s);
+  /// The token embeddings of `ids` (scaled by √d_model if the stack says).
+  Value embed(const ast::Stack &s, Value ids);
   Value emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
                   Value x, Value ids);
   Value emitAttention(const ast::Stack &s, const ast::Block &blk, int layer,
@@ -376,6 +378,9 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
                           Value x, Value ids) {
   Location l = loc(blk.loc);
   auto sublayer = [&](Value in) -> Value {
+    // In a generation step layer, attention runs over the caches.
+    if (building && building->past && blk.kind != ast::BlockKind::FeedForward)
+      return emitCachedAttention(s, blk, layer, in);
     switch (blk.kind) {
     case ast::BlockKind::SelfAttention:
       return emitAttention(s, blk, layer, in, in, ids);
@@ -399,15 +404,20 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
   return mlir::xf::AddOp::create(b, l, x, y);
 }
 
-Value ModelGen::emitStack(const ast::Stack &s) {
+Value ModelGen::embed(const ast::Stack &s, Value ids) {
   Location l = loc(s.embedding.loc);
-  Value ids = compute(s.input);
   Value table = param(s.embedding.name, ".weight", 0, {s.vocab, s.dModel}, l);
   Value x = mlir::xf::EmbeddingOp::create(b, l, table, ids);
   if (s.embeddingScale)
     x = mlir::xf::ScaleOp::create(
         b, l, x,
         b.getF32FloatAttr(static_cast<float>(std::sqrt(double(s.dModel)))));
+  return x;
+}
+
+Value ModelGen::emitStack(const ast::Stack &s) {
+  Value ids = compute(s.input);
+  Value x = embed(s, ids);
 
   Location pl = loc(s.positionsLoc);
   Value pe;
@@ -682,13 +692,7 @@ void ModelGen::emitGenerateStep(const ast::Stack &s) {
   b.setInsertionPointToEnd(body);
 
   // Embeddings of the new tokens at their positions past[b] + t.
-  Location el = loc(s.embedding.loc);
-  Value table = param(s.embedding.name, ".weight", 0, {s.vocab, s.dModel}, el);
-  Value x = mlir::xf::EmbeddingOp::create(b, el, table, tokens);
-  if (s.embeddingScale)
-    x = mlir::xf::ScaleOp::create(
-        b, el, x,
-        b.getF32FloatAttr(static_cast<float>(std::sqrt(double(s.dModel)))));
+  Value x = embed(s, tokens);
   Location pl = loc(s.positionsLoc);
   if (s.positions == ast::Positions::Sinusoidal ||
       s.positions == ast::Positions::Learned) {
@@ -753,21 +757,8 @@ void ModelGen::emitGenerateStep(const ast::Stack &s) {
     }
     building = &info;
     b.setInsertionPointToEnd(lb);
-    for (const ast::Block &blk : s.blocks) {
-      Location bl = loc(blk.loc);
-      auto sublayer = [&](Value in) -> Value {
-        if (blk.kind == ast::BlockKind::FeedForward)
-          return emitFeedForward(s, blk, 0, in);
-        return emitCachedAttention(s, blk, 0, in);
-      };
-      if (blk.order == ast::NormOrder::Post) {
-        Value sum = mlir::xf::AddOp::create(b, bl, sublayer(y), y);
-        y = emitNorm(blk.norm, 0, sum, s.dModel);
-      } else {
-        Value z = sublayer(emitNorm(blk.norm, 0, y, s.dModel));
-        y = mlir::xf::AddOp::create(b, bl, y, z);
-      }
-    }
+    for (const ast::Block &blk : s.blocks)
+      y = emitBlock(s, blk, /*layer=*/0, y, /*ids=*/Value());
     SmallVector<Value> rets = {y};
     rets.append(info.updated.begin(), info.updated.end());
     func::ReturnOp::create(b, l, rets);

@@ -25,6 +25,13 @@ struct Cache {
 
 std::string rowText(int64_t row) { return "row " + std::to_string(row); }
 
+xf_status *noGeneration() {
+  return makeStatus(XF_STATUS_NOT_FOUND,
+                    "the library has no generation entries (its description "
+                    "has no `generate` section, or it was compiled for a "
+                    "GPU, where generation does not run yet)");
+}
+
 /// The first index of the largest of n values.
 int64_t argmax(const float *x, int64_t n) {
   return std::max_element(x, x + n) - x;
@@ -116,10 +123,7 @@ xf_status *xf_model_generation_tokens(const xf_model *model, int64_t *start,
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       "xf_model_generation_tokens: null argument");
   if (!model->manifest.generation)
-    return makeStatus(XF_STATUS_NOT_FOUND,
-                      "the library has no generation entries (its "
-                      "description has no `generate` section, or it was "
-                      "compiled for a GPU, where generation does not run yet)");
+    return noGeneration();
   *start = model->manifest.generation->start;
   *end = model->manifest.generation->end;
   *pad = model->manifest.generation->pad;
@@ -134,10 +138,7 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
   *out = nullptr;
   auto stepIt = model->entries.find(XF_ENTRY_GENERATE_STEP);
   if (!model->manifest.generation || stepIt == model->entries.end())
-    return makeStatus(XF_STATUS_NOT_FOUND,
-                      "the library has no generation entries (its "
-                      "description has no `generate` section, or it was "
-                      "compiled for a GPU, where generation does not run yet)");
+    return noGeneration();
   const GenerationSpec &spec = *model->manifest.generation;
   if (batch < 1)
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,

@@ -254,11 +254,7 @@ int main(int argc, char **argv) {
       times.push_back(ms);
   }
   std::sort(times.begin(), times.end());
-  double median =
-      times.empty() ? 0
-      : times.size() % 2
-          ? times[times.size() / 2]
-          : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+  double runMedian = median(times);
   // Peak resident memory of the whole process (weights mapped in included).
   long peakKb = 0;
   if (FILE *status = fopen("/proc/self/status", "r")) {
@@ -273,7 +269,7 @@ int main(int argc, char **argv) {
                << llvm::format(", \"median_ms\": %.3f, \"min_ms\": %.3f, "
                                "\"max_ms\": %.3f, \"load_ms\": %.1f, "
                                "\"peak_rss_mb\": %.1f}\n",
-                               median, times.empty() ? 0 : times.front(),
+                               runMedian, times.empty() ? 0 : times.front(),
                                times.empty() ? 0 : times.back(), loadMs,
                                peakKb / 1024.0);
   xf_model_free(model);
