@@ -36,9 +36,15 @@ constexpr int64_t kPanels = 2;    ///< panels per kernel tile
 constexpr int64_t kCols = 12;     ///< columns of C per kernel tile
 constexpr int64_t kChunk = 16;    ///< panels per parallel task
 constexpr int64_t kColBlock = 96; ///< columns per parallel task (8 tiles)
-constexpr int64_t kFewRows = 4;   ///< up to this many rows: weight streaming
-constexpr int64_t kDotCols = 4;   ///< W rows per step of the streaming path
 constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
+/// Streaming shapes, as (rows of x, rows of W) per step, tried in order:
+/// fewer rows of x leave registers for more concurrent W streams, and it is
+/// the number of streams in flight that sets how close a step gets to the
+/// memory bandwidth (one row of x against 4 streams reaches about half of
+/// it, against 8 nearly all).
+constexpr std::pair<int64_t, int64_t> kDotShapes[] = {{1, 8}, {2, 8}, {4, 4}};
+/// Floats ahead of the current position each W stream prefetches.
+constexpr int64_t kPrefetchAhead = 256;
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -312,16 +318,17 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
       });
 }
 
-/// C = x · Wᵀ for m <= kFewRows rows (a generation step's tokens): a
+/// C = x · Wᵀ for m <= `rowsX` rows (a generation step's tokens): a
 /// padded panel would multiply 32 rows for each real one, so instead each
 /// output is a dot product of a row of x with a row of W, read as stored,
 /// once. A parallel loop over blocks of kDotBlock columns; a step takes
-/// kDotCols rows of W against kFewRows rows of x (rows past m repeat the
+/// `rowsW` rows of W against `rowsX` rows of x (rows past m repeat the
 /// last, never stored), 16 lanes of K at a time with vector accumulators,
-/// the K % 16 tail masked, then one reduction per output. Bound by
-/// streaming W from memory, not by FMAs.
+/// prefetching each W row kPrefetchAhead floats ahead, the K % 16 tail
+/// masked, then one reduction per output. Bound by streaming W from
+/// memory, not by FMAs.
 void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
-                 Value m, Value n, Value k) {
+                 Value m, Value n, Value k, int64_t rowsX, int64_t rowsW) {
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   Type f32 = b.getF32Type();
   auto vec = VectorType::get({kLanes}, f32);
@@ -332,21 +339,25 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
                                       arith::RemUIOp::create(b, loc, k, lanes));
   Value lastRow = arith::SubIOp::create(b, loc, m, c1);
   Value lastCol = arith::SubIOp::create(b, loc, n, c1);
+  Value lastK = arith::SubIOp::create(b, loc, k, c1);
   scf::ParallelOp::create(
       b, loc, ValueRange{c0}, ValueRange{n}, ValueRange{idx(b, loc, kDotBlock)},
       [&](OpBuilder &pb, Location pl, ValueRange iv) {
         Value end = arith::MinUIOp::create(
             pb, pl, n, addIdx(pb, pl, iv[0], kDotBlock));
-        forRange(pb, pl, iv[0], end, idx(pb, pl, kDotCols), [&](OpBuilder &cb,
-                                                                 Location cl,
-                                                                 Value n0) {
+        // One group of rowsW columns from n0. Unless `partial`, all exist:
+        // their rows of W are then constant offsets from one pointer (K is
+        // static), which keeps the streams in registers.
+        auto group = [&](OpBuilder &cb, Location cl, Value n0, bool partial) {
           SmallVector<Value> rows, cols;
-          for (int64_t r = 0; r < kFewRows; ++r)
+          for (int64_t r = 0; r < rowsX; ++r)
             rows.push_back(arith::MinUIOp::create(cb, cl, idx(cb, cl, r),
                                                   lastRow));
-          for (int64_t j = 0; j < kDotCols; ++j)
-            cols.push_back(arith::MinUIOp::create(
-                cb, cl, addIdx(cb, cl, n0, j), lastCol));
+          for (int64_t j = 0; j < rowsW; ++j) {
+            Value col = addIdx(cb, cl, n0, j);
+            cols.push_back(
+                partial ? arith::MinUIOp::create(cb, cl, col, lastCol) : col);
+          }
           // One step of 16 lanes of K at k0; `mask` for the tail.
           auto step = [&](OpBuilder &sb, Location sl, Value k0,
                           ValueRange acc, Value mask) {
@@ -359,19 +370,28 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
                                                   zero);
             };
             SmallVector<Value> xs, next(acc.begin(), acc.end());
-            for (int64_t r = 0; r < kFewRows; ++r)
+            if (!mask) {
+              Value ahead = arith::MinUIOp::create(
+                  sb, sl, addIdx(sb, sl, k0, kPrefetchAhead), lastK);
+              for (int64_t j = 0; j < rowsW; ++j)
+                memref::PrefetchOp::create(sb, sl, w, ValueRange{cols[j], ahead},
+                                           /*isWrite=*/false,
+                                           /*localityHint=*/3,
+                                           /*isDataCache=*/true);
+            }
+            for (int64_t r = 0; r < rowsX; ++r)
               xs.push_back(load(x, rows[r]));
-            for (int64_t j = 0; j < kDotCols; ++j) {
+            for (int64_t j = 0; j < rowsW; ++j) {
               Value wv = load(w, cols[j]);
-              for (int64_t r = 0; r < kFewRows; ++r)
-                next[r * kDotCols + j] = vector::FMAOp::create(
-                    sb, sl, xs[r], wv, next[r * kDotCols + j]);
+              for (int64_t r = 0; r < rowsX; ++r)
+                next[r * rowsW + j] = vector::FMAOp::create(
+                    sb, sl, xs[r], wv, next[r * rowsW + j]);
             }
             return next;
           };
           auto body = scf::ForOp::create(
               cb, cl, c0, kBody, lanes,
-              SmallVector<Value>(kFewRows * kDotCols, zero),
+              SmallVector<Value>(rowsX * rowsW, zero),
               [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
                 scf::YieldOp::create(fb, fl, step(fb, fl, k0, acc, Value()));
               });
@@ -390,28 +410,52 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
               [&](OpBuilder &eb, Location el) {
                 scf::YieldOp::create(eb, el, acc);
               });
-          for (int64_t r = 0; r < kFewRows; ++r) {
+          for (int64_t r = 0; r < rowsX; ++r) {
             Value exists = arith::CmpIOp::create(
                 cb, cl, arith::CmpIPredicate::ult, idx(cb, cl, r), m);
             scf::IfOp::create(cb, cl, exists, [&](OpBuilder &tb, Location tl) {
-              for (int64_t j = 0; j < kDotCols; ++j) {
+              for (int64_t j = 0; j < rowsW; ++j) {
                 Value col = addIdx(tb, tl, n0, j);
-                Value inside = arith::CmpIOp::create(
-                    tb, tl, arith::CmpIPredicate::ult, col, n);
                 Value sum = vector::ReductionOp::create(
                     tb, tl, vector::CombiningKind::ADD,
-                    tailIf.getResult(r * kDotCols + j));
+                    tailIf.getResult(r * rowsW + j));
+                auto store = [&](OpBuilder &sb, Location sl) {
+                  memref::StoreOp::create(sb, sl, sum, c,
+                                          ValueRange{idx(sb, sl, r), col});
+                };
+                if (!partial) {
+                  store(tb, tl);
+                  continue;
+                }
+                Value inside = arith::CmpIOp::create(
+                    tb, tl, arith::CmpIPredicate::ult, col, n);
                 scf::IfOp::create(tb, tl, inside,
                                   [&](OpBuilder &sb, Location sl) {
-                                    memref::StoreOp::create(
-                                        sb, sl, sum, c,
-                                        ValueRange{idx(sb, sl, r), col});
+                                    store(sb, sl);
                                     scf::YieldOp::create(sb, sl);
                                   });
               }
               scf::YieldOp::create(tb, tl);
             });
           }
+        };
+        Value rowsWV = idx(pb, pl, rowsW);
+        Value full = arith::AddIOp::create(
+            pb, pl, iv[0],
+            arith::MulIOp::create(
+                pb, pl,
+                arith::DivUIOp::create(
+                    pb, pl, arith::SubIOp::create(pb, pl, end, iv[0]), rowsWV),
+                rowsWV));
+        forRange(pb, pl, iv[0], full, rowsWV,
+                 [&](OpBuilder &cb, Location cl, Value n0) {
+                   group(cb, cl, n0, /*partial=*/false);
+                 });
+        Value rest = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::ult,
+                                           full, end);
+        scf::IfOp::create(pb, pl, rest, [&](OpBuilder &cb, Location cl) {
+          group(cb, cl, full, /*partial=*/true);
+          scf::YieldOp::create(cb, cl);
         });
         scf::ReduceOp::create(pb, pl);
       });
@@ -423,14 +467,19 @@ void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
   Value m = memref::DimOp::create(b, loc, x, 0);
   Value n = memref::DimOp::create(b, loc, c, 1);
   Value k = memref::DimOp::create(b, loc, w, 1);
-  Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, m,
-                                    idx(b, loc, kFewRows));
-  auto choice = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);
-  {
+  // One branch per streaming shape, the panel kernel in the last else.
+  OpBuilder::InsertPoint after;
+  for (auto [rowsX, rowsW] : kDotShapes) {
+    Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, m,
+                                      idx(b, loc, rowsX));
+    auto choice = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);
+    if (!after.isSet())
+      after = OpBuilder::InsertPoint(b.getInsertionBlock(),
+                                     std::next(Block::iterator(choice)));
     OpBuilder tb = choice.getThenBodyBuilder();
-    emitFewRows(tb, loc, x, w, c, m, n, k);
+    emitFewRows(tb, loc, x, w, c, m, n, k, rowsX, rowsW);
+    b.setInsertionPointToStart(&choice.getElseRegion().front());
   }
-  b.setInsertionPointToStart(&choice.getElseRegion().front());
   Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
                                         idx(b, loc, kLanes));
   Value xp = memref::AllocOp::create(
@@ -441,7 +490,7 @@ void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
   emitPack(b, loc, x, xp, m, panels, k);
   emitColumns(b, loc, xp, w, c, m, panels, n, k);
   memref::DeallocOp::create(b, loc, xp);
-  b.setInsertionPointAfter(choice);
+  b.restoreInsertionPoint(after);
 }
 
 struct XfCpuMatmulKernelPass final

@@ -523,12 +523,12 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
 
   std::mt19937 rng(9);
   std::normal_distribution<float> dist(0, 1);
-  // Rows: up to 4 (the CPU's weight-streaming path for generation steps:
-  // 1, 3, 4) and one more (5, the panel path); a partial panel; an odd
+  // Rows: up to 4 (the CPU's weight-streaming shapes for generation steps:
+  // 1; 2; 3 and 4) and one more (5, the panel path); a partial panel; an odd
   // number of panels with a partial last one; more than one chunk of 16
   // panels (CPU). On the GPU: one partial 64-row tile up to five tiles, the
   // last partial.
-  for (int64_t rows : {1, 3, 4, 5, 15, 37, 300}) {
+  for (int64_t rows : {1, 2, 3, 4, 5, 15, 37, 300}) {
     SCOPED_TRACE("rows " + std::to_string(rows));
     Array x;
     x.shape = {rows, k};
