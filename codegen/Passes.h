@@ -39,6 +39,9 @@ void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 /// decompositions where they apply (codegen/GPU/KernelCalls.h).
 void populateXfGpuAttentionPatterns(RewritePatternSet &patterns);
 void populateXfGpuNormPatterns(RewritePatternSet &patterns);
+/// xf.cache_write as an scf.forall of strips, preferred over the CPU's
+/// loop over batch rows on GPUs (codegen/GPU/CacheWrite.cpp).
+void populateXfGpuCachePatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::xf
 

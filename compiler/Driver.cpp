@@ -165,27 +165,6 @@ bool mlir::xf::applyNoFuse(const std::string &list, CompileOptions &options,
   return true;
 }
 
-/// Generation entries (those with state arguments) and the functions only
-/// they call: generation runs on the CPU so far, so GPU libraries leave
-/// them out (the runtime's generation API says so).
-static void dropGenerationEntries(ModuleOp module) {
-  StringRef state = XfDialect::getStateAttrName();
-  for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-      if (fn.getArgAttr(i, state)) {
-        fn.erase();
-        break;
-      }
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (fn.isPrivate() && SymbolTable::symbolKnownUseEmpty(fn, module)) {
-        fn.erase();
-        erased = true;
-      }
-  }
-}
-
 bool mlir::xf::applyTarget(const std::string &target,
                            const std::string &gpuArch, CompileOptions &options,
                            std::string &error) {
@@ -338,8 +317,6 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     return userError("xfc: error: --emit=ptx needs --target=cuda");
   if (options.emit == EmitKind::Spirv && options.gpu->api != GpuApi::Vulkan)
     return userError("xfc: error: --emit=spirv needs --target=vulkan");
-  if (isGpu)
-    dropGenerationEntries(*module);
   if (failed(runPasses(*module, options, [](OpPassManager &pm) {
         pm.addPass(createXfParamsToArgumentsPass());
       })))

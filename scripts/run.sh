@@ -8,7 +8,8 @@
 #     generate from a small decoder-only GPT-2-style model (random weights);
 #  4. check the compiled library against PyTorch reference data;
 #  5. the same for the model compiled with --target=vulkan, run on the
-#     machine's Vulkan device (Mesa's lavapipe on a CPU-only machine).
+#     machine's Vulkan device (Mesa's lavapipe on a CPU-only machine), and
+#     the translation with the Vulkan library (its caches in device memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -60,3 +61,7 @@ parity "$B/seed_small" ""
 echo "== the same model compiled for Vulkan, run on this machine's Vulkan device (lavapipe: a functional check)"
 "$XFC" examples/seed_transformer.xf "${SMALL[@]}" --target=vulkan -o "$B/seed_small_vulkan"
 parity "$B/seed_small_vulkan" " (vulkan)"
+"$XFC" examples/seed_transformer.xf "${TOY[@]}" --target=vulkan -o "$B/seed_toy_vulkan"
+echo "translate with the Vulkan library:"
+"$B/translate" "$B/seed_toy_vulkan/libseed_transformer.so" \
+  examples/weights/seed_toy.safetensors "ich mochte ein bier" "ich mochte ein cola"

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "xf/abi.h"
@@ -33,6 +34,10 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(xf::createXfGpuDefineKernelsPass());
   pm.addNestedPass<func::FuncOp>(xf::createXfGpuMatmulKernelPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  //    Cache writes (scf.forall of strips) become parallel loops too; the
+  //    slices of the cache they write fold into their loads and stores.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerAffinePass());
   // 6. Each outermost parallel loop (and each copy) becomes a gpu.launch
@@ -41,6 +46,9 @@ void xf::buildXfGpuKernelPipeline(OpPassManager &pm) {
   //    kernel sees as a constant folds (divisions by 16 become shifts)
   //    instead of arriving as an argument.
   pm.addNestedPass<func::FuncOp>(xf::createXfGpuMapLoopsPass());
+  //    A parallel loop nested in a mapped one (a cache write's strip) runs
+  //    sequentially in its thread.
+  pm.addNestedPass<func::FuncOp>(createParallelForToNestedForsPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(xf::createXfGpuMergeKernelModulesPass());

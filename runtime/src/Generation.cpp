@@ -28,8 +28,7 @@ std::string rowText(int64_t row) { return "row " + std::to_string(row); }
 xf_status *noGeneration() {
   return makeStatus(XF_STATUS_NOT_FOUND,
                     "the library has no generation entries (its description "
-                    "has no `generate` section, or it was compiled for a "
-                    "GPU, where generation does not run yet)");
+                    "has no `generate` section)");
 }
 
 /// The first index of the largest of n values.
@@ -50,8 +49,12 @@ struct xf_generation {
   int64_t sourceLen = 0;
 
   ~xf_generation() {
-    for (auto &c : caches)
-      std::free(c.second.data);
+    for (auto &c : caches) {
+      if (model->gpu)
+        freeDevice(*model, c.second.data);
+      else
+        std::free(c.second.data);
+    }
   }
   /// `inputs` of `entry` in manifest order: `given` for the others, the
   /// state's caches for state inputs.
@@ -184,9 +187,12 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
         n *= static_cast<size_t>(d);
       }
       // Zeroed: attention reads (and masks to weight 0) rows past a
-      // length, which must be finite.
+      // length, which must be finite. GPU libraries keep their caches in
+      // device memory (which the host can address) across calls.
       size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-      c.data = static_cast<float *>(std::aligned_alloc(64, bytes));
+      c.data = static_cast<float *>(model->gpu
+                                        ? allocDevice(*model, bytes)
+                                        : std::aligned_alloc(64, bytes));
       if (!c.data)
         return makeStatus(XF_STATUS_OUT_OF_MEMORY,
                           "out of memory for the cache '" + in.name + "' (" +

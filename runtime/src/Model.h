@@ -53,6 +53,12 @@ xf_status *callEntry(const xf_model *model, const BoundEntry &entry,
                      const xf_tensor *inputs, size_t numInputs,
                      xf_tensor *out);
 
+/// GPU libraries: device memory that outlives a run (a generation state's
+/// caches), taken and given back under the model's lock with its device
+/// current.
+void *allocDevice(const xf_model &model, size_t bytes);
+void freeDevice(const xf_model &model, void *block);
+
 } // namespace xf::rt
 
 struct xf_model {

@@ -97,6 +97,18 @@ struct GpuRun {
 
 } // namespace
 
+void *xf::rt::allocDevice(const xf_model &model, size_t bytes) {
+  std::lock_guard<std::mutex> lock(model.gpuMutex);
+  model.gpu->activate();
+  return model.gpu->alloc(bytes);
+}
+
+void xf::rt::freeDevice(const xf_model &model, void *block) {
+  std::lock_guard<std::mutex> lock(model.gpuMutex);
+  model.gpu->activate();
+  model.gpu->free(block);
+}
+
 extern "C" {
 
 xf_status_code_t xf_status_code(const xf_status *status) {
@@ -440,7 +452,7 @@ xf_status *xf::rt::callEntry(const xf_model *model, const BoundEntry &entry,
                              xf_tensor *outOutput) {
   const EntrySpec &spec = *entry.spec;
   // 2. Descriptors: result, inputs, parameters. GPU libraries get device
-  //    copies of the inputs.
+  //    copies of the inputs but the state.
   std::optional<GpuRun> gpuRun;
   if (model->gpu)
     gpuRun.emplace(*model);
@@ -451,7 +463,9 @@ xf_status *xf::rt::callEntry(const xf_model *model, const BoundEntry &entry,
   for (size_t i = 0; i < numInputs; ++i) {
     const xf_tensor &t = inputs[i];
     const void *data = t.data;
-    if (gpuRun) {
+    // A state input (a generation cache) is device memory already, updated
+    // in place.
+    if (gpuRun && !spec.inputs[i].state) {
       size_t bytes = tensorBytes(
           t.shape, t.rank, t.dtype == XF_F32 ? sizeof(float) : sizeof(int64_t));
       void *device = model->gpu->alloc(bytes);

@@ -42,6 +42,7 @@ struct ConvertXfToLinalgPass final
     if (gpuKernels) {
       populateXfGpuAttentionPatterns(patterns);
       populateXfGpuNormPatterns(patterns);
+      populateXfGpuCachePatterns(patterns);
     }
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
