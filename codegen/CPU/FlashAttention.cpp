@@ -58,6 +58,10 @@ constexpr int64_t kKeyBlock = 64; ///< keys per step of a group
 constexpr int64_t kSubBlock = 16; ///< keys per unrolled run of P·V
 constexpr int64_t kRows = 4;      ///< query rows per group (share K/V loads)
 constexpr int64_t kGroups = 8;    ///< groups per super-block (one iteration)
+/// Keys per split of a generation step's cache (4 key blocks): the split
+/// is what gives threads work when a step has fewer (batch, head) pairs
+/// than threads, and each split costs only one merge of vWidth floats.
+constexpr int64_t kSplitKeys = 256;
 
 /// `x` (a vector of 16·2^k lanes) combined across its lanes by `combine`,
 /// the result in every lane: its 16-lane pieces combined into one, then 4
@@ -147,6 +151,71 @@ Value emitKeysTransposed(OpBuilder &b, Location loc, Value k, bool kBshd,
   return kTrans;
 }
 
+/// out[b, q, h] (or [b, h, q]) = the softmax-weighted values of query q
+/// merged from its key chunks' states: with M = max_c m_c,
+/// Σ_c acc_c·e^(m_c - M) / Σ_c l_c·e^(m_c - M) (a chunk without keys has
+/// m = -inf and weighs 0).
+void emitMergeChunks(OpBuilder &b, Location loc, Value partM, Value partL,
+                     Value partAcc, Value out, bool oBshd, Value batch,
+                     Value heads, Value lq, Value chunks, int64_t vWidth) {
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Type f32 = b.getF32Type();
+  auto vVec = VectorType::get({vWidth}, f32);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, heads, lq},
+      ValueRange{c1, c1, c1}, [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        auto part = [&](Value c) {
+          return SmallVector<Value>{iv[0], iv[1], iv[2], c};
+        };
+        Value top = scf::ForOp::create(
+                        pb, pl, c0, chunks, c1,
+                        ValueRange{arith::ConstantOp::create(
+                            pb, pl, pb.getF32FloatAttr(-INFINITY))},
+                        [&](OpBuilder &fb, Location fl, Value c,
+                            ValueRange m) {
+                          scf::YieldOp::create(
+                              fb, fl,
+                              ValueRange{arith::MaxNumFOp::create(
+                                  fb, fl, m[0],
+                                  memref::LoadOp::create(fb, fl, partM,
+                                                         part(c)))});
+                        })
+                        .getResult(0);
+        Value zero = arith::ConstantOp::create(pb, pl, pb.getF32FloatAttr(0));
+        Value zeroV = arith::ConstantOp::create(
+            pb, pl, DenseElementsAttr::get(vVec, pb.getF32FloatAttr(0)));
+        auto sums = scf::ForOp::create(
+            pb, pl, c0, chunks, c1, ValueRange{zero, zeroV},
+            [&](OpBuilder &fb, Location fl, Value c, ValueRange in) {
+              Value w = math::ExpOp::create(
+                  fb, fl,
+                  arith::SubFOp::create(
+                      fb, fl, memref::LoadOp::create(fb, fl, partM, part(c)),
+                      top));
+              Value l = arith::AddFOp::create(
+                  fb, fl, in[0],
+                  arith::MulFOp::create(
+                      fb, fl, w,
+                      memref::LoadOp::create(fb, fl, partL, part(c))));
+              SmallVector<Value> at = part(c);
+              at.push_back(c0);
+              Value acc = vector::FMAOp::create(
+                  fb, fl, vector::BroadcastOp::create(fb, fl, vVec, w),
+                  vector::LoadOp::create(fb, fl, vVec, partAcc, at), in[1]);
+              scf::YieldOp::create(fb, fl, ValueRange{l, acc});
+            });
+        Value res = arith::DivFOp::create(
+            pb, pl, sums.getResult(1),
+            vector::BroadcastOp::create(pb, pl, vVec, sums.getResult(0)));
+        SmallVector<Value> o =
+            oBshd ? SmallVector<Value>{iv[0], iv[2], iv[1], c0}
+                  : SmallVector<Value>{iv[0], iv[1], iv[2], c0};
+        vector::StoreOp::create(pb, pl, res, out, o);
+        scf::ReduceOp::create(pb, pl);
+      });
+}
+
 /// The kernel's body: `out` = attention(q, k, v) with the key ids `ids`
 /// (null without padding) and the query offsets `offsets` (null outside a
 /// generation step), for the layouts and constants of `op`.
@@ -198,9 +267,37 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
     int64_t superRows = rows * kGroups;
     Value superStep = arith::ConstantIndexOp::create(b, loc, superRows);
     Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
+    // A generation step splits the cache into chunks of kSplitKeys keys,
+    // one more parallel dim (the flash-decoding split): each iteration
+    // leaves its chunk's unnormalized state (m, l, acc) in `partM`,
+    // `partL`, `partAcc` [batch, heads, lq, chunks(, vWidth)], and a
+    // second loop merges a query's chunks. Chunks past a row's last
+    // query hold nothing (m = -inf, l = 0); chunk 0 always has a key.
+    SmallVector<Value> lbs = {c0, c0, c0}, ubs = {batch, headsV, lq},
+                       steps = {c1, c1, superStep};
+    Value chunks, partM, partL, partAcc;
+    if (offsets) {
+      Value splitV = arith::ConstantIndexOp::create(b, loc, kSplitKeys);
+      chunks = arith::CeilDivUIOp::create(b, loc, lk, splitV);
+      lbs.push_back(c0);
+      ubs.push_back(chunks);
+      steps.push_back(c1);
+      SmallVector<Value> dims = {batch, lq, chunks};
+      auto partType = MemRefType::get(
+          {ShapedType::kDynamic, heads, ShapedType::kDynamic,
+           ShapedType::kDynamic},
+          f32);
+      partM = memref::AllocOp::create(b, loc, partType, dims);
+      partL = memref::AllocOp::create(b, loc, partType, dims);
+      partAcc = memref::AllocOp::create(
+          b, loc,
+          MemRefType::get({ShapedType::kDynamic, heads, ShapedType::kDynamic,
+                           ShapedType::kDynamic, vWidth},
+                          f32),
+          dims, b.getI64IntegerAttr(64));
+    }
     scf::ParallelOp::create(
-        b, loc, ValueRange{c0, c0, c0}, ValueRange{batch, headsV, lq},
-        ValueRange{c1, c1, superStep},
+        b, loc, lbs, ubs, steps,
         [&](OpBuilder &pb, Location pl, ValueRange iv) {
           Value bi = iv[0], h = iv[1], s0 = iv[2];
           Value kh = group == 1
@@ -225,13 +322,18 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           // In a generation step the queries of row bi sit after its
           // cache: query s is at position off + s, and no key past the
           // super-block's last query is read (the cache beyond is unused).
-          Value off = c0, keyEnd = lk;
+          Value off = c0, keyBegin = c0, keyEnd = lk;
           if (offsets) {
             off = arith::IndexCastOp::create(
                 sb, pl, sb.getIndexType(),
                 memref::LoadOp::create(sb, pl, offsets, ValueRange{bi}));
             keyEnd = arith::MinUIOp::create(sb, pl, lk,
                                             add(sb, pl, add(sb, pl, off, s0), n));
+            // This iteration's chunk of the keys.
+            keyBegin = arith::MulIOp::create(sb, pl, iv[3],
+                                             idx(sb, pl, kSplitKeys));
+            keyEnd = arith::MinUIOp::create(
+                sb, pl, keyEnd, addIdx(sb, pl, keyBegin, kSplitKeys));
           }
           Value lastRow = arith::SubIOp::create(sb, pl, lq, c1);
           auto rowsType = MemRefType::get({superRows}, f32);
@@ -431,7 +533,7 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           // does not divide the key count.
           Value blockV = idx(sb, pl, kKeyBlock);
           scf::ForOp::create(
-              sb, pl, c0, keyEnd, blockV, ValueRange{},
+              sb, pl, keyBegin, keyEnd, blockV, ValueRange{},
               [&](OpBuilder &fb, Location fl, Value j0, ValueRange) {
                 Value valid = arith::MinUIOp::create(
                     fb, fl, blockV, arith::SubIOp::create(fb, fl, keyEnd, j0));
@@ -493,16 +595,30 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 scf::YieldOp::create(fb, fl);
               });
           forRows(sb, pl, c1, [&](OpBuilder &fb, Location fl, Value r) {
+            Value acc =
+                vector::LoadOp::create(fb, fl, vVec, accBuf, ValueRange{r, c0});
+            Value lsum = memref::LoadOp::create(fb, fl, lBuf, r);
+            if (offsets) {
+              SmallVector<Value> part = {bi, h, add(fb, fl, s0, r), iv[3]};
+              memref::StoreOp::create(
+                  fb, fl, memref::LoadOp::create(fb, fl, mBuf, r), partM, part);
+              memref::StoreOp::create(fb, fl, lsum, partL, part);
+              part.push_back(c0);
+              vector::StoreOp::create(fb, fl, acc, partAcc, part);
+              return;
+            }
             Value res = arith::DivFOp::create(
-                fb, fl,
-                vector::LoadOp::create(fb, fl, vVec, accBuf, ValueRange{r, c0}),
-                vector::BroadcastOp::create(
-                    fb, fl, vVec, memref::LoadOp::create(fb, fl, lBuf, r)));
+                fb, fl, acc, vector::BroadcastOp::create(fb, fl, vVec, lsum));
             vector::StoreOp::create(fb, fl, res, out,
                                     at(oBshd, add(fb, fl, s0, r), c0));
           });
           scf::ReduceOp::create(pb, pl);
         });
+    if (offsets) {
+      // (The buffer deallocation pipeline frees the partial states.)
+      emitMergeChunks(b, loc, partM, partL, partAcc, out, oBshd, batch,
+                      headsV, lq, chunks, vWidth);
+    }
   }
 }
 

@@ -297,6 +297,66 @@ INSTANTIATE_TEST_SUITE_P(
              std::get<1>(info.param);
     });
 
+/// A context longer than a split of the CPU attention kernel's keys (256):
+/// prefills of 270 tokens and steps up to 520, so a step's keys span one,
+/// two and three chunks that the kernel merges; every step's logits equal
+/// the full forward's. Two rows of different lengths; GPT-2-style (learned
+/// positions) and LLaMA-style (rotary, grouped K/V heads).
+TEST(GenerationLong, StepsAcrossKeySplitsMatchTheFullForward) {
+  for (const Family &f :
+       {Family{"gpt2-long", "examples/gpt2_small.xf",
+               overrides({{"d_model", "32"},
+                          {"d_ff", "64"},
+                          {"heads", "2"},
+                          {"layers", "2"},
+                          {"vocab", "50"},
+                          {"max_len", "600"},
+                          {"end_token", "2"}}),
+               false},
+        Family{"llama-long", "tests/e2e/Inputs/tiny_llama.xf", {}, false}}) {
+    SCOPED_TRACE(f.name);
+    Compiled c(f);
+    ASSERT_TRUE(c.model && c.model->model);
+    const int64_t vocab = c.stack().vocab, batch = 2, len = 520,
+                  prompt = 270;
+    const std::vector<int64_t> lengths = {520, 300};
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int64_t> token(3, vocab - 1);
+    Array tokens = ids({batch, len}, {});
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = 0; t < len; ++t)
+        tokens.i.push_back(t < lengths[b] ? token(rng) : 0);
+    Array full = run(*c.model, "forward", {&tokens});
+    ASSERT_EQ(full.shape, (std::vector<int64_t>{batch, len, vocab}));
+    State g(*c.model, batch, len);
+    ASSERT_TRUE(g.state);
+    Array first = ids({batch, prompt}, {});
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = 0; t < prompt; ++t)
+        first.i.push_back(tokens.i[b * len + t]);
+    std::vector<int64_t> counts(batch, prompt);
+    Array logits = append(g.state, first, counts);
+    double worst = 0;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = 0; t < prompt; ++t)
+        worst =
+            std::max(worst, relativeError(at(logits, b, t), at(full, b, t)));
+    for (int64_t t = prompt; t < len; ++t) {
+      Array next = ids({batch, 1}, {});
+      for (int64_t b = 0; b < batch; ++b) {
+        counts[b] = t < lengths[b] ? 1 : 0;
+        next.i.push_back(counts[b] ? tokens.i[b * len + t] : 0);
+      }
+      Array step = append(g.state, next, counts);
+      for (int64_t b = 0; b < batch; ++b)
+        if (counts[b])
+          worst =
+              std::max(worst, relativeError(at(step, b, 0), at(full, b, t)));
+    }
+    EXPECT_LE(worst, stepTolerance("cpu"));
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Misuse, and many threads.
 //===----------------------------------------------------------------------===//

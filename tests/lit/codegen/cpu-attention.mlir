@@ -186,3 +186,41 @@ func.func @grouped(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tenso
       : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>
   return %o : tensor<?x8x?x64xf32>
 }
+
+// -----
+
+// Tests a generation step's attention over a cache (query_offsets): the
+// keys split into chunks of 256 (ceil(Lk / 256) of them) as a fourth
+// parallel dim, each iteration's block loop bounded by its chunk and by
+// the row's last query (offset + queries); the chunk's unnormalized state
+// (m, l, acc) goes to partial buffers [B, H, Lq, chunks(, 64)], and a second
+// parallel loop over (batch, head, query) merges a query's chunks: the
+// max over chunks, then l and acc weighted by e^(m - max), acc / l stored.
+// CHECK-LABEL: func.func @over_cache
+// CHECK: func.func private @xf_attention
+// CHECK: %[[CHUNKS:.+]] = arith.ceildivui %{{.+}}, %c256
+// CHECK: %[[PM:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) : memref<?x8x?x?xf32>
+// CHECK: %[[PL:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) : memref<?x8x?x?xf32>
+// CHECK: %[[PA:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) {alignment = 64 : i64} : memref<?x8x?x?x64xf32>
+// CHECK: scf.parallel (%[[B:.+]], %[[H:.+]], %[[S0:.+]], %[[C:.+]]) = ({{.*}}) to (%{{.+}}, %{{.+}}, %{{.+}}, %[[CHUNKS]]) step (%c1{{.*}}, %c1{{.*}}, %c32{{.*}}, %c1{{.*}})
+// CHECK: %[[BEGIN:.+]] = arith.muli %[[C]], %c256
+// CHECK: %[[CEND:.+]] = arith.addi %[[BEGIN]], %c256
+// CHECK: %[[END:.+]] = arith.minui %{{.+}}, %[[CEND]]
+// CHECK: scf.for %{{.+}} = %[[BEGIN]] to %[[END]] step %c64
+// CHECK: memref.store %{{.+}}, %[[PM]][%[[B]], %[[H]], %{{.+}}, %[[C]]]
+// CHECK: memref.store %{{.+}}, %[[PL]][%[[B]], %[[H]], %{{.+}}, %[[C]]]
+// CHECK: vector.store %{{.+}}, %[[PA]][%[[B]], %[[H]], %{{.+}}, %[[C]], %c0{{.*}}]
+// CHECK: scf.parallel ({{.*}}) to ({{.*}}) step (%c1{{.*}}, %c1{{.*}}, %c1{{.*}})
+// CHECK: %[[TOP:.+]] = scf.for {{.*}} to %[[CHUNKS]] {{.*}} -> (f32)
+// CHECK: arith.maxnumf
+// CHECK: scf.for {{.*}} to %[[CHUNKS]] {{.*}} -> (f32, vector<64xf32>)
+// CHECK: arith.subf %{{.+}}, %[[TOP]]
+// CHECK: math.exp
+// CHECK: vector.fma
+// CHECK: arith.divf
+// CHECK: vector.store
+func.func @over_cache(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v: tensor<?x8x?x64xf32>, %past: tensor<?xi64>) -> tensor<?x8x?x64xf32> {
+  %o = xf.attention %q, %kt, %v query_offsets(%past : tensor<?xi64>) {causal = true, scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
+      : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>, tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}
