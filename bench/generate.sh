@@ -8,7 +8,9 @@
 # (32-token source) and a GPT-2 small-sized model (d_model 768, 12 layers,
 # random weights); each cached step against the roofline: bytes it must
 # read (weights + caches) / the triad bandwidth bench/stream_triad.c
-# measures in the same run. Then a whole greedy generation of 128 tokens,
+# measures in the same run (DRAM), and / the read-only bandwidth
+# bench/read_bandwidth.c measures over an array of the step's size (a
+# cache level, where the weights fit in one: the bound a warm step meets). Then a whole greedy generation of 128 tokens,
 # cached vs the encode + per-step decode loop (bench/greedy_e2e.c). Prints
 # Markdown tables. Run by bench/run.sh, or alone after scripts/setup.sh.
 set -euo pipefail
@@ -22,12 +24,17 @@ py=/usr/bin/python3
 
 cc -O2 -fopenmp bench/stream_triad.c -o "$W/stream_triad"
 BW=$("$W/stream_triad" "$T" | json triad_gb_per_s)
+cc -O2 -mavx2 -fopenmp bench/read_bandwidth.c -o "$W/read_bandwidth"
+# The read bandwidth over MB megabytes, GB/s.
+readbw() { "$W/read_bandwidth" "$T" "$1" | json read_gb_per_s; }
+# "roofline ms (x)" for a step of $1 ms reading $2 MB at $3 GB/s.
+roofline() { python3 -c "r = $2 / $3; print(f'{r:.2f} ({$1 / r:.2f}x)')"; }
 clang-19 -O2 -mavx512f -mfma bench/fma_peak.c -o "$W/fma_peak" -lpthread
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); memory bandwidth" \
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), L3 $(lscpu | awk -F: '/L3 cache/{print $2}' | xargs); memory bandwidth" \
   "(STREAM-like triad, $T threads): $BW GB/s; FMA peak: $("$W/fma_peak" "$T" 5 | json gflops) GFLOP/s"
 echo
-echo "| model, context | cached step ms | roofline ms (MB read) | × roofline | recompute ms | speedup | PyTorch eager + cache ms | speedup |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| model, context | cached step ms | MB read | roofline ms at the triad's GB/s (step ×) | read GB/s over MB | roofline ms at it (step ×) | recompute ms | speedup | PyTorch eager + cache ms | speedup |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 
 # The seed model at its defaults; decoder bytes per step: its weights but
 # the cross-attention key/value projections (applied once, by encode), the
@@ -50,8 +57,8 @@ for C in 16 128 512; do
     --input src=@"$W/seed_in/src.npy" --reps 10 --threads "$T" | json median_ms)
   torch=$($py bench/pytorch_generate.py seed "$W/seed_in" --context "$C" --threads "$T" --reps 10 | json step_median_ms)
   mb=$(seed_mb "$C")
-  roof=$(python3 -c "print(round($mb / 1e3 / $BW * 1e3, 2))")
-  echo "| seed (d_model 512, 6 layers), $C | $ours | $roof ($mb) | $(python3 -c "print(round($ours / $roof, 2))") | $old | $(python3 -c "print(round($old / $ours, 1))")x | $torch | $(python3 -c "print(round($torch / $ours, 1))")x |"
+  rb=$(readbw "$mb")
+  echo "| seed (d_model 512, 6 layers), $C | $ours | $mb | $(roofline "$ours" "$mb" "$BW") | $rb | $(roofline "$ours" "$mb" "$rb") | $old | $(python3 -c "print(round($old / $ours, 1))")x | $torch | $(python3 -c "print(round($torch / $ours, 1))")x |"
 done
 
 # GPT-2 small's sizes, random weights: every weight is read per step (the
@@ -73,8 +80,8 @@ for C in 16 128 512; do
   torch=$($py bench/pytorch_generate.py gpt2 "$W/gpt2_in" --context "$C" --threads "$T" --reps 10 \
     --d_model 768 --heads 12 --layers 12 | json step_median_ms)
   mb=$(gpt2_mb "$C")
-  roof=$(python3 -c "print(round($mb / 1e3 / $BW * 1e3, 2))")
-  echo "| GPT-2 small size (d_model 768, 12 layers), $C | $ours | $roof ($mb) | $(python3 -c "print(round($ours / $roof, 2))") | $old | $(python3 -c "print(round($old / $ours, 1))")x | $torch | $(python3 -c "print(round($torch / $ours, 1))")x |"
+  rb=$(readbw "$mb")
+  echo "| GPT-2 small size (d_model 768, 12 layers), $C | $ours | $mb | $(roofline "$ours" "$mb" "$BW") | $rb | $(roofline "$ours" "$mb" "$rb") | $old | $(python3 -c "print(round($old / $ours, 1))")x | $torch | $(python3 -c "print(round($torch / $ours, 1))")x |"
 done
 
 # A whole greedy generation of 128 tokens.

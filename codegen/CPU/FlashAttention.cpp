@@ -257,44 +257,46 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
       kT ? Value()
          : emitKeysTransposed(b, loc, k, kBshd, batch, kvHeads, width, lk);
 
+  // A generation step splits the cache into chunks of kSplitKeys keys,
+  // one more parallel dim (the flash-decoding split): each iteration
+  // leaves its chunk's unnormalized state (m, l, acc) in `partM`,
+  // `partL`, `partAcc` [batch, heads, lq, chunks(, vWidth)], and a
+  // second loop merges a query's chunks. Chunks past a row's last
+  // query hold nothing (m = -inf, l = 0); chunk 0 always has a key.
+  Value chunks, partM, partL, partAcc;
+  if (offsets) {
+    Value splitV = arith::ConstantIndexOp::create(b, loc, kSplitKeys);
+    chunks = arith::CeilDivUIOp::create(b, loc, lk, splitV);
+    SmallVector<Value> dims = {batch, lq, chunks};
+    auto partType = MemRefType::get({ShapedType::kDynamic, heads,
+                                     ShapedType::kDynamic, ShapedType::kDynamic},
+                                    f32);
+    partM = memref::AllocOp::create(b, loc, partType, dims);
+    partL = memref::AllocOp::create(b, loc, partType, dims);
+    partAcc = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, heads, ShapedType::kDynamic,
+                         ShapedType::kDynamic, vWidth},
+                        f32),
+        dims, b.getI64IntegerAttr(64));
+  }
+
   // The query rows of one (batch, head) in super-blocks of kGroups groups
-  // of kRows rows. A group's rows share every K and V load. The online softmax
-  // state (m, l, acc) of a super-block lives in small buffers between key
-  // blocks (L1-resident: kGroups·kRows·(vWidth+2) floats). A last group with
-  // fewer rows left computes copies of the last row (never stored).
-  {
-    const int64_t rows = kRows;
+  // of `rows` rows. A group's rows share every K and V load. The online
+  // softmax state (m, l, acc) of a super-block lives in small buffers
+  // between key blocks (L1-resident: kGroups·rows·(vWidth+2) floats). A
+  // last group with fewer rows left computes copies of the last row (never
+  // stored).
+  auto emitRows = [&](OpBuilder &b, int64_t rows) {
     int64_t superRows = rows * kGroups;
     Value superStep = arith::ConstantIndexOp::create(b, loc, superRows);
     Value rowStep = arith::ConstantIndexOp::create(b, loc, rows);
-    // A generation step splits the cache into chunks of kSplitKeys keys,
-    // one more parallel dim (the flash-decoding split): each iteration
-    // leaves its chunk's unnormalized state (m, l, acc) in `partM`,
-    // `partL`, `partAcc` [batch, heads, lq, chunks(, vWidth)], and a
-    // second loop merges a query's chunks. Chunks past a row's last
-    // query hold nothing (m = -inf, l = 0); chunk 0 always has a key.
     SmallVector<Value> lbs = {c0, c0, c0}, ubs = {batch, headsV, lq},
                        steps = {c1, c1, superStep};
-    Value chunks, partM, partL, partAcc;
     if (offsets) {
-      Value splitV = arith::ConstantIndexOp::create(b, loc, kSplitKeys);
-      chunks = arith::CeilDivUIOp::create(b, loc, lk, splitV);
       lbs.push_back(c0);
       ubs.push_back(chunks);
       steps.push_back(c1);
-      SmallVector<Value> dims = {batch, lq, chunks};
-      auto partType = MemRefType::get(
-          {ShapedType::kDynamic, heads, ShapedType::kDynamic,
-           ShapedType::kDynamic},
-          f32);
-      partM = memref::AllocOp::create(b, loc, partType, dims);
-      partL = memref::AllocOp::create(b, loc, partType, dims);
-      partAcc = memref::AllocOp::create(
-          b, loc,
-          MemRefType::get({ShapedType::kDynamic, heads, ShapedType::kDynamic,
-                           ShapedType::kDynamic, vWidth},
-                          f32),
-          dims, b.getI64IntegerAttr(64));
     }
     scf::ParallelOp::create(
         b, loc, lbs, ubs, steps,
@@ -614,12 +616,22 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           });
           scf::ReduceOp::create(pb, pl);
         });
-    if (offsets) {
-      // (The buffer deallocation pipeline frees the partial states.)
-      emitMergeChunks(b, loc, partM, partL, partAcc, out, oBshd, batch,
-                      headsV, lq, chunks, vWidth);
-    }
+  };
+  if (!offsets) {
+    emitRows(b, kRows);
+    return;
   }
+  // A step of one token per row has one query: groups of kRows would
+  // compute kRows - 1 copies of it.
+  Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lq, c1);
+  auto choice = scf::IfOp::create(b, loc, single, /*withElseRegion=*/true);
+  OpBuilder tb = choice.getThenBodyBuilder();
+  emitRows(tb, 1);
+  OpBuilder eb = choice.getElseBodyBuilder();
+  emitRows(eb, kRows);
+  // (The buffer deallocation pipeline frees the partial states.)
+  emitMergeChunks(b, loc, partM, partL, partAcc, out, oBshd, batch, headsV, lq,
+                  chunks, vWidth);
 }
 
 struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {

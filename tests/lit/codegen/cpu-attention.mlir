@@ -196,12 +196,21 @@ func.func @grouped(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tenso
 // (m, l, acc) goes to partial buffers [B, H, Lq, chunks(, 64)], and a second
 // parallel loop over (batch, head, query) merges a query's chunks: the
 // max over chunks, then l and acc weighted by e^(m - max), acc / l stored.
+// A step of one query per row runs groups of one row (groups of 4 would
+// compute 3 copies of it); longer steps (a prefill) groups of 4.
 // CHECK-LABEL: func.func @over_cache
 // CHECK: func.func private @xf_attention
 // CHECK: %[[CHUNKS:.+]] = arith.ceildivui %{{.+}}, %c256
 // CHECK: %[[PM:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) : memref<?x8x?x?xf32>
 // CHECK: %[[PL:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) : memref<?x8x?x?xf32>
 // CHECK: %[[PA:.+]] = memref.alloc(%{{.+}}, %{{.+}}, %[[CHUNKS]]) {alignment = 64 : i64} : memref<?x8x?x?x64xf32>
+// CHECK: %[[ONE:.+]] = arith.cmpi eq, %{{.+}}, %c1
+// CHECK: scf.if %[[ONE]] {
+// CHECK: scf.parallel ({{.*}}) to (%{{.+}}, %{{.+}}, %{{.+}}, %[[CHUNKS]]) step (%c1{{.*}}, %c1{{.*}}, %c8{{.*}}, %c1{{.*}})
+// CHECK: vector.broadcast %{{.+}} : f32 to vector<64xf32>
+// CHECK-NEXT: vector.fma
+// CHECK-NEXT: scf.yield %{{[^,]+}} : vector<64xf32>
+// CHECK: } else {
 // CHECK: scf.parallel (%[[B:.+]], %[[H:.+]], %[[S0:.+]], %[[C:.+]]) = ({{.*}}) to (%{{.+}}, %{{.+}}, %{{.+}}, %[[CHUNKS]]) step (%c1{{.*}}, %c1{{.*}}, %c32{{.*}}, %c1{{.*}})
 // CHECK: %[[BEGIN:.+]] = arith.muli %[[C]], %c256
 // CHECK: %[[CEND:.+]] = arith.addi %[[BEGIN]], %c256
