@@ -43,8 +43,11 @@ constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
 /// memory bandwidth (one row of x against 4 streams reaches about half of
 /// it, against 8 nearly all).
 constexpr std::pair<int64_t, int64_t> kDotShapes[] = {{1, 8}, {2, 8}, {4, 4}};
-/// Floats ahead of the current position each W stream prefetches.
-constexpr int64_t kPrefetchAhead = 256;
+/// Floats of W ahead of each stream's position that it prefetches into L2
+/// (16 KB: rows of the next groups, W being row-major): an L1 miss
+/// per stream keeps too few lines in flight to cover L3/DRAM latency on
+/// one core, the L2's own queue keeps more.
+constexpr int64_t kPrefetchAhead = 4096;
 
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
@@ -324,7 +327,7 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
 /// once. A parallel loop over blocks of kDotBlock columns; a step takes
 /// `rowsW` rows of W against `rowsX` rows of x (rows past m repeat the
 /// last, never stored), 16 lanes of K at a time with vector accumulators,
-/// prefetching each W row kPrefetchAhead floats ahead, the K % 16 tail
+/// prefetching kPrefetchAhead floats ahead of each W stream, the K % 16 tail
 /// masked, then one reduction per output. Bound by streaming W from
 /// memory, not by FMAs.
 void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
@@ -371,13 +374,24 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
             };
             SmallVector<Value> xs, next(acc.begin(), acc.end());
             if (!mask) {
-              Value ahead = arith::MinUIOp::create(
-                  sb, sl, addIdx(sb, sl, k0, kPrefetchAhead), lastK);
-              for (int64_t j = 0; j < rowsW; ++j)
-                memref::PrefetchOp::create(sb, sl, w, ValueRange{cols[j], ahead},
-                                           /*isWrite=*/false,
-                                           /*localityHint=*/3,
-                                           /*isDataCache=*/true);
+              // kPrefetchAhead floats past (col, k0) in row-major order:
+              // rows `down` further, at column `across` (the last row's
+              // end at most).
+              Value ahead = addIdx(sb, sl, k0, kPrefetchAhead);
+              Value down = arith::DivUIOp::create(sb, sl, ahead, k);
+              Value across = arith::RemUIOp::create(sb, sl, ahead, k);
+              for (int64_t j = 0; j < rowsW; ++j) {
+                Value row = arith::AddIOp::create(sb, sl, cols[j], down);
+                Value past = arith::CmpIOp::create(
+                    sb, sl, arith::CmpIPredicate::ugt, row, lastCol);
+                memref::PrefetchOp::create(
+                    sb, sl, w,
+                    ValueRange{
+                        arith::SelectOp::create(sb, sl, past, lastCol, row),
+                        arith::SelectOp::create(sb, sl, past, lastK, across)},
+                    /*isWrite=*/false, /*localityHint=*/1,
+                    /*isDataCache=*/true);
+              }
             }
             for (int64_t r = 0; r < rowsX; ++r)
               xs.push_back(load(x, rows[r]));
