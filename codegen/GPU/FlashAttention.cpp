@@ -12,8 +12,11 @@
 // buffer exists. Masks come from the key ids and positions as the unfused
 // ops compute them (blocked scores are mask_value, so a fully blocked row
 // is uniform, not NaN). K/V with fewer heads (grouped queries) are shared
-// by the query heads of a group. Head widths must be static and at most 64
-// (q and acc live in registers); other cases take the decomposition.
+// by the query heads of a group. In a generation step (`query_offsets`)
+// row b's queries sit after its cache (query i at position off_b + i) and
+// a workgroup's key loop stops after its last query's position. Head
+// widths must be static and at most 64 (q and acc live in registers);
+// other cases take the decomposition.
 //
 // The conversion pattern replaces xf.attention by a kernel call and
 // emitAttentionKernel builds the body (see KernelCalls.h for the two
@@ -47,7 +50,7 @@ struct AttentionSpec {
   Layout q, k, v, out;
   float scale, maskValue;
   int64_t padId;
-  bool causal;
+  bool causal, offsets;
 
   DictionaryAttr toAttr(MLIRContext *ctx) const {
     Builder b(ctx);
@@ -65,6 +68,7 @@ struct AttentionSpec {
         b.getNamedAttr("mask_value", b.getF32FloatAttr(maskValue)),
         b.getNamedAttr("pad_id", b.getI64IntegerAttr(padId)),
         b.getNamedAttr("causal", b.getBoolAttr(causal)),
+        b.getNamedAttr("offsets", b.getBoolAttr(offsets)),
     });
   }
 
@@ -79,7 +83,8 @@ struct AttentionSpec {
             l("q_layout"), l("k_layout"),
             l("v_layout"), l("out_layout"),
             f("scale"),    f("mask_value"),
-            i("pad_id"),   d.getAs<BoolAttr>("causal").getValue()};
+            i("pad_id"),   d.getAs<BoolAttr>("causal").getValue(),
+            d.getAs<BoolAttr>("offsets").getValue()};
   }
 };
 
@@ -105,11 +110,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
                        op.getScale().convertToFloat(),
                        op.getMaskValue().convertToFloat(),
                        static_cast<int64_t>(op.getPadId()),
-                       op.getCausal()};
-    if (adaptor.getQueryOffsets())
-      return rewriter.notifyMatchFailure(
-          op, "the GPU kernel does not take query offsets (generation steps "
-              "are lowered by the decomposition)");
+                       op.getCausal(),
+                       adaptor.getQueryOffsets() != nullptr};
     if (adaptor.getMask() || ShapedType::isDynamic(spec.heads) ||
         ShapedType::isDynamic(spec.kvHeads) ||
         spec.kvHeads != vt.getDimSize(headsAxis(op.getVLayout())) ||
@@ -139,6 +141,8 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
     SmallVector<Value> operands = {q, adaptor.getKey(), adaptor.getValue()};
     if (adaptor.getKeyIds())
       operands.push_back(adaptor.getKeyIds());
+    if (adaptor.getQueryOffsets())
+      operands.push_back(adaptor.getQueryOffsets());
     replaceWithKernelCall(rewriter, op, "attention",
                           spec.toAttr(op.getContext()), operands, outType,
                           dynSizes);
@@ -148,17 +152,20 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
 
 } // namespace
 
-/// The body of a declared kernel function (out, q, k, v[, ids]): one
-/// launch writing `out`.
+/// The body of a declared kernel function (out, q, k, v[, ids][, offsets]):
+/// one launch writing `out`.
 void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
   AttentionSpec spec = AttentionSpec::fromAttr(specAttr);
   Location loc = fn.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(fn.addEntryBlock());
   Value out = fn.getArgument(0), q = fn.getArgument(1), k = fn.getArgument(2),
         v = fn.getArgument(3);
-  std::optional<FlatBuffer> fids;
-  if (fn.getNumArguments() > 4)
+  std::optional<FlatBuffer> fids, foffsets;
+  unsigned extra = fn.getNumArguments() - 4;
+  if (extra == 2 || (extra == 1 && !spec.offsets))
     fids = flatten(b, loc, fn.getArgument(4));
+  if (spec.offsets)
+    foffsets = flatten(b, loc, fn.getArguments().back());
   const int64_t heads = spec.heads, kvHeads = spec.kvHeads;
   const int64_t width = spec.width, vWidth = spec.vWidth;
   bool qBshd = spec.q == Layout::BSHD;
@@ -236,6 +243,22 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
   forRange(
       b, loc, launch.getBlockIds().z, batch, launch.getGridSize().z,
       [&](OpBuilder &zb, Location, Value z) {
+        // Row z's queries after its cache: query i at position off + i,
+        // and no key past the workgroup's last query (the same bound for
+        // all its threads, which share the staging barriers).
+        Value off = c0, keyEnd = lk;
+        if (foffsets) {
+          off = arith::IndexCastOp::create(
+              zb, loc, zb.getIndexType(),
+              memref::LoadOp::create(zb, loc, foffsets->flat,
+                                     linearIndex(zb, loc, *foffsets, z)));
+          Value lastQuery = arith::MinSIOp::create(
+              zb, loc, lq,
+              arith::MulIOp::create(
+                  zb, loc, addIdx(zb, loc, launch.getBlockIds().x, 1), rowsV));
+          keyEnd = arith::MinSIOp::create(
+              zb, loc, lk, arith::AddIOp::create(zb, loc, off, lastQuery));
+        }
         // The query row, in registers.
         SmallVector<Value> qRow;
         for (int64_t c = 0; c < width; ++c)
@@ -258,7 +281,7 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
                      Value col0 = arith::MulIOp::create(
                          lb, loc, arith::RemUIOp::create(lb, loc, e, perKey),
                          idx(lb, loc, group));
-                     Value inside = lt(lb, key, lk);
+                     Value inside = lt(lb, key, keyEnd);
                      SmallVector<Value> values;
                      for (int64_t g = 0; g < group; ++g)
                        values.push_back(
@@ -294,7 +317,7 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
         SmallVector<Value> init = {cst(zb, -INFINITY), cst(zb, 0)};
         init.append(vWidth, cst(zb, 0));
         auto blocks = scf::ForOp::create(
-            zb, loc, c0, lk, keysV, init,
+            zb, loc, c0, keyEnd, keysV, init,
             [&](OpBuilder &kb, Location, Value j0, ValueRange state) {
               stage(
                   kb, j0, width, 0,
@@ -312,7 +335,7 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
                   fv);
               gpu::BarrierOp::create(kb, loc);
               Value n = arith::MinSIOp::create(
-                  kb, loc, keysV, arith::SubIOp::create(kb, loc, lk, j0));
+                  kb, loc, keysV, arith::SubIOp::create(kb, loc, keyEnd, j0));
               auto keysLoop = scf::ForOp::create(
                   kb, loc, c0, n, c1, state,
                   [&](OpBuilder &tb, Location, Value t, ValueRange st) {
@@ -345,7 +368,8 @@ void xf::emitAttentionKernel(func::FuncOp fn, DictionaryAttr specAttr) {
                       blocked = arith::OrIOp::create(
                           tb, loc, blocked,
                           arith::CmpIOp::create(
-                              tb, loc, arith::CmpIPredicate::sgt, key, i));
+                              tb, loc, arith::CmpIPredicate::sgt, key,
+                              arith::AddIOp::create(tb, loc, i, off)));
                     s = arith::SelectOp::create(tb, loc, blocked,
                                                 cst(tb, maskValue), s);
                     Value m = st[0], l = st[1];

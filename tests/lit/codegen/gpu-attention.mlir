@@ -14,7 +14,7 @@
 // CONVERT: call @flash_attention(%[[OUT]], %[[Q]], %{{.+}}, %{{.+}}, %[[IDS]]) : (memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) -> ()
 // CONVERT: %[[O:.+]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CONVERT: return %[[O]]
-// CONVERT: func.func private @flash_attention(memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) attributes {xf.gpu_kernel = {kind = "attention", spec = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}}
+// CONVERT: func.func private @flash_attention(memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?x8x64xf32>, memref<?x?xi64>) attributes {xf.gpu_kernel = {kind = "attention", spec = {causal = true, heads = 8 : i64, k_layout = #xf.layout<bshd>, kv_heads = 8 : i64, mask_value = -1.000000e+09 : f32, offsets = false, out_layout = #xf.layout<bshd>, pad_id = 0 : i64, q_layout = #xf.layout<bshd>, scale = 1.250000e-01 : f32, v_layout = #xf.layout<bshd>, v_width = 64 : i64, width = 64 : i64}}}
 
 // Tests the second step, on buffers: the declaration gets its body, one
 // launch with a workgroup per 64
@@ -127,4 +127,32 @@ func.func @odd_width(%q: tensor<?x2x?x6xf32>, %k: tensor<?x2x?x6xf32>, %v: tenso
   %o = xf.attention %q, %k, %v {scale = 0.4 : f32}
       : tensor<?x2x?x6xf32>, tensor<?x2x?x6xf32>, tensor<?x2x?x6xf32>
   return %o : tensor<?x2x?x6xf32>
+}
+
+// -----
+
+// Tests a generation step's attention over a cache (query_offsets): the
+// offsets are the kernel's last operand; each batch row's offset is read
+// on the device, bounds the key loop at the workgroup's last query
+// (offset + min(Lq, 64 · (block + 1))), and shifts the causal test to
+// key > query + offset.
+// CONVERT-LABEL: func.func @over_cache
+// CONVERT: call @over_cache_attention(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x8x?x64xf32>, memref<?x8x?x64xf32>, memref<?x8x64x?xf32>, memref<?x8x?x64xf32>, memref<?xi64>) -> ()
+// CONVERT: xf.gpu_kernel = {kind = "attention", spec = {causal = true, {{.*}}offsets = true,
+// KERNEL-LABEL: func.func private @over_cache_attention(
+// KERNEL: gpu.launch blocks(%[[BX:[^,]+]],
+// KERNEL: %[[AT:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xi64>
+// KERNEL: %[[OFF:.+]] = arith.index_cast %[[AT]] : i64 to index
+// KERNEL: %[[NEXT:.+]] = arith.addi %[[BX]], %c1
+// KERNEL: %[[ROWS:.+]] = arith.muli %[[NEXT]], %c64
+// KERNEL: %[[LAST:.+]] = arith.minsi %{{.+}}, %[[ROWS]]
+// KERNEL: %[[REACH:.+]] = arith.addi %[[OFF]], %[[LAST]]
+// KERNEL: %[[END:.+]] = arith.minsi %{{.+}}, %[[REACH]]
+// KERNEL: scf.for %{{.+}} = %c0{{.*}} to %[[END]] step %c32
+// KERNEL: %[[POS:.+]] = arith.addi %{{.+}}, %[[OFF]]
+// KERNEL: arith.cmpi sgt, %{{.+}}, %[[POS]]
+func.func @over_cache(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v: tensor<?x8x?x64xf32>, %past: tensor<?xi64>) -> tensor<?x8x?x64xf32> {
+  %o = xf.attention %q, %kt, %v query_offsets(%past : tensor<?xi64>) {causal = true, scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
+      : tensor<?x8x?x64xf32>, tensor<?x8x64x?xf32>, tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
 }
