@@ -461,8 +461,9 @@ TEST_F(GenerationApi, DecoderOnlyModelsHaveNoSource) {
             "one)");
 }
 
-TEST_F(GenerationApi, EightThreadsGenerateWhatOneDoes) {
-  const Model &m = *seed->model;
+/// 8 threads, each greedily generating from its own state of `m`, give the
+/// tokens each generates alone.
+void expectThreadsGenerateWhatOneDoes(const Model &m) {
   ASSERT_TRUE(m.model);
   int64_t start, end, pad;
   ASSERT_EQ(message(xf_model_generation_tokens(m.model, &start, &end, &pad)),
@@ -502,6 +503,21 @@ TEST_F(GenerationApi, EightThreadsGenerateWhatOneDoes) {
     EXPECT_EQ(errors[k], "") << "thread " << k;
     EXPECT_EQ(together[k], alone[k]) << "thread " << k;
   }
+}
+
+TEST_F(GenerationApi, EightThreadsGenerateWhatOneDoes) {
+  expectThreadsGenerateWhatOneDoes(*seed->model);
+}
+
+// On a GPU the runs are serialized (one queue), the states' caches device
+// memory taken under the same lock.
+TEST(GenerationVulkan, EightThreadsGenerateWhatOneDoes) {
+  Compiled c(Family{"seed-api", "examples/seed_transformer.xf", kSeedSmall,
+                    true},
+             "vulkan");
+  ASSERT_TRUE(c.model);
+  SKIP_WITHOUT_DEVICE(*c.model);
+  expectThreadsGenerateWhatOneDoes(*c.model);
 }
 
 } // namespace
