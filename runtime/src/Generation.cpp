@@ -10,7 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/Model.h"
+#include "runtime/src/Sampling.h"
 #include <algorithm>
+#include <functional>
 #include <cstdlib>
 #include <cstring>
 
@@ -290,13 +292,19 @@ xf_status *xf_generation_append(xf_generation *g, const xf_tensor *ids,
   return nullptr;
 }
 
-xf_status *xf_generation_greedy(xf_generation *g, const xf_tensor *prompt,
-                                const int64_t *promptLengths, int64_t start,
-                                int64_t end, int64_t pad, int64_t maxNew,
-                                xf_tensor *out) {
-  if (!g || !out)
-    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
-                      "xf_generation_greedy: null argument");
+} // extern "C"
+
+namespace {
+
+/// Picks row `row`'s next token from its logits [vocab]; -1 if it cannot.
+using ChooseFn = std::function<int64_t(const float *, int64_t, int64_t)>;
+
+/// The loop of xf_generation_greedy and xf_generation_sample: each row's
+/// next token from `choose`, until its `end` or `maxNew` tokens.
+xf_status *generate(xf_generation *g, const xf_tensor *prompt,
+                    const int64_t *promptLengths, int64_t start, int64_t end,
+                    int64_t pad, int64_t maxNew, const ChooseFn &choose,
+                    xf_tensor *out) {
   if (maxNew < 1)
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       "the number of new tokens must be at least 1, found " +
@@ -346,7 +354,14 @@ xf_status *xf_generation_greedy(xf_generation *g, const xf_tensor *prompt,
         continue;
       // The logits after the row's last token.
       int64_t at = (n == 0 && prompt) ? counts[b] - 1 : 0;
-      int64_t next = argmax(l + (b * positions + at) * vocab, vocab);
+      int64_t next = choose(l + (b * positions + at) * vocab, vocab, b);
+      if (next < 0) {
+        std::free(logits.data);
+        std::free(ids);
+        return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                          rowText(b) + ": the logits hold NaN; no token to "
+                                       "sample");
+      }
       ids[b * maxNew + n] = next;
       done[b] = next == end;
       live |= !done[b];
@@ -373,6 +388,47 @@ xf_status *xf_generation_greedy(xf_generation *g, const xf_tensor *prompt,
   result.data = ids;
   *out = result;
   return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+xf_status *xf_generation_greedy(xf_generation *g, const xf_tensor *prompt,
+                                const int64_t *promptLengths, int64_t start,
+                                int64_t end, int64_t pad, int64_t maxNew,
+                                xf_tensor *out) {
+  if (!g || !out)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_greedy: null argument");
+  return generate(g, prompt, promptLengths, start, end, pad, maxNew,
+                  [](const float *logits, int64_t vocab, int64_t) {
+                    return argmax(logits, vocab);
+                  },
+                  out);
+}
+
+xf_status *xf_generation_sample(xf_generation *g, const xf_tensor *prompt,
+                                const int64_t *promptLengths, int64_t start,
+                                int64_t end, int64_t pad, int64_t maxNew,
+                                const xf_sampling *sampling, xf_tensor *out) {
+  if (!g || !out || !sampling)
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_generation_sample: null argument");
+  std::string bad = checkSampling(*sampling);
+  if (!bad.empty())
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT, bad);
+  // One generator per row: a row's tokens do not depend on the others.
+  std::vector<TokenRng> rngs;
+  for (int64_t b = 0; b < g->batch; ++b)
+    rngs.emplace_back(sampling->seed ^ (0x9e3779b97f4a7c15ull * uint64_t(b + 1)));
+  std::vector<int64_t> scratch;
+  return generate(g, prompt, promptLengths, start, end, pad, maxNew,
+                  [&](const float *logits, int64_t vocab, int64_t row) {
+                    return sampleToken(logits, vocab, *sampling, rngs[row],
+                                       scratch);
+                  },
+                  out);
 }
 
 } // extern "C"

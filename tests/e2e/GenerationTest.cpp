@@ -461,6 +461,53 @@ TEST_F(GenerationApi, DecoderOnlyModelsHaveNoSource) {
             "one)");
 }
 
+TEST_F(GenerationApi, SamplingIsSeededAndTopKOneIsGreedy) {
+  const Model &m = *seed->model;
+  ASSERT_TRUE(m.model);
+  Array src = ids({2, 5}, {1, 2, 3, 4, 0, 1, 2, 5, 0, 0});
+  // Ten tokens per row from a fresh state: greedy, or sampled as `how`
+  // says; "" and the ids, or the error.
+  auto run = [&](const xf_sampling *how, std::vector<int64_t> &tokens) {
+    State g(m, 2, 12);
+    xf_tensor s = src.view(), out{};
+    std::string e = message(xf_generation_encode(g.state, &s));
+    if (e.empty())
+      e = message(how ? xf_generation_sample(g.state, nullptr, nullptr, 6, -1,
+                                             0, 10, how, &out)
+                      : xf_generation_greedy(g.state, nullptr, nullptr, 6, -1,
+                                             0, 10, &out));
+    if (e.empty()) {
+      tokens.assign(static_cast<int64_t *>(out.data),
+                    static_cast<int64_t *>(out.data) + 20);
+      std::free(out.data);
+    } else {
+      const int64_t *lengths = xf_generation_lengths(g.state);
+      EXPECT_EQ(lengths[0] + lengths[1], 0) << "a refused call appended";
+    }
+    return e;
+  };
+  std::vector<int64_t> greedy, k1, a, b, c;
+  ASSERT_EQ(run(nullptr, greedy), "");
+  xf_sampling one{4.0f, 1, 1.0f, 3}, hot{2.0f, 0, 1.0f, 5};
+  ASSERT_EQ(run(&one, k1), "");
+  EXPECT_EQ(k1, greedy);
+  ASSERT_EQ(run(&hot, a), "");
+  ASSERT_EQ(run(&hot, b), "");
+  EXPECT_EQ(a, b);
+  hot.seed = 6;
+  ASSERT_EQ(run(&hot, c), "");
+  EXPECT_NE(a, c);
+  std::vector<int64_t> none;
+  xf_sampling cold{0.0f, 0, 1.0f, 0};
+  EXPECT_EQ(run(&cold, none),
+            "sampling temperature must be a finite number above 0, found 0");
+  State g(m, 2, 12);
+  xf_tensor out{};
+  EXPECT_EQ(message(xf_generation_sample(g.state, nullptr, nullptr, 6, -1, 0,
+                                         10, nullptr, &out)),
+            "xf_generation_sample: null argument");
+}
+
 /// 8 threads, each greedily generating from its own state of `m`, give the
 /// tokens each generates alone.
 void expectThreadsGenerateWhatOneDoes(const Model &m) {

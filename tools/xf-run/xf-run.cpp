@@ -5,7 +5,8 @@
 //  --input NAME=@file.npy ... --output NAME=@file.npy` runs an entry point of
 // a library compiled by xfc through the runtime C API; with `--generate N
 // [--start ID] [--end ID|none]` it generates greedily through a generation
-// state from the source or prompt given as its --input;
+// state from the source or prompt given as its --input (or samples, with
+// `--temperature T [--top-k K] [--top-p P] [--seed S]`);
 // `xf-run MODEL.xf [--set KEY=VALUE]... --interpret ...` runs the description
 // with the xf interpreter instead, and `xf-run MODEL.mlir --interpret ...`
 // xf IR (a function per entry, inputs and output named by `xf.name`).
@@ -81,6 +82,25 @@ static cl::opt<std::string>
              cl::desc("--generate: the id that ends a row, or none (default: "
                       "the description's end)"),
              cl::value_desc("ID|none"));
+static cl::opt<float> temperature(
+    "temperature", cl::cat(category),
+    cl::desc("--generate: sample each token from softmax(logits / T) "
+             "instead of taking the most likely"),
+    cl::value_desc("T"), cl::init(1.0f));
+static cl::opt<int64_t>
+    topK("top-k", cl::cat(category),
+         cl::desc("--generate, sampling: from the K most likely tokens only "
+                  "(default 0: all)"),
+         cl::value_desc("K"), cl::init(0));
+static cl::opt<float>
+    topP("top-p", cl::cat(category),
+         cl::desc("--generate, sampling: from the fewest most likely tokens "
+                  "whose probabilities reach P (default 1: all)"),
+         cl::value_desc("P"), cl::init(1.0f));
+static cl::opt<uint64_t>
+    seed("seed", cl::cat(category),
+         cl::desc("--generate, sampling: the generator's seed (default 0)"),
+         cl::value_desc("S"), cl::init(0));
 static cl::list<std::string> outputArgs("output", cl::cat(category),
                                         cl::desc("NAME=@file.npy"),
                                         cl::value_desc("NAME=@FILE"));
@@ -207,9 +227,16 @@ bool parseTokenFlag(const std::string &flag, const std::string &text,
   return true;
 }
 
-/// --generate N: greedy generation through a generation state. The input
-/// is the source (models with memory) or the prompt; the output the new ids,
-/// int64 [batch, N], rows that ended padded with the pad id.
+/// Whether a sampling flag was given (then --generate samples).
+bool sampling() {
+  return temperature.getNumOccurrences() || topK.getNumOccurrences() ||
+         topP.getNumOccurrences() || seed.getNumOccurrences();
+}
+
+/// --generate N: greedy (or sampled) generation through a generation
+/// state. The input is the source (models with memory) or the prompt; the
+/// output the new ids, int64 [batch, N], rows that ended padded with the
+/// pad id.
 int runGeneration(xf_model *model) {
   if (generateCount < 1)
     return userError("--generate expects a positive number of tokens");
@@ -277,16 +304,14 @@ int runGeneration(xf_model *model) {
   t.shape[1] = length;
   t.data = in.i.data();
   xf_tensor out{};
-  xf_status *s = nullptr;
-  if (hasSource) {
-    s = xf_generation_encode(state, &t);
-    if (!s)
-      s = xf_generation_greedy(state, nullptr, nullptr, start, end, pad,
-                               generateCount, &out);
-  } else {
-    s = xf_generation_greedy(state, &t, nullptr, start, end, pad,
-                             generateCount, &out);
-  }
+  xf_status *s = hasSource ? xf_generation_encode(state, &t) : nullptr;
+  const xf_tensor *prompt = hasSource ? nullptr : &t;
+  xf_sampling how{temperature, topK, topP, seed};
+  if (!s)
+    s = sampling() ? xf_generation_sample(state, prompt, nullptr, start, end,
+                                          pad, generateCount, &how, &out)
+                   : xf_generation_greedy(state, prompt, nullptr, start, end,
+                                          pad, generateCount, &out);
   if (s) {
     std::string message = xf_status_message(s);
     xf_status_free(s);
@@ -340,6 +365,9 @@ int runCompiled(const std::string &dir, int threads) {
 
   if (generateCount.getNumOccurrences())
     return runGeneration(model);
+  if (sampling())
+    return userError("--temperature, --top-k, --top-p and --seed sample "
+                     "tokens: they need --generate");
 
   std::string error;
   const char *const *inputNames = nullptr;

@@ -146,7 +146,8 @@ XF_API xf_status *xf_model_run(const xf_model *model, const char *entry,
 
 /* A generation state: the key/value caches of `batch` sequences of up to
  * `capacity` tokens each, with each row's length, for a model whose
- * description has a `generate` section (CPU libraries). Owned by the
+ * description has a `generate` section (any target; a GPU
+ * library's caches are device memory). Owned by the
  * caller; bound to the model it was created from (which must outlive it).
  * One model serves any number of states; each state is used by one thread
  * at a time. A call that fails leaves the state as it was. */
@@ -201,6 +202,28 @@ XF_API xf_status *xf_generation_greedy(xf_generation *state,
                                        const int64_t *prompt_lengths,
                                        int64_t start, int64_t end, int64_t pad,
                                        int64_t max_new, xf_tensor *out_ids);
+
+/* How xf_generation_sample picks a token from a row's logits: softmax of
+ * logits / temperature (> 0) over the top_k most likely tokens (0: all),
+ * then over the fewest most likely ones whose probabilities reach top_p
+ * (in (0, 1]; 1: all), drawn with a generator seeded by `seed` and the
+ * row's index: the same seed, model and inputs give the same tokens. */
+typedef struct xf_sampling {
+  float temperature;
+  int64_t top_k;
+  float top_p;
+  uint64_t seed;
+} xf_sampling;
+
+/* As xf_generation_greedy, each token sampled as `sampling` says instead
+ * of the most likely one (top_k = 1 is greedy). */
+XF_API xf_status *xf_generation_sample(xf_generation *state,
+                                       const xf_tensor *prompt,
+                                       const int64_t *prompt_lengths,
+                                       int64_t start, int64_t end, int64_t pad,
+                                       int64_t max_new,
+                                       const xf_sampling *sampling,
+                                       xf_tensor *out_ids);
 
 #ifdef __cplusplus
 }
