@@ -87,6 +87,33 @@ std::vector<float> at(const Array &logits, int64_t b, int64_t t) {
   return {begin, begin + vocab};
 }
 
+/// Appends `tokens` [B, len] one column per step from column `from` on
+/// (row b while t < lengths[b]; rows that have ended append nothing);
+/// returns the worst relative error of a step's logits against `full`
+/// [B, len, V] at the same position.
+double stepAgainstFull(xf_generation *g, const Array &tokens,
+                       const std::vector<int64_t> &lengths, int64_t from,
+                       const Array &full) {
+  const int64_t batch = tokens.shape[0], len = tokens.shape[1];
+  std::vector<int64_t> counts(batch);
+  double worst = 0;
+  for (int64_t t = from; t < len; ++t) {
+    Array next = ids({batch, 1}, {});
+    for (int64_t b = 0; b < batch; ++b) {
+      counts[b] = t < lengths[b] ? 1 : 0;
+      next.i.push_back(counts[b] ? tokens.i[b * len + t] : 0);
+    }
+    Array step = append(g, next, counts);
+    EXPECT_EQ(step.shape, (std::vector<int64_t>{batch, 1, full.shape[2]}));
+    if (step.shape.size() != 3)
+      return INFINITY;
+    for (int64_t b = 0; b < batch; ++b)
+      if (counts[b])
+        worst = std::max(worst, relativeError(at(step, b, 0), at(full, b, t)));
+  }
+  return worst;
+}
+
 struct Family {
   const char *name, *file;
   std::vector<xf::parse::Override> sets;
@@ -258,18 +285,8 @@ TEST_P(Generation, StepsMatchTheFullForward) {
             << "interpreter, row " << b << " position " << t;
   }
   // Then one token per step; rows that have ended append nothing.
-  for (int64_t t = prompt; t < len; ++t) {
-    Array next = ids({batch, 1}, {});
-    for (int64_t b = 0; b < batch; ++b) {
-      counts[b] = t < lengths[b] ? 1 : 0;
-      next.i.push_back(counts[b] ? tokens.i[b * len + t] : 0);
-    }
-    Array step = append(g.state, next, counts);
-    ASSERT_EQ(step.shape, (std::vector<int64_t>{batch, 1, vocab}));
-    for (int64_t b = 0; b < batch; ++b)
-      if (counts[b])
-        worst = std::max(worst, relativeError(at(step, b, 0), at(full, b, t)));
-  }
+  worst = std::max(worst,
+                   stepAgainstFull(g.state, tokens, lengths, prompt, full));
   EXPECT_LE(worst, tolerance);
   const int64_t *filled = xf_generation_lengths(g.state);
   for (int64_t b = 0; b < batch; ++b)
@@ -341,18 +358,8 @@ TEST(GenerationLong, StepsAcrossKeySplitsMatchTheFullForward) {
       for (int64_t t = 0; t < prompt; ++t)
         worst =
             std::max(worst, relativeError(at(logits, b, t), at(full, b, t)));
-    for (int64_t t = prompt; t < len; ++t) {
-      Array next = ids({batch, 1}, {});
-      for (int64_t b = 0; b < batch; ++b) {
-        counts[b] = t < lengths[b] ? 1 : 0;
-        next.i.push_back(counts[b] ? tokens.i[b * len + t] : 0);
-      }
-      Array step = append(g.state, next, counts);
-      for (int64_t b = 0; b < batch; ++b)
-        if (counts[b])
-          worst =
-              std::max(worst, relativeError(at(step, b, 0), at(full, b, t)));
-    }
+    worst = std::max(worst,
+                     stepAgainstFull(g.state, tokens, lengths, prompt, full));
     EXPECT_LE(worst, stepTolerance("cpu"));
   }
 }
