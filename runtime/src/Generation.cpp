@@ -422,7 +422,7 @@ xf_status *xf_generation_sample(xf_generation *g, const xf_tensor *prompt,
   std::vector<TokenRng> rngs;
   for (int64_t b = 0; b < g->batch; ++b)
     rngs.emplace_back(sampling->seed ^ (0x9e3779b97f4a7c15ull * uint64_t(b + 1)));
-  std::vector<int64_t> scratch;
+  SampleScratch scratch;
   return generate(g, prompt, promptLengths, start, end, pad, maxNew,
                   [&](const float *logits, int64_t vocab, int64_t row) {
                     return sampleToken(logits, vocab, *sampling, rngs[row],

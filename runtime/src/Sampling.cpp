@@ -38,7 +38,9 @@ std::string xf::rt::checkSampling(const xf_sampling &s) {
 
 int64_t xf::rt::sampleToken(const float *logits, int64_t vocab,
                             const xf_sampling &s, TokenRng &rng,
-                            std::vector<int64_t> &order) {
+                            SampleScratch &scratch) {
+  std::vector<int64_t> &order = scratch.order;
+  std::vector<double> &p = scratch.weight;
   for (int64_t t = 0; t < vocab; ++t)
     if (std::isnan(logits[t]))
       return -1;
@@ -52,7 +54,7 @@ int64_t xf::rt::sampleToken(const float *logits, int64_t vocab,
   std::partial_sort(order.begin(), order.begin() + k, order.end(), likelier);
   // Softmax of logits / temperature over them, in double.
   const double top = logits[order[0]], inv = 1.0 / s.temperature;
-  std::vector<double> p(k);
+  p.resize(k);
   double sum = 0;
   for (int64_t i = 0; i < k; ++i)
     sum += p[i] = std::exp((logits[order[i]] - top) * inv);

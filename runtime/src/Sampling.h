@@ -35,13 +35,18 @@ private:
 /// 0 < top_p <= 1), else the message naming the field.
 std::string checkSampling(const xf_sampling &s);
 
+/// Buffers sampleToken reuses from call to call (a vocabulary's worth).
+struct SampleScratch {
+  std::vector<int64_t> order;
+  std::vector<double> weight;
+};
+
 /// A token from `logits` [vocab]: softmax of logits / temperature over the
 /// top_k most likely tokens (0: all), then over the fewest most likely
 /// ones whose probabilities reach top_p, drawn with `rng`. Ties keep the
-/// lower id first. `scratch` is reused between calls. -1 if a logit is
-/// NaN.
+/// lower id first. -1 if a logit is NaN.
 int64_t sampleToken(const float *logits, int64_t vocab, const xf_sampling &s,
-                    TokenRng &rng, std::vector<int64_t> &scratch);
+                    TokenRng &rng, SampleScratch &scratch);
 
 } // namespace xf::rt
 

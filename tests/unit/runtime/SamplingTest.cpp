@@ -22,7 +22,7 @@ const std::vector<float> kLogits = {std::log(0.15f), std::log(0.3f),
 
 std::vector<double> frequencies(const xf_sampling &s, int draws = 40000) {
   TokenRng rng(s.seed);
-  std::vector<int64_t> scratch;
+  SampleScratch scratch;
   std::vector<double> f(kLogits.size(), 0);
   for (int i = 0; i < draws; ++i) {
     int64_t t = sampleToken(kLogits.data(), kLogits.size(), s, rng, scratch);
@@ -73,7 +73,7 @@ TEST(Sampling, TopPKeepsTheFewestThatReachIt) {
 }
 
 TEST(Sampling, TheSeedFixesTheTokens) {
-  std::vector<int64_t> scratch;
+  SampleScratch scratch;
   auto draw = [&](uint64_t seed) {
     TokenRng rng(seed);
     std::vector<int64_t> tokens;
@@ -91,7 +91,7 @@ TEST(Sampling, TheSeedFixesTheTokens) {
 TEST(Sampling, NaNLogitsAndBadSettingsAreRefused) {
   std::vector<float> bad = {0.f, NAN, 1.f};
   TokenRng rng(0);
-  std::vector<int64_t> scratch;
+  SampleScratch scratch;
   EXPECT_EQ(sampleToken(bad.data(), 3, {1.0f, 0, 1.0f, 0}, rng, scratch), -1);
   EXPECT_EQ(checkSampling({1.0f, 0, 1.0f, 0}), "");
   EXPECT_EQ(checkSampling({0.0f, 0, 1.0f, 0}),
