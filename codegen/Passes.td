@@ -173,11 +173,30 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     columns) only for rows that exist. The kernel is one private
     function per K (`xf_linear_k<K>`, internal, noinline; M and N dynamic),
     shared by every layer with that K.
+
+    A generic tagged "bf16" or "int8" (an `xf.quantized_linear`) gets the
+    same kernel shapes on groups of K: a 32-bit lane holds 2 bf16 or 4 i8
+    values of K, and a multiply-accumulate is AVX512-BF16's `vdpbf16ps` or
+    AVX512-VNNI's `vpdpbusd` (with `avx512bf16` / `vnni`; else the same
+    arithmetic in f32 FMAs or 32-bit integer ops). x's rows are converted
+    per call, rounded to bf16 or quantized to i8 with a scale and a sum per
+    row, into rows for the streaming shapes or panels [P, groups, 16 x
+    group] for the tiles. An i8 weight arrives as unsigned bytes q + 128
+    (xf/abi.h): an output is `f32(Σ (q_w + 128)·q_x − 128·Σ q_x) ·
+    (row scale · weight scale)`, the same float operations as the
+    interpreter's. Kernels are `xf_linear_bf16_k<K>` and `xf_linear_int8_k<K>`.
   }];
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect"
+  ];
+  let options = [
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "int8 products with AVX512-VNNI's vpdpbusd">,
+    Option<"avx512bf16", "avx512bf16", "bool", /*default=*/"false",
+           "bf16 products with AVX512-BF16's vdpbf16ps">,
   ];
 }
 

@@ -142,11 +142,17 @@ mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
     for (const ValueInfo &in : inputs)
       inputValues.push_back(jsonValue(in));
     auto names = fn->getAttrOfType<ArrayAttr>(mlir::xf::XfDialect::getParamsAttrName());
-    for (unsigned p = 0; names && p < names.size(); ++p)
+    for (unsigned p = 0; names && p < names.size(); ++p) {
+      auto type =
+          cast<RankedTensorType>(fn.getArgumentTypes()[inputs.size() + p]);
+      Type element = type.getElementType();
       params.push_back(llvm::json::Object{
           {XF_KEY_NAME, stringAttr(names[p])},
-          {XF_KEY_SHAPE, jsonShape(cast<RankedTensorType>(
-                             fn.getArgumentTypes()[inputs.size() + p]))}});
+          {XF_KEY_SHAPE, jsonShape(type)},
+          {XF_KEY_DTYPE, element.isBF16()         ? XF_DTYPE_BF16
+                         : element.isInteger(8) ? XF_DTYPE_I8
+                                                : XF_DTYPE_F32}});
+    }
     entries.push_back(llvm::json::Object{
         {XF_KEY_NAME, fn.getName()},
         {XF_KEY_SYMBOL, (XF_SYM_ENTRY_PREFIX + fn.getName()).str()},

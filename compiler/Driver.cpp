@@ -204,6 +204,27 @@ bool mlir::xf::applyTarget(const std::string &target,
   return true;
 }
 
+bool mlir::xf::applyPrecision(const std::string &precision,
+                              CompileOptions &options, std::string &error) {
+  if (precision == "fp32")
+    options.precision = Precision::F32;
+  else if (precision == "bf16")
+    options.precision = Precision::BF16;
+  else if (precision == "int8")
+    options.precision = Precision::Int8;
+  else {
+    error = "xfc: error: unknown --precision=" + precision +
+            " (expected fp32, bf16 or int8)";
+    return false;
+  }
+  if (options.precision != Precision::F32 && options.gpu) {
+    error = "xfc: error: --precision=" + precision +
+            " is for --target=cpu (GPU libraries run fp32)";
+    return false;
+  }
+  return true;
+}
+
 std::string mlir::xf::runtimeRootOf(const char *argv0, void *mainAddress) {
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
   if (exe.empty())
@@ -294,6 +315,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   xfOptions.foldTranspose = options.foldTranspose;
   xfOptions.fuseEpilogue = options.fuseEpilogue;
   xfOptions.explainFusion = options.explainFusion;
+  xfOptions.precision = options.precision;
   if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
         buildXfOptimizationPipeline(pm, xfOptions);
       })))
@@ -344,7 +366,13 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                   UnitAttr::get(&context));
     }
   if (!isGpu) {
-    if (failed(runPasses(*module, options, buildXfCpuLoweringPipeline)))
+    std::vector<std::string> features = cpuFeatures(*tm);
+    CpuLoweringOptions cpuOptions;
+    cpuOptions.vnni = llvm::is_contained(features, "avx512vnni");
+    cpuOptions.avx512bf16 = llvm::is_contained(features, "avx512bf16");
+    if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
+          buildXfCpuLoweringPipeline(pm, cpuOptions);
+        })))
       return internalError("the CPU lowering pipeline failed");
   } else {
     if (failed(runPasses(*module, options, buildXfGpuKernelPipeline)))

@@ -12,6 +12,7 @@
 #include "codegen/GPU/Targets.h"
 #include "codegen/Target/ObjectEmitter.h"
 #include "frontend/Parse/Sema.h"
+#include "passes/Passes.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct CompileOptions {
   bool foldTranspose = true;  ///< --no-fuse=transpose clears it
   bool fuseEpilogue = true;   ///< --no-fuse=epilogue clears it
   bool explainFusion = false; ///< one remark per fusion candidate
+  Precision precision = Precision::F32; ///< --precision
   bool timings = false;       ///< print each phase's time to stderr
   /// The root of the xfc tree the runtime comes from (lib/xfc/*.a,
   /// include/xf/*.h): an install prefix, or the build directory, which is
@@ -57,6 +59,12 @@ bool applyNoFuse(const std::string &list, CompileOptions &options,
 /// returns false with `error` on a bad value.
 bool applyTarget(const std::string &target, const std::string &gpuArch,
                  CompileOptions &options, std::string &error);
+
+/// Applies --precision (fp32, bf16, int8; reduced precision on the CPU
+/// only: call after applyTarget); returns false with `error` on a bad
+/// value.
+bool applyPrecision(const std::string &precision, CompileOptions &options,
+                    std::string &error);
 
 /// Parses an --emit value.
 bool parseEmitKind(const std::string &text, EmitKind &out);

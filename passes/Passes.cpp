@@ -25,6 +25,11 @@ void xf::buildXfOptimizationPipeline(OpPassManager &pm,
   if (options.fuseEpilogue)
     pm.addNestedPass<func::FuncOp>(
         createXfFuseEpiloguePass({/*explain=*/options.explainFusion}));
+  // 6. Reduced precision last: the linear layers it rewrites carry their
+  //    fused epilogues with them.
+  if (options.precision != Precision::F32)
+    pm.addNestedPass<func::FuncOp>(createXfReducePrecisionPass(
+        {options.precision == Precision::BF16 ? "bf16" : "int8"}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

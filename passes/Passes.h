@@ -35,12 +35,28 @@ void populateXfFuseEpiloguePatterns(RewritePatternSet &patterns);
 /// Adds the transpose-folding patterns.
 void populateXfFoldTransposePatterns(RewritePatternSet &patterns);
 
-/// Which optimizations the pipeline runs (`xfc --no-fuse=...`).
+/// Replaces `x · Wᵀ` (W a 2-D f32 parameter) by xf.quantized_linear on W
+/// read as `weightType` (bf16 or i8, with scales); fails if `matmul` is not
+/// such a linear layer.
+FailureOr<QuantizedLinearOp> reduceLinearPrecision(RewriterBase &rewriter,
+                                                   MatmulOp matmul,
+                                                   Type weightType);
+
+/// Adds the precision-reduction pattern for weights of `weightType`.
+void populateXfReducePrecisionPatterns(RewritePatternSet &patterns,
+                                       Type weightType);
+
+/// The type linear layers read their weights in (`xfc --precision`).
+enum class Precision { F32, BF16, Int8 };
+
+/// Which optimizations the pipeline runs (`xfc --no-fuse=...`,
+/// `--precision`).
 struct XfOptimizationOptions {
   bool foldTranspose = true;
   bool fuseAttention = true;
   bool fuseEpilogue = true;
   bool explainFusion = false;
+  Precision precision = Precision::F32;
 };
 
 /// The xf optimization pipeline (`--emit=fused` is its output).

@@ -110,4 +110,36 @@ def XfFuseEpiloguePass : Pass<"xf-fuse-epilogue", "func::FuncOp"> {
   let dependentDialects = ["::mlir::xf::XfDialect"];
 }
 
+def XfReducePrecisionPass : Pass<"xf-reduce-precision", "func::FuncOp"> {
+  let summary = "linear layers read their weights in bf16 or int8";
+  let description = [{
+    Every linear layer, `x · Wᵀ` with `W` a 2-D parameter read as stored
+    (`xf.matmul` with `transpose_b`, after transpose folding and epilogue
+    fusion), becomes an `xf.quantized_linear` on the same parameter read as
+    `bf16` (`precision=bf16`) or as `i8` with its `xf.weight_scales`
+    (`precision=int8`); its bias and activation move with it. Everything
+    else (attention, norms, embeddings, softmax statistics) stays f32: the
+    precision is the weights' and the linear layers' only. An f32 use of
+    the same parameter (a tied embedding) keeps reading it as f32.
+
+    Before:
+    ```mlir
+    %w = xf.param "fc.weight" : tensor<2048x512xf32>
+    %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x?x512xf32>, tensor<2048x512xf32>
+    ```
+    After (`precision=int8`):
+    ```mlir
+    %q = xf.param "fc.weight" : tensor<2048x512xi8>
+    %s = xf.weight_scales "fc.weight" : tensor<2048xf32>
+    %y = xf.quantized_linear %x, %q scales(%s : tensor<2048xf32>)
+        : tensor<?x?x512xf32>, tensor<2048x512xi8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"int8\"",
+           "the weights' type: bf16 or int8">,
+  ];
+}
+
 #endif // XF_PASSES_TD

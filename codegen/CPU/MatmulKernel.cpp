@@ -15,10 +15,13 @@
 #include "codegen/CPU/KernelBuilder.h"
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "xf/abi.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFCPUMATMULKERNELPASS
@@ -49,6 +52,242 @@ constexpr std::pair<int64_t, int64_t> kDotShapes[] = {{1, 8}, {2, 8}, {4, 4}};
 /// one core, the L2's own queue keeps more.
 constexpr int64_t kPrefetchAhead = 4096;
 
+/// How a kernel multiplies x by W: f32 FMAs; bf16 pairs of K per 32-bit
+/// lane (AVX512-BF16's vdpbf16ps, or the same arithmetic in f32 FMAs); or
+/// i8 quadruples (AVX512-VNNI's vpdpbusd: unsigned W bytes, offset by 128,
+/// times signed x bytes; or the same sums in 32-bit integer ops). A vector
+/// operand is 16 lanes of `group` elements: 512 bits.
+struct Format {
+  enum Kind { F32, BF16, I8 } kind = F32;
+  bool native = false; ///< the CPU has the instruction
+
+  int64_t group() const { return kind == F32 ? 1 : kind == BF16 ? 2 : 4; }
+  int64_t bytes() const { return 4 / group(); }
+  int64_t width() const { return kLanes * group(); }
+  Type element(OpBuilder &b) const {
+    return kind == F32    ? b.getF32Type()
+           : kind == BF16 ? Type(b.getBF16Type())
+                          : Type(b.getIntegerType(8));
+  }
+  VectorType operand(OpBuilder &b) const {
+    return VectorType::get({width()}, element(b));
+  }
+  VectorType accumulator(OpBuilder &b) const {
+    return VectorType::get({kLanes}, kind == I8 ? Type(b.getI32Type())
+                                                : Type(b.getF32Type()));
+  }
+  Value zeroAccumulator(OpBuilder &b, Location loc) const {
+    VectorType t = accumulator(b);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(t, b.getZeroAttr(t.getElementType())));
+  }
+  /// acc + the lane-wise dot products of W's and x's groups.
+  Value mac(OpBuilder &b, Location loc, Value acc, Value w, Value x) const {
+    if (kind == F32)
+      return vector::FMAOp::create(b, loc, x, w, acc);
+    VectorType accType = accumulator(b);
+    // The instruction as side-effect-free inline assembly: an intrinsic
+    // call has unknown effects, which makes the OpenMP conversion wrap
+    // every parallel body in an alloca scope that later conversions reject.
+    if (native)
+      return LLVM::InlineAsmOp::create(
+                 b, loc, accType, ValueRange{w, x, acc},
+                 b.getStringAttr(kind == BF16 ? "vdpbf16ps $2, $1, $0"
+                                              : "vpdpbusd $2, $1, $0"),
+                 b.getStringAttr("=v,v,v,0"), /*has_side_effects=*/nullptr,
+                 /*is_align_stack=*/nullptr, LLVM::TailCallKindAttr(),
+                 LLVM::AsmDialectAttr::get(b.getContext(),
+                                           LLVM::AsmDialect::AD_ATT),
+                 /*operand_attrs=*/nullptr)
+          .getResult(0);
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i32s, b.getI32IntegerAttr(v)));
+    };
+    Value wi = vector::BitCastOp::create(b, loc, i32s, w);
+    Value xi = vector::BitCastOp::create(b, loc, i32s, x);
+    if (kind == BF16) {
+      // A bf16 is the high half of its f32: the odd element (high half of
+      // the lane) masked, the even one shifted up; odd first, then even,
+      // as vdpbf16ps adds them.
+      auto f32s = VectorType::get({kLanes}, b.getF32Type());
+      auto half = [&](Value v, bool odd) -> Value {
+        Value bits = odd ? arith::AndIOp::create(b, loc, v,
+                                                 splat(int64_t(0xffff0000)))
+                               .getResult()
+                         : arith::ShLIOp::create(b, loc, v, splat(16))
+                               .getResult();
+        return vector::BitCastOp::create(b, loc, f32s, bits);
+      };
+      acc = vector::FMAOp::create(b, loc, half(wi, true), half(xi, true), acc);
+      return vector::FMAOp::create(b, loc, half(wi, false), half(xi, false),
+                                   acc);
+    }
+    // Byte j of each lane: W's unsigned, x's sign-extended.
+    for (int64_t j = 0; j < 4; ++j) {
+      Value wj = arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, wi, splat(8 * j)),
+          splat(255));
+      Value xj = arith::ShRSIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, xi, splat(24 - 8 * j)),
+          splat(24));
+      acc = arith::AddIOp::create(b, loc, acc,
+                                  arith::MulIOp::create(b, loc, wj, xj));
+    }
+    return acc;
+  }
+  /// The kernel function's name for K.
+  std::string kernelName(int64_t k) const {
+    return std::string("xf_linear_") +
+           (kind == F32 ? "" : kind == BF16 ? "bf16_" : "int8_") + "k" +
+           std::to_string(k);
+  }
+};
+
+/// Where an int8 kernel finds what turns a row's integer sums into floats:
+/// the row's scale and the sum of its quantized values (memrefs indexed
+/// like the rows of x's buffer), and W's per-row scales.
+struct RowScales {
+  Value scale, sum, weightScales;
+};
+
+/// The f32 outputs of an int8 kernel from accumulators `acc` (i32; their
+/// lanes rows or partial sums): the 128 added to every W byte taken back
+/// (128 · the row's sum of q), then scaled by the row's and W's scales
+/// (both sides compute f32(sum) · (rowScale · weightScale), as the
+/// interpreter does).
+Value dequantize(OpBuilder &b, Location loc, Value acc, Value rowSum,
+                 Value rowScale, Value weightScale) {
+  Type f32 = isa<VectorType>(acc.getType())
+                 ? Type(VectorType::get({kLanes}, b.getF32Type()))
+                 : Type(b.getF32Type());
+  Value offset = arith::MulIOp::create(
+      b, loc, rowSum,
+      isa<VectorType>(acc.getType())
+          ? arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(cast<VectorType>(acc.getType()),
+                                       b.getI32IntegerAttr(XF_PARAM_I8_OFFSET)))
+                .getResult()
+          : arith::ConstantOp::create(b, loc,
+                                      b.getI32IntegerAttr(XF_PARAM_I8_OFFSET))
+                .getResult());
+  Value exact = arith::SubIOp::create(b, loc, acc, offset);
+  Value scale = arith::MulFOp::create(b, loc, rowScale, weightScale);
+  return arith::MulFOp::create(
+      b, loc, arith::SIToFPOp::create(b, loc, f32, exact), scale);
+}
+
+/// Converts row `row` of x ([*, K] f32) to the format's elements 16 at a
+/// time, handing each chunk (zero past K) and its first column to `store`:
+/// bf16 rounded to nearest even; i8 quantized, q = roundeven(x · (127 /
+/// max|x|)) (zero for a zero row), with the row's scale max|x| / 127 and
+/// sum of q stored at `at` in `scales`. Columns run to K rounded up to 16.
+void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
+                Value row, int64_t k, const RowScales *scales, ValueRange at,
+                function_ref<void(OpBuilder &, Location, Value, Value)> store) {
+  Type f32 = b.getF32Type();
+  auto vec = VectorType::get({kLanes}, f32);
+  auto i32s = VectorType::get({kLanes}, b.getI32Type());
+  Value c0 = idx(b, loc, 0);
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
+  int64_t body = k - k % kLanes;
+  auto load = [&](OpBuilder &lb, Location ll, Value k0, bool tail) -> Value {
+    if (!tail)
+      return vector::LoadOp::create(lb, ll, vec, x, ValueRange{row, k0});
+    Value mask = vector::CreateMaskOp::create(
+        lb, ll, VectorType::get({kLanes}, lb.getI1Type()),
+        ValueRange{idx(lb, ll, k % kLanes)});
+    return vector::MaskedLoadOp::create(lb, ll, vec, x, ValueRange{row, k0},
+                                        mask, zeros);
+  };
+  // Over the chunks: `step(builder, k0, value, carried)` → carried.
+  auto chunks = [&](Value init,
+                    function_ref<Value(OpBuilder &, Location, Value, Value,
+                                       Value)>
+                        step) {
+    auto loop = scf::ForOp::create(
+        b, loc, c0, idx(b, loc, body), idx(b, loc, kLanes), ValueRange{init},
+        [&](OpBuilder &fb, Location fl, Value k0, ValueRange carried) {
+          scf::YieldOp::create(
+              fb, fl, step(fb, fl, k0, load(fb, fl, k0, false), carried[0]));
+        });
+    Value result = loop.getResult(0);
+    if (k % kLanes) {
+      Value k0 = idx(b, loc, body);
+      result = step(b, loc, k0, load(b, loc, k0, true), result);
+    }
+    return result;
+  };
+  if (fmt.kind == Format::BF16) {
+    auto bf16s = VectorType::get({kLanes}, b.getBF16Type());
+    chunks(zeros, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value) {
+      if (fmt.native) { // vcvtneps2bf16
+        store(sb, sl, k0, arith::TruncFOp::create(sb, sl, bf16s, v));
+        return zeros;
+      }
+      // Without AVX512-BF16 LLVM calls a library routine; rounding to
+      // nearest even in integer ops instead: bits + 0x7fff + (bit 16),
+      // the high half.
+      auto splat = [&](int64_t c) -> Value {
+        return arith::ConstantOp::create(
+            sb, sl, DenseElementsAttr::get(i32s, sb.getI32IntegerAttr(c)));
+      };
+      Value bits = vector::BitCastOp::create(sb, sl, i32s, v);
+      Value odd = arith::AndIOp::create(
+          sb, sl, arith::ShRUIOp::create(sb, sl, bits, splat(16)), splat(1));
+      Value rounded = arith::ShRUIOp::create(
+          sb, sl,
+          arith::AddIOp::create(
+              sb, sl, arith::AddIOp::create(sb, sl, bits, splat(0x7fff)), odd),
+          splat(16));
+      store(sb, sl, k0,
+            vector::BitCastOp::create(
+                sb, sl, bf16s,
+                arith::TruncIOp::create(
+                    sb, sl, VectorType::get({kLanes}, sb.getI16Type()),
+                    rounded)));
+      return zeros;
+    });
+    return;
+  }
+  Value amaxVec =
+      chunks(zeros, [&](OpBuilder &sb, Location sl, Value, Value v, Value m) {
+        return arith::MaximumFOp::create(sb, sl, m,
+                                         math::AbsFOp::create(sb, sl, v));
+      });
+  Value amax = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::MAXIMUMF, amaxVec);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
+  Value isZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax, zero);
+  Value inv = arith::SelectOp::create(
+      b, loc, isZero, zero, arith::DivFOp::create(b, loc, c127, amax));
+  Value invVec = vector::BroadcastOp::create(b, loc, vec, inv);
+  Value sumZero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(i32s, b.getI32IntegerAttr(0)));
+  Value sums = chunks(
+      sumZero, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value acc) {
+        Value q = arith::FPToSIOp::create(
+            sb, sl, i32s,
+            math::RoundEvenOp::create(sb, sl,
+                                      arith::MulFOp::create(sb, sl, v, invVec)));
+        store(sb, sl, k0,
+              arith::TruncIOp::create(
+                  sb, sl, VectorType::get({kLanes}, sb.getIntegerType(8)), q));
+        return arith::AddIOp::create(sb, sl, acc, q).getResult();
+      });
+  memref::StoreOp::create(b, loc, arith::DivFOp::create(b, loc, amax, c127),
+                          scales->scale, at);
+  memref::StoreOp::create(
+      b, loc,
+      vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums),
+      scales->sum, at);
+}
+
 /// Collapses an identity-layout memref [d0, ..., dn-1, last] to [prod, last].
 Value collapseRows(OpBuilder &b, Location loc, Value v) {
   auto t = cast<MemRefType>(v.getType());
@@ -77,19 +316,21 @@ MemRefType dynamicType(Type t, bool keepColumns) {
                              {ShapedType::kDynamic, ShapedType::kDynamic}));
 }
 
-/// A copy of the static weight `w` [n, k], n < kCols, in kCols rows, zero
-/// past n: the kernel reads whole strips of kCols weight rows. The caller
-/// frees it.
-Value padRows(OpBuilder &b, Location loc, Value w) {
+/// A copy of the static weight `w` [n, k], n < kCols, in kCols rows (and
+/// `extra` more), zero past n: the kernel reads whole strips of kCols
+/// weight rows. The caller frees it.
+Value padRows(OpBuilder &b, Location loc, Value w, int64_t extra) {
   auto t = cast<MemRefType>(w.getType());
   Value padded = memref::AllocOp::create(
-      b, loc, MemRefType::get({kCols, t.getDimSize(1)}, t.getElementType()),
+      b, loc,
+      MemRefType::get({kCols + extra, t.getDimSize(1)}, t.getElementType()),
       b.getI64IntegerAttr(64));
   // Sequential loops: a few KB, not worth waking the threads for.
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1),
         n = idx(b, loc, t.getDimSize(0));
   Value k = idx(b, loc, t.getDimSize(1));
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value zero = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(b.getZeroAttr(t.getElementType())));
   auto rows = [&](Value lo, Value hi, bool copy) {
     forRange(b, loc, lo, hi, c1, [&](OpBuilder &rb, Location rl, Value r) {
       forRange(rb, rl, c0, k, c1, [&](OpBuilder &kb, Location kl, Value kk) {
@@ -101,7 +342,27 @@ Value padRows(OpBuilder &b, Location loc, Value w) {
     });
   };
   rows(c0, n, /*copy=*/true);
-  rows(n, idx(b, loc, kCols), /*copy=*/false);
+  rows(n, idx(b, loc, kCols + extra), /*copy=*/false);
+  return padded;
+}
+
+/// A copy of the vector `v` [n], n < kCols, in kCols elements, zero past n
+/// (an int8 weight's scales, read per column of a strip). The caller frees
+/// it.
+Value padVector(OpBuilder &b, Location loc, Value v) {
+  auto t = cast<MemRefType>(v.getType());
+  Value padded = memref::AllocOp::create(
+      b, loc, MemRefType::get({kCols}, t.getElementType()),
+      b.getI64IntegerAttr(64));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  for (int64_t i = 0; i < kCols; ++i)
+    memref::StoreOp::create(
+        b, loc,
+        i < t.getDimSize(0)
+            ? memref::LoadOp::create(b, loc, v, ValueRange{idx(b, loc, i)})
+                  .getResult()
+            : zero,
+        padded, ValueRange{idx(b, loc, i)});
   return padded;
 }
 
@@ -180,6 +441,29 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
       });
 }
 
+/// Group `g` of K of W's row `col` (elements g·group .. g·group+group-1)
+/// in every lane: one 32-bit broadcast load.
+Value broadcastGroup(OpBuilder &b, Location loc, const Format &fmt, Value w,
+                     Value col, Value g) {
+  if (fmt.kind == Format::F32)
+    return vector::BroadcastOp::create(
+        b, loc, fmt.operand(b),
+        memref::LoadOp::create(b, loc, w, ValueRange{col, g}));
+  Value k = arith::MulIOp::create(b, loc, g, idx(b, loc, fmt.group()));
+  Value group = vector::LoadOp::create(
+      b, loc, VectorType::get({fmt.group()}, fmt.element(b)), w,
+      ValueRange{col, k});
+  Value word = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
+                                group),
+      int64_t(0));
+  return vector::BitCastOp::create(
+      b, loc, fmt.operand(b),
+      vector::BroadcastOp::create(
+          b, loc, VectorType::get({kLanes}, b.getI32Type()), word));
+}
+
 /// C[16p .. 16(p+panels), n0 .. n0+kCols) = x · Wᵀ for the rows that exist,
 /// stored only in the columns [from, to): panels x kCols accumulators across
 /// K. W rows n0 .. n0+kCols must exist. One tile serves every strip: the
@@ -188,13 +472,13 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
 /// made the kernel twice as long for LLVM to compile; clamping W rows per
 /// column instead cost 3-4%: the 12 rows were no longer constant offsets
 /// from one pointer).
-void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
+void emitTile(OpBuilder &b, Location loc, const Format &fmt,
+              const RowScales *scales, Value xp, Value w, Value c, Value m,
               Value p, Value n0, int64_t panels, Value k, Value from,
               Value to) {
   Value c0 = idx(b, loc, 0);
-  auto vec = VectorType::get({kLanes}, b.getF32Type());
-  Value zero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
+  VectorType vec = fmt.operand(b);
+  Value zero = fmt.zeroAccumulator(b, loc);
   SmallVector<Value> panelIdx, colIdx;
   for (int64_t a = 0; a < panels; ++a)
     panelIdx.push_back(addIdx(b, loc, p, a));
@@ -213,12 +497,10 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
               xs.push_back(vector::LoadOp::create(
                   fb, fl, vec, xp, ValueRange{panelIdx[a], kk, c0}));
             for (int64_t j = 0; j < kCols; ++j) {
-              Value wv = vector::BroadcastOp::create(
-                  fb, fl, vec,
-                  memref::LoadOp::create(fb, fl, w, ValueRange{colIdx[j], kk}));
+              Value wv = broadcastGroup(fb, fl, fmt, w, colIdx[j], kk);
               for (int64_t a = 0; a < panels; ++a)
-                next[a * kCols + j] = vector::FMAOp::create(
-                    fb, fl, xs[a], wv, next[a * kCols + j]);
+                next[a * kCols + j] =
+                    fmt.mac(fb, fl, next[a * kCols + j], wv, xs[a]);
             }
           }
           scf::YieldOp::create(fb, fl, next);
@@ -252,8 +534,23 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
   for (int64_t a = 0; a < panels; ++a) {
     Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
     Value valid = arith::SubIOp::create(b, loc, m, base);
-    SmallVector<Value> rows =
-        transpose16(b, loc, loop.getResults().slice(a * kCols, kCols));
+    SmallVector<Value> columns(loop.getResults().slice(a * kCols, kCols));
+    if (fmt.kind == Format::I8) {
+      auto f32s = VectorType::get({kLanes}, b.getF32Type());
+      Value sum = vector::LoadOp::create(
+          b, loc, VectorType::get({kLanes}, b.getI32Type()), scales->sum,
+          ValueRange{panelIdx[a], c0});
+      Value scale = vector::LoadOp::create(b, loc, f32s, scales->scale,
+                                           ValueRange{panelIdx[a], c0});
+      for (int64_t j = 0; j < kCols; ++j)
+        columns[j] = dequantize(
+            b, loc, columns[j], sum, scale,
+            vector::BroadcastOp::create(
+                b, loc, f32s,
+                memref::LoadOp::create(b, loc, scales->weightScales,
+                                       ValueRange{colIdx[j]})));
+    }
+    SmallVector<Value> rows = transpose16(b, loc, columns);
     for (int64_t l = 0; l < kLanes; ++l) {
       Value exists = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                            idx(b, loc, l), valid);
@@ -274,7 +571,8 @@ void emitTile(OpBuilder &b, Location loc, Value xp, Value w, Value c, Value m,
 /// of panels, then a last single panel), each across its strips of kCols
 /// columns (the last strip of C narrower when kCols does not divide n). W
 /// has max(n, kCols) rows (see padRows).
-void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
+void emitColumns(OpBuilder &b, Location loc, const Format &fmt,
+                 const RowScales *scales, Value xp, Value w, Value c,
                  Value m, Value panels, Value n, Value k) {
   Value c0 = idx(b, loc, 0);
   Value lastStart = arith::SubIOp::create(
@@ -307,7 +605,8 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
                      Value n0 = arith::MinUIOp::create(tb, tl, s, lastStart);
                      Value to = arith::MinUIOp::create(
                          tb, tl, n, arith::AddIOp::create(tb, tl, s, colsV));
-                     emitTile(tb, tl, xp, w, c, m, p, n0, count, k, s, to);
+                     emitTile(tb, tl, fmt, scales, xp, w, c, m, p, n0, count, k, s,
+                              to);
                    });
         };
         forRange(pb, pl, iv[0], pairsEnd, pairStep,
@@ -330,14 +629,15 @@ void emitColumns(OpBuilder &b, Location loc, Value xp, Value w, Value c,
 /// prefetching kPrefetchAhead floats ahead of each W stream, the K % 16 tail
 /// masked, then one reduction per output. Bound by streaming W from
 /// memory, not by FMAs.
-void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
-                 Value m, Value n, Value k, int64_t rowsX, int64_t rowsW) {
+void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
+                 const RowScales *scales, Value x, Value w, Value c, Value m,
+                 Value n, Value k, int64_t rowsX, int64_t rowsW) {
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Type f32 = b.getF32Type();
-  auto vec = VectorType::get({kLanes}, f32);
+  VectorType vec = fmt.operand(b);
   Value zero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
-  Value lanes = idx(b, loc, kLanes);
+      b, loc, DenseElementsAttr::get(vec, b.getZeroAttr(fmt.element(b))));
+  Value accZero = fmt.zeroAccumulator(b, loc);
+  Value lanes = idx(b, loc, fmt.width());
   Value kBody = arith::SubIOp::create(b, loc, k,
                                       arith::RemUIOp::create(b, loc, k, lanes));
   Value lastRow = arith::SubIOp::create(b, loc, m, c1);
@@ -377,7 +677,8 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
               // kPrefetchAhead floats past (col, k0) in row-major order:
               // rows `down` further, at column `across` (the last row's
               // end at most).
-              Value ahead = addIdx(sb, sl, k0, kPrefetchAhead);
+              Value ahead =
+                  addIdx(sb, sl, k0, kPrefetchAhead * 4 / fmt.bytes());
               Value down = arith::DivUIOp::create(sb, sl, ahead, k);
               Value across = arith::RemUIOp::create(sb, sl, ahead, k);
               for (int64_t j = 0; j < rowsW; ++j) {
@@ -398,14 +699,14 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
             for (int64_t j = 0; j < rowsW; ++j) {
               Value wv = load(w, cols[j]);
               for (int64_t r = 0; r < rowsX; ++r)
-                next[r * rowsW + j] = vector::FMAOp::create(
-                    sb, sl, xs[r], wv, next[r * rowsW + j]);
+                next[r * rowsW + j] =
+                    fmt.mac(sb, sl, next[r * rowsW + j], wv, xs[r]);
             }
             return next;
           };
           auto body = scf::ForOp::create(
               cb, cl, c0, kBody, lanes,
-              SmallVector<Value>(rowsX * rowsW, zero),
+              SmallVector<Value>(rowsX * rowsW, accZero),
               [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
                 scf::YieldOp::create(fb, fl, step(fb, fl, k0, acc, Value()));
               });
@@ -417,7 +718,7 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
               cb, cl, hasTail,
               [&](OpBuilder &tb, Location tl) {
                 Value mask = vector::CreateMaskOp::create(
-                    tb, tl, VectorType::get({kLanes}, tb.getI1Type()),
+                    tb, tl, VectorType::get({fmt.width()}, tb.getI1Type()),
                     ValueRange{tail});
                 scf::YieldOp::create(tb, tl, step(tb, tl, kBody, acc, mask));
               },
@@ -433,6 +734,15 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
                 Value sum = vector::ReductionOp::create(
                     tb, tl, vector::CombiningKind::ADD,
                     tailIf.getResult(r * rowsW + j));
+                if (fmt.kind == Format::I8) {
+                  Value row = idx(tb, tl, r);
+                  sum = dequantize(
+                      tb, tl, sum,
+                      memref::LoadOp::create(tb, tl, scales->sum, row),
+                      memref::LoadOp::create(tb, tl, scales->scale, row),
+                      memref::LoadOp::create(tb, tl, scales->weightScales,
+                                             ValueRange{cols[j]}));
+                }
                 auto store = [&](OpBuilder &sb, Location sl) {
                   memref::StoreOp::create(sb, sl, sum, c,
                                           ValueRange{idx(sb, sl, r), col});
@@ -475,12 +785,90 @@ void emitFewRows(OpBuilder &b, Location loc, Value x, Value w, Value c,
       });
 }
 
-/// The body of the kernel function (x, w, c) → (): a few rows stream W
-/// (emitFewRows); more pack x, run the tiles, free the panels.
-void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
+/// xp[p, g, l·group + e] = x[16p + l, g·group + e] in the format's
+/// elements (converted by convertRow, each row's scale and sum at [p, l]),
+/// zero past the last row m and past K. A parallel loop over panels.
+void emitConvertPack(OpBuilder &b, Location loc, const Format &fmt,
+                     const RowScales &scales, Value x, Value xp, Value m,
+                     Value panels, int64_t k) {
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value lanes = idx(b, loc, kLanes);
+  int64_t group = fmt.group();
+  int64_t padded = (k + kLanes - 1) / kLanes * kLanes;
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value p = iv[0];
+        Value base = arith::MulIOp::create(pb, pl, p, lanes);
+        Value valid = arith::MinUIOp::create(
+            pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
+        forRange(pb, pl, c0, lanes, c1, [&](OpBuilder &lb, Location ll,
+                                            Value l) {
+          // 16 elements from column k0 go to 16 / group groups of row l.
+          auto store = [&](OpBuilder &sb, Location sl, Value k0, Value v) {
+            Value g0 = arith::DivUIOp::create(sb, sl, k0, idx(sb, sl, group));
+            Value at = arith::MulIOp::create(sb, sl, l, idx(sb, sl, group));
+            for (int64_t i = 0; i < kLanes / group; ++i)
+              vector::StoreOp::create(
+                  sb, sl,
+                  vector::ExtractStridedSliceOp::create(
+                      sb, sl, v, ArrayRef<int64_t>{i * group},
+                      ArrayRef<int64_t>{group}, ArrayRef<int64_t>{1}),
+                  xp, ValueRange{p, addIdx(sb, sl, g0, i), at});
+          };
+          Value exists =
+              arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::ult, l, valid);
+          scf::IfOp::create(
+              lb, ll, exists,
+              [&](OpBuilder &tb, Location tl) {
+                convertRow(tb, tl, fmt, x, arith::AddIOp::create(tb, tl, base, l),
+                           k, &scales, ValueRange{p, l}, store);
+                scf::YieldOp::create(tb, tl);
+              },
+              [&](OpBuilder &eb, Location el) {
+                Value zeros = arith::ConstantOp::create(
+                    eb, el,
+                    DenseElementsAttr::get(
+                        VectorType::get({kLanes}, fmt.element(eb)),
+                        eb.getZeroAttr(fmt.element(eb))));
+                forRange(eb, el, c0, idx(eb, el, padded), lanes,
+                         [&](OpBuilder &zb, Location zl, Value k0) {
+                           store(zb, zl, k0, zeros);
+                         });
+                if (fmt.kind == Format::I8) {
+                  memref::StoreOp::create(
+                      eb, el,
+                      arith::ConstantOp::create(eb, el, eb.getF32FloatAttr(0)),
+                      scales.scale, ValueRange{p, l});
+                  memref::StoreOp::create(
+                      eb, el,
+                      arith::ConstantOp::create(eb, el, eb.getI32IntegerAttr(0)),
+                      scales.sum, ValueRange{p, l});
+                }
+                scf::YieldOp::create(eb, el);
+              });
+        });
+        scf::ReduceOp::create(pb, pl);
+      });
+}
+
+/// The body of the kernel function (x, w[, weight scales], c) → (): a few
+/// rows stream W (emitFewRows); more pack x into panels, run the tiles,
+/// free the panels. bf16 and int8 convert x's rows first (into rows for
+/// the streaming shapes, into panels for the tiles).
+void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
+                    Value w, Value weightScales, Value c) {
   Value m = memref::DimOp::create(b, loc, x, 0);
   Value n = memref::DimOp::create(b, loc, c, 1);
-  Value k = memref::DimOp::create(b, loc, w, 1);
+  int64_t kStatic = cast<MemRefType>(w.getType()).getDimSize(1);
+  Value k = idx(b, loc, kStatic);
+  int64_t padded = (kStatic + kLanes - 1) / kLanes * kLanes;
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto alloc = [&](OpBuilder &ab, ArrayRef<int64_t> shape, Type t,
+                   ValueRange sizes) -> Value {
+    return memref::AllocOp::create(ab, loc, MemRefType::get(shape, t), sizes,
+                                   ab.getI64IntegerAttr(64));
+  };
   // One branch per streaming shape, the panel kernel in the last else.
   OpBuilder::InsertPoint after;
   for (auto [rowsX, rowsW] : kDotShapes) {
@@ -491,19 +879,53 @@ void emitKernelBody(OpBuilder &b, Location loc, Value x, Value w, Value c) {
       after = OpBuilder::InsertPoint(b.getInsertionBlock(),
                                      std::next(Block::iterator(choice)));
     OpBuilder tb = choice.getThenBodyBuilder();
-    emitFewRows(tb, loc, x, w, c, m, n, k, rowsX, rowsW);
+    if (fmt.kind == Format::F32) {
+      emitFewRows(tb, loc, fmt, nullptr, x, w, c, m, n, k, rowsX, rowsW);
+    } else {
+      // The rows converted one after the other: K values each, too few to
+      // wake the threads for.
+      Value xq = alloc(tb, {ShapedType::kDynamic, padded}, fmt.element(tb),
+                       ValueRange{m});
+      RowScales scales{alloc(tb, {rowsX}, f32, {}), alloc(tb, {rowsX}, i32, {}),
+                       weightScales};
+      forRange(tb, loc, idx(tb, loc, 0), m, idx(tb, loc, 1),
+               [&](OpBuilder &rb, Location rl, Value row) {
+                 convertRow(rb, rl, fmt, x, row, kStatic, &scales,
+                            ValueRange{row},
+                            [&](OpBuilder &sb, Location sl, Value k0, Value v) {
+                              vector::StoreOp::create(sb, sl, v, xq,
+                                                      ValueRange{row, k0});
+                            });
+               });
+      emitFewRows(tb, loc, fmt, &scales, xq, w, c, m, n, k, rowsX, rowsW);
+      for (Value buffer : {xq, scales.scale, scales.sum})
+        memref::DeallocOp::create(tb, loc, buffer);
+    }
     b.setInsertionPointToStart(&choice.getElseRegion().front());
   }
   Value panels = arith::DivUIOp::create(b, loc, addIdx(b, loc, m, kLanes - 1),
                                         idx(b, loc, kLanes));
-  Value xp = memref::AllocOp::create(
-      b, loc,
-      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, kLanes},
-                      b.getF32Type()),
-      ValueRange{panels, k}, b.getI64IntegerAttr(64));
-  emitPack(b, loc, x, xp, m, panels, k);
-  emitColumns(b, loc, xp, w, c, m, panels, n, k);
-  memref::DeallocOp::create(b, loc, xp);
+  if (fmt.kind == Format::F32) {
+    Value xp = alloc(b, {ShapedType::kDynamic, ShapedType::kDynamic, kLanes},
+                     f32, ValueRange{panels, k});
+    emitPack(b, loc, x, xp, m, panels, k);
+    emitColumns(b, loc, fmt, nullptr, xp, w, c, m, panels, n, k);
+    memref::DeallocOp::create(b, loc, xp);
+  } else {
+    Value xp = alloc(b, {ShapedType::kDynamic, padded / fmt.group(), fmt.width()},
+                     fmt.element(b), ValueRange{panels});
+    RowScales scales{
+        alloc(b, {ShapedType::kDynamic, kLanes}, f32, ValueRange{panels}),
+        alloc(b, {ShapedType::kDynamic, kLanes}, i32, ValueRange{panels}),
+        weightScales};
+    emitConvertPack(b, loc, fmt, scales, x, xp, m, panels, kStatic);
+    // Steps of one group of K; the last may end past K (W's tail bytes,
+    // x's zeros).
+    Value groups = idx(b, loc, (kStatic + fmt.group() - 1) / fmt.group());
+    emitColumns(b, loc, fmt, &scales, xp, w, c, m, panels, n, groups);
+    for (Value buffer : {xp, scales.scale, scales.sum})
+      memref::DeallocOp::create(b, loc, buffer);
+  }
   b.restoreInsertionPoint(after);
 }
 
@@ -524,6 +946,12 @@ struct XfCpuMatmulKernelPass final
     SymbolTable symbols(module);
     DenseMap<FunctionType, func::FuncOp> kernels;
     for (linalg::GenericOp g : targets) {
+      Format fmt;
+      if (auto precision = g->getAttrOfType<StringAttr>(
+              XfDialect::getWeightMatmulAttrName())) {
+        fmt.kind = precision.getValue() == "bf16" ? Format::BF16 : Format::I8;
+        fmt.native = fmt.kind == Format::BF16 ? avx512bf16 : vnni;
+      }
       // The kernel writes every element of C without reading it: a fill of
       // C just before (the zero init of the reduction) is dead.
       if (auto fill = dyn_cast_or_null<linalg::FillOp>(g->getPrevNode()))
@@ -533,15 +961,37 @@ struct XfCpuMatmulKernelPass final
       OpBuilder b(g);
       Location loc = g.getLoc();
       Value w = g.getDpsInputs()[1];
-      bool narrow = cast<MemRefType>(w.getType()).getDimSize(0) < kCols;
-      if (narrow)
-        w = padRows(b, loc, w);
+      auto wType = cast<MemRefType>(w.getType());
+      bool narrow = wType.getDimSize(0) < kCols;
+      // A narrow copy keeps the tail bytes past its last row that xf/abi.h
+      // promises past every bf16 or int8 weight.
+      int64_t rowBytes = wType.getDimSize(1) * fmt.bytes();
+      SmallVector<Value> copies;
+      if (narrow) {
+        w = padRows(b, loc, w,
+                    fmt.kind == Format::F32
+                        ? 0
+                        : (XF_PARAM_TAIL_BYTES + rowBytes - 1) / rowBytes);
+        copies.push_back(w);
+      }
+      SmallVector<std::pair<Value, bool>> operands = {
+          {collapseRows(b, loc, g.getDpsInputs()[0]), true}, {w, true}};
+      if (fmt.kind == Format::I8) {
+        Value scales = g.getDpsInputs()[2];
+        if (narrow) {
+          scales = padVector(b, loc, scales);
+          copies.push_back(scales);
+        }
+        operands.push_back({scales, false});
+      }
+      operands.push_back({collapseRows(b, loc, g.getDpsInits()[0]), false});
       SmallVector<Value> args;
-      for (auto [v, keepK] :
-           {std::pair{collapseRows(b, loc, g.getDpsInputs()[0]), true},
-            std::pair{w, true},
-            std::pair{collapseRows(b, loc, g.getDpsInits()[0]), false}}) {
-        MemRefType type = dynamicType(v.getType(), keepK);
+      for (auto [v, keepK] : operands) {
+        auto t = cast<MemRefType>(v.getType());
+        MemRefType type =
+            t.getRank() == 1
+                ? MemRefType::get({ShapedType::kDynamic}, t.getElementType())
+                : dynamicType(t, keepK);
         args.push_back(
             type == v.getType() ? v : memref::CastOp::create(b, loc, type, v));
       }
@@ -550,21 +1000,20 @@ struct XfCpuMatmulKernelPass final
       if (!kernel) {
         OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
         kernel = func::FuncOp::create(
-            mb, module.getLoc(),
-            "xf_linear_k" +
-                std::to_string(
-                    cast<MemRefType>(args[1].getType()).getDimSize(1)),
-            type);
+            mb, module.getLoc(), fmt.kernelName(wType.getDimSize(1)), type);
         markOutOfLine(kernel);
         symbols.insert(kernel); // renames on a clash (other layouts)
         OpBuilder kb = OpBuilder::atBlockBegin(kernel.addEntryBlock());
-        emitKernelBody(kb, kernel.getLoc(), kernel.getArgument(0),
-                       kernel.getArgument(1), kernel.getArgument(2));
+        bool int8 = fmt.kind == Format::I8;
+        emitKernelBody(kb, kernel.getLoc(), fmt, kernel.getArgument(0),
+                       kernel.getArgument(1),
+                       int8 ? kernel.getArgument(2) : Value(),
+                       kernel.getArgument(int8 ? 3 : 2));
         func::ReturnOp::create(kb, kernel.getLoc());
       }
       func::CallOp::create(b, loc, kernel, args);
-      if (narrow)
-        memref::DeallocOp::create(b, loc, w);
+      for (Value copy : copies)
+        memref::DeallocOp::create(b, loc, copy);
       g.erase();
     }
   }

@@ -16,13 +16,16 @@
 
 using namespace mlir;
 
-void xf::buildXfCpuLoweringPipeline(OpPassManager &pm) {
+void xf::buildXfCpuLoweringPipeline(OpPassManager &pm,
+                                    const CpuLoweringOptions &options) {
   // 1. Weights become arguments: the runtime passes the mapped tensors in.
   pm.addPass(xf::createXfParamsToArgumentsPass());
   // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common).
   xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Cpu);
-  // 6. Linear layers get the outer-product kernel (one function per K).
-  pm.addPass(xf::createXfCpuMatmulKernelPass());
+  // 6. Linear layers get the outer-product kernel (one function per K and
+  //    precision), with the dot-product instructions the CPU has.
+  pm.addPass(xf::createXfCpuMatmulKernelPass(
+      {/*vnni=*/options.vnni, /*avx512bf16=*/options.avx512bf16}));
   //    Returned buffers ask for no alignment: whole allocator blocks, which
   //    the runtime hands to the caller without a copy.
   pm.addPass(xf::createXfCpuUnalignedResultsPass());

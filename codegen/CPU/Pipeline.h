@@ -7,8 +7,15 @@
 
 namespace mlir::xf {
 
+/// What the CPU code may use beyond the target's vector width.
+struct CpuLoweringOptions {
+  bool vnni = false;       ///< AVX512-VNNI: int8 dot products
+  bool avx512bf16 = false; ///< AVX512-BF16: bf16 dot products
+};
+
 /// xf IR (parameters still as xf.param) → LLVM dialect, on the CPU.
-void buildXfCpuLoweringPipeline(OpPassManager &pm);
+void buildXfCpuLoweringPipeline(OpPassManager &pm,
+                                const CpuLoweringOptions &options = {});
 
 /// Registers `xf-cpu-lowering` so lit tests and xf-opt can run it.
 void registerXfCpuPipelines();

@@ -31,6 +31,8 @@ std::unique_ptr<llvm::TargetMachine>
 mlir::xf::createTargetMachine(const TargetSpec &spec, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // The linear kernels' dot-product instructions are inline assembly.
+  llvm::InitializeNativeTargetAsmParser();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);

@@ -8,6 +8,8 @@
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
 #include "mlir/IR/Builders.h"
+#include "xf/abi.h"
+#include <map>
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFPARAMSTOARGUMENTSPASS
@@ -24,22 +26,34 @@ struct XfParamsToArgumentsPass final
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (fn.isExternal())
         continue;
-      // One argument per distinct name; repeated names share it.
-      llvm::StringMap<BlockArgument> args;
+      // One argument per distinct name and type; repeated ones share it.
+      // The scales of an i8 weight `w` are parameter `w.scale` (the name
+      // a weights file stores them under, xf/abi.h).
+      std::map<std::pair<std::string, const void *>, BlockArgument> args;
       SmallVector<Attribute> names;
       Block &body = fn.getBody().front();
-      SmallVector<ParamOp> params(fn.getOps<ParamOp>());
-      for (ParamOp p : params) {
-        auto it = args.find(p.getName());
+      SmallVector<Operation *> params;
+      for (Operation &op : body)
+        if (isa<ParamOp, WeightScalesOp>(op))
+          params.push_back(&op);
+      for (Operation *p : params) {
+        std::string name = isa<ParamOp>(p)
+                               ? cast<ParamOp>(p).getName().str()
+                               : cast<WeightScalesOp>(p).getName().str() +
+                                     XF_PARAM_SCALE_SUFFIX;
+        Type type = p->getResult(0).getType();
+        std::pair<std::string, const void *> key{name,
+                                                type.getAsOpaquePointer()};
+        auto it = args.find(key);
         if (it == args.end()) {
           unsigned index = fn.getNumArguments();
-          if (failed(fn.insertArgument(index, p.getType(), {}, p.getLoc())))
+          if (failed(fn.insertArgument(index, type, {}, p->getLoc())))
             return signalPassFailure();
-          it = args.insert({p.getName(), body.getArgument(index)}).first;
-          names.push_back(p.getNameAttr());
+          it = args.insert({key, body.getArgument(index)}).first;
+          names.push_back(StringAttr::get(fn.getContext(), name));
         }
-        p.getResult().replaceAllUsesWith(it->second);
-        p.erase();
+        p->getResult(0).replaceAllUsesWith(it->second);
+        p->erase();
       }
       // Running twice must not forget the names found the first time.
       if (!names.empty() || !fn->hasAttr(XfDialect::getParamsAttrName()))

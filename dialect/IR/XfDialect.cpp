@@ -58,8 +58,13 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == getWeightMatmulAttrName()) {
-    if (!isa<UnitAttr>(value))
-      return op->emitError() << "'" << name << "' must be a unit attribute";
+    auto precision = dyn_cast<StringAttr>(value);
+    if (!isa<UnitAttr>(value) &&
+        !(precision && (precision.getValue() == "bf16" ||
+                        precision.getValue() == "int8")))
+      return op->emitError() << "'" << name
+                             << "' must be a unit attribute, \"bf16\" or "
+                                "\"int8\"";
     return success();
   }
   if (name == getGpuKernelAttrName()) {

@@ -51,8 +51,10 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getParamsAttrName() {
       return "xf.params";
     }
-    /// On a linalg.generic from a matmul whose right operand is a weight
-    /// (unit): the CPU linear kernel takes it.
+    /// On a linalg.generic from a matmul whose right operand is a weight:
+    /// the CPU linear kernel takes it. Unit for an f32 weight; "bf16" or
+    /// "int8" for an xf.quantized_linear's (whose generic only stands in
+    /// for the kernel: its operands are in the runtime's layout).
     static constexpr ::llvm::StringLiteral getWeightMatmulAttrName() {
       return "xf.weight_matmul";
     }
@@ -124,6 +126,10 @@ def Xf_FloatTensor : RankedTensorOf<[F32]>;
 def Xf_IdTensor : RankedTensorOf<[I64]>;
 def Xf_MaskTensor : RankedTensorOf<[I1]>;
 def Xf_AnyTensor : RankedTensorOf<[F32, I64, I1]>;
+/// A trained parameter as the compiled code reads it: f32, or a linear
+/// layer's weight in reduced precision (bf16, or i8 with per-row scales).
+def Xf_ParamTensor : RankedTensorOf<[F32, BF16, I8]>;
+def Xf_LowPrecisionWeight : RankedTensorOf<[BF16, I8]>;
 
 //===----------------------------------------------------------------------===//
 // Base op classes

@@ -131,6 +131,11 @@ static LogicalResult checkFeatureVector(std::optional<Location> loc,
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("needs a non-empty parameter name");
+  if (!getResult().getType().getElementType().isF32() &&
+      getResult().getType().getRank() != 2)
+    return emitOpError("parameter '")
+           << getName() << "' in reduced precision must be 2-D, found "
+           << getResult().getType();
   if (!getResult().getType().hasStaticShape())
     return emitOpError("parameter '")
            << getName() << "' must have a static shape, found "
@@ -254,6 +259,45 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
     return emitOptionalError(loc, reason);
   RankedTensorType result = tensorOf(shape, lhs->getElementType());
   if (failed(checkFeatureVector(loc, result, adaptor->getBias(), "bias")))
+    return failure();
+  inferred.push_back(result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizedLinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizedLinearOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor parsed,
+    SmallVectorImpl<Type> &inferred) {
+  auto adaptor = completeAdaptor<QuantizedLinearOp>(ctx, parsed, loc);
+  if (failed(adaptor))
+    return failure();
+  auto input = rankedType(loc, adaptor->getInput(), "input");
+  auto weight = rankedType(loc, adaptor->getWeight(), "weight");
+  if (failed(input) || failed(weight))
+    return failure();
+  if (weight->getRank() != 2 || !weight->hasStaticShape())
+    return emitOptionalError(loc, "weight must be a static [N, K] tensor, found ",
+                             *weight);
+  if (input->getRank() < 2)
+    return emitOptionalError(loc, "input must have rank >= 2, found ", *input);
+  int64_t k = input->getDimSize(input->getRank() - 1);
+  if (k != weight->getDimSize(1))
+    return emitOptionalError(loc, "input has ", k,
+                             " features but the weight's rows have ",
+                             weight->getDimSize(1));
+  SmallVector<int64_t> shape(input->getShape());
+  shape.back() = weight->getDimSize(0);
+  RankedTensorType result = tensorOf(shape, input->getElementType());
+  bool isInt8 = weight->getElementType().isInteger(8);
+  Value scales = adaptor->getScales();
+  if (isInt8 != static_cast<bool>(scales))
+    return emitOptionalError(loc, isInt8 ? "an i8 weight needs scales"
+                                         : "a bf16 weight takes no scales");
+  if (failed(checkFeatureVector(loc, result, scales, "scales")) ||
+      failed(checkFeatureVector(loc, result, adaptor->getBias(), "bias")))
     return failure();
   inferred.push_back(result);
   return success();

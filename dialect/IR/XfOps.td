@@ -34,11 +34,37 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
     ```mlir
     %w = xf.param "encoder.layers.0.enc_self_attn.W_Q.weight" : tensor<512x512xf32>
     ```
+
+    A 2-D parameter may be read in reduced precision (the linear layers of
+    `--precision=bf16|int8`): as `bf16`, each value rounded to the nearest
+    bf16 (ties to even); as `i8`, each row `n` quantized symmetrically,
+    `q = roundeven(w · 127 / max|w[n, :]|)` (all zero for a zero row), with
+    the row's scale `max|w[n, :]| / 127` given by `xf.weight_scales`.
+
+    ```mlir
+    %q = xf.param "fc.weight" : tensor<2048x512xi8>
+    ```
   }];
   let arguments = (ins StrAttr:$name);
-  let results = (outs Xf_FloatTensor:$result);
+  let results = (outs Xf_ParamTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
+}
+
+def Xf_WeightScalesOp : Xf_Op<"weight_scales", [Pure]> {
+  let summary = "the per-row scales of an i8 parameter";
+  let description = [{
+    The scale of each row of parameter `name` read as `i8` (see `xf.param`):
+    `max|w[n, :]| / 127`, so that `w[n, k] ≈ q[n, k] · scale[n]`. A weights
+    file may store both already quantized (see docs/language.md).
+
+    ```mlir
+    %s = xf.weight_scales "fc.weight" : tensor<2048xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>]>:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
 def Xf_EmbeddingOp : Xf_InferredOp<"embedding"> {
@@ -168,6 +194,40 @@ def Xf_MatmulOp : Xf_InferredOp<"matmul"> {
             transposeB, ::mlir::xf::Activation::None);
     }]>
   ];
+}
+
+def Xf_QuantizedLinearOp : Xf_InferredOp<"quantized_linear",
+                                         [AttrSizedOperandSegments]> {
+  let summary = "x · Wᵀ with W stored in bf16 or i8, then the epilogue";
+  let description = [{
+    A linear layer whose weight `W` ([N, K], `nn.Linear`'s layout) is read in
+    reduced precision; created by `xf-reduce-precision`. Every row of `x`
+    ([..., K]) is converted like the weight, the products are accumulated
+    exactly or in f32, then `bias` and `activation` apply as on `xf.matmul`:
+    - `bf16` weight: `y[n] = Σ_k bf16(x[k]) · W[n, k]`, f32 accumulation;
+    - `i8` weight with `scales` (`xf.weight_scales`): per row of `x`,
+      `a = max|x|`, `q = roundeven(x · (127 / a))` (zero when `a = 0`),
+      `y[n] = f32(Σ_k q[k] · W[n, k]) · ((a / 127) · scales[n])`, the sum in
+      32-bit integers.
+
+    ```mlir
+    %y = xf.quantized_linear %x, %q scales(%s : tensor<2048xf32>)
+        bias(%b : tensor<2048xf32>) {activation = #xf.activation<relu>}
+        : tensor<?x?x512xf32>, tensor<2048x512xi8>
+    // %y : tensor<?x?x2048xf32>
+    ```
+  }];
+  let arguments = (ins Xf_FloatTensor:$input, Xf_LowPrecisionWeight:$weight,
+                   Optional<Xf_FloatTensor>:$scales,
+                   Optional<Xf_FloatTensor>:$bias,
+                   DefaultValuedAttr<Xf_ActivationAttr,
+                                     "::mlir::xf::Activation::None">:$activation);
+  let results = (outs Xf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`scales` `(` $scales^ `:` type($scales) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:`
+    type($input) `,` type($weight)
+  }];
 }
 
 def Xf_TransposeOp : Xf_InferredOp<"transpose"> {

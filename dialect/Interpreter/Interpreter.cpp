@@ -15,7 +15,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -102,6 +104,36 @@ double applyActivation(Activation act, double x) {
   return x;
 }
 
+/// `x` rounded to the nearest bf16 (ties to even), as an f32.
+float roundToBf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  if ((bits & 0x7f800000u) == 0x7f800000u) // inf, NaN: keep (quiet NaN)
+    bits &= 0xffff0000u;
+  else
+    bits = (bits + 0x7fffu + ((bits >> 16) & 1u)) & 0xffff0000u;
+  std::memcpy(&x, &bits, 4);
+  return x;
+}
+
+/// Quantizes `x[0..k)` symmetrically to integers in [-127, 127] (as floats
+/// in `q`), returning the scale max|x| / 127 (0 and all-zero q for a zero
+/// row): the rule of xf.param's i8 weights and of xf.quantized_linear's
+/// rows alike.
+float quantizeRow(const float *x, int64_t k, float *q) {
+  float amax = 0;
+  for (int64_t p = 0; p < k; ++p)
+    amax = std::max(amax, std::fabs(x[p]));
+  if (amax == 0) {
+    std::fill(q, q + k, 0.0f);
+    return 0;
+  }
+  float inv = 127.0f / amax;
+  for (int64_t p = 0; p < k; ++p)
+    q[p] = std::min(127.0f, std::max(-127.0f, std::nearbyint(x[p] * inv)));
+  return amax / 127.0f;
+}
+
 class Evaluator {
 public:
   Evaluator(const ParamProvider &params, std::string &error)
@@ -124,6 +156,10 @@ private:
               double (*f)(double, double));
   bool activation(Operation *op, Value in, Activation act);
   bool evalMatmul(MatmulOp op);
+  bool evalQuantizedLinear(QuantizedLinearOp op);
+  /// Parameter `name` of `shape` from the provider, or fails `op`.
+  std::optional<HostTensor> param(Operation *op, StringRef name,
+                                  ArrayRef<int64_t> shape);
   bool evalTranspose(TransposeOp op);
   bool evalReshape(ReshapeOp op);
   bool evalEmbedding(EmbeddingOp op);
@@ -230,6 +266,68 @@ bool Evaluator::evalMatmul(MatmulOp op) {
     if (bias)
       x = static_cast<float>(x + bias->f[e % n]);
     r.f[e] = static_cast<float>(applyActivation(act, x));
+  }
+  return set(op, std::move(r));
+}
+
+std::optional<HostTensor> Evaluator::param(Operation *op, StringRef name,
+                                           ArrayRef<int64_t> type) {
+  Shape shape(type.begin(), type.end());
+  std::string why;
+  std::optional<HostTensor> t = params(name.str(), shape, why);
+  if (!t) {
+    fail(op, why);
+    return std::nullopt;
+  }
+  if (t->shape != shape || !t->isFloat()) {
+    fail(op, "parameter '" + name.str() + "' has shape " +
+                 shapeString(t->shape) + ", expected " + shapeString(shape));
+    return std::nullopt;
+  }
+  return t;
+}
+
+bool Evaluator::evalQuantizedLinear(QuantizedLinearOp op) {
+  const HostTensor &x = get(op.getInput()), &w = get(op.getWeight());
+  bool isInt8 = op.getWeight().getType().getElementType().isInteger(8);
+  const HostTensor *scales = isInt8 ? &get(op.getScales()) : nullptr;
+  const HostTensor *bias = op.getBias() ? &get(op.getBias()) : nullptr;
+  int64_t n = w.shape[0], k = w.shape[1];
+  if (x.shape.empty() || x.shape.back() != k)
+    return fail(op, "input of shape " + shapeString(x.shape) + " for a " +
+                        shapeString(w.shape) + " weight");
+  Shape out = x.shape;
+  out.back() = n;
+  HostTensor r = HostTensor::zeros(ElementKind::F32, out);
+  std::vector<float> row(k);
+  Activation act = op.getActivation();
+  for (int64_t i = 0, rows = x.numElements() / std::max<int64_t>(k, 1);
+       i < rows; ++i) {
+    const float *xi = x.f.data() + i * k;
+    float rowScale = 0;
+    if (isInt8)
+      rowScale = quantizeRow(xi, k, row.data());
+    else
+      for (int64_t p = 0; p < k; ++p)
+        row[p] = roundToBf16(xi[p]);
+    for (int64_t j = 0; j < n; ++j) {
+      const float *wj = w.f.data() + j * k;
+      float y;
+      if (isInt8) {
+        int64_t acc = 0; // exact: |q| <= 127 on both sides
+        for (int64_t p = 0; p < k; ++p)
+          acc += static_cast<int64_t>(row[p]) * static_cast<int64_t>(wj[p]);
+        y = static_cast<float>(acc) * (rowScale * scales->f[j]);
+      } else {
+        double acc = 0; // bf16 products are exact in f32
+        for (int64_t p = 0; p < k; ++p)
+          acc += double(row[p]) * double(wj[p]);
+        y = static_cast<float>(acc);
+      }
+      if (bias)
+        y += bias->f[j];
+      r.f[i * n + j] = static_cast<float>(applyActivation(act, y));
+    }
   }
   return set(op, std::move(r));
 }
@@ -601,18 +699,44 @@ bool Evaluator::eval(Operation *op) {
       })
       .Case<ParamOp>([&](ParamOp p) {
         auto type = p.getResult().getType();
-        Shape shape(type.getShape().begin(), type.getShape().end());
-        std::string why;
-        std::optional<HostTensor> t = params(p.getName().str(), shape, why);
+        std::optional<HostTensor> t = param(op, p.getName(), type.getShape());
         if (!t)
-          return fail(op, why);
-        if (t->shape != shape || !t->isFloat())
-          return fail(op, "parameter '" + p.getName().str() + "' has shape " +
-                              shapeString(t->shape) + ", expected " +
-                              shapeString(shape));
+          return false;
+        Type element = type.getElementType();
+        if (element.isBF16()) {
+          for (float &x : t->f)
+            x = roundToBf16(x);
+        } else if (element.isInteger(8)) {
+          int64_t k = t->shape[1];
+          for (int64_t row = 0; row < t->shape[0]; ++row)
+            quantizeRow(t->f.data() + row * k, k, t->f.data() + row * k);
+        }
         tensors[p.getResult()] = std::move(*t);
         return true;
       })
+      .Case<WeightScalesOp>([&](WeightScalesOp s) {
+        // The weight's shape is its i8 parameter's, in the same function.
+        ArrayRef<int64_t> shape;
+        s->getParentOp()->walk([&](ParamOp p) {
+          if (p.getName() == s.getName() &&
+              p.getResult().getType().getElementType().isInteger(8))
+            shape = p.getResult().getType().getShape();
+        });
+        if (shape.empty())
+          return fail(op, "no i8 xf.param \"" + s.getName().str() +
+                              "\" in the function to take the scales of");
+        std::optional<HostTensor> w = param(op, s.getName(), shape);
+        if (!w)
+          return false;
+        HostTensor r = HostTensor::zeros(ElementKind::F32, {shape[0]});
+        std::vector<float> q(shape[1]);
+        for (int64_t row = 0; row < shape[0]; ++row)
+          r.f[row] = quantizeRow(w->f.data() + row * shape[1], shape[1],
+                                 q.data());
+        return set(op, std::move(r));
+      })
+      .Case<QuantizedLinearOp>(
+          [&](QuantizedLinearOp l) { return evalQuantizedLinear(l); })
       .Case<func::CallOp>([&](func::CallOp call) {
         auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
             call, call.getCalleeAttr());

@@ -111,6 +111,15 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
         return false;
       }
       spec.name = pname->string;
+      if (const Json *dtype = p.get(XF_KEY_DTYPE)) {
+        spec.dtype = dtype->string;
+        if (spec.dtype != XF_DTYPE_F32 && spec.dtype != XF_DTYPE_BF16 &&
+            spec.dtype != XF_DTYPE_I8) {
+          error = "manifest: parameter '" + spec.name + "' has dtype '" +
+                  spec.dtype + "' (expected f32, bf16 or i8)";
+          return false;
+        }
+      }
       entry.params.push_back(std::move(spec));
     }
     out.entries.push_back(std::move(entry));

@@ -11,6 +11,7 @@
 #ifndef XF_RUNTIME_SRC_MANIFEST_H
 #define XF_RUNTIME_SRC_MANIFEST_H
 
+#include "xf/abi.h"
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ struct ValueSpec {
 struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
+  std::string dtype = XF_DTYPE_F32; ///< f32, bf16 or i8 (xf/abi.h)
 };
 
 struct EntrySpec {

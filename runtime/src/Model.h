@@ -13,6 +13,7 @@
 #include "runtime/src/Gpu.h"
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
+#include "runtime/src/Weights.h"
 #include "xf/runtime.h"
 #include <dlfcn.h>
 #include <map>
@@ -39,7 +40,7 @@ struct BoundEntry {
   const EntrySpec *spec = nullptr;
   EntryFn fn = nullptr;
   std::vector<const char *> inputNames;
-  std::vector<const float *> params;
+  std::vector<const void *> params;
 };
 
 /// Checks `inputs` against an entry's manifest: dtypes, shapes (named
@@ -66,7 +67,10 @@ struct xf_model {
   std::string manifestText, unusedWeights;
   xf::rt::Manifest manifest;
   std::unique_ptr<xf::rt::SafetensorsFile> weights;
-  std::vector<std::vector<float>> converted; ///< F16/BF16/unaligned copies
+  /// The parameters' host buffers (mapped, converted or quantized).
+  std::unique_ptr<xf::rt::WeightBinder> binder;
+  /// GPU libraries: each host parameter buffer's device copy.
+  std::map<const void *, void *> deviceParams;
   std::map<std::string, xf::rt::BoundEntry> entries;
   void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
   int threads = 0;

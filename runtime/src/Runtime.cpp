@@ -15,6 +15,7 @@
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
 #include "runtime/src/Parallel.h"
+#include "runtime/src/Weights.h"
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -252,58 +253,57 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       return makeStatus(XF_STATUS_DEVICE_ERROR, error);
   }
 
-  std::set<std::string> used;
-  std::map<std::string, const float *> bound;
-  for (const EntrySpec &spec : model->manifest.entries) {
-    BoundEntry entry;
-    entry.spec = &spec;
-    for (const ValueSpec &in : spec.inputs)
-      entry.inputNames.push_back(in.name.c_str());
-    entry.fn =
-        reinterpret_cast<EntryFn>(dlsym(model->library, spec.symbol.c_str()));
-    if (!entry.fn)
-      return makeStatus(XF_STATUS_INVALID_FORMAT, std::string(libraryPath) +
-                                                      ": missing symbol " +
-                                                      spec.symbol);
-    for (const ParamSpec &p : spec.params) {
-      auto it = bound.find(p.name);
-      if (it == bound.end()) {
-        const TensorEntry *t = model->weights->find(p.name);
-        const float *data = nullptr;
-        if (t && t->dtype == "F32" && t->shape == p.shape &&
-            reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
-          data = reinterpret_cast<const float *>(t->data); // zero-copy
-        } else {
-          std::vector<float> copy;
-          if (!model->weights->readF32(p.name, p.shape, copy, error))
-            return makeStatus(model->weights->find(p.name)
-                                  ? XF_STATUS_INVALID_FORMAT
-                                  : XF_STATUS_NOT_FOUND,
-                              error);
-          model->converted.push_back(std::move(copy));
-          data = model->converted.back().data();
-        }
-        if (model->gpu) { // uploaded once
-          size_t bytes =
-              tensorBytes(p.shape.data(), p.shape.size(), sizeof(float));
-          void *device = model->gpu->alloc(bytes);
-          if (!device)
-            return makeStatus(XF_STATUS_OUT_OF_MEMORY,
-                              "out of device memory for parameter '" + p.name +
-                                  "'");
-          model->gpu->upload(device, data, bytes);
-          data = static_cast<const float *>(device);
-        }
-        it = bound.insert({p.name, data}).first;
-        used.insert(p.name);
+  // i8 weights first: binding one binds its scales, which the manifest
+  // lists as an f32 parameter of their own.
+  model->binder = std::make_unique<WeightBinder>(*model->weights);
+  for (bool int8Pass : {true, false})
+    for (const EntrySpec &spec : model->manifest.entries) {
+      BoundEntry &entry = model->entries[spec.name];
+      if (int8Pass) {
+        entry.spec = &spec;
+        for (const ValueSpec &in : spec.inputs)
+          entry.inputNames.push_back(in.name.c_str());
+        entry.fn = reinterpret_cast<EntryFn>(
+            dlsym(model->library, spec.symbol.c_str()));
+        if (!entry.fn)
+          return makeStatus(XF_STATUS_INVALID_FORMAT,
+                            std::string(libraryPath) + ": missing symbol " +
+                                spec.symbol);
+        entry.params.assign(spec.params.size(), nullptr);
       }
-      entry.params.push_back(it->second);
+      for (size_t i = 0; i < spec.params.size(); ++i) {
+        const ParamSpec &p = spec.params[i];
+        if ((p.dtype == XF_DTYPE_I8) != int8Pass)
+          continue;
+        if (model->gpu && p.dtype != XF_DTYPE_F32)
+          return makeStatus(XF_STATUS_INVALID_FORMAT,
+                            std::string(libraryPath) + ": parameter '" +
+                                p.name + "' is " + p.dtype +
+                                " (GPU libraries take f32 weights)");
+        bool notFound = false;
+        const void *data = model->binder->bind(p, error, notFound);
+        if (!data)
+          return makeStatus(notFound ? XF_STATUS_NOT_FOUND
+                                     : XF_STATUS_INVALID_FORMAT,
+                            error);
+        if (model->gpu) { // uploaded once
+          auto [it, fresh] = model->deviceParams.insert({data, nullptr});
+          if (fresh) {
+            size_t bytes =
+                tensorBytes(p.shape.data(), p.shape.size(), sizeof(float));
+            it->second = model->gpu->alloc(bytes);
+            if (!it->second)
+              return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                                "out of device memory for parameter '" +
+                                    p.name + "'");
+            model->gpu->upload(it->second, data, bytes);
+          }
+          data = it->second;
+        }
+        entry.params[i] = data;
+      }
     }
-    model->entries[spec.name] = std::move(entry);
-  }
-  for (const TensorEntry &t : model->weights->tensors())
-    if (!used.count(t.name))
-      model->unusedWeights += t.name + "\n";
+  model->unusedWeights = model->binder->unusedTensors();
   *outModel = model.release();
   return nullptr;
 }

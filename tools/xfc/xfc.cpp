@@ -51,6 +51,11 @@ static cl::opt<std::string>
     noFuse("no-fuse", cl::cat(category),
            cl::desc("Turn off: attention,transpose,epilogue"),
            cl::value_desc("LIST"), cl::init(""));
+static cl::opt<std::string>
+    precision("precision", cl::cat(category),
+              cl::desc("The linear layers' weights: fp32 (default), bf16, "
+                       "int8 (CPU only)"),
+              cl::value_desc("P"), cl::init("fp32"));
 static cl::opt<bool>
     explainFusion("explain-fusion", cl::cat(category),
                   cl::desc("One line per fusion candidate: fused, or why not"));
@@ -82,7 +87,8 @@ int main(int argc, char **argv) {
     return fail("xfc: error: unknown --emit=" + emit +
                 " (expected ast, xf, fused, gpu, ptx, spirv, llvm, obj or "
                 "lib)");
-  if (!mlir::xf::applyTarget(target, gpuArch, options, error))
+  if (!mlir::xf::applyTarget(target, gpuArch, options, error) ||
+      !mlir::xf::applyPrecision(precision, options, error))
     return fail(error);
   for (const std::string &s : sets) {
     xf::parse::Override o;

@@ -17,6 +17,24 @@ using namespace mlir::xf::linalg_lowering;
 
 namespace {
 
+/// `result` + bias (over the last dim), then the activation: the epilogue
+/// xf.matmul and xf.quantized_linear fuse.
+Value withEpilogue(OpBuilder &rewriter, Location loc, Value result, Value bias,
+                   Activation act) {
+  if (!bias && act == Activation::None)
+    return result;
+  SmallVector<Value> operands = {result};
+  if (bias)
+    operands.push_back(bias);
+  return elementwise(rewriter, loc, cast<RankedTensorType>(result.getType()),
+                     operands, [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value x = a[0];
+                       if (bias)
+                         x = arith::AddFOp::create(b, l, x, a[1]);
+                       return applyActivation(b, l, act, x);
+                     });
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -113,23 +131,78 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         rt.hasStaticShape() && lt.getRank() >= 2 &&
         lt.getDimSize(lt.getRank() - 1) == rt.getDimSize(1))
       generic->setAttr(XfDialect::getWeightMatmulAttrName(), rewriter.getUnitAttr());
-    Value result = generic.getResult(0);
-    // The fused epilogue: + bias (over the last dim), then the activation.
-    Value bias = adaptor.getBias();
-    Activation act = op.getActivation();
-    if (bias || act != Activation::None) {
-      SmallVector<Value> operands = {result};
-      if (bias)
-        operands.push_back(bias);
-      result = elementwise(rewriter, loc, out, operands,
-                           [&](OpBuilder &b, Location l, ValueRange a) {
-                             Value x = a[0];
-                             if (bias)
-                               x = arith::AddFOp::create(b, l, x, a[1]);
-                             return applyActivation(b, l, act, x);
-                           });
+    rewriter.replaceOp(op, withEpilogue(rewriter, loc, generic.getResult(0),
+                                        adaptor.getBias(),
+                                        op.getActivation()));
+    return success();
+  }
+};
+
+/// xf.quantized_linear: a generic over (rows of x..., n, k) tagged with the
+/// weight's precision, which only stands in for the CPU linear kernel
+/// (xf-cpu-matmul-kernel replaces it; the runtime passes i8 weights offset
+/// and the kernel quantizes x's rows, which a generic cannot say), then
+/// the same epilogue as xf.matmul.
+struct QuantizedLinearLowering : OpConversionPattern<QuantizedLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizedLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    RankedTensorType out = op.getType();
+    bool isInt8 = op.getWeight().getType().getElementType().isInteger(8);
+    unsigned rank = out.getRank(), numDims = rank + 1;
+    SmallVector<AffineExpr> lead;
+    for (unsigned d = 0; d + 1 < rank; ++d)
+      lead.push_back(getAffineDimExpr(d, ctx));
+    AffineExpr n = getAffineDimExpr(rank - 1, ctx),
+               k = getAffineDimExpr(rank, ctx);
+    auto map = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(numDims, 0, exprs, ctx);
+    };
+    SmallVector<AffineExpr> xExprs(lead), outExprs(lead);
+    xExprs.push_back(k);
+    outExprs.push_back(n);
+    SmallVector<AffineMap> maps = {map(xExprs), map({n, k})};
+    SmallVector<Value> inputs = {x, adaptor.getWeight()};
+    if (isInt8) {
+      maps.push_back(map({n}));
+      inputs.push_back(adaptor.getScales());
     }
-    rewriter.replaceOp(op, result);
+    maps.push_back(map(outExprs));
+    SmallVector<OpFoldResult> sizes;
+    for (unsigned d = 0; d + 1 < rank; ++d)
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
+    sizes.push_back(rewriter.getIndexAttr(out.getShape().back()));
+    Value zero = linalg::FillOp::create(
+                     rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
+                     ValueRange{tensor::EmptyOp::create(
+                         rewriter, loc, sizes, out.getElementType())})
+                     .getResult(0);
+    SmallVector<utils::IteratorType> iters = parallel(numDims);
+    iters[rank] = utils::IteratorType::reduction;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{out}, inputs, ValueRange{zero}, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          // W dequantized, for a reader: the kernel's real arithmetic is
+          // in the op's description.
+          Type f32 = b.getF32Type();
+          Value w = isInt8 ? arith::MulFOp::create(
+                                 b, l, arith::SIToFPOp::create(b, l, f32, a[1]),
+                                 a[2])
+                                 .getResult()
+                           : arith::ExtFOp::create(b, l, f32, a[1]).getResult();
+          Value prod = arith::MulFOp::create(b, l, a[0], w);
+          linalg::YieldOp::create(
+              b, l, ValueRange{arith::AddFOp::create(b, l, a.back(), prod)});
+        });
+    generic->setAttr(XfDialect::getWeightMatmulAttrName(),
+                     rewriter.getStringAttr(isInt8 ? "int8" : "bf16"));
+    rewriter.replaceOp(op, withEpilogue(rewriter, loc, generic.getResult(0),
+                                        adaptor.getBias(),
+                                        op.getActivation()));
     return success();
   }
 };
@@ -138,5 +211,5 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 
 void linalg_lowering::populateMatmulLoweringPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<MatmulLowering>(patterns.getContext());
+  patterns.add<MatmulLowering, QuantizedLinearLowering>(patterns.getContext());
 }

@@ -23,7 +23,7 @@
  * manifest key XF_KEY_ABI_VERSION) and the runtime checks before reading
  * anything else. Libraries from before the ABI was versioned have neither;
  * the runtime reports them as version 0. */
-#define XF_ABI_VERSION 1
+#define XF_ABI_VERSION 2
 
 /*--- Symbols a library exports ---------------------------------------------*/
 
@@ -95,7 +95,8 @@
  *  "cpu_features": ["avx2", ...],
  *  "entries": [{"name": "forward", "symbol": "xf_entry_forward",
  *               "inputs": [VALUE...], "output": VALUE,
- *               "params": [{"name": "...", "shape": [512, 512]}...]}]}
+ *               "params": [{"name": "...", "shape": [512, 512],
+ *                           "dtype": "f32"}...]}]}
  * VALUE: {"name": "src", "dtype": "i64", "shape": [-1, -1],
  *         "dims": ["batch", "src_len"], "vocab": 6, "max_len": 5000}
  * (-1: a dynamic dim; equal dim names must agree at run time; vocab and
@@ -144,12 +145,29 @@
 #define XF_KEY_PAD "pad"
 #define XF_KEY_TOKENS "tokens"
 
+/* Parameters in reduced precision (`xfc --precision`). A parameter's dtype
+ * (XF_KEY_DTYPE on its manifest entry; version 1 had none: all f32) is f32,
+ * bf16 (2-D: each value rounded to the nearest bf16) or i8 (2-D: each row
+ * quantized symmetrically, q = roundeven(w * 127 / max|row|)). An i8
+ * weight `w` comes with an f32 parameter `w` XF_PARAM_SCALE_SUFFIX, its
+ * rows' scales max|row| / 127; a weights file may store both so (I8 and
+ * F32 tensors), else they are computed at load from its F32/F16/BF16
+ * tensor. The entry receives an i8 weight as unsigned bytes q +
+ * XF_PARAM_I8_OFFSET (the unsigned operand of a u8 x s8 dot product), and
+ * every bf16 or i8 weight buffer followed by XF_PARAM_TAIL_BYTES readable
+ * bytes (kernels read a row's last partial group of 2 or 4 whole). */
+#define XF_PARAM_SCALE_SUFFIX ".scale"
+#define XF_PARAM_I8_OFFSET 128
+#define XF_PARAM_TAIL_BYTES 64
+
 /* Values of XF_KEY_TARGET and XF_KEY_DTYPE. */
 #define XF_TARGET_CPU "cpu"
 #define XF_TARGET_CUDA "cuda"
 #define XF_TARGET_VULKAN "vulkan"
 #define XF_DTYPE_F32 "f32"
 #define XF_DTYPE_I64 "i64"
+#define XF_DTYPE_BF16 "bf16"
+#define XF_DTYPE_I8 "i8"
 
 /*--- CPU features ---------------------------------------------------------*
  * The x86 instruction sets (LLVM's names) a manifest's cpu_features may

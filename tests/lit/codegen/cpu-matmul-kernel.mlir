@@ -1,4 +1,5 @@
-// RUN: xf-opt %s --split-input-file --xf-cpu-matmul-kernel | FileCheck %s
+// RUN: xf-opt %s --split-input-file --xf-cpu-matmul-kernel | FileCheck %s --check-prefixes=CHECK,GENERIC
+// RUN: xf-opt %s --split-input-file --xf-cpu-matmul-kernel="vnni=true avx512bf16=true" | FileCheck %s --check-prefixes=CHECK,NATIVE
 
 // Tests that a tagged x · Wᵀ on buffers becomes a call of the outer-product
 // kernel, one private out-of-line function per K shared by both calls (M and
@@ -142,6 +143,66 @@ func.func @narrow(%x: memref<?x8xf32>, %w: memref<5x8xf32>, %y: memref<?x5xf32>)
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests an int8 linear layer: the narrow weight copied into 12 rows plus
+// the tail bytes past them (ceil(64 / 37) = 2 rows), its scales into 12;
+// the kernel quantizes x's rows (roundeven of x · 127 / max|x|) and
+// multiplies groups of 4 bytes with AVX512-VNNI's vpdpbusd where the CPU
+// has it, else with 32-bit integer ops.
+// CHECK-LABEL: func.func @int8
+// CHECK: %[[PAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<14x37xi8>
+// CHECK: %[[SPAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<12xf32>
+// CHECK: call @xf_linear_int8_k37(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x37xf32>, memref<?x37xi8>, memref<?xf32>, memref<?x?xf32>) -> ()
+// CHECK: memref.dealloc %[[PAD]]
+// CHECK: memref.dealloc %[[SPAD]]
+// CHECK: func.func private @xf_linear_int8_k37
+// CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x48xi8>
+// CHECK: math.roundeven %{{.+}} : vector<16xf32>
+// NATIVE: llvm.inline_asm asm_dialect = att "vpdpbusd $2, $1, $0", "=v,v,v,0" {{.*}} : (vector<64xi8>, vector<64xi8>, vector<16xi32>) -> vector<16xi32>
+// GENERIC-NOT: llvm.inline_asm
+// GENERIC: arith.muli %{{.+}}, %{{.+}} : vector<16xi32>
+// The panels: [P, groups of 4 of K rounded up to 48, 16 rows x 4].
+// CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x12x64xi8>
+func.func @int8(%x: memref<?x37xf32>, %w: memref<5x37xi8>, %s: memref<5xf32>, %y: memref<?x5xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w, %s : memref<?x37xf32>, memref<5x37xi8>, memref<5xf32>) outs(%y : memref<?x5xf32>)
+      attrs = {xf.weight_matmul = "int8"} {
+  ^bb0(%a: f32, %b: i8, %c: f32, %o: f32):
+    %bf = arith.sitofp %b : i8 to f32
+    %d = arith.mulf %bf, %c : f32
+    %p = arith.mulf %a, %d : f32
+    %r = arith.addf %o, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Tests a bf16 linear layer: x's rows rounded to bf16, pairs of K per lane,
+// AVX512-BF16's vdpbf16ps where the CPU has it, else two f32 FMAs per pair.
+// CHECK-LABEL: func.func @bf16
+// CHECK: call @xf_linear_bf16_k64(%{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x64xf32>, memref<?x64xbf16>, memref<?x?xf32>) -> ()
+// CHECK: func.func private @xf_linear_bf16_k64
+// NATIVE: arith.truncf %{{.+}} : vector<16xf32> to vector<16xbf16>
+// NATIVE: llvm.inline_asm asm_dialect = att "vdpbf16ps $2, $1, $0", "=v,v,v,0" {{.*}} : (vector<32xbf16>, vector<32xbf16>, vector<16xf32>) -> vector<16xf32>
+// GENERIC-NOT: arith.truncf
+// GENERIC: vector.fma
+// CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x32x32xbf16>
+func.func @bf16(%x: memref<?x64xf32>, %w: memref<16x64xbf16>, %y: memref<?x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x64xf32>, memref<16x64xbf16>) outs(%y : memref<?x16xf32>)
+      attrs = {xf.weight_matmul = "bf16"} {
+  ^bb0(%a: f32, %b: bf16, %o: f32):
+    %bf = arith.extf %b : bf16 to f32
+    %p = arith.mulf %a, %bf : f32
+    %r = arith.addf %o, %p : f32
+    linalg.yield %r : f32
   }
   return
 }

@@ -21,7 +21,7 @@ func.func @param_dynamic_shape() {
 // -----
 
 func.func @param_not_float() {
-  // expected-error @+1 {{'xf.param' op result #0 must be ranked tensor of 32-bit float values}}
+  // expected-error @+1 {{'xf.param' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 8-bit signless integer values}}
   %w = xf.param "w" : tensor<4xi64>
   return
 }
@@ -346,5 +346,49 @@ func.func @matmul_bias(%a: tensor<?x16xf32>, %w: tensor<8x16xf32>, %b: tensor<16
 func.func @layer_norm_residual(%x: tensor<?x8xf32>, %r: tensor<?x4xf32>) {
   // expected-error @+1 {{residual 'tensor<?x4xf32>' must have the shape of the input 'tensor<?x8xf32>'}}
   %n = xf.layer_norm %x residual(%r : tensor<?x4xf32>) : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @param_low_precision_rank() {
+  // expected-error @+1 {{'xf.param' op parameter 'w' in reduced precision must be 2-D, found 'tensor<4xbf16>'}}
+  %w = xf.param "w" : tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @quantized_linear_no_scales(%x: tensor<?x8xf32>) {
+  %w = xf.param "w" : tensor<4x8xi8>
+  // expected-error @+1 {{an i8 weight needs scales}}
+  %y = xf.quantized_linear %x, %w : tensor<?x8xf32>, tensor<4x8xi8>
+  return
+}
+
+// -----
+
+func.func @quantized_linear_bf16_scales(%x: tensor<?x8xf32>, %s: tensor<4xf32>) {
+  %w = xf.param "w" : tensor<4x8xbf16>
+  // expected-error @+1 {{a bf16 weight takes no scales}}
+  %y = xf.quantized_linear %x, %w scales(%s : tensor<4xf32>) : tensor<?x8xf32>, tensor<4x8xbf16>
+  return
+}
+
+// -----
+
+func.func @quantized_linear_features(%x: tensor<?x7xf32>) {
+  %w = xf.param "w" : tensor<4x8xbf16>
+  // expected-error @+1 {{input has 7 features but the weight's rows have 8}}
+  %y = xf.quantized_linear %x, %w : tensor<?x7xf32>, tensor<4x8xbf16>
+  return
+}
+
+// -----
+
+func.func @quantized_linear_scales_shape(%x: tensor<?x8xf32>, %s: tensor<5xf32>) {
+  %w = xf.param "w" : tensor<4x8xi8>
+  // expected-error @+1 {{scales must be tensor<4xf32> to match the last dim of the input, found 'tensor<5xf32>'}}
+  %y = xf.quantized_linear %x, %w scales(%s : tensor<5xf32>) : tensor<?x8xf32>, tensor<4x8xi8>
   return
 }

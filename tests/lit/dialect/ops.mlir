@@ -135,3 +135,20 @@ func.func @attention(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>,
       : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>
   return %0, %1, %2 : tensor<?x8x?x64xf32>, tensor<?x?x8x64xf32>, tensor<?x8x?x64xf32>
 }
+
+// CHECK-LABEL: func.func @reduced_precision
+func.func @reduced_precision(%x: tensor<?x?x512xf32>, %b: tensor<2048xf32>)
+    -> (tensor<?x?x2048xf32>, tensor<?x?x2048xf32>) {
+  // CHECK: %[[Q:.+]] = xf.param "fc.weight" : tensor<2048x512xi8>
+  %q = xf.param "fc.weight" : tensor<2048x512xi8>
+  // CHECK: %[[S:.+]] = xf.weight_scales "fc.weight" : tensor<2048xf32>
+  %s = xf.weight_scales "fc.weight" : tensor<2048xf32>
+  // CHECK: xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2048xf32>) bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<gelu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
+  %y = xf.quantized_linear %x, %q scales(%s : tensor<2048xf32>) bias(%b : tensor<2048xf32>)
+      {activation = #xf.activation<gelu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
+  // CHECK: %[[H:.+]] = xf.param "fc.weight" : tensor<2048x512xbf16>
+  %h = xf.param "fc.weight" : tensor<2048x512xbf16>
+  // CHECK: xf.quantized_linear %{{.+}}, %[[H]] : tensor<?x?x512xf32>, tensor<2048x512xbf16>
+  %z = xf.quantized_linear %x, %h : tensor<?x?x512xf32>, tensor<2048x512xbf16>
+  return %y, %z : tensor<?x?x2048xf32>, tensor<?x?x2048xf32>
+}
