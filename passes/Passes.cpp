@@ -28,7 +28,7 @@ void xf::buildXfOptimizationPipeline(OpPassManager &pm,
   // 6. Reduced precision last: the linear layers it rewrites carry their
   //    fused epilogues with them.
   if (options.precision != Precision::F32)
-    pm.addNestedPass<func::FuncOp>(createXfReducePrecisionPass(
+    pm.addPass(createXfReducePrecisionPass(
         {options.precision == Precision::BF16 ? "bf16" : "int8"}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -110,7 +110,7 @@ def XfFuseEpiloguePass : Pass<"xf-fuse-epilogue", "func::FuncOp"> {
   let dependentDialects = ["::mlir::xf::XfDialect"];
 }
 
-def XfReducePrecisionPass : Pass<"xf-reduce-precision", "func::FuncOp"> {
+def XfReducePrecisionPass : Pass<"xf-reduce-precision", "ModuleOp"> {
   let summary = "linear layers read their weights in bf16 or int8";
   let description = [{
     Every linear layer, `x · Wᵀ` with `W` a 2-D parameter read as stored
@@ -120,7 +120,10 @@ def XfReducePrecisionPass : Pass<"xf-reduce-precision", "func::FuncOp"> {
     (`precision=int8`); its bias and activation move with it. Everything
     else (attention, norms, embeddings, softmax statistics) stays f32: the
     precision is the weights' and the linear layers' only. An f32 use of
-    the same parameter (a tied embedding) keeps reading it as f32.
+    the same parameter (a tied embedding) keeps reading it as f32. A
+    weight a layer function receives as an argument (every call passing
+    an f32 `xf.param`) becomes a reduced argument: the calls pass the
+    reduced parameter, and the f32 one goes if nothing else reads it.
 
     Before:
     ```mlir
@@ -135,7 +138,7 @@ def XfReducePrecisionPass : Pass<"xf-reduce-precision", "func::FuncOp"> {
         : tensor<?x?x512xf32>, tensor<2048x512xi8>
     ```
   }];
-  let dependentDialects = ["::mlir::xf::XfDialect"];
+  let dependentDialects = ["::mlir::xf::XfDialect", "::mlir::func::FuncDialect"];
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"int8\"",
            "the weights' type: bf16 or int8">,

@@ -898,10 +898,13 @@ bool Evaluator::run(func::FuncOp fn, const std::vector<HostTensor> &inputs,
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     const HostTensor &t = inputs[i];
-    ElementKind want = !type                                ? ElementKind::F32
-                       : type.getElementType().isF32()      ? ElementKind::F32
-                       : type.getElementType().isInteger(1) ? ElementKind::I1
-                                                            : ElementKind::I64;
+    // bf16 and i8 weights are held as the f32 values they stand for.
+    Type element = type ? type.getElementType() : Type();
+    ElementKind want = !type || element.isF32() || element.isBF16() ||
+                               element.isInteger(8)
+                           ? ElementKind::F32
+                       : element.isInteger(1) ? ElementKind::I1
+                                              : ElementKind::I64;
     bool ok = type && t.kind == want &&
               type.getRank() == static_cast<int64_t>(t.shape.size());
     for (int64_t k = 0; ok && k < type.getRank(); ++k)

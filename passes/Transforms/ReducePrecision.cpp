@@ -1,11 +1,14 @@
 //===- ReducePrecision.cpp - Linear layers read bf16 or int8 weights ------===//
 //
 // `x · Wᵀ` with a stored 2-D weight becomes xf.quantized_linear on the same
-// parameter read as bf16, or as i8 with its per-row scales.
+// parameter read as bf16, or as i8 with its per-row scales; a weight that
+// reaches a layer function as an argument travels as the reduced
+// parameter instead.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "passes/Passes.h"
 
@@ -17,38 +20,38 @@ namespace mlir::xf {
 using namespace mlir;
 using namespace mlir::xf;
 
-FailureOr<QuantizedLinearOp>
-mlir::xf::reduceLinearPrecision(RewriterBase &rewriter, MatmulOp matmul,
-                                Type weightType) {
-  auto param = matmul.getRhs().getDefiningOp<ParamOp>();
-  auto x = cast<RankedTensorType>(matmul.getLhs().getType());
-  if (!param || !matmul.getTransposeB() || matmul.getTransposeA() ||
-      x.getRank() < 2)
-    return rewriter.notifyMatchFailure(matmul, "not x · Wᵀ of a parameter");
-  auto w = param.getResult().getType();
-  if (w.getRank() != 2 || !w.getElementType().isF32())
-    return rewriter.notifyMatchFailure(matmul, "not a 2-D f32 weight");
-  // New parameter ops next to the old one: every user of the old one
-  // (other layers share it through the function's argument later) stays.
-  rewriter.setInsertionPointAfter(param);
-  Location loc = param.getLoc();
+namespace {
+
+/// Whether `m` is x · Wᵀ reading `w` as its stored weight.
+bool isLinear(MatmulOp m, Value w) {
+  auto x = cast<RankedTensorType>(m.getLhs().getType());
+  auto t = dyn_cast<RankedTensorType>(w.getType());
+  return m.getRhs() == w && m.getTransposeB() && !m.getTransposeA() &&
+         x.getRank() >= 2 && t && t.getRank() == 2 && t.hasStaticShape() &&
+         t.getElementType().isF32();
+}
+
+/// The reduced parameter `name` of f32 shape `shape` (and its scales for
+/// i8), created at the builder's insertion point.
+std::pair<Value, Value> reducedParam(OpBuilder &b, Location loc,
+                                     StringRef name, ArrayRef<int64_t> shape,
+                                     Type weightType) {
   Value weight = ParamOp::create(
-      rewriter, loc, RankedTensorType::get(w.getShape(), weightType),
-      param.getName());
+      b, loc, RankedTensorType::get(shape, weightType), name);
   Value scales;
   if (weightType.isInteger(8))
     scales = WeightScalesOp::create(
-        rewriter, loc,
-        RankedTensorType::get({w.getDimSize(0)}, rewriter.getF32Type()),
-        param.getName());
-  rewriter.setInsertionPoint(matmul);
-  auto linear = rewriter.replaceOpWithNewOp<QuantizedLinearOp>(
-      matmul, matmul.getLhs(), weight, scales, matmul.getBias(),
-      matmul.getActivation());
-  return linear;
+        b, loc, RankedTensorType::get({shape[0]}, b.getF32Type()), name);
+  return {weight, scales};
 }
 
-namespace {
+QuantizedLinearOp replaceLinear(RewriterBase &rewriter, MatmulOp matmul,
+                                Value weight, Value scales) {
+  rewriter.setInsertionPoint(matmul);
+  return rewriter.replaceOpWithNewOp<QuantizedLinearOp>(
+      matmul, matmul.getLhs(), weight, scales, matmul.getBias(),
+      matmul.getActivation());
+}
 
 struct ReduceLinear : OpRewritePattern<MatmulOp> {
   ReduceLinear(MLIRContext *ctx, Type weightType)
@@ -60,10 +63,65 @@ struct ReduceLinear : OpRewritePattern<MatmulOp> {
   Type weightType;
 };
 
+/// Argument `index` of the private function `fn`, when some of its uses
+/// are linear layers and every call passes an f32 xf.param: the function
+/// gains the reduced weight (and scales) as arguments, every call passes
+/// them, the linear layers read them, and the f32 argument goes if nothing
+/// else reads it.
+void reduceWeightArgument(func::FuncOp fn, unsigned index,
+                          ArrayRef<func::CallOp> calls, Type weightType,
+                          IRRewriter &rewriter) {
+  BlockArgument arg = fn.getArgument(index);
+  SmallVector<MatmulOp> linears;
+  for (Operation *user : arg.getUsers())
+    if (auto m = dyn_cast<MatmulOp>(user); m && isLinear(m, arg))
+      linears.push_back(m);
+  if (linears.empty())
+    return;
+  SmallVector<ParamOp> params;
+  for (func::CallOp call : calls) {
+    auto p = call.getOperand(index).getDefiningOp<ParamOp>();
+    if (!p || !p.getType().getElementType().isF32())
+      return; // a weight computed or passed through: stays f32
+    params.push_back(p);
+  }
+  auto shape = cast<RankedTensorType>(arg.getType()).getShape();
+  bool int8 = weightType.isInteger(8);
+  Location loc = arg.getLoc();
+  unsigned at = fn.getNumArguments();
+  (void)fn.insertArgument(at, RankedTensorType::get(shape, weightType), {},
+                          loc);
+  if (int8)
+    (void)fn.insertArgument(
+        at + 1, RankedTensorType::get({shape[0]}, rewriter.getF32Type()), {},
+        loc);
+  for (auto [i, call] : llvm::enumerate(calls)) {
+    ParamOp param = params[i];
+    rewriter.setInsertionPointAfter(param);
+    auto [weight, scales] = reducedParam(rewriter, param.getLoc(),
+                                         param.getName(), shape, weightType);
+    SmallVector<Value> operands(call->getOperands());
+    operands.push_back(weight);
+    if (int8)
+      operands.push_back(scales);
+    call->setOperands(operands);
+  }
+  for (MatmulOp m : linears)
+    replaceLinear(rewriter, m, fn.getArgument(at),
+                  int8 ? fn.getArgument(at + 1) : Value());
+  if (!arg.use_empty())
+    return;
+  for (func::CallOp call : calls)
+    call->eraseOperand(index);
+  // (erasing the argument also updates the function type)
+  (void)fn.eraseArgument(index);
+}
+
 struct XfReducePrecisionPass final
     : mlir::xf::impl::XfReducePrecisionPassBase<XfReducePrecisionPass> {
   using Base::Base;
   void runOnOperation() override {
+    ModuleOp module = getOperation();
     Builder b(&getContext());
     Type weightType;
     if (precision == "bf16")
@@ -71,17 +129,48 @@ struct XfReducePrecisionPass final
     else if (precision == "int8")
       weightType = b.getIntegerType(8);
     else {
-      getOperation().emitError("xf-reduce-precision: unknown precision '")
+      module.emitError("xf-reduce-precision: unknown precision '")
           << precision << "' (expected bf16 or int8)";
       return signalPassFailure();
     }
+    // Weights that layer functions receive as arguments, from the calls.
+    IRRewriter rewriter(&getContext());
+    DenseMap<func::FuncOp, SmallVector<func::CallOp>> calls;
+    SymbolTable symbols(module);
+    module.walk([&](func::CallOp call) {
+      if (auto fn = symbols.lookup<func::FuncOp>(call.getCallee()))
+        calls[fn].push_back(call);
+    });
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (!fn.isPrivate() || fn.isExternal())
+        continue;
+      // Last to first: erasing an argument leaves lower indices in place.
+      for (unsigned i = fn.getNumArguments(); i-- > 0;)
+        reduceWeightArgument(fn, i, calls.lookup(fn), weightType, rewriter);
+    }
+    // Linear layers reading a parameter directly.
     RewritePatternSet patterns(&getContext());
     populateXfReducePrecisionPatterns(patterns, weightType);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
       return signalPassFailure();
   }
 };
 } // namespace
+
+FailureOr<QuantizedLinearOp>
+mlir::xf::reduceLinearPrecision(RewriterBase &rewriter, MatmulOp matmul,
+                                Type weightType) {
+  auto param = matmul.getRhs().getDefiningOp<ParamOp>();
+  if (!param || !isLinear(matmul, param.getResult()))
+    return rewriter.notifyMatchFailure(matmul,
+                                       "not x · Wᵀ of an f32 parameter");
+  // Next to the f32 parameter, whose other users (a tied embedding) stay.
+  rewriter.setInsertionPointAfter(param);
+  auto [weight, scales] =
+      reducedParam(rewriter, param.getLoc(), param.getName(),
+                   param.getType().getShape(), weightType);
+  return replaceLinear(rewriter, matmul, weight, scales);
+}
 
 void mlir::xf::populateXfReducePrecisionPatterns(RewritePatternSet &patterns,
                                                  Type weightType) {

@@ -49,16 +49,18 @@ inline const auto kSeedSmall = overrides({{"d_model", "32"},
                                    {"layers", "2"},
                                    {"max_len", "64"}});
 
-/// Compiles `input` into a fresh directory for `target` (cpu, vulkan);
-/// returns the directory.
+/// Compiles `input` into a fresh directory for `target` (cpu, vulkan) at
+/// `precision` (fp32, bf16, int8); returns the directory.
 inline std::string compileModel(const std::string &input,
                          const std::vector<xf::parse::Override> &sets,
                          const std::string &name,
-                         const std::string &target = "cpu") {
+                         const std::string &target = "cpu",
+                         const std::string &precision = "fp32") {
   CompileOptions options;
   options.input = input;
   options.sets = sets;
-  options.output = ::testing::TempDir() + "/xf-" + name + "-" + target;
+  options.output =
+      ::testing::TempDir() + "/xf-" + name + "-" + target + "-" + precision;
   options.runtimeRoot = XF_BUILD_DIR;
   std::string error;
   // "cpu_avx2": the CPU target of a machine without AVX-512 (--cpu=haswell;
@@ -67,6 +69,7 @@ inline std::string compileModel(const std::string &input,
   EXPECT_TRUE(applyTarget(avx2 ? "cpu" : target, "", options, error)) << error;
   if (avx2)
     options.target.cpu = "haswell";
+  EXPECT_TRUE(applyPrecision(precision, options, error)) << error;
   CompileResult result = compile(options);
   EXPECT_EQ(result.status, 0) << result.message;
   return options.output;

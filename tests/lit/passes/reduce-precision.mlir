@@ -46,3 +46,25 @@ func.func @tied(%ids: tensor<?x?xi64>) -> tensor<?x?x50xf32> {
   %y = xf.matmul %x, %t {transpose_b = true} : tensor<?x?x8xf32>, tensor<50x8xf32>
   return %y : tensor<?x?x50xf32>
 }
+
+// -----
+
+// Tests that a weight a layer function receives as an argument travels as
+// the reduced parameter: the function takes the i8 weight and its scales
+// in place of the f32 one (read by nothing else), every call passes them.
+// INT8-LABEL: func.func @entry
+// INT8: %[[Q:.+]] = xf.param "l0.fc" : tensor<16x8xi8>
+// INT8: %[[S:.+]] = xf.weight_scales "l0.fc" : tensor<16xf32>
+// INT8: call @layer(%{{.+}}, %[[Q]], %[[S]]) : (tensor<?x?x8xf32>, tensor<16x8xi8>, tensor<16xf32>) -> tensor<?x?x16xf32>
+// INT8-LABEL: func.func private @layer
+// INT8-SAME: (%[[X:.+]]: tensor<?x?x8xf32>, %[[WQ:.+]]: tensor<16x8xi8>, %[[WS:.+]]: tensor<16xf32>)
+// INT8: xf.quantized_linear %[[X]], %[[WQ]] scales(%[[WS]] : tensor<16xf32>)
+func.func @entry(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
+  %w = xf.param "l0.fc" : tensor<16x8xf32>
+  %y = call @layer(%x, %w) : (tensor<?x?x8xf32>, tensor<16x8xf32>) -> tensor<?x?x16xf32>
+  return %y : tensor<?x?x16xf32>
+}
+func.func private @layer(%x: tensor<?x?x8xf32>, %w: tensor<16x8xf32>) -> tensor<?x?x16xf32> {
+  %y = xf.matmul %x, %w {transpose_b = true} : tensor<?x?x8xf32>, tensor<16x8xf32>
+  return %y : tensor<?x?x16xf32>
+}
