@@ -2,6 +2,8 @@
 
 #include "runtime/io/Safetensors.h"
 #include "runtime/io/Json.h"
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
@@ -223,4 +225,54 @@ bool SafetensorsFile::readF32(const std::string &name,
     return false;
   }
   return true;
+}
+
+bool xf::rt::writeSafetensors(const std::string &path,
+                              const std::vector<TensorBytes> &tensors,
+                              std::string &error) {
+  auto quoted = [](const std::string &text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  };
+  std::string header = "{";
+  size_t offset = 0;
+  for (const TensorBytes &t : tensors) {
+    header += (header.size() > 1 ? "," : "") + quoted(t.name) +
+              ":{\"dtype\":" + quoted(t.dtype) + ",\"shape\":[";
+    for (size_t k = 0; k < t.shape.size(); ++k)
+      header += (k ? "," : "") + std::to_string(t.shape[k]);
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + t.bytes.size()) + "]}";
+    offset += t.bytes.size();
+  }
+  header += "}";
+  while (header.size() % 8) // data starts 8-byte aligned
+    header += ' ';
+  std::FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f) {
+    error = "cannot write '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  uint64_t length = header.size();
+  bool ok = std::fwrite(&length, 8, 1, f) == 1 &&
+            std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  for (const TensorBytes &t : tensors)
+    ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) ==
+                   t.bytes.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    error = "cannot write '" + path + "': " + std::strerror(errno);
+  return ok;
 }

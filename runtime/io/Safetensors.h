@@ -49,6 +49,20 @@ private:
   std::vector<TensorEntry> entries;
 };
 
+/// A tensor to write: its bytes as stored (little-endian).
+struct TensorBytes {
+  std::string name, dtype; ///< dtype as safetensors spells it: F32, I8, ...
+  std::vector<int64_t> shape;
+  std::string bytes;
+};
+
+/// Writes `tensors` to `path` as a safetensors file, in order, without
+/// gaps (keep 4-byte types first for aligned data); false with `error` if
+/// the file cannot be written.
+bool writeSafetensors(const std::string &path,
+                      const std::vector<TensorBytes> &tensors,
+                      std::string &error);
+
 /// Prints a shape as `[2, 3]`.
 std::string formatDims(const std::vector<int64_t> &shape);
 

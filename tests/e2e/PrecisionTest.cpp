@@ -240,39 +240,20 @@ TEST(PrecisionWeights, QuantizedFileLoadsAsStored) {
   std::vector<uint16_t> halves;
   for (float v : w)
     halves.push_back(xf::rt::toBf16(v));
-  auto write = [](const std::string &path,
-                  std::vector<std::tuple<std::string, std::string,
-                                         std::vector<int64_t>, std::string>>
-                      tensors) {
-    std::string header = "{", data;
-    for (auto &[name, dtype, shape, bytes] : tensors) {
-      header += (header.size() > 1 ? "," : "") + ("\"" + name +
-                "\":{\"dtype\":\"" + dtype + "\",\"shape\":[");
-      for (size_t k = 0; k < shape.size(); ++k)
-        header += (k ? "," : "") + std::to_string(shape[k]);
-      header += "],\"data_offsets\":[" + std::to_string(data.size()) + "," +
-                std::to_string(data.size() + bytes.size()) + "]}";
-      data += bytes;
-    }
-    header += "}";
-    while (header.size() % 8)
-      header += ' ';
-    std::ofstream os(path, std::ios::binary);
-    uint64_t len = header.size();
-    os.write(reinterpret_cast<const char *>(&len), 8);
-    os << header << data;
-    return path;
-  };
   auto bytes = [](const auto &v) {
     return std::string(reinterpret_cast<const char *>(v.data()),
                        v.size() * sizeof(v[0]));
   };
-  std::string int8File =
-      write(::testing::TempDir() + "/prequant-i8.safetensors",
-            {{"w", "I8", {7, 37}, bytes(q)},
-             {"w.scale", "F32", {7}, bytes(scales)}});
-  std::string bf16File = write(::testing::TempDir() + "/prequant-bf16.safetensors",
-                               {{"w", "BF16", {7, 37}, bytes(halves)}});
+  std::string int8File = ::testing::TempDir() + "/prequant-i8.safetensors";
+  std::string bf16File = ::testing::TempDir() + "/prequant-bf16.safetensors";
+  ASSERT_TRUE(xf::rt::writeSafetensors(
+      int8File,
+      {{"w.scale", "F32", {7}, bytes(scales)}, {"w", "I8", {7, 37}, bytes(q)}},
+      error))
+      << error;
+  ASSERT_TRUE(xf::rt::writeSafetensors(
+      bf16File, {{"w", "BF16", {7, 37}, bytes(halves)}}, error))
+      << error;
   std::mt19937 rng(2);
   std::normal_distribution<float> dist(0, 1);
   Array x;
