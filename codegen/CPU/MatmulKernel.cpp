@@ -366,6 +366,24 @@ Value padVector(OpBuilder &b, Location loc, Value v) {
   return padded;
 }
 
+/// A parallel loop over the panels of x's m rows: `body(p, its first
+/// row, how many of its 16 rows exist)`.
+void parallelPanels(
+    OpBuilder &b, Location loc, Value m, Value panels,
+    function_ref<void(OpBuilder &, Location, Value, Value, Value)> body) {
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value lanes = idx(b, loc, kLanes);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
+      [&](OpBuilder &pb, Location pl, ValueRange iv) {
+        Value base = arith::MulIOp::create(pb, pl, iv[0], lanes);
+        Value valid = arith::MinUIOp::create(
+            pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
+        body(pb, pl, iv[0], base, valid);
+        scf::ReduceOp::create(pb, pl);
+      });
+}
+
 /// xp[p, k, l] = x[16p + l, k], zero past the last row m. Full panels go
 /// through 16x16 tiles transposed in registers for the first K - K % 16
 /// columns; the rest, and the last partial panel, element by element.
@@ -376,13 +394,9 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
   Value kTiles = arith::SubIOp::create(
       b, loc, k, arith::RemUIOp::create(b, loc, k, lanes));
   Type f32 = b.getF32Type();
-  scf::ParallelOp::create(
-      b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
-      [&](OpBuilder &pb, Location pl, ValueRange iv) {
-        Value p = iv[0];
-        Value base = arith::MulIOp::create(pb, pl, p, lanes);
-        Value valid = arith::MinUIOp::create(
-            pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
+  parallelPanels(
+      b, loc, m, panels,
+      [&](OpBuilder &pb, Location pl, Value p, Value base, Value valid) {
         // Columns [kLo, k) of the panel, element by element.
         auto scalarCopy = [&](OpBuilder &sb, Location sl, Value kLo) {
           forRange(
@@ -437,7 +451,6 @@ void emitPack(OpBuilder &b, Location loc, Value x, Value xp, Value m,
               scalarCopy(eb, el, c0);
               scf::YieldOp::create(eb, el);
             });
-        scf::ReduceOp::create(pb, pl);
       });
 }
 
@@ -795,13 +808,9 @@ void emitConvertPack(OpBuilder &b, Location loc, const Format &fmt,
   Value lanes = idx(b, loc, kLanes);
   int64_t group = fmt.group();
   int64_t padded = (k + kLanes - 1) / kLanes * kLanes;
-  scf::ParallelOp::create(
-      b, loc, ValueRange{c0}, ValueRange{panels}, ValueRange{c1},
-      [&](OpBuilder &pb, Location pl, ValueRange iv) {
-        Value p = iv[0];
-        Value base = arith::MulIOp::create(pb, pl, p, lanes);
-        Value valid = arith::MinUIOp::create(
-            pb, pl, lanes, arith::SubIOp::create(pb, pl, m, base));
+  parallelPanels(
+      b, loc, m, panels,
+      [&](OpBuilder &pb, Location pl, Value p, Value base, Value valid) {
         forRange(pb, pl, c0, lanes, c1, [&](OpBuilder &lb, Location ll,
                                             Value l) {
           // 16 elements from column k0 go to 16 / group groups of row l.
@@ -848,7 +857,6 @@ void emitConvertPack(OpBuilder &b, Location loc, const Format &fmt,
                 scf::YieldOp::create(eb, el);
               });
         });
-        scf::ReduceOp::create(pb, pl);
       });
 }
 

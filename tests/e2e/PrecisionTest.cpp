@@ -47,42 +47,18 @@ std::string writeTrainedScaleWeights(mlir::ModuleOp module,
     if (auto p = e.getTable().getDefiningOp<ParamOp>())
       tables.insert(p.getName().str());
   });
-  std::map<std::string, std::vector<int64_t>> params;
-  module.walk([&](ParamOp p) {
-    auto shape = p.getType().getShape();
-    params[p.getName().str()] = {shape.begin(), shape.end()};
-  });
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0, 1);
   std::uniform_real_distribution<float> uniform(-1, 1);
-  std::string header = "{", data;
-  for (auto &[name, shape] : params) {
-    int64_t n = HostTensor::count(shape);
-    bool norm = name.find("norm") != std::string::npos ||
-                name.find("ln") != std::string::npos;
-    float bound = 1 / std::sqrt(float(shape.back()));
-    size_t begin = data.size();
-    for (int64_t k = 0; k < n; ++k) {
-      float v = tables.count(name) ? normal(rng)
-                : norm             ? 1 + 0.1f * uniform(rng)
-                                   : bound * uniform(rng);
-      data.append(reinterpret_cast<const char *>(&v), 4);
-    }
-    header += (header.size() > 1 ? "," : "") +
-              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
-    for (size_t k = 0; k < shape.size(); ++k)
-      header += (k ? "," : "") + std::to_string(shape[k]);
-    header += "],\"data_offsets\":[" + std::to_string(begin) + "," +
-              std::to_string(data.size()) + "]}";
-  }
-  header += "}";
-  while (header.size() % 8)
-    header += ' ';
-  std::ofstream os(path, std::ios::binary);
-  uint64_t len = header.size();
-  os.write(reinterpret_cast<const char *>(&len), 8);
-  os << header << data;
-  return path;
+  return writeWeights(
+      module, path,
+      [&](const std::string &name, const std::vector<int64_t> &shape) {
+        bool norm = name.find("norm") != std::string::npos ||
+                    name.find("ln") != std::string::npos;
+        return tables.count(name) ? normal(rng)
+               : norm             ? 1 + 0.1f * uniform(rng)
+                                  : uniform(rng) / std::sqrt(float(shape.back()));
+      });
 }
 
 /// Token ids [batch, len] for every input of `forward` (each its stack's

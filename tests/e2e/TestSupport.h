@@ -171,46 +171,43 @@ inline double relativeError(const std::vector<float> &got,
   return maxDiff / (maxRef + 1e-6);
 }
 
-/// Writes random F32 weights for every parameter the model's IR uses.
-inline std::string writeRandomWeights(mlir::ModuleOp module, const std::string &path,
-                               unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0, 0.3f);
+/// Writes F32 weights for every parameter the model's IR uses, each value
+/// `value(name)` (called once per element, in order).
+template <typename ValueFn>
+std::string writeWeights(mlir::ModuleOp module, const std::string &path,
+                         ValueFn value) {
   std::map<std::string, std::vector<int64_t>> params;
   module.walk([&](ParamOp p) {
     auto shape = p.getType().getShape();
     params[p.getName().str()] =
         std::vector<int64_t>(shape.begin(), shape.end());
   });
-  std::string header = "{", data;
+  std::vector<xf::rt::TensorBytes> tensors;
   for (auto &[name, shape] : params) {
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    size_t begin = data.size();
-    for (int64_t k = 0; k < n; ++k) {
-      // Norm weights near 1, everything else small and centred.
-      float v = name.find("norm") != std::string::npos ||
-                        name.find("ln") != std::string::npos
-                    ? 1.0f + dist(rng) * 0.1f
-                    : dist(rng);
-      data.append(reinterpret_cast<const char *>(&v), 4);
+    std::string bytes;
+    for (int64_t k = 0, n = HostTensor::count(shape); k < n; ++k) {
+      float v = value(name, shape);
+      bytes.append(reinterpret_cast<const char *>(&v), 4);
     }
-    header += (header.size() > 1 ? "," : "") +
-              ("\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[");
-    for (size_t k = 0; k < shape.size(); ++k)
-      header += (k ? "," : "") + std::to_string(shape[k]);
-    header += "],\"data_offsets\":[" + std::to_string(begin) + "," +
-              std::to_string(data.size()) + "]}";
+    tensors.push_back({name, "F32", shape, std::move(bytes)});
   }
-  header += "}";
-  while (header.size() % 8)
-    header += ' ';
-  std::ofstream os(path, std::ios::binary);
-  uint64_t len = header.size();
-  os.write(reinterpret_cast<const char *>(&len), 8);
-  os << header << data;
+  std::string error;
+  EXPECT_TRUE(xf::rt::writeSafetensors(path, tensors, error)) << error;
   return path;
+}
+
+/// Writes random F32 weights for every parameter the model's IR uses:
+/// norm weights near 1, everything else N(0, 0.3).
+inline std::string writeRandomWeights(mlir::ModuleOp module,
+                                      const std::string &path, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0, 0.3f);
+  return writeWeights(module, path,
+                      [&](const std::string &name, const std::vector<int64_t> &) {
+                        bool norm = name.find("norm") != std::string::npos ||
+                                    name.find("ln") != std::string::npos;
+                        return norm ? 1.0f + dist(rng) * 0.1f : dist(rng);
+                      });
 }
 
 /// The interpreter's parameters, read from a safetensors file.
