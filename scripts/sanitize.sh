@@ -44,7 +44,11 @@ cmake --build "$A"
 echo "== ASan+UBSan tests"
 # install: the installed consumer program is not instrumented, so it
 # cannot load instrumented libraries; it runs in the plain build.
-ctest --test-dir "$A" --output-on-failure -j2 -E '^install$'
+# The reduced-precision accuracy measurement (fp32 against bf16/int8
+# libraries over 1116 positions, the seed at its defaults) runs no code the
+# other precision tests do not: it is the plain suite's alone.
+GTEST_FILTER='-*PrecisionAccuracy*' \
+  ctest --test-dir "$A" --output-on-failure -j2 -E '^install$'
 
 echo "== TSan build ($T)"
 configure "$T" thread
