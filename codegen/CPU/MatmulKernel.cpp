@@ -892,10 +892,14 @@ void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
     } else {
       // The rows converted one after the other: K values each, too few to
       // wake the threads for.
-      Value xq = alloc(tb, {ShapedType::kDynamic, padded}, fmt.element(tb),
-                       ValueRange{m});
-      RowScales scales{alloc(tb, {rowsX}, f32, {}), alloc(tb, {rowsX}, i32, {}),
-                       weightScales};
+      // On the calling thread's stack (at most rowsX rows of K): this is a
+      // generation step's path, run for every linear layer of every token.
+      auto stack = [&](ArrayRef<int64_t> shape, Type t) -> Value {
+        return memref::AllocaOp::create(tb, loc, MemRefType::get(shape, t),
+                                        tb.getI64IntegerAttr(64));
+      };
+      Value xq = stack({rowsX, padded}, fmt.element(tb));
+      RowScales scales{stack({rowsX}, f32), stack({rowsX}, i32), weightScales};
       forRange(tb, loc, idx(tb, loc, 0), m, idx(tb, loc, 1),
                [&](OpBuilder &rb, Location rl, Value row) {
                  convertRow(rb, rl, fmt, x, row, kStatic, &scales,
@@ -906,8 +910,6 @@ void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
                             });
                });
       emitFewRows(tb, loc, fmt, &scales, xq, w, c, m, n, k, rowsX, rowsW);
-      for (Value buffer : {xq, scales.scale, scales.sum})
-        memref::DeallocOp::create(tb, loc, buffer);
     }
     b.setInsertionPointToStart(&choice.getElseRegion().front());
   }

@@ -92,7 +92,7 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
   }
   int64_t rows = p.shape[0], k = p.shape[1];
   uint8_t *out = allocate(rows * k);
-  std::vector<float> scales(rows);
+  float *scales = reinterpret_cast<float *>(allocate(rows * sizeof(float)));
   std::string scaleName = p.name + XF_PARAM_SCALE_SUFFIX;
   if (t->dtype == "I8") {
     // Quantized ahead of time: the values and their scales as stored.
@@ -109,7 +109,7 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
       notFound = !s;
       return nullptr;
     }
-    std::memcpy(scales.data(), s->data, rows * sizeof(float));
+    std::memcpy(scales, s->data, rows * sizeof(float));
     std::memcpy(out, t->data, rows * k);
     readNames.push_back(scaleName);
   } else {
@@ -117,14 +117,12 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
     if (!file.readF32(p.name, p.shape, values, error))
       return nullptr;
     quantizeRows(values.data(), rows, k, reinterpret_cast<int8_t *>(out),
-                 scales.data());
+                 scales);
   }
   readNames.push_back(p.name);
   for (int64_t e = 0; e < rows * k; ++e)
     out[e] = static_cast<uint8_t>(out[e] + XF_PARAM_I8_OFFSET);
-  uint8_t *scaleData = allocate(rows * sizeof(float));
-  std::memcpy(scaleData, scales.data(), rows * sizeof(float));
-  bound[key(scaleName, XF_DTYPE_F32)] = scaleData;
+  bound[key(scaleName, XF_DTYPE_F32)] = scales;
   return out;
 }
 

@@ -161,7 +161,7 @@ func.func @narrow(%x: memref<?x8xf32>, %w: memref<5x8xf32>, %y: memref<?x5xf32>)
 // CHECK: memref.dealloc %[[PAD]]
 // CHECK: memref.dealloc %[[SPAD]]
 // CHECK: func.func private @xf_linear_int8_k37
-// CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x48xi8>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<1x48xi8>
 // CHECK: math.roundeven %{{.+}} : vector<16xf32>
 // NATIVE: llvm.inline_asm asm_dialect = att "vpdpbusd $2, $1, $0", "=v,v,v,0" {{.*}} : (vector<64xi8>, vector<64xi8>, vector<16xi32>) -> vector<16xi32>
 // GENERIC-NOT: llvm.inline_asm
