@@ -38,11 +38,22 @@ ValueInfo describe(const std::string &name, RankedTensorType type,
   } else if (type.getElementType().isInteger(64)) {
     v.dims[0] = "batch";
     v.dims[1] = name + "_len";
-    for (const ast::Stack &s : model.stacks)
+    for (const ast::Stack &s : model.stacks) {
       if (s.input == name) {
         v.vocab = s.vocab;
         v.maxLen = s.maxLen;
       }
+      // A stack's other token-wise inputs: as long as its ids, each value
+      // below its own bound (the runtime checks it like a token id).
+      if (name != s.attentionMask && name != s.positionIds &&
+          name != s.tokenTypes)
+        continue;
+      v.dims[1] = s.input + "_len";
+      v.vocab = name == s.attentionMask ? 2
+                : name == s.tokenTypes  ? s.typeVocab
+                : s.positions == ast::Positions::Rotary ? 0
+                                                        : s.maxLen;
+    }
   } else if (const ast::Stack *s = model.findStackProducing(name)) {
     v.dims[0] = "batch";
     v.dims[1] = s->input + "_len";
@@ -142,16 +153,21 @@ mlir::xf::buildManifest(ModuleOp module, const ast::Model &model,
     for (const ValueInfo &in : inputs)
       inputValues.push_back(jsonValue(in));
     auto names = fn->getAttrOfType<ArrayAttr>(mlir::xf::XfDialect::getParamsAttrName());
+    auto transposed = fn->getAttrOfType<ArrayAttr>(
+        mlir::xf::XfDialect::getTransposedParamsAttrName());
     for (unsigned p = 0; names && p < names.size(); ++p) {
       auto type =
           cast<RankedTensorType>(fn.getArgumentTypes()[inputs.size() + p]);
       Type element = type.getElementType();
-      params.push_back(llvm::json::Object{
+      llvm::json::Object param{
           {XF_KEY_NAME, stringAttr(names[p])},
           {XF_KEY_SHAPE, jsonShape(type)},
           {XF_KEY_DTYPE, element.isBF16()         ? XF_DTYPE_BF16
                          : element.isInteger(8) ? XF_DTYPE_I8
-                                                : XF_DTYPE_F32}});
+                                                : XF_DTYPE_F32}};
+      if (transposed && llvm::is_contained(transposed, names[p]))
+        param[XF_KEY_LAYOUT] = XF_LAYOUT_TRANSPOSED;
+      params.push_back(std::move(param));
     }
     entries.push_back(llvm::json::Object{
         {XF_KEY_NAME, fn.getName()},

@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Driver.h"
+#include "frontend/HF/ImportHF.h"
+#include "frontend/Parse/Parser.h"
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/GPU/Pipeline.h"
 #include "codegen/Passes.h"
@@ -238,7 +240,7 @@ bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
       {"fused", EmitKind::Fused}, {"gpu", EmitKind::Gpu},
       {"ptx", EmitKind::Ptx},     {"spirv", EmitKind::Spirv},
       {"llvm", EmitKind::Llvm},   {"obj", EmitKind::Obj},
-      {"lib", EmitKind::Lib}};
+      {"lib", EmitKind::Lib},     {"description", EmitKind::Description}};
   for (auto [name, kind] : kinds)
     if (text == name) {
       out = kind;
@@ -259,8 +261,10 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   if (StringRef(options.input).ends_with(".mlir")) {
     // xf IR written by hand or by another tool: no description, so no
     // token-id limits or dim names in the manifest.
-    if (options.emit == EmitKind::Ast)
-      return userError("xfc: error: --emit=ast needs a .xf description");
+    if (options.emit == EmitKind::Ast ||
+        options.emit == EmitKind::Description)
+      return userError("xfc: error: --emit=ast and --emit=description need "
+                       "a .xf description or a Hugging Face directory");
     if (!options.sets.empty())
       return userError("xfc: error: --set needs a .xf description");
     module = parseXfFile(options.input, context, "xfc", error);
@@ -273,7 +277,25 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     timer.done("parse");
   } else {
     ::xf::ast::Error astError;
-    model = ::xf::parse::loadModel(options.input, options.sets, astError);
+    if (llvm::sys::fs::is_directory(options.input)) {
+      // A Hugging Face model directory: its config.json becomes a
+      // description whose parameter names are the checkpoint's.
+      std::string text;
+      if (!::xf::hf::importDirectory(options.input, text, error))
+        return userError("xfc: error: " + error);
+      if (options.emit == EmitKind::Description)
+        return writeText(options.output, text, error) ? CompileResult{}
+                                                      : userError(error);
+      std::optional<::xf::parse::SyntaxFile> syntax = ::xf::parse::parseSyntax(
+          text, options.input + "/config.json (imported)", astError);
+      if (syntax)
+        model = ::xf::parse::buildModel(*syntax, options.sets, astError);
+    } else if (options.emit == EmitKind::Description) {
+      return userError("xfc: error: --emit=description needs a Hugging Face "
+                       "directory (xfc --hf DIR)");
+    } else {
+      model = ::xf::parse::loadModel(options.input, options.sets, astError);
+    }
     if (!model)
       return userError(astError.format());
     timer.done("frontend");

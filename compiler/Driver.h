@@ -19,10 +19,13 @@
 
 namespace mlir::xf {
 
-enum class EmitKind { Ast, Xf, Fused, Gpu, Ptx, Spirv, Llvm, Obj, Lib };
+enum class EmitKind {
+  Ast, Xf, Fused, Gpu, Ptx, Spirv, Llvm, Obj, Lib,
+  Description ///< a Hugging Face directory's imported .xf text
+};
 
 struct CompileOptions {
-  std::string input;                       ///< the .xf description
+  std::string input; ///< the .xf description, or a Hugging Face directory
   std::vector<::xf::parse::Override> sets; ///< --set overrides
   EmitKind emit = EmitKind::Lib;
   std::string output = "-";         ///< a directory for Lib, else a file or "-"

@@ -30,7 +30,7 @@ struct XfParamsToArgumentsPass final
       // The scales of an i8 weight `w` are parameter `w.scale` (the name
       // a weights file stores them under, xf/abi.h).
       std::map<std::pair<std::string, const void *>, BlockArgument> args;
-      SmallVector<Attribute> names;
+      SmallVector<Attribute> names, transposed;
       Block &body = fn.getBody().front();
       SmallVector<Operation *> params;
       for (Operation &op : body)
@@ -51,6 +51,8 @@ struct XfParamsToArgumentsPass final
             return signalPassFailure();
           it = args.insert({key, body.getArgument(index)}).first;
           names.push_back(StringAttr::get(fn.getContext(), name));
+          if (auto param = dyn_cast<ParamOp>(p); param && param.getTransposed())
+            transposed.push_back(names.back());
         }
         p->getResult(0).replaceAllUsesWith(it->second);
         p->erase();
@@ -58,6 +60,9 @@ struct XfParamsToArgumentsPass final
       // Running twice must not forget the names found the first time.
       if (!names.empty() || !fn->hasAttr(XfDialect::getParamsAttrName()))
         fn->setAttr(XfDialect::getParamsAttrName(), ArrayAttr::get(fn.getContext(), names));
+      if (!transposed.empty())
+        fn->setAttr(XfDialect::getTransposedParamsAttrName(),
+                    ArrayAttr::get(fn.getContext(), transposed));
     }
   }
 };

@@ -51,7 +51,8 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   Attribute value = attr.getValue();
-  if (name == getParamsAttrName() || name == getGpuKernelsAttrName()) {
+  if (name == getParamsAttrName() || name == getTransposedParamsAttrName() ||
+      name == getGpuKernelsAttrName()) {
     auto strings = dyn_cast<ArrayAttr>(value);
     if (!strings || !llvm::all_of(strings, llvm::IsaPred<StringAttr>))
       return op->emitError() << "'" << name << "' must be an array of strings";

@@ -51,6 +51,12 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getParamsAttrName() {
       return "xf.params";
     }
+    /// Beside `xf.params`: the names among them that the file stores
+    /// transposed (`xf.param ... transposed`), which the runtime packs at
+    /// load (an array of strings).
+    static constexpr ::llvm::StringLiteral getTransposedParamsAttrName() {
+      return "xf.transposed_params";
+    }
     /// On a linalg.generic from a matmul whose right operand is a weight:
     /// the CPU linear kernel takes it. Unit for an f32 weight; "bf16" or
     /// "int8" for an xf.quantized_linear's (whose generic only stands in

@@ -136,6 +136,10 @@ LogicalResult ParamOp::verify() {
     return emitOpError("parameter '")
            << getName() << "' in reduced precision must be 2-D, found "
            << getResult().getType();
+  if (getTransposed() && getResult().getType().getRank() != 2)
+    return emitOpError("parameter '")
+           << getName() << "' read transposed must be 2-D, found "
+           << getResult().getType();
   if (!getResult().getType().hasStaticShape())
     return emitOpError("parameter '")
            << getName() << "' must have a static shape, found "

@@ -44,10 +44,19 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
     ```mlir
     %q = xf.param "fc.weight" : tensor<2048x512xi8>
     ```
+
+    With `transposed`, the file stores the 2-D parameter's transpose (a
+    GPT-2 `Conv1D` weight is `[in, out]` where `nn.Linear`'s is
+    `[out, in]`): the value is the stored tensor transposed, as the
+    interpreter reads it and the runtime packs it once at load.
+
+    ```mlir
+    %w = xf.param "h.0.mlp.c_fc.weight" transposed : tensor<3072x768xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, UnitAttr:$transposed);
   let results = (outs Xf_ParamTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`transposed` $transposed^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

@@ -158,8 +158,11 @@ private:
   bool evalMatmul(MatmulOp op);
   bool evalQuantizedLinear(QuantizedLinearOp op);
   /// Parameter `name` of `shape` from the provider, or fails `op`.
+  /// Parameter `name` of `shape`; when `transposed`, the file holds it as
+  /// the transposed [shape[1], shape[0]] tensor.
   std::optional<HostTensor> param(Operation *op, StringRef name,
-                                  ArrayRef<int64_t> shape);
+                                  ArrayRef<int64_t> shape,
+                                  bool transposed = false);
   bool evalTranspose(TransposeOp op);
   bool evalReshape(ReshapeOp op);
   bool evalEmbedding(EmbeddingOp op);
@@ -271,8 +274,11 @@ bool Evaluator::evalMatmul(MatmulOp op) {
 }
 
 std::optional<HostTensor> Evaluator::param(Operation *op, StringRef name,
-                                           ArrayRef<int64_t> type) {
+                                           ArrayRef<int64_t> type,
+                                           bool transposed) {
   Shape shape(type.begin(), type.end());
+  if (transposed)
+    std::swap(shape[0], shape[1]);
   std::string why;
   std::optional<HostTensor> t = params(name.str(), shape, why);
   if (!t) {
@@ -284,7 +290,13 @@ std::optional<HostTensor> Evaluator::param(Operation *op, StringRef name,
                  shapeString(t->shape) + ", expected " + shapeString(shape));
     return std::nullopt;
   }
-  return t;
+  if (!transposed)
+    return t;
+  HostTensor r = HostTensor::zeros(ElementKind::F32, {shape[1], shape[0]});
+  for (int64_t i = 0; i < shape[0]; ++i)
+    for (int64_t j = 0; j < shape[1]; ++j)
+      r.f[j * shape[0] + i] = t->f[i * shape[1] + j];
+  return r;
 }
 
 bool Evaluator::evalQuantizedLinear(QuantizedLinearOp op) {
@@ -699,7 +711,8 @@ bool Evaluator::eval(Operation *op) {
       })
       .Case<ParamOp>([&](ParamOp p) {
         auto type = p.getResult().getType();
-        std::optional<HostTensor> t = param(op, p.getName(), type.getShape());
+        std::optional<HostTensor> t =
+            param(op, p.getName(), type.getShape(), p.getTransposed());
         if (!t)
           return false;
         Type element = type.getElementType();
@@ -717,15 +730,19 @@ bool Evaluator::eval(Operation *op) {
       .Case<WeightScalesOp>([&](WeightScalesOp s) {
         // The weight's shape is its i8 parameter's, in the same function.
         ArrayRef<int64_t> shape;
+        bool transposed = false;
         s->getParentOp()->walk([&](ParamOp p) {
           if (p.getName() == s.getName() &&
-              p.getResult().getType().getElementType().isInteger(8))
+              p.getResult().getType().getElementType().isInteger(8)) {
             shape = p.getResult().getType().getShape();
+            transposed = p.getTransposed();
+          }
         });
         if (shape.empty())
           return fail(op, "no i8 xf.param \"" + s.getName().str() +
                               "\" in the function to take the scales of");
-        std::optional<HostTensor> w = param(op, s.getName(), shape);
+        std::optional<HostTensor> w =
+            param(op, s.getName(), shape, transposed);
         if (!w)
           return false;
         HostTensor r = HostTensor::zeros(ElementKind::F32, {shape[0]});

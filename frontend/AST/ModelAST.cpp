@@ -117,6 +117,12 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
     os << "    input=" << s.input << " output=" << s.output;
     if (!s.memory.empty())
       os << " memory=" << s.memory << " memory_ids=" << s.memoryIds;
+    if (!s.attentionMask.empty())
+      os << " attention_mask=" << s.attentionMask;
+    if (!s.positionIds.empty())
+      os << " position_ids=" << s.positionIds;
+    if (!s.tokenTypes.empty())
+      os << " token_types=" << s.tokenTypes;
     os << "\n    vocab=" << s.vocab << " pad_id=" << s.padId
        << " layers=" << s.layers << " d_model=" << s.dModel
        << " max_len=" << s.maxLen << "\n";
@@ -130,6 +136,9 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
     if (s.positions == Positions::Rotary)
       os << " base=" << s.ropeBase;
     os << "\n";
+    if (!s.tokenTypes.empty())
+      os << "    token_type_embedding \"" << s.tokenTypeEmbedding.name
+         << "\" type_vocab=" << s.typeVocab << "\n";
     if (s.embeddingNorm) {
       os << "    embedding_norm ";
       dumpNorm(*s.embeddingNorm, os);
@@ -139,7 +148,11 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
       os << "    " << toString(b.kind) << at(b.loc)
          << " norm=" << toString(b.order) << ":";
       dumpNorm(b.norm, os);
-      os << " bias=" << (b.bias ? "true" : "false") << "\n      ";
+      os << " bias=" << (b.bias ? "true" : "false");
+      const Linear &first = b.kind == BlockKind::FeedForward ? b.up : b.out;
+      if (first.transposed)
+        os << " linear_layout=in_out";
+      os << "\n      ";
       if (b.kind == BlockKind::FeedForward) {
         os << "activation=" << toString(b.activation) << " d_ff=" << b.dFF
            << " up=\"" << b.up.name << "\" down=\"" << b.down.name << "\"";
@@ -153,9 +166,12 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
         os << (b.maskPadding ? "padding" : "")
            << (b.maskPadding && b.maskCausal ? "+" : "")
            << (b.maskCausal ? "causal" : "");
-        os << "\n      query=\"" << b.query.name << "\" key=\"" << b.key.name
-           << "\" value=\"" << b.value.name << "\" out=\"" << b.out.name
-           << "\"";
+        if (b.fusedQkv)
+          os << "\n      qkv=\"" << b.qkv.name << "\"";
+        else
+          os << "\n      query=\"" << b.query.name << "\" key=\""
+             << b.key.name << "\" value=\"" << b.value.name << "\"";
+        os << " out=\"" << b.out.name << "\"";
       }
       os << "\n";
     }

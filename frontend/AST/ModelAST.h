@@ -55,9 +55,12 @@ struct Norm {
 };
 
 /// A linear layer `x · Wᵀ (+ b)`: the module prefix of `.weight` / `.bias`.
+/// `transposed`: the weight is stored `[in, out]` (GPT-2's Conv1D), not
+/// `nn.Linear`'s `[out, in]`.
 struct Linear {
   std::string name;
   SourceLoc loc;
+  bool transposed = false;
 };
 
 /// One block of a layer, with every option resolved.
@@ -71,6 +74,10 @@ struct Block {
   int64_t heads = 0, kvHeads = 0, dK = 0, dV = 0;
   bool maskPadding = false, maskCausal = false;
   Linear query, key, value, out;
+  /// One projection to queries, keys and values side by side (GPT-2's
+  /// `c_attn`), used instead of query/key/value when `fusedQkv`.
+  bool fusedQkv = false;
+  Linear qkv;
   // Feed-forward.
   Activation activation = Activation::Relu;
   int64_t dFF = 0;
@@ -93,12 +100,18 @@ struct Stack {
   std::string input, output; ///< token-id input and the value it produces
   std::string memory;        ///< cross-attention source (a stack output)
   std::string memoryIds;     ///< token ids of the memory (padding mask)
+  /// Optional inputs beside the token ids ([batch, length] int64 each):
+  /// the attention mask (1 = a real token; replaces `ids == pad_id` for
+  /// padding masks), each token's position, each token's segment.
+  std::string attentionMask, positionIds, tokenTypes;
   int64_t vocab = 0, padId = 0, layers = 0, dModel = 0, maxLen = 0;
   Linear embedding;
   bool embeddingScale = false; ///< multiply embeddings by sqrt(d_model)
   Positions positions = Positions::None;
   SourceLoc positionsLoc;
   Linear positionEmbedding; ///< learned positions only
+  Linear tokenTypeEmbedding; ///< [typeVocab, d_model], with tokenTypes
+  int64_t typeVocab = 0;
   bool sequenceFirstPositions = false;
   double ropeBase = 10000.0;
   std::optional<Norm> embeddingNorm, finalNorm;

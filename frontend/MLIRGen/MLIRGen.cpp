@@ -56,7 +56,14 @@ private:
   /// The parameter `tmpl` + `suffix` ({i} = `layer`): an xf.param in an
   /// entry, an argument of the layer function being built.
   Value param(const std::string &tmpl, const std::string &suffix, int layer,
-              ArrayRef<int64_t> shape, Location l);
+              ArrayRef<int64_t> shape, Location l, bool transposed = false);
+  /// Queries, keys and values of attention block `blk` (queries from `xq`,
+  /// keys and values from `kv`), [B, L, heads·width] each: three
+  /// projections, or slices of the one fused `qkv` projection.
+  std::tuple<Value, Value, Value> project(const ast::Block &blk, int layer,
+                                          Value xq, Value kv, int64_t d);
+  /// Columns [offset, offset + size) of a [B, L, N] tensor.
+  Value sliceLast(Value t, int64_t offset, int64_t size, Location l);
   /// Applies layer `layer` of stack `s` to `x`: a call of the stack's layer
   /// function, built on first use.
   Value callLayer(const ast::Stack &s, int layer, Value x, Value ids);
@@ -86,6 +93,10 @@ private:
   Value reshape(Value v, ArrayRef<int64_t> shape, ArrayRef<Value> dyn,
                 Location l);
   static std::string expand(const std::string &tmpl, int layer);
+  /// Whether stack `s`'s layers rotate by its position_ids input.
+  static bool rotaryPositions(const ast::Stack &s) {
+    return s.positions == ast::Positions::Rotary && !s.positionIds.empty();
+  }
 
   /// Records the first user error (a weight used with two shapes); the
   /// IR built meanwhile stays valid and is dropped.
@@ -107,9 +118,12 @@ private:
   struct LayerFn {
     func::FuncOp fn;
     unsigned numFixed = 0;
-    std::vector<std::tuple<std::string, SmallVector<int64_t>, Location>> params;
+    /// (name, shape, location, stored transposed) per parameter argument.
+    std::vector<std::tuple<std::string, SmallVector<int64_t>, Location, bool>>
+        params;
     std::map<std::string, Value> args;
     Value memory, memoryIds;
+    Value positions; ///< the stack's position_ids (rotary positions)
     // Generation steps: each row's cache length before the step, the
     // layer's caches, and the self-attention caches' new values.
     Value past, selfKey, selfValue, crossKey, crossValue;
@@ -154,7 +168,8 @@ std::string ModelGen::expand(const std::string &tmpl, int layer) {
 
 RankedTensorType ModelGen::valueType(const std::string &name) {
   for (const ast::Stack &s : model.stacks) {
-    if (s.input == name || s.memoryIds == name)
+    if (s.input == name || s.memoryIds == name || s.attentionMask == name ||
+        s.positionIds == name || s.tokenTypes == name)
       return tensor({kDyn, kDyn}, b.getI64Type());
     if (s.output == name)
       return tensor({kDyn, kDyn, s.projection ? s.vocab : s.dModel}, f32());
@@ -188,12 +203,17 @@ void ModelGen::checkShape(const std::string &name, Value known,
 }
 
 Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
-                      int layer, ArrayRef<int64_t> shape, Location l) {
+                      int layer, ArrayRef<int64_t> shape, Location l,
+                      bool transposed) {
   if (building) {
     std::string key = tmpl + suffix;
     auto it = building->args.find(key);
     if (it != building->args.end()) {
       checkShape(key, it->second, shape, l);
+      for (auto &[name, had, at, wasTransposed] : building->params)
+        if (name == key && wasTransposed != transposed)
+          fail(l, "weight '" + key + "' is read in both layouts, [in, out] "
+                  "and [out, in]");
       if (!error)
         return it->second;
       // Else a fresh argument of the asked shape keeps the IR valid until
@@ -202,7 +222,8 @@ Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
     unsigned index = building->fn.getNumArguments();
     (void)building->fn.insertArgument(index, tensor(shape, f32()), {}, l);
     Value arg = building->fn.getArgument(index);
-    building->params.emplace_back(key, SmallVector<int64_t>(shape), l);
+    building->params.emplace_back(key, SmallVector<int64_t>(shape), l,
+                                  transposed);
     building->args[key] = arg;
     return arg;
   }
@@ -210,15 +231,46 @@ Value ModelGen::param(const std::string &tmpl, const std::string &suffix,
   auto it = params.find(name);
   if (it != params.end()) {
     checkShape(name, it->second, shape, l);
+    if (it->second.getDefiningOp<mlir::xf::ParamOp>().getTransposed() !=
+        transposed)
+      fail(l, "weight '" + name + "' is read in both layouts, [in, out] and "
+              "[out, in]");
     if (!error)
       return it->second;
   }
   // Parameters live at the top of the entry so every use sees them.
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&fn.getBody().front());
-  Value v = mlir::xf::ParamOp::create(b, l, tensor(shape, f32()), name);
+  Value v = mlir::xf::ParamOp::create(b, l, tensor(shape, f32()), name,
+                                      transposed);
   params[name] = v;
   return v;
+}
+
+Value ModelGen::sliceLast(Value t, int64_t offset, int64_t size, Location l) {
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                       b.getIndexAttr(offset)};
+  SmallVector<OpFoldResult> sizes = {dim(t, 0, l), dim(t, 1, l),
+                                     b.getIndexAttr(size)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, l, tensor({kDyn, kDyn, size}, f32()),
+                                        t, offsets, sizes, strides);
+}
+
+std::tuple<Value, Value, Value> ModelGen::project(const ast::Block &blk,
+                                                  int layer, Value xq,
+                                                  Value kv, int64_t d) {
+  const int64_t q = blk.heads * blk.dK, k = blk.kvHeads * blk.dK,
+                v = blk.kvHeads * blk.dV;
+  if (!blk.fusedQkv)
+    return {linear(xq, blk.query, layer, q, d, blk.bias),
+            linear(kv, blk.key, layer, k, d, blk.bias),
+            linear(kv, blk.value, layer, v, d, blk.bias)};
+  // x · [Wq; Wk; Wv]ᵀ, then its columns split: self-attention only.
+  Location l = loc(blk.qkv.loc);
+  Value all = linear(xq, blk.qkv, layer, q + k + v, d, blk.bias);
+  return {sliceLast(all, 0, q, l), sliceLast(all, q, k, l),
+          sliceLast(all, q + k, v, l)};
 }
 
 Value ModelGen::dim(Value v, int64_t i, Location l) {
@@ -237,8 +289,9 @@ Value ModelGen::reshape(Value v, ArrayRef<int64_t> shape, ArrayRef<Value> dyn,
 Value ModelGen::linear(Value x, const ast::Linear &lin, int layer, int64_t out,
                        int64_t in, bool bias) {
   Location l = loc(lin.loc);
-  // nn.Linear stores W as [out, in] and computes x · Wᵀ.
-  Value w = param(lin.name, ".weight", layer, {out, in}, l);
+  // nn.Linear stores W as [out, in] and computes x · Wᵀ; a Conv1D stores
+  // W as [in, out], which the param reads transposed.
+  Value w = param(lin.name, ".weight", layer, {out, in}, l, lin.transposed);
   Value y = mlir::xf::MatmulOp::create(b, l, x, transpose(w, {1, 0}, l), false,
                                        false);
   if (bias)
@@ -270,9 +323,7 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
   Value batch = dim(xq, 0, l), lq = dim(xq, 1, l), lk = dim(kv, 1, l);
 
   // 1. Projections, then heads split: view(B, L, H, d).transpose(1, 2).
-  Value q = linear(xq, blk.query, layer, h * dk, d, blk.bias);
-  Value k = linear(kv, blk.key, layer, hkv * dk, d, blk.bias);
-  Value v = linear(kv, blk.value, layer, hkv * dv, d, blk.bias);
+  auto [q, k, v] = project(blk, layer, xq, kv, d);
   auto split = [&](Value t, Value len, int64_t heads, int64_t width) {
     Value r = reshape(t, {kDyn, kDyn, heads, width}, {batch, len}, l);
     return transpose(r, {0, 2, 1, 3}, l);
@@ -281,8 +332,9 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
         vh = split(v, lk, hkv, dv);
   if (s.positions == ast::Positions::Rotary) {
     FloatAttr base = b.getF32FloatAttr(static_cast<float>(s.ropeBase));
-    qh = mlir::xf::RopeOp::create(b, l, qh, base);
-    kh = mlir::xf::RopeOp::create(b, l, kh, base);
+    Value positions = building ? building->positions : Value();
+    qh = mlir::xf::RopeOp::create(b, l, qh, positions, base);
+    kh = mlir::xf::RopeOp::create(b, l, kh, positions, base);
   }
   // Grouped queries: [B, Hkv, G, L, d] against keys/values [B, Hkv, 1, L, d];
   // matmul broadcasts the group dim (query head i uses key head i / G).
@@ -305,8 +357,13 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
 
   // 3. Masks: true = blocked; scores there become -1e9.
   Value mask;
-  if (blk.maskPadding)
-    mask = mlir::xf::PaddingMaskOp::create(b, l, kvIds, s.padId); // [B,1,Lk]
+  if (blk.maskPadding) {
+    // kvIds: the keys' token ids, or the stack's attention mask (0 blocks).
+    bool fromMask = blk.kind == ast::BlockKind::SelfAttention &&
+                    !s.attentionMask.empty();
+    mask = mlir::xf::PaddingMaskOp::create(b, l, kvIds,
+                                           fromMask ? 0 : s.padId); // [B,1,Lk]
+  }
   if (blk.maskCausal) {
     Value causal = mlir::xf::CausalMaskOp::create(b, l, lq, lk); // [Lq,Lk]
     mask = mask ? Value(mlir::xf::OrOp::create(b, l, mask, causal)) : causal;
@@ -418,17 +475,33 @@ Value ModelGen::embed(const ast::Stack &s, Value ids) {
 Value ModelGen::emitStack(const ast::Stack &s) {
   Value ids = compute(s.input);
   Value x = embed(s, ids);
+  if (!s.tokenTypes.empty()) {
+    Location tl = loc(s.tokenTypeEmbedding.loc);
+    Value table = param(s.tokenTypeEmbedding.name, ".weight", 0,
+                        {s.typeVocab, s.dModel}, tl);
+    x = mlir::xf::AddOp::create(
+        b, tl, x,
+        mlir::xf::EmbeddingOp::create(b, tl, table, compute(s.tokenTypes)));
+  }
 
   Location pl = loc(s.positionsLoc);
   Value pe;
   Value len = dim(ids, 1, pl);
+  // Each token's position: given per row, or 0, 1, ..., len - 1.
+  Value positionIds =
+      s.positionIds.empty() ? Value() : compute(s.positionIds);
   if (s.positions == ast::Positions::Sinusoidal) {
-    pe = mlir::xf::SinusoidTableOp::create(b, pl, len, s.dModel);
+    pe = positionIds ? Value(mlir::xf::SinusoidOp::create(b, pl, positionIds,
+                                                           s.dModel))
+                     : Value(mlir::xf::SinusoidTableOp::create(b, pl, len,
+                                                               s.dModel));
   } else if (s.positions == ast::Positions::Learned) {
     Value wpe = param(s.positionEmbedding.name, ".weight", 0,
                       {s.maxLen, s.dModel}, loc(s.positionEmbedding.loc));
-    pe = mlir::xf::EmbeddingOp::create(b, pl, wpe,
-                                       mlir::xf::ArangeOp::create(b, pl, len));
+    pe = mlir::xf::EmbeddingOp::create(
+        b, pl, wpe,
+        positionIds ? positionIds
+                    : Value(mlir::xf::ArangeOp::create(b, pl, len)));
   }
   if (pe && s.sequenceFirstPositions) {
     // The notes' pos_emb(x.transpose(0, 1)).transpose(0, 1): x is
@@ -442,8 +515,10 @@ Value ModelGen::emitStack(const ast::Stack &s) {
   if (s.embeddingNorm)
     x = emitNorm(*s.embeddingNorm, 0, x, s.dModel);
 
+  // The padding masks read the attention mask where the stack has one.
+  Value keyIds = s.attentionMask.empty() ? ids : compute(s.attentionMask);
   for (int layer = 0; layer < s.layers; ++layer)
-    x = callLayer(s, layer, x, ids);
+    x = callLayer(s, layer, x, keyIds);
 
   if (s.finalNorm)
     x = emitNorm(*s.finalNorm, 0, x, s.dModel);
@@ -463,6 +538,8 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
       inputs.push_back(valueType(s.memory));
       inputs.push_back(valueType(s.memoryIds));
     }
+    if (rotaryPositions(s))
+      inputs.push_back(valueType(s.positionIds));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointAfter(fn);
     fnInfo.fn = func::FuncOp::create(b, l, s.name + "_layer",
@@ -474,6 +551,8 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
       fnInfo.memory = body->getArgument(2);
       fnInfo.memoryIds = body->getArgument(3);
     }
+    if (rotaryPositions(s))
+      fnInfo.positions = body->getArgument(fnInfo.numFixed - 1);
     it = layerFns.emplace(s.name, std::move(fnInfo)).first;
     building = &it->second;
     b.setInsertionPointToEnd(body);
@@ -489,8 +568,10 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
     args.push_back(compute(s.memory));
     args.push_back(compute(s.memoryIds));
   }
-  for (auto &[key, shape, ploc] : info.params)
-    args.push_back(param(key, "", layer, shape, ploc));
+  if (rotaryPositions(s))
+    args.push_back(compute(s.positionIds));
+  for (auto &[key, shape, ploc, transposed] : info.params)
+    args.push_back(param(key, "", layer, shape, ploc, transposed));
   return func::CallOp::create(b, l, info.fn, args).getResult(0);
 }
 
@@ -502,8 +583,12 @@ Value ModelGen::emitCachedAttention(const ast::Stack &s, const ast::Block &blk,
   const int64_t dk = blk.dK, dv = blk.dV, d = s.dModel;
   Value batch = dim(xq, 0, l), lq = dim(xq, 1, l);
   Value past = building->past;
-  Value qh = splitHeads(linear(xq, blk.query, layer, h * dk, d, blk.bias),
-                        batch, lq, h, dk, l);
+  Value qProj, kProj, vProj;
+  if (cross)
+    qProj = linear(xq, blk.query, layer, h * dk, d, blk.bias);
+  else
+    std::tie(qProj, kProj, vProj) = project(blk, layer, xq, xq, d);
+  Value qh = splitHeads(qProj, batch, lq, h, dk, l);
   Value positions;
   FloatAttr base = b.getF32FloatAttr(static_cast<float>(s.ropeBase));
   if (s.positions == ast::Positions::Rotary) {
@@ -530,10 +615,8 @@ Value ModelGen::emitCachedAttention(const ast::Stack &s, const ast::Block &blk,
   } else {
     // The new tokens' keys and values go into the cache at each row's
     // length; attention reads the cache.
-    Value kh = splitHeads(linear(xq, blk.key, layer, hkv * dk, d, blk.bias),
-                          batch, lq, hkv, dk, l);
-    Value vh = splitHeads(linear(xq, blk.value, layer, hkv * dv, d, blk.bias),
-                          batch, lq, hkv, dv, l);
+    Value kh = splitHeads(kProj, batch, lq, hkv, dk, l);
+    Value vh = splitHeads(vProj, batch, lq, hkv, dv, l);
     if (positions)
       kh = mlir::xf::RopeOp::create(b, l, kh, positions, base);
     keysT = mlir::xf::CacheWriteOp::create(b, l, transpose(kh, {0, 1, 3, 2}, l),
@@ -772,8 +855,8 @@ void ModelGen::emitGenerateStep(const ast::Stack &s) {
     for (Value v : {c.selfKey, c.selfValue, c.crossKey, c.crossValue})
       if (v)
         args.push_back(v);
-    for (auto &[key, shape, ploc] : info.params)
-      args.push_back(param(key, "", layer, shape, ploc));
+    for (auto &[key, shape, ploc, transposed] : info.params)
+      args.push_back(param(key, "", layer, shape, ploc, transposed));
     auto call = func::CallOp::create(b, l, info.fn, args);
     x = call.getResult(0);
     if (self) {

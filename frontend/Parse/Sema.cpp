@@ -21,7 +21,8 @@ namespace {
 /// The stack-level options a block inherits unless it sets its own.
 const std::vector<std::string> kBlockOptionKeys = {
     "norm",     "norm_order", "norm_affine", "eps",  "bias",      "heads",
-    "kv_heads", "d_k",        "d_v",         "d_ff", "activation"};
+    "kv_heads", "d_k",        "d_v",         "d_ff", "activation",
+    "linear_layout"};
 
 const std::vector<std::string> kStackKeys = {"input",
                                              "output",
@@ -41,10 +42,15 @@ const std::vector<std::string> kStackKeys = {"input",
                                              "embedding_norm",
                                              "final_norm",
                                              "projection",
-                                             "projection_bias"};
+                                             "projection_bias",
+                                             "attention_mask",
+                                             "position_ids",
+                                             "token_types",
+                                             "token_type_embedding",
+                                             "type_vocab"};
 
 const std::vector<std::string> kAttentionKeys = {
-    "mask", "query", "key", "value", "out", "norm_params"};
+    "mask", "query", "key", "value", "qkv", "out", "norm_params"};
 const std::vector<std::string> kFeedForwardKeys = {"up", "down", "gate",
                                                    "norm_params"};
 
@@ -80,7 +86,7 @@ template <typename T> struct Located {
 /// Resolved block options (stack defaults, then block overrides).
 struct BlockOptions {
   Located<std::string> norm{"layer", {}}, normOrder{"post", {}},
-      activation{"relu", {}};
+      activation{"relu", {}}, linearLayout{"out_in", {}};
   Located<bool> normAffine{false, {}}, bias{false, {}};
   Located<double> eps{1e-5, {}};
   std::optional<Located<int64_t>> heads, kvHeads, dK, dV, dFF;
@@ -422,6 +428,9 @@ bool Sema::readBlockOptions(const SyntaxSection &s, BlockOptions &o) {
     if (!readChoice(*e, {"relu", "gelu", "gelu_tanh", "silu", "swiglu"},
                     o.activation))
       return false;
+  if (const SyntaxEntry *e = find(s, "linear_layout"))
+    if (!readChoice(*e, {"out_in", "in_out"}, o.linearLayout))
+      return false;
   return optional(s, "norm_affine", o.normAffine, &Sema::readBool) &&
          optional(s, "bias", o.bias, &Sema::readBool) &&
          optional(s, "eps", o.eps, &Sema::readFloat) &&
@@ -487,6 +496,25 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
       return false;
   } else if (const SyntaxEntry *e = find(s, "memory_ids")) {
     return fail(e->loc, "'memory_ids' needs 'memory' in " + what);
+  }
+
+  // Optional inputs beside the token ids.
+  for (auto [key, field] : {std::pair<const char *, std::string *>{
+                                "attention_mask", &stack.attentionMask},
+                            {"position_ids", &stack.positionIds},
+                            {"token_types", &stack.tokenTypes}}) {
+    const SyntaxEntry *e = find(s, key);
+    if (!e)
+      continue;
+    Located<std::string> v;
+    if (!readName(*e, v))
+      return false;
+    if (v.value == stack.input || v.value == stack.output ||
+        v.value == stack.memory || v.value == stack.memoryIds ||
+        v.value == stack.attentionMask || v.value == stack.positionIds)
+      return fail(v.loc, std::string("'") + key + "' names '" + v.value +
+                             "', which is already another value of " + what);
+    *field = v.value;
   }
 
   const SyntaxEntry *vocabEntry = find(s, "vocab");
@@ -572,6 +600,29 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     if (base.value <= 1)
       return fail(base.loc, "'rope_base' must be greater than 1");
     stack.ropeBase = base.value;
+  }
+
+  if (!stack.positionIds.empty()) {
+    const SyntaxEntry *e = find(s, "position_ids");
+    if (stack.positions == ast::Positions::None)
+      return fail(e->loc, "'position_ids' needs positions (sinusoidal, "
+                          "learned or rotary)");
+    if (stack.sequenceFirstPositions)
+      return fail(e->loc, "'position_ids' and sequence_first_positions "
+                          "exclude each other");
+  }
+  const SyntaxEntry *ttEmb = find(s, "token_type_embedding");
+  if (!stack.tokenTypes.empty() && !ttEmb)
+    return missing(s, what + " (token_types)", "token_type_embedding");
+  if (ttEmb) {
+    if (stack.tokenTypes.empty())
+      return fail(ttEmb->loc, "'token_type_embedding' needs 'token_types' "
+                              "(the input of each token's segment)");
+    if (!readTemplate(*ttEmb, stack.tokenTypeEmbedding) ||
+        !intKey("type_vocab", stack.typeVocab, false, 2, 1))
+      return false;
+  } else if (const SyntaxEntry *e = find(s, "type_vocab")) {
+    return fail(e->loc, "'type_vocab' needs 'token_type_embedding'");
   }
 
   BlockOptions defaults;
@@ -705,6 +756,10 @@ bool Sema::checkGeneration(const ast::Model &model) {
       return fail(s.generation->loc, "stacks '" + gen->name + "' and '" +
                                          s.name + "' both generate");
     gen = &s;
+    if (!s.tokenTypes.empty())
+      return fail(s.generation->loc, "stack '" + s.name + "' generates, so it "
+                                     "cannot take token_types (a step's new "
+                                     "tokens have none)");
     int selfBlocks = 0, crossBlocks = 0;
     for (const ast::Block &b : s.blocks) {
       if (b.kind == ast::BlockKind::SelfAttention && !b.maskCausal)
@@ -779,6 +834,7 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
     const SyntaxEntry *e = find(s, key);
     if (!e)
       return missing(s, what, key);
+    out.transposed = opts.linearLayout.value == "in_out";
     return readTemplate(*e, out);
   };
 
@@ -854,6 +910,19 @@ bool Sema::readBlock(const SyntaxSection &s, const ast::Stack &stack,
     return fail(s.loc, "cross_attention needs 'memory' and 'memory_ids' in "
                        "stack '" +
                            stack.name + "'");
+  if (const SyntaxEntry *e = find(s, "qkv")) {
+    // One fused projection: queries, then keys, then values.
+    for (const char *key : {"query", "key", "value"})
+      if (const SyntaxEntry *other = find(s, key))
+        return fail(other->loc, std::string("'") + key +
+                                    "' and 'qkv' are alternatives; 'qkv' "
+                                    "projects to all three");
+    if (block.kind != ast::BlockKind::SelfAttention)
+      return fail(e->loc, "'qkv' needs self-attention (cross-attention "
+                          "projects queries and keys from different inputs)");
+    block.fusedQkv = true;
+    return linear("qkv", block.qkv) && linear("out", block.out);
+  }
   return linear("query", block.query) && linear("key", block.key) &&
          linear("value", block.value) && linear("out", block.out);
 }
@@ -932,6 +1001,9 @@ bool Sema::checkComputable(const ast::Model &model, const ast::EntryPoint &ep) {
       return fail(s->loc, "stack '" + s->name + "' depends on its own output");
     bool ok = need(s->input) &&
               (s->memory.empty() || (need(s->memory) && need(s->memoryIds)));
+    for (const std::string *extra :
+         {&s->attentionMask, &s->positionIds, &s->tokenTypes})
+      ok = ok && (extra->empty() || need(*extra));
     visiting.erase(v);
     return ok;
   };

@@ -31,13 +31,16 @@ bool isLinear(MatmulOp m, Value w) {
          t.getElementType().isF32();
 }
 
-/// The reduced parameter `name` of f32 shape `shape` (and its scales for
-/// i8), created at the builder's insertion point.
-std::pair<Value, Value> reducedParam(OpBuilder &b, Location loc,
-                                     StringRef name, ArrayRef<int64_t> shape,
+/// The reduced form of f32 parameter `param` (and its scales for i8),
+/// stored as it is, created at the builder's insertion point.
+std::pair<Value, Value> reducedParam(OpBuilder &b, ParamOp param,
                                      Type weightType) {
-  Value weight = ParamOp::create(
-      b, loc, RankedTensorType::get(shape, weightType), name);
+  Location loc = param.getLoc();
+  StringRef name = param.getName();
+  ArrayRef<int64_t> shape = param.getType().getShape();
+  Value weight =
+      ParamOp::create(b, loc, RankedTensorType::get(shape, weightType), name,
+                      param.getTransposed());
   Value scales;
   if (weightType.isInteger(8))
     scales = WeightScalesOp::create(
@@ -98,8 +101,7 @@ void reduceWeightArgument(func::FuncOp fn, unsigned index,
   for (auto [i, call] : llvm::enumerate(calls)) {
     ParamOp param = params[i];
     rewriter.setInsertionPointAfter(param);
-    auto [weight, scales] = reducedParam(rewriter, param.getLoc(),
-                                         param.getName(), shape, weightType);
+    auto [weight, scales] = reducedParam(rewriter, param, weightType);
     SmallVector<Value> operands(call->getOperands());
     operands.push_back(weight);
     if (int8)
@@ -166,9 +168,7 @@ mlir::xf::reduceLinearPrecision(RewriterBase &rewriter, MatmulOp matmul,
                                        "not x · Wᵀ of an f32 parameter");
   // Next to the f32 parameter, whose other users (a tied embedding) stay.
   rewriter.setInsertionPointAfter(param);
-  auto [weight, scales] =
-      reducedParam(rewriter, param.getLoc(), param.getName(),
-                   param.getType().getShape(), weightType);
+  auto [weight, scales] = reducedParam(rewriter, param, weightType);
   return replaceLinear(rewriter, matmul, weight, scales);
 }
 

@@ -120,6 +120,15 @@ bool xf::rt::parseManifest(const std::string &text, Manifest &out,
           return false;
         }
       }
+      if (const Json *layout = p.get(XF_KEY_LAYOUT)) {
+        if (layout->string != XF_LAYOUT_TRANSPOSED || spec.shape.size() != 2) {
+          error = "manifest: parameter '" + spec.name + "' has layout '" +
+                  layout->string + "' (expected " XF_LAYOUT_TRANSPOSED
+                  " on a 2-D parameter)";
+          return false;
+        }
+        spec.transposed = true;
+      }
       entry.params.push_back(std::move(spec));
     }
     out.entries.push_back(std::move(entry));

@@ -33,6 +33,7 @@ struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
   std::string dtype = XF_DTYPE_F32; ///< f32, bf16 or i8 (xf/abi.h)
+  bool transposed = false; ///< the file stores the [in, out] transpose
 };
 
 struct EntrySpec {

@@ -20,6 +20,23 @@ std::string key(const std::string &name, const std::string &dtype) {
 }
 } // namespace
 
+bool WeightBinder::readValues(const ParamSpec &p, std::vector<float> &values,
+                              std::string &error) {
+  if (!p.transposed)
+    return file.readF32(p.name, p.shape, values, error);
+  // Stored [in, out]: packed once into the [out, in] rows the kernels read.
+  const int64_t rows = p.shape[0], cols = p.shape[1];
+  std::vector<float> stored;
+  if (!file.readF32(p.name, {cols, rows}, stored, error))
+    return false;
+  values.resize(stored.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      values[r * cols + c] = stored[c * rows + r];
+  packedBytes += values.size() * sizeof(float);
+  return true;
+}
+
 uint8_t *WeightBinder::allocate(size_t bytes) {
   size_t total = bytes + XF_PARAM_TAIL_BYTES + 64;
   owned.emplace_back(new uint8_t[total]());
@@ -45,13 +62,13 @@ const void *WeightBinder::bindF32(const ParamSpec &p, std::string &error,
                                   bool &notFound) {
   const TensorEntry *t = file.find(p.name);
   notFound = !t;
-  if (t && t->dtype == "F32" && t->shape == p.shape &&
+  if (t && !p.transposed && t->dtype == "F32" && t->shape == p.shape &&
       reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
     readNames.push_back(p.name);
     return t->data; // zero-copy
   }
   std::vector<float> copy;
-  if (!file.readF32(p.name, p.shape, copy, error))
+  if (!readValues(p, copy, error))
     return nullptr;
   readNames.push_back(p.name);
   uint8_t *out = allocate(copy.size() * sizeof(float));
@@ -65,11 +82,11 @@ const void *WeightBinder::bindBf16(const ParamSpec &p, std::string &error,
   notFound = !t;
   int64_t n = count(p.shape);
   uint16_t *out = reinterpret_cast<uint16_t *>(allocate(n * 2));
-  if (t && t->dtype == "BF16" && t->shape == p.shape) {
+  if (t && !p.transposed && t->dtype == "BF16" && t->shape == p.shape) {
     std::memcpy(out, t->data, n * 2); // as stored
   } else {
     std::vector<float> values;
-    if (!file.readF32(p.name, p.shape, values, error))
+    if (!readValues(p, values, error))
       return nullptr;
     for (int64_t e = 0; e < n; ++e)
       out[e] = toBf16(values[e]);
@@ -95,7 +112,8 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
   float *scales = reinterpret_cast<float *>(allocate(rows * sizeof(float)));
   std::string scaleName = p.name + XF_PARAM_SCALE_SUFFIX;
   if (t->dtype == "I8") {
-    // Quantized ahead of time: the values and their scales as stored.
+    // Quantized ahead of time (xf-quantize): the values, always [out, in]
+    // rows whatever the f32 tensor's layout, and their scales as stored.
     if (t->shape != p.shape) {
       error = "tensor '" + p.name + "' in " + file.path() + " has shape " +
               formatDims(t->shape) + ", expected " + formatDims(p.shape);
@@ -114,7 +132,7 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
     readNames.push_back(scaleName);
   } else {
     std::vector<float> values;
-    if (!file.readF32(p.name, p.shape, values, error))
+    if (!readValues(p, values, error))
       return nullptr;
     quantizeRows(values.data(), rows, k, reinterpret_cast<int8_t *>(out),
                  scales);

@@ -33,6 +33,10 @@ public:
   /// The names of the file's tensors that no bound parameter read.
   std::string unusedTensors() const;
 
+  /// Bytes of f32 values transposed at load (parameters the file stores
+  /// transposed, `ParamSpec::transposed`).
+  size_t packedBytes = 0;
+
 private:
   const void *bindF32(const ParamSpec &p, std::string &error,
                       bool &notFound);
@@ -42,6 +46,10 @@ private:
   /// A zeroed 64-byte-aligned buffer of `bytes` plus the tail xf/abi.h
   /// promises past a reduced-precision weight, kept until the binder dies.
   uint8_t *allocate(size_t bytes);
+  /// Parameter `p`'s values as f32 in its own [out, in] layout, converted
+  /// from the file's dtype and transposed where it is stored transposed.
+  bool readValues(const ParamSpec &p, std::vector<float> &values,
+                  std::string &error);
 
   const SafetensorsFile &file;
   std::map<std::string, const void *> bound; ///< by name + '\0' + dtype

@@ -179,8 +179,10 @@ std::string writeWeights(mlir::ModuleOp module, const std::string &path,
   std::map<std::string, std::vector<int64_t>> params;
   module.walk([&](ParamOp p) {
     auto shape = p.getType().getShape();
-    params[p.getName().str()] =
-        std::vector<int64_t>(shape.begin(), shape.end());
+    std::vector<int64_t> stored(shape.begin(), shape.end());
+    if (p.getTransposed())
+      std::swap(stored[0], stored[1]);
+    params[p.getName().str()] = stored;
   });
   std::vector<xf::rt::TensorBytes> tensors;
   for (auto &[name, shape] : params) {

@@ -9,6 +9,7 @@
 #include "compiler/Driver.h"
 #include "tools/Flags.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -17,9 +18,14 @@ namespace cl = llvm::cl;
 /// The flags --help lists (LLVM's own options stay hidden).
 static cl::OptionCategory category("xfc options");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::cat(category),
-                                      cl::desc("<model.xf | module.mlir>"),
-                                      cl::Required);
+static cl::opt<std::string>
+    inputFile(cl::Positional, cl::cat(category),
+              cl::desc("<model.xf | module.mlir | Hugging Face directory>"));
+static cl::opt<std::string>
+    hfDir("hf", cl::cat(category),
+          cl::desc("A Hugging Face model directory (config.json, "
+                   "model.safetensors) to compile"),
+          cl::value_desc("DIR"), cl::init(""));
 static cl::list<std::string>
     sets("set", cl::cat(category),
          cl::desc("Override a hyperparameter: --set KEY=VALUE"),
@@ -70,8 +76,16 @@ int main(int argc, char **argv) {
     llvm::errs() << message << "\n";
     return 1;
   };
+  if (inputFile.empty() == hfDir.empty())
+    return fail(hfDir.empty()
+                    ? "xfc: error: no input (expected a .xf description, a "
+                      ".mlir module or --hf DIR)"
+                    : "xfc: error: --hf DIR and an input file exclude each "
+                      "other");
+  if (!hfDir.empty() && !llvm::sys::fs::is_directory(hfDir))
+    return fail("xfc: error: --hf " + hfDir + ": not a directory");
   mlir::xf::CompileOptions options;
-  options.input = inputFile;
+  options.input = hfDir.empty() ? std::string(inputFile) : std::string(hfDir);
   options.output = outputPath;
   options.target.cpu = cpu;
   options.printIRAfterAll = printIRAfterAll;
@@ -85,8 +99,8 @@ int main(int argc, char **argv) {
     return fail(error);
   if (!mlir::xf::parseEmitKind(emit, options.emit))
     return fail("xfc: error: unknown --emit=" + emit +
-                " (expected ast, xf, fused, gpu, ptx, spirv, llvm, obj or "
-                "lib)");
+                " (expected ast, xf, fused, gpu, ptx, spirv, llvm, obj, lib "
+                "or description)");
   if (!mlir::xf::applyTarget(target, gpuArch, options, error) ||
       !mlir::xf::applyPrecision(precision, options, error))
     return fail(error);

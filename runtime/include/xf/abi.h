@@ -23,7 +23,7 @@
  * manifest key XF_KEY_ABI_VERSION) and the runtime checks before reading
  * anything else. Libraries from before the ABI was versioned have neither;
  * the runtime reports them as version 0. */
-#define XF_ABI_VERSION 2
+#define XF_ABI_VERSION 3
 
 /*--- Symbols a library exports ---------------------------------------------*/
 
@@ -96,7 +96,10 @@
  *  "entries": [{"name": "forward", "symbol": "xf_entry_forward",
  *               "inputs": [VALUE...], "output": VALUE,
  *               "params": [{"name": "...", "shape": [512, 512],
- *                           "dtype": "f32"}...]}]}
+ *                           "dtype": "f32", "layout": "transposed"}...]}]}
+ * (layout, optional: "transposed" when the file stores the parameter's
+ * transpose, e.g. a GPT-2 Conv1D weight [in, out]; the runtime packs it
+ * into the [out, in] shape given at load. Version 3.)
  * VALUE: {"name": "src", "dtype": "i64", "shape": [-1, -1],
  *         "dims": ["batch", "src_len"], "vocab": 6, "max_len": 5000}
  * (-1: a dynamic dim; equal dim names must agree at run time; vocab and
@@ -113,6 +116,8 @@
 #define XF_KEY_OUTPUT "output"
 #define XF_KEY_PARAMS "params"
 #define XF_KEY_DTYPE "dtype"
+#define XF_KEY_LAYOUT "layout"
+#define XF_LAYOUT_TRANSPOSED "transposed"
 #define XF_KEY_SHAPE "shape"
 #define XF_KEY_DIMS "dims"
 #define XF_KEY_VOCAB "vocab"

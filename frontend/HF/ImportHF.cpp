@@ -1,0 +1,453 @@
+//===- ImportHF.cpp - Hugging Face config.json to a description -----------===//
+
+#include "frontend/HF/ImportHF.h"
+#include "llvm/Support/JSON.h"
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+using namespace xf::hf;
+namespace json = llvm::json;
+
+namespace {
+
+/// Fields that never change what the model computes at inference: dropout,
+/// initialization, training and tokenizer metadata, task heads xfc does not
+/// build. Any other field the family does not read is an error.
+bool isMetadata(const std::string &key) {
+  static const std::set<std::string> names = {
+      "_name_or_path", "architectures", "model_type", "torch_dtype",
+      "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id",
+      "sep_token_id", "decoder_start_token_id", "initializer_range",
+      "use_cache", "id2label", "label2id", "problem_type",
+      "task_specific_params", "return_dict", "output_attentions",
+      "output_hidden_states", "torchscript", "gradient_checkpointing",
+      "classifier_dropout", "summary_type", "summary_use_proj",
+      "summary_activation", "summary_proj_to_labels", "summary_first_dropout",
+      "pretraining_tp", "reorder_and_upcast_attn", "tokenizer_class",
+      "prefix", "finetuning_task", "chunk_size_feed_forward",
+      "num_labels", "dtype"};
+  if (names.count(key))
+    return true;
+  // resid_pdrop, embd_pdrop, attn_pdrop, hidden_dropout_prob,
+  // attention_probs_dropout_prob, attention_dropout, ...
+  return key.find("dropout") != std::string::npos ||
+         key.find("pdrop") != std::string::npos;
+}
+
+/// Reads one family's config: typed getters that record which fields were
+/// read, then `rest()` names the first field nobody read.
+class Config {
+public:
+  Config(const json::Object &o, std::string path) : o(o), path(std::move(path)) {}
+
+  bool fail(const std::string &message) {
+    if (error.empty())
+      error = path + ": " + message;
+    return false;
+  }
+  bool has(const std::string &key) {
+    read.insert(key);
+    const json::Value *v = o.get(key);
+    return v && v->kind() != json::Value::Null;
+  }
+  int64_t integer(const std::string &key, std::optional<int64_t> dflt = {}) {
+    read.insert(key);
+    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+      if (std::optional<int64_t> i = v->getAsInteger(); i && *i > 0)
+        return *i;
+      fail("field '" + key + "' must be a positive integer");
+      return 1;
+    }
+    if (!dflt)
+      fail("missing the field '" + key + "'");
+    return dflt.value_or(1);
+  }
+  double number(const std::string &key, std::optional<double> dflt = {}) {
+    read.insert(key);
+    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+      if (std::optional<double> d = v->getAsNumber(); d && *d > 0)
+        return *d;
+      fail("field '" + key + "' must be a positive number");
+      return 1;
+    }
+    if (!dflt)
+      fail("missing the field '" + key + "'");
+    return dflt.value_or(1);
+  }
+  bool flag(const std::string &key, bool dflt) {
+    read.insert(key);
+    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+      if (std::optional<bool> b = v->getAsBoolean())
+        return *b;
+      fail("field '" + key + "' must be true or false");
+    }
+    return dflt;
+  }
+  std::string text(const std::string &key, const std::string &dflt) {
+    read.insert(key);
+    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+      if (std::optional<llvm::StringRef> s = v->getAsString())
+        return s->str();
+      fail("field '" + key + "' must be a string");
+    }
+    return dflt;
+  }
+  /// The field must be absent, null or `expected` (a value xfc computes).
+  void require(const std::string &key, const json::Value &expected) {
+    read.insert(key);
+    const json::Value *v = o.get(key);
+    if (v && v->kind() != json::Value::Null && *v != expected) {
+      std::string shown;
+      llvm::raw_string_ostream os(shown);
+      os << *v;
+      fail("unsupported config field '" + key + "' = " + shown);
+    }
+  }
+  /// The token id in field `key`, or -1 (absent, null or a list).
+  int64_t tokenId(const std::string &key) {
+    read.insert(key);
+    if (const json::Value *v = o.get(key))
+      if (std::optional<int64_t> i = v->getAsInteger(); i && *i >= 0)
+        return *i;
+    return -1;
+  }
+  /// Fails on the first field neither read nor metadata.
+  bool rest() {
+    for (const auto &[key, value] : o)
+      if (!read.count(key.str()) && !isMetadata(key.str()))
+        return fail("unsupported config field '" + key.str() + "'");
+    return error.empty();
+  }
+
+  std::string error;
+
+private:
+  const json::Object &o;
+  std::string path;
+  std::set<std::string> read;
+};
+
+/// Whether any tensor name starts with `prefix`.
+bool anyPrefixed(const std::set<std::string> &tensors,
+                 const std::string &prefix) {
+  auto it = tensors.lower_bound(prefix);
+  return it != tensors.end() && it->compare(0, prefix.size(), prefix) == 0;
+}
+
+/// The prefix the checkpoint's names carry: `withHead` when its tensors (or,
+/// with none known, its architectures) are a model with a task head.
+std::string namePrefix(const std::set<std::string> &tensors,
+                       const json::Object &config, const std::string &base,
+                       const std::string &withHead) {
+  if (!tensors.empty())
+    return anyPrefixed(tensors, withHead) ? withHead : "";
+  if (const json::Array *archs = config.getArray("architectures"))
+    for (const json::Value &a : *archs)
+      if (std::optional<llvm::StringRef> s = a.getAsString(); s && *s != base)
+        return withHead;
+  return "";
+}
+
+std::string activation(Config &c, const std::string &key,
+                       const std::string &dflt) {
+  std::string act = c.text(key, dflt);
+  if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast")
+    return "gelu_tanh";
+  if (act == "gelu" || act == "relu")
+    return act;
+  if (act == "silu" || act == "swish")
+    return "silu";
+  c.fail("unsupported config field '" + key + "' = \"" + act + "\"");
+  return "relu";
+}
+
+/// Text of `hyper NAME = VALUE` lines and the rest, in order.
+struct Writer {
+  std::ostringstream os;
+  void hyper(const char *name, int64_t v) {
+    os << "hyper " << name << " = " << v << "\n";
+  }
+  void line(const std::string &s) { os << s << "\n"; }
+};
+
+std::string num(double v) {
+  std::ostringstream os;
+  os.precision(9);
+  os << v;
+  std::string s = os.str();
+  if (s.find_first_of(".eE") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+bool gpt2(Config &c, const json::Object &config,
+          const std::set<std::string> &tensors, Writer &w) {
+  const int64_t d = c.integer("n_embd"), layers = c.integer("n_layer"),
+                heads = c.integer("n_head"), maxLen = c.integer("n_positions"),
+                vocab = c.integer("vocab_size");
+  c.integer("n_ctx", maxLen);
+  const int64_t ff = c.has("n_inner") ? c.integer("n_inner") : 4 * d;
+  const double eps = c.number("layer_norm_epsilon", 1e-5);
+  std::string act = activation(c, "activation_function", "gelu_new");
+  c.require("scale_attn_weights", true);
+  c.require("scale_attn_by_inverse_layer_idx", false);
+  c.require("add_cross_attention", false);
+  c.require("tie_word_embeddings", true);
+  const int64_t eos = c.tokenId("eos_token_id");
+  if (!c.rest())
+    return false;
+  std::string p = namePrefix(tensors, config, "GPT2Model", "transformer.");
+  w.line("model gpt2");
+  w.hyper("d_model", d);
+  w.hyper("d_ff", ff);
+  w.hyper("heads", heads);
+  w.hyper("layers", layers);
+  w.hyper("vocab", vocab);
+  w.hyper("max_len", maxLen);
+  w.line("stack decoder {");
+  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
+         "  position_ids = position_ids\n  output = logits\n  vocab = vocab");
+  w.line("  embedding = \"" + p + "wte\"\n  positions = learned");
+  w.line("  position_embedding = \"" + p + "wpe\"");
+  w.line("  norm = layer\n  norm_order = pre\n  norm_affine = true");
+  w.line("  eps = " + num(eps) + "\n  bias = true");
+  w.line("  linear_layout = in_out    # Conv1D weights are [in, out]");
+  w.line("  final_norm = \"" + p + "ln_f\"");
+  w.line("  projection = \"" + p + "wte\"    # the tied language-model head");
+  w.line("  self_attention {\n    mask = [padding, causal]");
+  w.line("    norm_params = \"" + p + "h.{i}.ln_1\"");
+  w.line("    qkv = \"" + p + "h.{i}.attn.c_attn\"");
+  w.line("    out = \"" + p + "h.{i}.attn.c_proj\"\n  }");
+  w.line("  feed_forward {\n    activation = " + act);
+  w.line("    norm_params = \"" + p + "h.{i}.ln_2\"");
+  w.line("    up = \"" + p + "h.{i}.mlp.c_fc\"");
+  w.line("    down = \"" + p + "h.{i}.mlp.c_proj\"\n  }");
+  if (eos >= 0 && eos < vocab)
+    w.line("  generate {\n    end = " + std::to_string(eos) + "\n  }");
+  w.line("}");
+  w.line("entry forward(input_ids, attention_mask, position_ids) -> logits");
+  return true;
+}
+
+bool llama(Config &c, const json::Object &config,
+           const std::set<std::string> &tensors, Writer &w) {
+  const int64_t d = c.integer("hidden_size"),
+                layers = c.integer("num_hidden_layers"),
+                heads = c.integer("num_attention_heads"),
+                ff = c.integer("intermediate_size"),
+                vocab = c.integer("vocab_size");
+  const int64_t kvHeads = c.integer("num_key_value_heads", heads);
+  const int64_t headDim = c.integer("head_dim", d / heads);
+  c.integer("max_position_embeddings", 2048);
+  const double eps = c.number("rms_norm_eps", 1e-6);
+  const double theta = c.number("rope_theta", 10000.0);
+  std::string act = activation(c, "hidden_act", "silu");
+  if (act != "silu")
+    c.fail("unsupported config field 'hidden_act' (LLaMA's MLP is SwiGLU: "
+           "silu)");
+  c.require("rope_scaling", nullptr);
+  const bool attentionBias = c.flag("attention_bias", false);
+  const bool mlpBias = c.flag("mlp_bias", false);
+  const bool tied = c.flag("tie_word_embeddings", false);
+  const int64_t eos = c.tokenId("eos_token_id");
+  if (!c.rest())
+    return false;
+  if (!tensors.empty() && !tied && !tensors.count("lm_head.weight"))
+    return c.fail("tie_word_embeddings is false but the checkpoint has no "
+                  "tensor 'lm_head.weight'");
+  (void)config;
+  w.line("model llama");
+  w.hyper("d_model", d);
+  w.hyper("d_ff", ff);
+  w.hyper("heads", heads);
+  w.hyper("kv_heads", kvHeads);
+  w.hyper("d_k", headDim);
+  w.hyper("layers", layers);
+  w.hyper("vocab", vocab);
+  w.line("stack decoder {");
+  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
+         "  position_ids = position_ids\n  output = logits\n  vocab = vocab");
+  w.line("  embedding = \"model.embed_tokens\"\n  positions = rotary");
+  w.line("  rope_base = " + num(theta));
+  w.line("  norm = rms\n  norm_order = pre\n  norm_affine = true");
+  w.line("  eps = " + num(eps));
+  w.line("  final_norm = \"model.norm\"");
+  w.line(std::string("  projection = \"") +
+         (tied ? "model.embed_tokens" : "lm_head") + "\"");
+  w.line("  self_attention {\n    mask = [padding, causal]");
+  w.line(std::string("    bias = ") + (attentionBias ? "true" : "false"));
+  w.line("    norm_params = \"model.layers.{i}.input_layernorm\"");
+  w.line("    query = \"model.layers.{i}.self_attn.q_proj\"");
+  w.line("    key = \"model.layers.{i}.self_attn.k_proj\"");
+  w.line("    value = \"model.layers.{i}.self_attn.v_proj\"");
+  w.line("    out = \"model.layers.{i}.self_attn.o_proj\"\n  }");
+  w.line("  feed_forward {\n    activation = swiglu");
+  w.line(std::string("    bias = ") + (mlpBias ? "true" : "false"));
+  w.line("    norm_params = \"model.layers.{i}.post_attention_layernorm\"");
+  w.line("    gate = \"model.layers.{i}.mlp.gate_proj\"");
+  w.line("    up = \"model.layers.{i}.mlp.up_proj\"");
+  w.line("    down = \"model.layers.{i}.mlp.down_proj\"\n  }");
+  if (eos >= 0 && eos < vocab)
+    w.line("  generate {\n    end = " + std::to_string(eos) + "\n  }");
+  w.line("}");
+  w.line("entry forward(input_ids, attention_mask, position_ids) -> logits");
+  return true;
+}
+
+bool bert(Config &c, const json::Object &config,
+          const std::set<std::string> &tensors, Writer &w) {
+  const int64_t d = c.integer("hidden_size"),
+                layers = c.integer("num_hidden_layers"),
+                heads = c.integer("num_attention_heads"),
+                ff = c.integer("intermediate_size"),
+                vocab = c.integer("vocab_size"),
+                maxLen = c.integer("max_position_embeddings");
+  const int64_t typeVocab = c.integer("type_vocab_size", 2);
+  const double eps = c.number("layer_norm_eps", 1e-12);
+  std::string act = activation(c, "hidden_act", "gelu");
+  c.require("position_embedding_type", "absolute");
+  c.require("is_decoder", false);
+  c.require("add_cross_attention", false);
+  if (!c.rest())
+    return false;
+  std::string p = namePrefix(tensors, config, "BertModel", "bert.");
+  std::string layer = p + "encoder.layer.{i}.";
+  w.line("model bert");
+  w.hyper("d_model", d);
+  w.hyper("d_ff", ff);
+  w.hyper("heads", heads);
+  w.hyper("layers", layers);
+  w.hyper("vocab", vocab);
+  w.hyper("max_len", maxLen);
+  w.line("stack encoder {");
+  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
+         "  token_types = token_type_ids\n  position_ids = position_ids\n"
+         "  output = hidden\n  vocab = vocab");
+  w.line("  embedding = \"" + p + "embeddings.word_embeddings\"");
+  w.line("  positions = learned");
+  w.line("  position_embedding = \"" + p + "embeddings.position_embeddings\"");
+  w.line("  token_type_embedding = \"" + p +
+         "embeddings.token_type_embeddings\"");
+  w.line("  type_vocab = " + std::to_string(typeVocab));
+  w.line("  norm = layer\n  norm_order = post\n  norm_affine = true");
+  w.line("  eps = " + num(eps) + "\n  bias = true");
+  w.line("  embedding_norm = \"" + p + "embeddings.LayerNorm\"");
+  w.line("  self_attention {\n    mask = padding");
+  w.line("    norm_params = \"" + layer + "attention.output.LayerNorm\"");
+  w.line("    query = \"" + layer + "attention.self.query\"");
+  w.line("    key = \"" + layer + "attention.self.key\"");
+  w.line("    value = \"" + layer + "attention.self.value\"");
+  w.line("    out = \"" + layer + "attention.output.dense\"\n  }");
+  w.line("  feed_forward {\n    activation = " + act);
+  w.line("    norm_params = \"" + layer + "output.LayerNorm\"");
+  w.line("    up = \"" + layer + "intermediate.dense\"");
+  w.line("    down = \"" + layer + "output.dense\"\n  }");
+  w.line("}");
+  w.line("entry forward(input_ids, attention_mask, token_type_ids, "
+         "position_ids) -> hidden");
+  return true;
+}
+
+/// The tensor names in a safetensors file's header (its first 8 bytes are
+/// the header's length, then the JSON header).
+bool tensorNames(const std::string &path, std::set<std::string> &names,
+                 std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return true; // no checkpoint yet: names from the config alone
+  unsigned char size[8];
+  if (!in.read(reinterpret_cast<char *>(size), 8)) {
+    error = path + ": not a safetensors file (shorter than its header size)";
+    return false;
+  }
+  uint64_t n = 0;
+  for (int k = 7; k >= 0; --k)
+    n = n << 8 | size[k];
+  if (n > (100u << 20)) {
+    error = path + ": not a safetensors file (header of " +
+            std::to_string(n) + " bytes)";
+    return false;
+  }
+  std::string header(n, '\0');
+  if (!in.read(header.data(), n)) {
+    error = path + ": not a safetensors file (truncated header)";
+    return false;
+  }
+  llvm::Expected<json::Value> parsed = json::parse(header);
+  if (!parsed) {
+    error = path + ": malformed safetensors header: " +
+            llvm::toString(parsed.takeError());
+    return false;
+  }
+  const json::Object *o = parsed->getAsObject();
+  if (!o) {
+    error = path + ": malformed safetensors header (not an object)";
+    return false;
+  }
+  for (const auto &[key, value] : *o)
+    if (key != "__metadata__")
+      names.insert(key.str());
+  return true;
+}
+
+} // namespace
+
+bool xf::hf::importConfig(const std::string &text, const std::string &path,
+                          const std::set<std::string> &tensors,
+                          std::string &description, std::string &error) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed) {
+    error = path + ": not valid JSON: " + llvm::toString(parsed.takeError());
+    return false;
+  }
+  const json::Object *config = parsed->getAsObject();
+  if (!config) {
+    error = path + ": not a JSON object";
+    return false;
+  }
+  std::optional<llvm::StringRef> type = config->getString("model_type");
+  if (!type) {
+    error = path + ": missing the field 'model_type'";
+    return false;
+  }
+  using Family = std::function<bool(Config &, const json::Object &,
+                                    const std::set<std::string> &, Writer &)>;
+  static const std::map<std::string, Family> families = {
+      {"gpt2", gpt2}, {"llama", llama}, {"bert", bert}};
+  auto family = families.find(type->str());
+  if (family == families.end()) {
+    error = path + ": unsupported model_type \"" + type->str() +
+            "\" (xfc imports gpt2, bert and llama)";
+    return false;
+  }
+  Config c(*config, path);
+  Writer w;
+  w.line("# Imported from " + path + " by xfc; parameter names are the "
+         "checkpoint's.");
+  if (!family->second(c, *config, tensors, w)) {
+    error = c.error;
+    return false;
+  }
+  description = w.os.str();
+  return true;
+}
+
+bool xf::hf::importDirectory(const std::string &dir, std::string &description,
+                             std::string &error) {
+  std::string path = dir + "/config.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open (a Hugging Face model directory holds "
+                   "config.json and model.safetensors)";
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::set<std::string> tensors;
+  return tensorNames(dir + "/model.safetensors", tensors, error) &&
+         importConfig(text.str(), path, tensors, description, error);
+}
