@@ -300,6 +300,116 @@ def bert_model():
     return cfg, w, run, alternatives, V
 
 
+# --- Marian (modeling_marian.MarianMTModel) --------------------------------
+
+def marian_positions(n_pos, dim):
+    """MarianSinusoidalPositionalEmbedding._init_weight: sin in the first
+    half of each row, cos in the second (not interleaved)."""
+    enc = np.array([[pos / np.power(10000, 2 * (j // 2) / dim)
+                     for j in range(dim)] for pos in range(n_pos)])
+    out = torch.empty(n_pos, dim)
+    out[:, : dim // 2] = torch.FloatTensor(np.sin(enc[:, 0::2]))
+    out[:, dim // 2:] = torch.FloatTensor(np.cos(enc[:, 1::2]))
+    return out
+
+
+def marian_forward(w, cfg, ids, mask, dec_ids, dec_mask, act=F.silu,
+                   scale=None):
+    d = cfg["d_model"]
+    scale = math.sqrt(d) if scale is None else scale
+    ln = lambda x, n: F.layer_norm(x, (d,), w[n + ".weight"], w[n + ".bias"])
+    lin = lambda x, n: x @ w[n + ".weight"].T + w[n + ".bias"]
+
+    def attention(x, kv, n, heads, ext, causal_t=None):
+        B, Tq, Tk, hd = x.shape[0], x.shape[1], kv.shape[1], d // heads
+        split = lambda t, T: t.view(B, T, heads, hd).transpose(1, 2)
+        q = split(lin(x, n + ".q_proj"), Tq)
+        k, v = split(lin(kv, n + ".k_proj"), Tk), split(lin(kv, n + ".v_proj"), Tk)
+        s = q @ k.transpose(2, 3) * hd ** -0.5 + ext
+        if causal_t:
+            s = s + torch.where(causal(causal_t), 0.0,
+                                torch.finfo(torch.float32).min)
+        ctx = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, Tq, d)
+        return lin(ctx, n + ".out_proj")
+
+    def embed(side, t):
+        T = t.shape[1]
+        return (w["model.shared.weight"][t] * scale +
+                w[f"model.{side}.embed_positions.weight"][:T])
+
+    x = embed("encoder", ids)
+    ext = extended_mask(mask)
+    for i in range(cfg["encoder_layers"]):
+        q = f"model.encoder.layers.{i}."
+        x = ln(x + attention(x, x, q + "self_attn",
+                             cfg["encoder_attention_heads"], ext),
+               q + "self_attn_layer_norm")
+        x = ln(x + lin(act(lin(x, q + "fc1")), q + "fc2"),
+               q + "final_layer_norm")
+    memory = x
+    y = embed("decoder", dec_ids)
+    dec_ext = extended_mask(dec_mask)
+    for i in range(cfg["decoder_layers"]):
+        q = f"model.decoder.layers.{i}."
+        h = cfg["decoder_attention_heads"]
+        y = ln(y + attention(y, y, q + "self_attn", h, dec_ext,
+                             causal_t=y.shape[1]), q + "self_attn_layer_norm")
+        y = ln(y + attention(y, memory, q + "encoder_attn", h, ext),
+               q + "encoder_attn_layer_norm")
+        y = ln(y + lin(act(lin(y, q + "fc1")), q + "fc2"),
+               q + "final_layer_norm")
+    return y @ w["model.shared.weight"].T + w["final_logits_bias"]
+
+
+def marian_model():
+    d, V, P, pad = 32, 83, 64, 82
+    cfg = {"_name_or_path": "marian-tiny", "activation_dropout": 0.0,
+           "activation_function": "swish", "add_bias_logits": False,
+           "add_final_layer_norm": False, "architectures": ["MarianMTModel"],
+           "attention_dropout": 0.0, "bad_words_ids": [[pad]],
+           "bos_token_id": 0, "classif_dropout": 0.0, "d_model": d,
+           "decoder_attention_heads": 4, "decoder_ffn_dim": 64,
+           "decoder_layerdrop": 0.0, "decoder_layers": 2,
+           "decoder_start_token_id": pad, "decoder_vocab_size": V,
+           "dropout": 0.1, "encoder_attention_heads": 2,
+           "encoder_ffn_dim": 48, "encoder_layerdrop": 0.0,
+           "encoder_layers": 2, "eos_token_id": 0, "forced_eos_token_id": 0,
+           "init_std": 0.02, "is_encoder_decoder": True, "max_length": 64,
+           "max_position_embeddings": P, "model_type": "marian",
+           "normalize_before": False, "normalize_embedding": False,
+           "num_beams": 4, "num_hidden_layers": 2, "pad_token_id": pad,
+           "scale_embedding": True, "share_encoder_decoder_embeddings": True,
+           "static_position_embeddings": True, "torch_dtype": "float32",
+           "transformers_version": "4.46.0", "use_cache": True,
+           "vocab_size": V}
+    w = {"model.shared.weight": torch.randn(V, d) * 0.1,
+         "model.encoder.embed_positions.weight": marian_positions(P, d),
+         "model.decoder.embed_positions.weight": marian_positions(P, d),
+         "final_logits_bias": 0.3 * torch.randn(1, V)}
+    w["model.shared.weight"][pad] = 0  # padding_idx's row
+    for side, ff, kinds in (("encoder", 48, ["self_attn"]),
+                            ("decoder", 64, ["self_attn", "encoder_attn"])):
+        for i in range(2):
+            q = f"model.{side}.layers.{i}."
+            norms = ["final_layer_norm"] + [k + "_layer_norm" for k in kinds]
+            for n in norms:
+                w[q + n + ".weight"] = 1 + 0.2 * torch.randn(d)
+                w[q + n + ".bias"] = 0.2 * torch.randn(d)
+            shapes = {"fc1": (ff, d), "fc2": (d, ff)}
+            for k in kinds:
+                for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+                    shapes[f"{k}.{proj}"] = (d, d)
+            for n, (o, i_) in shapes.items():
+                w[q + n + ".weight"] = torch.randn(o, i_) * (1.5 / math.sqrt(i_))
+                w[q + n + ".bias"] = 0.2 * torch.randn(o)
+    run = lambda case, **kw: marian_forward(
+        w, cfg, case["input_ids"], case["attention_mask"],
+        case["decoder_input_ids"], case["decoder_attention_mask"], **kw)
+    alternatives = {"GELU for swish": dict(act=F.gelu),
+                    "no embedding scale": dict(scale=1.0)}
+    return cfg, w, run, alternatives, V
+
+
 def cases(vocab, family):
     """name -> inputs; lengths per row, right- or left-padded."""
     out = {}
@@ -320,6 +430,19 @@ def cases(vocab, family):
         pos = (mask.cumsum(-1) - 1).clamp(min=0) if left else \
             torch.arange(T).expand(B, T).clone()
         case = {"input_ids": ids, "attention_mask": mask, "position_ids": pos}
+        if family == "marian":
+            # The source as above (no position ids: Marian counts from 0);
+            # a right-padded target starting with decoder_start (the pad).
+            del case["position_ids"]
+            Td = max(T - 2, 1)
+            dec_mask = torch.zeros(B, Td, dtype=torch.long)
+            for b, n in enumerate(lengths):
+                dec_mask[b, :max(min(n, Td) - 1, 1)] = 1
+            dec = torch.randint(1, vocab - 1, (B, Td)) * dec_mask
+            dec[dec_mask == 0] = vocab - 1
+            dec[:, 0] = vocab - 1
+            case["decoder_input_ids"] = dec
+            case["decoder_attention_mask"] = dec_mask
         if family == "bert":
             # Segment A, then segment B for the second half of each row.
             types = torch.zeros(B, T, dtype=torch.long)
@@ -337,7 +460,7 @@ def relative(a, b, mask):
 def main():
     root = sys.argv[1]
     for family, make in (("gpt2", gpt2_model), ("llama", llama_model),
-                         ("bert", bert_model)):
+                         ("bert", bert_model), ("marian", marian_model)):
         cfg, w, run, alternatives, vocab = make()
         out = os.path.join(root, family)
         os.makedirs(out, exist_ok=True)
@@ -355,7 +478,8 @@ def main():
                 ref = run(case)
                 for what, kw in alternatives.items():
                     moved[what] = max(moved[what], relative(
-                        run(case, **kw), ref, case["attention_mask"]))
+                        run(case, **kw), ref, case.get(
+                            "decoder_attention_mask", case["attention_mask"])))
             for k, v in case.items():
                 np.save(os.path.join(out, f"{name}.{k}.npy"), v.numpy())
             np.save(os.path.join(out, f"{name}.expected.npy"),

@@ -123,6 +123,8 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
       os << " position_ids=" << s.positionIds;
     if (!s.tokenTypes.empty())
       os << " token_types=" << s.tokenTypes;
+    if (!s.memoryMask.empty())
+      os << " memory_mask=" << s.memoryMask;
     os << "\n    vocab=" << s.vocab << " pad_id=" << s.padId
        << " layers=" << s.layers << " d_model=" << s.dModel
        << " max_len=" << s.maxLen << "\n";
@@ -182,7 +184,11 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
     }
     if (s.projection)
       os << "    projection \"" << s.projection->name << "\""
-         << (s.projectionBias ? " bias" : "") << "\n";
+         << (s.projectionBias ? " bias" : "")
+         << (s.projectionBiasName.empty()
+                 ? ""
+                 : " \"" + s.projectionBiasName + "\"")
+         << "\n";
     if (s.generation) {
       auto id = [](int64_t v) { return v < 0 ? std::string("none")
                                              : std::to_string(v); };

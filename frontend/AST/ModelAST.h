@@ -104,6 +104,9 @@ struct Stack {
   /// the attention mask (1 = a real token; replaces `ids == pad_id` for
   /// padding masks), each token's position, each token's segment.
   std::string attentionMask, positionIds, tokenTypes;
+  /// The memory's attention mask (1 = a real token), for cross-attention's
+  /// padding mask instead of `memory_ids == pad_id`.
+  std::string memoryMask;
   int64_t vocab = 0, padId = 0, layers = 0, dModel = 0, maxLen = 0;
   Linear embedding;
   bool embeddingScale = false; ///< multiply embeddings by sqrt(d_model)
@@ -117,6 +120,9 @@ struct Stack {
   std::optional<Norm> embeddingNorm, finalNorm;
   std::optional<Linear> projection; ///< [vocab, d_model] output projection
   bool projectionBias = false;
+  /// The projection's bias as a tensor of its own name, stored [1, vocab]
+  /// (Marian's `final_logits_bias`); empty: `<projection>.bias`.
+  std::string projectionBiasName;
   std::vector<Block> blocks;
   std::string vocabName;               ///< the vocabulary hyper, if named
   std::optional<Generation> generation; ///< a `generate` section

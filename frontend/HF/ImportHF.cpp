@@ -29,7 +29,12 @@ bool isMetadata(const std::string &key) {
       "summary_activation", "summary_proj_to_labels", "summary_first_dropout",
       "pretraining_tp", "reorder_and_upcast_attn", "tokenizer_class",
       "prefix", "finetuning_task", "chunk_size_feed_forward",
-      "num_labels", "dtype"};
+      "num_labels", "dtype",
+      // Generation defaults: how to search, not what the model computes.
+      "num_beams", "max_length", "min_length", "bad_words_ids",
+      "forced_eos_token_id", "forced_bos_token_id", "early_stopping",
+      "no_repeat_ngram_size", "length_penalty", "do_sample",
+      "encoder_layerdrop", "decoder_layerdrop", "init_std"};
   if (names.count(key))
     return true;
   // resid_pdrop, embd_pdrop, attn_pdrop, hidden_dropout_prob,
@@ -352,6 +357,111 @@ bool bert(Config &c, const json::Object &config,
   return true;
 }
 
+/// Marian (MarianMTModel): post-norm encoder and decoder sharing one
+/// embedding (`model.shared`, scaled by √d_model), sinusoidal position
+/// tables stored as parameters, biases everywhere, the tied head plus
+/// `final_logits_bias`.
+bool marian(Config &c, const json::Object &config,
+            const std::set<std::string> &tensors, Writer &w) {
+  const int64_t d = c.integer("d_model"), vocab = c.integer("vocab_size"),
+                maxLen = c.integer("max_position_embeddings");
+  const int64_t encLayers = c.integer("encoder_layers"),
+                decLayers = c.integer("decoder_layers"),
+                encHeads = c.integer("encoder_attention_heads"),
+                decHeads = c.integer("decoder_attention_heads"),
+                encFF = c.integer("encoder_ffn_dim"),
+                decFF = c.integer("decoder_ffn_dim");
+  c.integer("num_hidden_layers", encLayers);
+  c.require("decoder_vocab_size", vocab);
+  std::string act = activation(c, "activation_function", "gelu");
+  const bool scale = c.flag("scale_embedding", false);
+  c.require("share_encoder_decoder_embeddings", true);
+  c.require("tie_word_embeddings", true);
+  c.require("is_encoder_decoder", true);
+  c.require("normalize_before", false);
+  c.require("normalize_embedding", false);
+  c.require("add_final_layer_norm", false);
+  c.require("static_position_embeddings", true);
+  c.require("add_bias_logits", false);
+  c.has("extra_pos_embeddings"); // BART's position offset; Marian reads none
+  const int64_t pad = c.tokenId("pad_token_id");
+  const int64_t start = c.tokenId("decoder_start_token_id");
+  const int64_t eos = c.tokenId("eos_token_id");
+  if (!c.rest())
+    return false;
+  if (pad < 0 || pad >= vocab)
+    return c.fail("field 'pad_token_id' must be a token id below vocab_size");
+  if (!tensors.empty() && !tensors.count("final_logits_bias"))
+    return c.fail("the checkpoint has no tensor 'final_logits_bias' "
+                  "(MarianMTModel stores it)");
+  (void)config;
+  w.line("model marian");
+  w.hyper("d_model", d);
+  w.hyper("vocab", vocab);
+  w.hyper("max_len", maxLen);
+  auto stack = [&](const std::string &side, int64_t layers, int64_t heads,
+                   int64_t ff) {
+    std::string l = "model." + side + ".layers.{i}.";
+    w.line("  vocab = vocab\n  pad_id = " + std::to_string(pad));
+    w.line("  layers = " + std::to_string(layers) + "\n  heads = " +
+           std::to_string(heads) + "\n  d_ff = " + std::to_string(ff));
+    w.line("  embedding = \"model.shared\"");
+    w.line(std::string("  embedding_scale = ") + (scale ? "true" : "false"));
+    w.line("  positions = learned    # the sinusoid tables, stored");
+    w.line("  position_embedding = \"model." + side + ".embed_positions\"");
+    w.line("  norm = layer\n  norm_order = post\n  norm_affine = true");
+    w.line("  eps = 1e-5\n  bias = true");
+    return l;
+  };
+  auto attention = [&](const std::string &kind, const std::string &l,
+                       const std::string &module, const std::string &norm,
+                       const char *mask) {
+    w.line("  " + kind + " {\n    mask = " + mask);
+    w.line("    norm_params = \"" + l + norm + "\"");
+    w.line("    query = \"" + l + module + ".q_proj\"");
+    w.line("    key = \"" + l + module + ".k_proj\"");
+    w.line("    value = \"" + l + module + ".v_proj\"");
+    w.line("    out = \"" + l + module + ".out_proj\"\n  }");
+  };
+  auto feedForward = [&](const std::string &l) {
+    w.line("  feed_forward {\n    activation = " + act);
+    w.line("    norm_params = \"" + l + "final_layer_norm\"");
+    w.line("    up = \"" + l + "fc1\"\n    down = \"" + l + "fc2\"\n  }");
+  };
+  w.line("stack encoder {");
+  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
+         "  output = memory");
+  std::string l = stack("encoder", encLayers, encHeads, encFF);
+  attention("self_attention", l, "self_attn", "self_attn_layer_norm",
+            "padding");
+  feedForward(l);
+  w.line("}");
+  w.line("stack decoder {");
+  w.line("  input = decoder_input_ids\n"
+         "  attention_mask = decoder_attention_mask\n  memory = memory\n"
+         "  memory_ids = input_ids\n  memory_mask = attention_mask\n"
+         "  output = logits");
+  l = stack("decoder", decLayers, decHeads, decFF);
+  w.line("  projection = \"model.shared\"    # tied\n"
+         "  projection_bias = \"final_logits_bias\"");
+  attention("self_attention", l, "self_attn", "self_attn_layer_norm",
+            "[padding, causal]");
+  attention("cross_attention", l, "encoder_attn", "encoder_attn_layer_norm",
+            "padding");
+  feedForward(l);
+  std::string gen;
+  if (start >= 0 && start < vocab)
+    gen += "    start = " + std::to_string(start) + "\n";
+  if (eos >= 0 && eos < vocab)
+    gen += "    end = " + std::to_string(eos) + "\n";
+  if (!gen.empty())
+    w.line("  generate {\n" + gen + "  }");
+  w.line("}");
+  w.line("entry forward(input_ids, attention_mask, decoder_input_ids, "
+         "decoder_attention_mask) -> logits");
+  return true;
+}
+
 /// The tensor names in a safetensors file's header (its first 8 bytes are
 /// the header's length, then the JSON header).
 bool tensorNames(const std::string &path, std::set<std::string> &names,
@@ -417,11 +527,11 @@ bool xf::hf::importConfig(const std::string &text, const std::string &path,
   using Family = std::function<bool(Config &, const json::Object &,
                                     const std::set<std::string> &, Writer &)>;
   static const std::map<std::string, Family> families = {
-      {"gpt2", gpt2}, {"llama", llama}, {"bert", bert}};
+      {"gpt2", gpt2}, {"llama", llama}, {"bert", bert}, {"marian", marian}};
   auto family = families.find(type->str());
   if (family == families.end()) {
     error = path + ": unsupported model_type \"" + type->str() +
-            "\" (xfc imports gpt2, bert and llama)";
+            "\" (xfc imports gpt2, bert, llama and marian)";
     return false;
   }
   Config c(*config, path);

@@ -3,7 +3,7 @@
 // Turns a Hugging Face model directory (config.json, and model.safetensors
 // for the names it stores) into `.xf` description text whose parameter
 // names are the checkpoint's, so the checkpoint loads as stored. Families:
-// GPT-2, BERT, LLaMA (docs/huggingface.md).
+// GPT-2, BERT, LLaMA, Marian (docs/huggingface.md).
 //
 //===----------------------------------------------------------------------===//
 

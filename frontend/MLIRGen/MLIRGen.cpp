@@ -66,7 +66,18 @@ private:
   Value sliceLast(Value t, int64_t offset, int64_t size, Location l);
   /// Applies layer `layer` of stack `s` to `x`: a call of the stack's layer
   /// function, built on first use.
-  Value callLayer(const ast::Stack &s, int layer, Value x, Value ids);
+  Value callLayer(const ast::Stack &s, int layer, Value x, Value ids,
+                  bool plain);
+  /// Whether the function being built lacks stack `s`'s optional inputs
+  /// (attention masks, position ids: generate_encode takes only token
+  /// ids), so padding comes from `ids == pad_id` and positions from 0.
+  bool plainInputs(const ast::Stack &s) const {
+    for (const std::string *in :
+         {&s.attentionMask, &s.positionIds, &s.memoryMask, &s.tokenTypes})
+      if (!in->empty() && !values.count(*in))
+        return true;
+    return false;
+  }
   /// The generation entries of stack `s` (docs/language.md): for a stack
   /// with memory `generate_encode`, which runs the memory's stack and fills
   /// the cross-attention caches; then `generate_step`, which runs the new
@@ -97,6 +108,13 @@ private:
   static bool rotaryPositions(const ast::Stack &s) {
     return s.positions == ast::Positions::Rotary && !s.positionIds.empty();
   }
+  /// What cross-attention's padding mask reads: the memory's attention
+  /// mask, or its token ids.
+  static const std::string &memoryKeys(const ast::Stack &s) {
+    return s.memoryMask.empty() ? s.memoryIds : s.memoryMask;
+  }
+  /// Stack `s`'s output projection of `x`, with its bias.
+  Value outputProjection(const ast::Stack &s, Value x);
 
   /// Records the first user error (a weight used with two shapes); the
   /// IR built meanwhile stays valid and is dropped.
@@ -124,12 +142,15 @@ private:
     std::map<std::string, Value> args;
     Value memory, memoryIds;
     Value positions; ///< the stack's position_ids (rotary positions)
+    /// Whether padding masks read the attention mask (0 blocks) instead
+    /// of token ids: for self- and for cross-attention.
+    bool selfMask = false, memoryMask = false;
     // Generation steps: each row's cache length before the step, the
     // layer's caches, and the self-attention caches' new values.
     Value past, selfKey, selfValue, crossKey, crossValue;
     SmallVector<Value> updated;
   };
-  std::map<std::string, LayerFn> layerFns; ///< by stack name
+  std::map<std::string, LayerFn> layerFns; ///< by function name
   LayerFn *building = nullptr;             ///< the layer function being built
 };
 
@@ -169,7 +190,7 @@ std::string ModelGen::expand(const std::string &tmpl, int layer) {
 RankedTensorType ModelGen::valueType(const std::string &name) {
   for (const ast::Stack &s : model.stacks) {
     if (s.input == name || s.memoryIds == name || s.attentionMask == name ||
-        s.positionIds == name || s.tokenTypes == name)
+        s.positionIds == name || s.tokenTypes == name || s.memoryMask == name)
       return tensor({kDyn, kDyn}, b.getI64Type());
     if (s.output == name)
       return tensor({kDyn, kDyn, s.projection ? s.vocab : s.dModel}, f32());
@@ -358,9 +379,10 @@ Value ModelGen::emitAttention(const ast::Stack &s, const ast::Block &blk,
   // 3. Masks: true = blocked; scores there become -1e9.
   Value mask;
   if (blk.maskPadding) {
-    // kvIds: the keys' token ids, or the stack's attention mask (0 blocks).
-    bool fromMask = blk.kind == ast::BlockKind::SelfAttention &&
-                    !s.attentionMask.empty();
+    // kvIds: the keys' token ids, or an attention mask (0 blocks).
+    bool fromMask = blk.kind == ast::BlockKind::SelfAttention
+                        ? building->selfMask
+                        : building->memoryMask;
     mask = mlir::xf::PaddingMaskOp::create(b, l, kvIds,
                                            fromMask ? 0 : s.padId); // [B,1,Lk]
   }
@@ -442,10 +464,8 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
     case ast::BlockKind::SelfAttention:
       return emitAttention(s, blk, layer, in, in, ids);
     case ast::BlockKind::CrossAttention:
-      return building ? emitAttention(s, blk, layer, in, building->memory,
-                                      building->memoryIds)
-                      : emitAttention(s, blk, layer, in, compute(s.memory),
-                                      compute(s.memoryIds));
+      return emitAttention(s, blk, layer, in, building->memory,
+                           building->memoryIds);
     case ast::BlockKind::FeedForward:
       return emitFeedForward(s, blk, layer, in);
     }
@@ -459,6 +479,15 @@ Value ModelGen::emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
   // x + sublayer(Norm(x)).
   Value y = sublayer(emitNorm(blk.norm, layer, x, s.dModel));
   return mlir::xf::AddOp::create(b, l, x, y);
+}
+
+Value ModelGen::outputProjection(const ast::Stack &s, Value x) {
+  if (s.projectionBiasName.empty())
+    return linear(x, *s.projection, 0, s.vocab, s.dModel, s.projectionBias);
+  Value y = linear(x, *s.projection, 0, s.vocab, s.dModel, false);
+  Location l = loc(s.projection->loc);
+  return mlir::xf::AddOp::create(
+      b, l, y, param(s.projectionBiasName, "", 0, {1, s.vocab}, l));
 }
 
 Value ModelGen::embed(const ast::Stack &s, Value ids) {
@@ -475,7 +504,12 @@ Value ModelGen::embed(const ast::Stack &s, Value ids) {
 Value ModelGen::emitStack(const ast::Stack &s) {
   Value ids = compute(s.input);
   Value x = embed(s, ids);
-  if (!s.tokenTypes.empty()) {
+  const bool plain = plainInputs(s);
+  if (!s.tokenTypes.empty() && plain) {
+    fail(loc(s.loc), "stack '" + s.name + "' needs its token_types input '" +
+                         s.tokenTypes + "', which generate_encode does not "
+                         "take");
+  } else if (!s.tokenTypes.empty()) {
     Location tl = loc(s.tokenTypeEmbedding.loc);
     Value table = param(s.tokenTypeEmbedding.name, ".weight", 0,
                         {s.typeVocab, s.dModel}, tl);
@@ -489,7 +523,7 @@ Value ModelGen::emitStack(const ast::Stack &s) {
   Value len = dim(ids, 1, pl);
   // Each token's position: given per row, or 0, 1, ..., len - 1.
   Value positionIds =
-      s.positionIds.empty() ? Value() : compute(s.positionIds);
+      s.positionIds.empty() || plain ? Value() : compute(s.positionIds);
   if (s.positions == ast::Positions::Sinusoidal) {
     pe = positionIds ? Value(mlir::xf::SinusoidOp::create(b, pl, positionIds,
                                                            s.dModel))
@@ -516,33 +550,41 @@ Value ModelGen::emitStack(const ast::Stack &s) {
     x = emitNorm(*s.embeddingNorm, 0, x, s.dModel);
 
   // The padding masks read the attention mask where the stack has one.
-  Value keyIds = s.attentionMask.empty() ? ids : compute(s.attentionMask);
+  Value keyIds =
+      s.attentionMask.empty() || plain ? ids : compute(s.attentionMask);
   for (int layer = 0; layer < s.layers; ++layer)
-    x = callLayer(s, layer, x, keyIds);
+    x = callLayer(s, layer, x, keyIds, plain);
 
   if (s.finalNorm)
     x = emitNorm(*s.finalNorm, 0, x, s.dModel);
   if (s.projection)
-    x = linear(x, *s.projection, 0, s.vocab, s.dModel, s.projectionBias);
+    x = outputProjection(s, x);
   return x;
 }
 
-Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
+Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids,
+                          bool plain) {
   Location l = loc(s.loc);
-  auto it = layerFns.find(s.name);
+  // Entries without the stack's optional inputs get a variant of the
+  // layer function that masks by token ids and counts positions from 0.
+  std::string name = s.name + (plain ? "_layer_by_ids" : "_layer");
+  const bool positions = rotaryPositions(s) && !plain;
+  auto it = layerFns.find(name);
   if (it == layerFns.end()) {
     // Build `@<stack>_layer` once, after the current entry.
     LayerFn fnInfo;
+    fnInfo.selfMask = !s.attentionMask.empty() && !plain;
+    fnInfo.memoryMask = !s.memoryMask.empty() && !plain;
     SmallVector<Type> inputs = {x.getType(), ids.getType()};
     if (!s.memory.empty()) {
       inputs.push_back(valueType(s.memory));
       inputs.push_back(valueType(s.memoryIds));
     }
-    if (rotaryPositions(s))
+    if (positions)
       inputs.push_back(valueType(s.positionIds));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointAfter(fn);
-    fnInfo.fn = func::FuncOp::create(b, l, s.name + "_layer",
+    fnInfo.fn = func::FuncOp::create(b, l, name,
                                      b.getFunctionType(inputs, x.getType()));
     fnInfo.fn.setPrivate();
     fnInfo.numFixed = inputs.size();
@@ -551,9 +593,9 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
       fnInfo.memory = body->getArgument(2);
       fnInfo.memoryIds = body->getArgument(3);
     }
-    if (rotaryPositions(s))
+    if (positions)
       fnInfo.positions = body->getArgument(fnInfo.numFixed - 1);
-    it = layerFns.emplace(s.name, std::move(fnInfo)).first;
+    it = layerFns.emplace(name, std::move(fnInfo)).first;
     building = &it->second;
     b.setInsertionPointToEnd(body);
     Value y = body->getArgument(0);
@@ -566,9 +608,9 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids) {
   SmallVector<Value> args = {x, ids};
   if (!s.memory.empty()) {
     args.push_back(compute(s.memory));
-    args.push_back(compute(s.memoryIds));
+    args.push_back(compute(plain ? s.memoryIds : memoryKeys(s)));
   }
-  if (rotaryPositions(s))
+  if (positions)
     args.push_back(compute(s.positionIds));
   for (auto &[key, shape, ploc, transposed] : info.params)
     args.push_back(param(key, "", layer, shape, ploc, transposed));
@@ -870,7 +912,7 @@ void ModelGen::emitGenerateStep(const ast::Stack &s) {
   if (s.finalNorm)
     x = emitNorm(*s.finalNorm, 0, x, s.dModel);
   if (s.projection)
-    x = linear(x, *s.projection, 0, s.vocab, s.dModel, s.projectionBias);
+    x = outputProjection(s, x);
   SmallVector<Value> results = {x};
   results.append(updated.begin(), updated.end());
   func::ReturnOp::create(b, l, results);

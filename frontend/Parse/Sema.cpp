@@ -46,6 +46,7 @@ const std::vector<std::string> kStackKeys = {"input",
                                              "attention_mask",
                                              "position_ids",
                                              "token_types",
+                                             "memory_mask",
                                              "token_type_embedding",
                                              "type_vocab"};
 
@@ -494,8 +495,16 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     stack.memory = v.value;
     if (!requireName("memory_ids", stack.memoryIds))
       return false;
+    if (const SyntaxEntry *e = find(s, "memory_mask")) {
+      Located<std::string> mask;
+      if (!readName(*e, mask))
+        return false;
+      stack.memoryMask = mask.value;
+    }
   } else if (const SyntaxEntry *e = find(s, "memory_ids")) {
     return fail(e->loc, "'memory_ids' needs 'memory' in " + what);
+  } else if (const SyntaxEntry *e = find(s, "memory_mask")) {
+    return fail(e->loc, "'memory_mask' needs 'memory' in " + what);
   }
 
   // Optional inputs beside the token ids.
@@ -673,11 +682,23 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     stack.projection = proj;
   }
   if (const SyntaxEntry *e = find(s, "projection_bias")) {
-    if (!readBool(*e, flag))
-      return false;
     if (!stack.projection)
       return fail(e->loc, "'projection_bias' needs 'projection'");
-    stack.projectionBias = flag.value;
+    if (e->value.kind == Kind::String) {
+      // A tensor of its own name: Marian's final_logits_bias [1, vocab].
+      ast::Linear bias;
+      if (!readTemplate(*e, bias))
+        return false;
+      if (bias.name.find("{i}") != std::string::npos)
+        return fail(e->loc, "'projection_bias' names one tensor; {i} has no "
+                            "layer here");
+      stack.projectionBiasName = bias.name;
+      stack.projectionBias = true;
+    } else {
+      if (!readBool(*e, flag))
+        return false;
+      stack.projectionBias = flag.value;
+    }
   }
 
   for (const SyntaxSection &child : s.sections) {
@@ -942,6 +963,11 @@ bool Sema::readEntries(ast::Model &model) {
     std::string what = "the layers of stack '" + st.name + "'";
     if (!take(st.name + "_layer", what, st.loc))
       return false;
+    // Its variant for entries without the optional inputs.
+    if ((!st.attentionMask.empty() || !st.positionIds.empty() ||
+         !st.memoryMask.empty() || !st.tokenTypes.empty()) &&
+        !take(st.name + "_layer_by_ids", what, st.loc))
+      return false;
     if (!st.generation)
       continue;
     if (!take(st.name + "_step_layer", what, st.loc) ||
@@ -1001,8 +1027,8 @@ bool Sema::checkComputable(const ast::Model &model, const ast::EntryPoint &ep) {
       return fail(s->loc, "stack '" + s->name + "' depends on its own output");
     bool ok = need(s->input) &&
               (s->memory.empty() || (need(s->memory) && need(s->memoryIds)));
-    for (const std::string *extra :
-         {&s->attentionMask, &s->positionIds, &s->tokenTypes})
+    for (const std::string *extra : {&s->attentionMask, &s->positionIds,
+                                     &s->tokenTypes, &s->memoryMask})
       ok = ok && (extra->empty() || need(*extra));
     visiting.erase(v);
     return ok;

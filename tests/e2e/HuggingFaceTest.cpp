@@ -6,7 +6,8 @@
 // transformers' modeling files. The directory is imported as it is (no
 // conversion), then interpreted (≤ 1e-5) and compiled (≤ 1e-4) on every
 // case: right and left padding with attention masks and position ids,
-// length 1, odd lengths, BERT's segments A and B. Errors are max |a - b| /
+// length 1, odd lengths, BERT's segments A and B, Marian's source and
+// target masks. Errors are max |a - b| /
 // max |ref| over the real tokens (a padded query's output is undefined).
 //
 //===----------------------------------------------------------------------===//
@@ -29,6 +30,9 @@ const char *const kCases[] = {"right", "left", "one", "odd"};
 std::vector<std::string> inputNames(const std::string &family) {
   if (family == "bert")
     return {"input_ids", "attention_mask", "token_type_ids", "position_ids"};
+  if (family == "marian")
+    return {"input_ids", "attention_mask", "decoder_input_ids",
+            "decoder_attention_mask"};
   return {"input_ids", "attention_mask", "position_ids"};
 }
 
@@ -55,6 +59,11 @@ double maskedError(const std::vector<float> &got, const Array &ref,
 
 class HuggingFace : public ::testing::TestWithParam<std::string> {
 protected:
+  /// Which outputs are defined: the (decoder's) real tokens.
+  Array valid(const std::string &c) const {
+    return input(c, GetParam() == "marian" ? "decoder_attention_mask"
+                                           : "attention_mask");
+  }
   std::string dir() const { return kHf + GetParam(); }
   Array input(const std::string &c, const std::string &name) const {
     return loadNpy(dir() + "/" + c + "." + name + ".npy");
@@ -91,8 +100,7 @@ TEST_P(HuggingFace, InterpreterMatchesReference) {
     std::vector<HostTensor> results;
     ASSERT_TRUE(interpret(fn, inputs, weightsOf(*file), results, error))
         << c << ": " << error;
-    double err = maskedError(results[0].f, input(c, "expected"),
-                             input(c, "attention_mask"));
+    double err = maskedError(results[0].f, input(c, "expected"), valid(c));
     EXPECT_LE(err, 1e-5) << GetParam() << " " << c;
   }
 }
@@ -109,13 +117,13 @@ TEST_P(HuggingFace, CompiledMatchesReference) {
     for (Array &a : inputs)
       pointers.push_back(&a);
     Array out = run(m, "forward", pointers);
-    double err = maskedError(out.f, input(c, "expected"),
-                             input(c, "attention_mask"));
+    double err = maskedError(out.f, input(c, "expected"), valid(c));
     EXPECT_LE(err, 1e-4) << GetParam() << " " << c;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, HuggingFace,
-                         ::testing::Values("gpt2", "llama", "bert"));
+                         ::testing::Values("gpt2", "llama", "bert",
+                                           "marian"));
 
 } // namespace
