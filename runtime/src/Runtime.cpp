@@ -318,6 +318,10 @@ const char *xf_model_unused_weights(const xf_model *model) {
   return model ? model->unusedWeights.c_str() : "";
 }
 
+size_t xf_model_copied_weight_bytes(const xf_model *model) {
+  return model && model->binder ? model->binder->copiedBytes : 0;
+}
+
 xf_status *xf_model_set_threads(xf_model *model, int threads) {
   if (!model)
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,

@@ -33,12 +33,12 @@ bool WeightBinder::readValues(const ParamSpec &p, std::vector<float> &values,
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
       values[r * cols + c] = stored[c * rows + r];
-  packedBytes += values.size() * sizeof(float);
   return true;
 }
 
 uint8_t *WeightBinder::allocate(size_t bytes) {
   size_t total = bytes + XF_PARAM_TAIL_BYTES + 64;
+  copiedBytes += bytes;
   owned.emplace_back(new uint8_t[total]());
   uint8_t *p = owned.back().get();
   return p + (64 - reinterpret_cast<uintptr_t>(p) % 64) % 64;

@@ -33,9 +33,9 @@ public:
   /// The names of the file's tensors that no bound parameter read.
   std::string unusedTensors() const;
 
-  /// Bytes of f32 values transposed at load (parameters the file stores
-  /// transposed, `ParamSpec::transposed`).
-  size_t packedBytes = 0;
+  /// Bytes of the buffers bound parameters own (copies: packed, converted
+  /// or reduced), as opposed to tensors read in the mapped file.
+  size_t copiedBytes = 0;
 
 private:
   const void *bindF32(const ParamSpec &p, std::string &error,

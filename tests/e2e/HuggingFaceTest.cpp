@@ -109,6 +109,12 @@ TEST_P(HuggingFace, CompiledMatchesReference) {
   std::string library = compileModel(dir(), {}, "hf-" + GetParam());
   Model m(library + "/lib" + GetParam() + ".so", dir() + "/model.safetensors");
   ASSERT_TRUE(m.model);
+  // Only GPT-2's Conv1D weights ([in, out]) are copied, packed at load:
+  // per layer c_attn [32, 96], c_proj [32, 32], c_fc [32, 128] and
+  // mlp.c_proj [128, 32]. Everything else is read in the mapped file.
+  EXPECT_EQ(xf_model_copied_weight_bytes(m.model),
+            GetParam() == "gpt2" ? 2u * (32 * 96 + 32 * 32 + 2 * 32 * 128) * 4
+                                 : 0u);
   for (const char *c : kCases) {
     std::vector<Array> inputs;
     for (const std::string &name : inputNames(GetParam()))

@@ -268,10 +268,12 @@ int main(int argc, char **argv) {
                << ", \"threads\": " << numThreads
                << llvm::format(", \"median_ms\": %.3f, \"min_ms\": %.3f, "
                                "\"max_ms\": %.3f, \"load_ms\": %.1f, "
-                               "\"peak_rss_mb\": %.1f}\n",
+                               "\"peak_rss_mb\": %.1f, "
+                               "\"copied_weights_mb\": %.1f}\n",
                                runMedian, times.empty() ? 0 : times.front(),
                                times.empty() ? 0 : times.back(), loadMs,
-                               peakKb / 1024.0);
+                               peakKb / 1024.0,
+                               xf_model_copied_weight_bytes(model) / 1048576.0);
   xf_model_free(model);
   return 0;
 }

@@ -121,6 +121,12 @@ XF_API const char *xf_model_manifest(const xf_model *model);
  * the empty string). Owned by the model. */
 XF_API const char *xf_model_unused_weights(const xf_model *model);
 
+/* Bytes of weights the load copied into memory of its own: packed into
+ * the kernels' layout (a weight stored transposed), converted to f32, or
+ * to bf16/i8 for reduced precision. The rest is read where the weights file
+ * is mapped. 0 for a null model. */
+XF_API size_t xf_model_copied_weight_bytes(const xf_model *model);
+
 /* Sets how many threads this model's parallel loops use in runs started
  * from now on, by any thread (0: one per CPU the process may run on, the
  * default). Runs at the same time share the pool's workers, so a run may
