@@ -57,6 +57,8 @@ ValueInfo describe(const std::string &name, RankedTensorType type,
   } else if (const ast::Stack *s = model.findStackProducing(name)) {
     v.dims[0] = "batch";
     v.dims[1] = s->input + "_len";
+  } else if (model.findStackPooling(name)) {
+    v.dims[0] = "batch";
   }
   return v;
 }

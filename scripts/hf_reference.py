@@ -257,6 +257,11 @@ def bert_forward(w, cfg, ids, mask, types, pos, act=F.gelu, eps=None):
     return x
 
 
+def bert_pooled(w, hidden):  # BertPooler: tanh(dense(first token))
+    return torch.tanh(hidden[:, 0] @ w["pooler.dense.weight"].T +
+                      w["pooler.dense.bias"])
+
+
 def bert_model():
     d, ff, V = 32, 64, 89
     cfg = {"architectures": ["BertModel"], "model_type": "bert",
@@ -289,9 +294,9 @@ def bert_model():
     for n in norms:
         w[n + ".weight"] = 1 + 0.2 * torch.randn(d)
         w[n + ".bias"] = 0.2 * torch.randn(d)
-    # BertModel's pooler: stored, not computed here (xfc does not build it).
-    w["pooler.dense.weight"] = torch.randn(d, d) * 0.1
-    w["pooler.dense.bias"] = torch.zeros(d)
+    # BertModel's pooler.
+    w["pooler.dense.weight"] = torch.randn(d, d) * (1.5 / math.sqrt(d))
+    w["pooler.dense.bias"] = 0.2 * torch.randn(d)
     run = lambda case, **kw: bert_forward(w, cfg, case["input_ids"],
                                           case["attention_mask"],
                                           case["token_type_ids"],
@@ -484,6 +489,9 @@ def main():
                 np.save(os.path.join(out, f"{name}.{k}.npy"), v.numpy())
             np.save(os.path.join(out, f"{name}.expected.npy"),
                     ref.numpy().astype(np.float32))
+            if family == "bert":
+                np.save(os.path.join(out, f"{name}.pooled.npy"),
+                        bert_pooled(w, ref).numpy().astype(np.float32))
         for what, by in moved.items():
             print(f"{family}: {what} moves the outputs by {by:.1e}")
             assert by > 1e-4, (family, what, by)

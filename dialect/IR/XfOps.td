@@ -340,6 +340,7 @@ class Xf_ActivationOp<string mnemonic, string formula>
 
 def Xf_ReluOp : Xf_ActivationOp<"relu", "max(x, 0)">;
 def Xf_SiluOp : Xf_ActivationOp<"silu", "x * sigmoid(x)">;
+def Xf_TanhOp : Xf_ActivationOp<"tanh", "tanh(x)">;
 def Xf_GeluOp : Xf_ActivationOp<"gelu",
     "x/2 * (1 + erf(x/sqrt(2))), or with `tanh` set "
     "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))"> {

@@ -849,6 +849,12 @@ bool Evaluator::eval(Operation *op) {
       .Case<SiluOp>([&](SiluOp s) {
         return activation(op, s.getInput(), Activation::Silu);
       })
+      .Case<TanhOp>([&](TanhOp t) {
+        HostTensor r = get(t.getInput());
+        for (float &x : r.f)
+          x = static_cast<float>(std::tanh(double(x)));
+        return set(op, std::move(r));
+      })
       .Case<GeluOp>([&](GeluOp g) {
         return activation(op, g.getInput(),
                           g.getTanh() ? Activation::GeluTanh

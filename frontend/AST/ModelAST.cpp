@@ -25,6 +25,13 @@ const Stack *Model::findStackProducing(const std::string &value) const {
   return nullptr;
 }
 
+const Stack *Model::findStackPooling(const std::string &value) const {
+  for (const Stack &s : stacks)
+    if (!s.pooledOutput.empty() && s.pooledOutput == value)
+      return &s;
+  return nullptr;
+}
+
 const EntryPoint *Model::findEntry(const std::string &entryName) const {
   for (const EntryPoint &e : entries)
     if (e.name == entryName)
@@ -182,6 +189,9 @@ void xf::ast::dump(const Model &m, std::ostream &os) {
       dumpNorm(*s.finalNorm, os);
       os << "\n";
     }
+    if (s.pooler)
+      os << "    pooler \"" << s.pooler->name << "\" -> " << s.pooledOutput
+         << "\n";
     if (s.projection)
       os << "    projection \"" << s.projection->name << "\""
          << (s.projectionBias ? " bias" : "")

@@ -119,6 +119,10 @@ struct Stack {
   double ropeBase = 10000.0;
   std::optional<Norm> embeddingNorm, finalNorm;
   std::optional<Linear> projection; ///< [vocab, d_model] output projection
+  /// BERT's pooler: `pooledOutput` = tanh(x[:, 0] · Wᵀ + b), [batch, d_model]
+  /// from the stack's first token (before any projection).
+  std::optional<Linear> pooler;
+  std::string pooledOutput;
   bool projectionBias = false;
   /// The projection's bias as a tensor of its own name, stored [1, vocab]
   /// (Marian's `final_logits_bias`); empty: `<projection>.bias`.
@@ -147,6 +151,8 @@ struct Model {
   std::vector<EntryPoint> entries;
 
   const Stack *findStackProducing(const std::string &value) const;
+  /// The stack whose pooler produces `value`, or null.
+  const Stack *findStackPooling(const std::string &value) const;
   /// The stack with a `generate` section, or null.
   const Stack *generatingStack() const;
   const EntryPoint *findEntry(const std::string &name) const;

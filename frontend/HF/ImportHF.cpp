@@ -351,9 +351,18 @@ bool bert(Config &c, const json::Object &config,
   w.line("    norm_params = \"" + layer + "output.LayerNorm\"");
   w.line("    up = \"" + layer + "intermediate.dense\"");
   w.line("    down = \"" + layer + "output.dense\"\n  }");
+  // BertModel's pooler (add_pooling_layer), where the checkpoint has it.
+  const bool pooler =
+      tensors.empty() || tensors.count(p + "pooler.dense.weight");
+  if (pooler)
+    w.line("  pooler = \"" + p + "pooler.dense\"\n"
+           "  pooled_output = pooler_output");
   w.line("}");
   w.line("entry forward(input_ids, attention_mask, token_type_ids, "
          "position_ids) -> hidden");
+  if (pooler)
+    w.line("entry pool(input_ids, attention_mask, token_type_ids, "
+           "position_ids) -> pooler_output");
   return true;
 }
 

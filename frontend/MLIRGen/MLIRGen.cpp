@@ -41,7 +41,9 @@ private:
   void emitEntry(const ast::EntryPoint &ep);
   /// The value `name` in the current entry: an argument or a stack's output.
   Value compute(const std::string &name);
-  Value emitStack(const ast::Stack &s);
+  /// Stack `s`'s hidden states, then its output projection unless
+  /// `withProjection` is false (the pooler reads the hidden states).
+  Value emitStack(const ast::Stack &s, bool withProjection = true);
   /// The token embeddings of `ids` (scaled by √d_model if the stack says).
   Value embed(const ast::Stack &s, Value ids);
   Value emitBlock(const ast::Stack &s, const ast::Block &blk, int layer,
@@ -194,6 +196,8 @@ RankedTensorType ModelGen::valueType(const std::string &name) {
       return tensor({kDyn, kDyn}, b.getI64Type());
     if (s.output == name)
       return tensor({kDyn, kDyn, s.projection ? s.vocab : s.dModel}, f32());
+    if (!s.pooledOutput.empty() && s.pooledOutput == name)
+      return tensor({kDyn, s.dModel}, f32());
   }
   llvm_unreachable("Sema checked every entry value");
 }
@@ -501,7 +505,7 @@ Value ModelGen::embed(const ast::Stack &s, Value ids) {
   return x;
 }
 
-Value ModelGen::emitStack(const ast::Stack &s) {
+Value ModelGen::emitStack(const ast::Stack &s, bool withProjection) {
   Value ids = compute(s.input);
   Value x = embed(s, ids);
   const bool plain = plainInputs(s);
@@ -557,7 +561,7 @@ Value ModelGen::emitStack(const ast::Stack &s) {
 
   if (s.finalNorm)
     x = emitNorm(*s.finalNorm, 0, x, s.dModel);
-  if (s.projection)
+  if (s.projection && withProjection)
     x = outputProjection(s, x);
   return x;
 }
@@ -929,9 +933,26 @@ Value ModelGen::compute(const std::string &name) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;
-  const ast::Stack *s = model.findStackProducing(name);
-  assert(s && "Sema checked that every value is computable");
-  Value v = emitStack(*s);
+  Value v;
+  if (const ast::Stack *s = model.findStackPooling(name)) {
+    // BERT's pooler: tanh(dense(x[:, 0])) over the stack's hidden states.
+    Value x = s->projection ? emitStack(*s, /*withProjection=*/false)
+                            : compute(s->output);
+    Location l = loc(s->pooler->loc);
+    SmallVector<OpFoldResult> offsets(3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = {dim(x, 0, l), b.getIndexAttr(1),
+                                       b.getIndexAttr(s->dModel)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    Value first = tensor::ExtractSliceOp::create(
+        b, l, tensor({kDyn, 1, s->dModel}, f32()), x, offsets, sizes, strides);
+    first = reshape(first, {kDyn, s->dModel}, {dim(x, 0, l)}, l);
+    v = mlir::xf::TanhOp::create(
+        b, l, linear(first, *s->pooler, 0, s->dModel, s->dModel, true));
+  } else {
+    const ast::Stack *producer = model.findStackProducing(name);
+    assert(producer && "Sema checked that every value is computable");
+    v = emitStack(*producer);
+  }
   values[name] = v;
   return v;
 }

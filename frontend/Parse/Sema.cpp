@@ -47,6 +47,8 @@ const std::vector<std::string> kStackKeys = {"input",
                                              "position_ids",
                                              "token_types",
                                              "memory_mask",
+                                             "pooler",
+                                             "pooled_output",
                                              "token_type_embedding",
                                              "type_vocab"};
 
@@ -701,6 +703,25 @@ bool Sema::readStack(const SyntaxSection &s, ast::Stack &stack) {
     }
   }
 
+  const SyntaxEntry *pooler = find(s, "pooler");
+  const SyntaxEntry *pooled = find(s, "pooled_output");
+  if (pooler || pooled) {
+    if (!pooler)
+      return fail(pooled->loc, "'pooled_output' needs 'pooler'");
+    if (!pooled)
+      return missing(s, what + " (pooler)", "pooled_output");
+    ast::Linear dense;
+    Located<std::string> name;
+    if (!readTemplate(*pooler, dense) || !readName(*pooled, name))
+      return false;
+    if (name.value == stack.output || name.value == stack.input)
+      return fail(name.loc, "'pooled_output' names '" + name.value +
+                                "', which is already another value of " +
+                                what);
+    stack.pooler = dense;
+    stack.pooledOutput = name.value;
+  }
+
   for (const SyntaxSection &child : s.sections) {
     if (child.kind == "generate") {
       if (stack.generation)
@@ -987,7 +1008,8 @@ bool Sema::readEntries(ast::Model &model) {
     ep.name = s.name;
     ep.loc = s.loc;
     ep.output = s.output;
-    if (!model.findStackProducing(s.output))
+    if (!model.findStackProducing(s.output) &&
+        !model.findStackPooling(s.output))
       return fail(s.outputLoc, "entry '" + s.name + "' returns '" + s.output +
                                    "', which no stack outputs");
     for (const auto &[input, loc] : s.inputs) {
@@ -1020,6 +1042,8 @@ bool Sema::checkComputable(const ast::Model &model, const ast::EntryPoint &ep) {
       return true;
     }
     const ast::Stack *s = model.findStackProducing(v);
+    if (!s)
+      s = model.findStackPooling(v);
     if (!s)
       return fail(ep.loc, "entry '" + ep.name + "' needs '" + v +
                               "' as an input (no stack computes it)");
@@ -1064,6 +1088,20 @@ std::optional<ast::Model> Sema::run(const std::vector<Override> &overrides) {
     ast::Stack stack;
     if (!readStack(s, stack))
       return std::nullopt;
+    if (const ast::Stack *other =
+            model.findStackPooling(stack.output)
+                ? model.findStackPooling(stack.output)
+                : model.findStackPooling(stack.pooledOutput)) {
+      fail(s.loc, "stacks '" + other->name + "' and '" + stack.name +
+                      "' both produce '" + other->pooledOutput + "'");
+      return std::nullopt;
+    }
+    if (const ast::Stack *other =
+            model.findStackProducing(stack.pooledOutput)) {
+      fail(s.loc, "stacks '" + other->name + "' and '" + stack.name +
+                      "' both produce '" + other->output + "'");
+      return std::nullopt;
+    }
     if (const ast::Stack *other = model.findStackProducing(stack.output)) {
       fail(s.loc, "stacks '" + other->name + "' and '" + stack.name +
                       "' both output '" + stack.output + "'");

@@ -6,8 +6,8 @@
 // transformers' modeling files. The directory is imported as it is (no
 // conversion), then interpreted (≤ 1e-5) and compiled (≤ 1e-4) on every
 // case: right and left padding with attention masks and position ids,
-// length 1, odd lengths, BERT's segments A and B, Marian's source and
-// target masks. Errors are max |a - b| /
+// length 1, odd lengths, BERT's segments A and B (and its pooler output),
+// Marian's source and target masks. Errors are max |a - b| /
 // max |ref| over the real tokens (a padded query's output is undefined).
 //
 //===----------------------------------------------------------------------===//
@@ -102,6 +102,16 @@ TEST_P(HuggingFace, InterpreterMatchesReference) {
         << c << ": " << error;
     double err = maskedError(results[0].f, input(c, "expected"), valid(c));
     EXPECT_LE(err, 1e-5) << GetParam() << " " << c;
+    if (GetParam() != "bert")
+      continue;
+    // BertModel's pooler_output: every row's first token, padded or not.
+    auto pool = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+        *module, mlir::StringAttr::get(&context, "pool"));
+    ASSERT_TRUE(pool);
+    results.clear();
+    ASSERT_TRUE(interpret(pool, inputs, weightsOf(*file), results, error))
+        << c << ": " << error;
+    EXPECT_LE(relativeError(results[0].f, input(c, "pooled").f), 1e-5) << c;
   }
 }
 
@@ -125,6 +135,11 @@ TEST_P(HuggingFace, CompiledMatchesReference) {
     Array out = run(m, "forward", pointers);
     double err = maskedError(out.f, input(c, "expected"), valid(c));
     EXPECT_LE(err, 1e-4) << GetParam() << " " << c;
+    if (GetParam() == "bert")
+      EXPECT_LE(relativeError(run(m, "pool", pointers).f,
+                              input(c, "pooled").f),
+                1e-4)
+          << c;
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "codegen/Conversion/XfToLinalg/Builders.h"
 #include "codegen/Conversion/XfToLinalg/Patterns.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -72,6 +73,11 @@ Value UnaryLowering<SiluOp>::compute(SiluOp, OpBuilder &b, Location l,
   return applyActivation(b, l, Activation::Silu, x);
 }
 template <>
+Value UnaryLowering<TanhOp>::compute(TanhOp, OpBuilder &b, Location l,
+                                     Value x) {
+  return math::TanhOp::create(b, l, x);
+}
+template <>
 Value UnaryLowering<GeluOp>::compute(GeluOp op, OpBuilder &b, Location l,
                                      Value x) {
   return applyActivation(
@@ -119,6 +125,6 @@ void linalg_lowering::populateElementwiseLoweringPatterns(
                BinaryLowering<MulOp, arith::MulFOp>,
                BinaryLowering<DivOp, arith::DivFOp>, UnaryLowering<ScaleOp>,
                UnaryLowering<ReluOp>, UnaryLowering<SiluOp>,
-               UnaryLowering<GeluOp>, OrLowering, MaskedFillLowering>(
+               UnaryLowering<TanhOp>, UnaryLowering<GeluOp>, OrLowering, MaskedFillLowering>(
       patterns.getContext());
 }

@@ -49,6 +49,17 @@ func.func @broadcast_add(%a: tensor<?x?x8xf32>, %b: tensor<?x1x8xf32>) -> tensor
 
 // -----
 
+// Tests that tanh (BERT's pooler) is one elementwise math.tanh.
+// CHECK-LABEL: func.func @tanh
+// CHECK: linalg.generic
+// CHECK: math.tanh
+func.func @tanh(%a: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %t = xf.tanh %a : tensor<?x8xf32>
+  return %t : tensor<?x8xf32>
+}
+
+// -----
+
 // Tests that softmax is a max reduction, a sum of exponentials, a division.
 // CHECK-LABEL: func.func @softmax
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]

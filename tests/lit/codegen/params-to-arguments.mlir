@@ -49,3 +49,18 @@ func.func @quantized(%ids: tensor<?x?xi64>) -> tensor<?x?x50xf32> {
   %y = xf.quantized_linear %x, %q scales(%s : tensor<50xf32>) : tensor<?x?x8xf32>, tensor<50x8xi8>
   return %y : tensor<?x?x50xf32>
 }
+
+// -----
+
+// Tests that a parameter the file stores transposed (GPT-2's Conv1D) is
+// listed in xf.transposed_params, which the manifest turns into its layout.
+// CHECK-LABEL: func.func @transposed
+// CHECK-SAME: attributes {xf.params = ["c_fc.weight", "c_fc.bias"], xf.transposed_params = ["c_fc.weight"]}
+func.func @transposed(%x: tensor<?x?x4xf32>) -> tensor<?x?x8xf32> {
+  %w = xf.param "c_fc.weight" transposed : tensor<8x4xf32>
+  %wt = xf.transpose %w [1, 0] : tensor<8x4xf32>
+  %y = xf.matmul %x, %wt : tensor<?x?x4xf32>, tensor<4x8xf32>
+  %b = xf.param "c_fc.bias" : tensor<8xf32>
+  %z = xf.add %y, %b : tensor<?x?x8xf32>, tensor<8xf32>
+  return %z : tensor<?x?x8xf32>
+}

@@ -20,6 +20,14 @@ func.func @param_dynamic_shape() {
 
 // -----
 
+func.func @param_transposed_vector() {
+  // expected-error @+1 {{'xf.param' op parameter 'b' read transposed must be 2-D, found 'tensor<4xf32>'}}
+  %b = xf.param "b" transposed : tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @param_not_float() {
   // expected-error @+1 {{'xf.param' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 8-bit signless integer values}}
   %w = xf.param "w" : tensor<4xi64>

@@ -66,7 +66,9 @@ func.func @elementwise(%a: tensor<?x?x512xf32>, %b: tensor<?x1x512xf32>,
   // CHECK: xf.gelu %{{.+}} {tanh = true} : tensor<?x?x512xf32>
   %7 = xf.gelu %6 {tanh = true} : tensor<?x?x512xf32>
   // CHECK: xf.silu %{{.+}} : tensor<?x?x512xf32>
-  %8 = xf.silu %7 : tensor<?x?x512xf32>
+  %s = xf.silu %7 : tensor<?x?x512xf32>
+  // CHECK: xf.tanh %{{.+}} : tensor<?x?x512xf32>
+  %8 = xf.tanh %s : tensor<?x?x512xf32>
   // CHECK: xf.rope %{{.+}} : tensor<?x?x512xf32>
   %9 = xf.rope %8 : tensor<?x?x512xf32>
   // CHECK: xf.rope %{{.+}} {base = 5.000000e+05 : f32} : tensor<?x?x512xf32>
