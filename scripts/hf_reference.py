@@ -21,33 +21,16 @@ wrong one.
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
+from make_reference import save_safetensors
+
 torch.manual_seed(0)
 np.random.seed(0)
 F = torch.nn.functional
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"format": "pt"}
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def extended_mask(mask):
@@ -472,11 +455,9 @@ def main():
         with open(os.path.join(out, "config.json"), "w") as f:
             json.dump(cfg, f, indent=2, sort_keys=True)
             f.write("\n")
-        if family == "gpt2":  # as GPT2LMHeadModel stores it: lm_head tied
-            stored = dict(w)
-        else:
-            stored = w
-        write_safetensors(os.path.join(out, "model.safetensors"), stored)
+        # As save_pretrained stores them: a tied head is not stored twice.
+        save_safetensors(os.path.join(out, "model.safetensors"), w,
+                         metadata={"format": "pt"})
         moved = {what: 0.0 for what in alternatives}
         for name, case in cases(vocab, family).items():
             with torch.no_grad():

@@ -152,8 +152,9 @@ def build(cfg):
     return Transformer()
 
 
-def save_safetensors(path, tensors):
-    """Writes F32 tensors in the safetensors format (header JSON + raw data)."""
+def save_safetensors(path, tensors, metadata=None):
+    """Writes F32 tensors in the safetensors format (header JSON + raw data),
+    with the header's `__metadata__` when given."""
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         data = t.detach().contiguous().numpy().astype("<f4").tobytes()
@@ -161,6 +162,8 @@ def save_safetensors(path, tensors):
                         "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
+    if metadata:
+        header["__metadata__"] = metadata
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * ((8 - len(text) % 8) % 8)
     with open(path, "wb") as f:

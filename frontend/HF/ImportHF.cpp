@@ -2,6 +2,7 @@
 
 #include "frontend/HF/ImportHF.h"
 #include "llvm/Support/JSON.h"
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -170,13 +171,53 @@ std::string activation(Config &c, const std::string &key,
   return "relu";
 }
 
-/// Text of `hyper NAME = VALUE` lines and the rest, in order.
-struct Writer {
-  std::ostringstream os;
+/// Writes description text: statements, and sections of `key = value`
+/// lines indented by depth.
+class Writer {
+public:
+  void line(const std::string &text) { pad() << text << "\n"; }
   void hyper(const char *name, int64_t v) {
-    os << "hyper " << name << " = " << v << "\n";
+    line("hyper " + std::string(name) + " = " + std::to_string(v));
   }
-  void line(const std::string &s) { os << s << "\n"; }
+  void key(const std::string &k, const std::string &v) { line(k + " = " + v); }
+  void key(const std::string &k, int64_t v) { key(k, std::to_string(v)); }
+  void flag(const std::string &k, bool v) { key(k, v ? "true" : "false"); }
+  /// Keys whose values are parameter names (quoted).
+  void params(
+      std::initializer_list<std::pair<const char *, std::string>> keys) {
+    for (const auto &[k, name] : keys)
+      key(k, "\"" + name + "\"");
+  }
+  void open(const std::string &header) {
+    line(header + " {");
+    ++depth;
+  }
+  void close() {
+    --depth;
+    line("}");
+  }
+  /// A `generate` section with the tokens that are ids below `vocab`.
+  void generate(int64_t start, int64_t end, int64_t vocab) {
+    bool hasStart = start >= 0 && start < vocab, hasEnd = end >= 0 && end < vocab;
+    if (!hasStart && !hasEnd)
+      return;
+    open("generate");
+    if (hasStart)
+      key("start", start);
+    if (hasEnd)
+      key("end", end);
+    close();
+  }
+  void entry(const std::string &name, const std::string &inputs,
+             const std::string &output) {
+    line("entry " + name + "(" + inputs + ") -> " + output);
+  }
+  std::string text() const { return os.str(); }
+
+private:
+  std::ostream &pad() { return os << std::string(2 * depth, ' '); }
+  std::ostringstream os;
+  int depth = 0;
 };
 
 std::string num(double v) {
@@ -187,6 +228,52 @@ std::string num(double v) {
   if (s.find_first_of(".eE") == std::string::npos)
     s += ".0";
   return s;
+}
+
+/// The keys every imported stack starts with: its inputs (`extra`: the
+/// optional ones, "key = name" each) and token embedding.
+void stackInputs(Writer &w, const std::string &ids, const std::string &output,
+                 std::initializer_list<std::pair<const char *, const char *>>
+                     extra) {
+  w.key("input", ids);
+  for (const auto &[k, name] : extra)
+    w.key(k, name);
+  w.key("output", output);
+  w.key("vocab", "vocab");
+}
+
+/// Norm options every block of a stack shares.
+void norms(Writer &w, const char *kind, const char *order, double eps) {
+  w.key("norm", kind);
+  w.key("norm_order", order);
+  w.flag("norm_affine", true);
+  w.key("eps", num(eps));
+}
+
+/// An attention block with separate q/k/v/out projections under `module`.
+void attention(Writer &w, const std::string &kind, const char *mask,
+               const std::string &norm, const std::string &module,
+               const std::array<const char *, 4> &names) {
+  w.open(kind);
+  w.key("mask", mask);
+  w.params({{"norm_params", norm},
+            {"query", module + names[0]},
+            {"key", module + names[1]},
+            {"value", module + names[2]},
+            {"out", module + names[3]}});
+  w.close();
+}
+
+/// A feed-forward block: up, activation, down (and SwiGLU's gate).
+void feedForward(Writer &w, const std::string &act, const std::string &norm,
+                 const std::string &up, const std::string &down,
+                 const std::string &gate = "") {
+  w.open("feed_forward");
+  w.key("activation", act);
+  w.params({{"norm_params", norm}, {"up", up}, {"down", down}});
+  if (!gate.empty())
+    w.params({{"gate", gate}});
+  w.close();
 }
 
 bool gpt2(Config &c, const json::Object &config,
@@ -206,6 +293,7 @@ bool gpt2(Config &c, const json::Object &config,
   if (!c.rest())
     return false;
   std::string p = namePrefix(tensors, config, "GPT2Model", "transformer.");
+  std::string layer = p + "h.{i}.";
   w.line("model gpt2");
   w.hyper("d_model", d);
   w.hyper("d_ff", ff);
@@ -213,32 +301,33 @@ bool gpt2(Config &c, const json::Object &config,
   w.hyper("layers", layers);
   w.hyper("vocab", vocab);
   w.hyper("max_len", maxLen);
-  w.line("stack decoder {");
-  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
-         "  position_ids = position_ids\n  output = logits\n  vocab = vocab");
-  w.line("  embedding = \"" + p + "wte\"\n  positions = learned");
-  w.line("  position_embedding = \"" + p + "wpe\"");
-  w.line("  norm = layer\n  norm_order = pre\n  norm_affine = true");
-  w.line("  eps = " + num(eps) + "\n  bias = true");
-  w.line("  linear_layout = in_out    # Conv1D weights are [in, out]");
-  w.line("  final_norm = \"" + p + "ln_f\"");
-  w.line("  projection = \"" + p + "wte\"    # the tied language-model head");
-  w.line("  self_attention {\n    mask = [padding, causal]");
-  w.line("    norm_params = \"" + p + "h.{i}.ln_1\"");
-  w.line("    qkv = \"" + p + "h.{i}.attn.c_attn\"");
-  w.line("    out = \"" + p + "h.{i}.attn.c_proj\"\n  }");
-  w.line("  feed_forward {\n    activation = " + act);
-  w.line("    norm_params = \"" + p + "h.{i}.ln_2\"");
-  w.line("    up = \"" + p + "h.{i}.mlp.c_fc\"");
-  w.line("    down = \"" + p + "h.{i}.mlp.c_proj\"\n  }");
-  if (eos >= 0 && eos < vocab)
-    w.line("  generate {\n    end = " + std::to_string(eos) + "\n  }");
-  w.line("}");
-  w.line("entry forward(input_ids, attention_mask, position_ids) -> logits");
+  w.open("stack decoder");
+  stackInputs(w, "input_ids", "logits",
+              {{"attention_mask", "attention_mask"},
+               {"position_ids", "position_ids"}});
+  w.params({{"embedding", p + "wte"}});
+  w.key("positions", "learned");
+  w.params({{"position_embedding", p + "wpe"}});
+  norms(w, "layer", "pre", eps);
+  w.flag("bias", true);
+  w.key("linear_layout", "in_out    # Conv1D weights are [in, out]");
+  w.params({{"final_norm", p + "ln_f"},
+            {"projection", p + "wte"}}); // the tied language-model head
+  w.open("self_attention");
+  w.key("mask", "[padding, causal]");
+  w.params({{"norm_params", layer + "ln_1"},
+            {"qkv", layer + "attn.c_attn"},
+            {"out", layer + "attn.c_proj"}});
+  w.close();
+  feedForward(w, act, layer + "ln_2", layer + "mlp.c_fc",
+              layer + "mlp.c_proj");
+  w.generate(-1, eos, vocab);
+  w.close();
+  w.entry("forward", "input_ids, attention_mask, position_ids", "logits");
   return true;
 }
 
-bool llama(Config &c, const json::Object &config,
+bool llama(Config &c, const json::Object &,
            const std::set<std::string> &tensors, Writer &w) {
   const int64_t d = c.integer("hidden_size"),
                 layers = c.integer("num_hidden_layers"),
@@ -264,7 +353,7 @@ bool llama(Config &c, const json::Object &config,
   if (!tensors.empty() && !tied && !tensors.count("lm_head.weight"))
     return c.fail("tie_word_embeddings is false but the checkpoint has no "
                   "tensor 'lm_head.weight'");
-  (void)config;
+  const std::string layer = "model.layers.{i}.";
   w.line("model llama");
   w.hyper("d_model", d);
   w.hyper("d_ff", ff);
@@ -273,33 +362,36 @@ bool llama(Config &c, const json::Object &config,
   w.hyper("d_k", headDim);
   w.hyper("layers", layers);
   w.hyper("vocab", vocab);
-  w.line("stack decoder {");
-  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
-         "  position_ids = position_ids\n  output = logits\n  vocab = vocab");
-  w.line("  embedding = \"model.embed_tokens\"\n  positions = rotary");
-  w.line("  rope_base = " + num(theta));
-  w.line("  norm = rms\n  norm_order = pre\n  norm_affine = true");
-  w.line("  eps = " + num(eps));
-  w.line("  final_norm = \"model.norm\"");
-  w.line(std::string("  projection = \"") +
-         (tied ? "model.embed_tokens" : "lm_head") + "\"");
-  w.line("  self_attention {\n    mask = [padding, causal]");
-  w.line(std::string("    bias = ") + (attentionBias ? "true" : "false"));
-  w.line("    norm_params = \"model.layers.{i}.input_layernorm\"");
-  w.line("    query = \"model.layers.{i}.self_attn.q_proj\"");
-  w.line("    key = \"model.layers.{i}.self_attn.k_proj\"");
-  w.line("    value = \"model.layers.{i}.self_attn.v_proj\"");
-  w.line("    out = \"model.layers.{i}.self_attn.o_proj\"\n  }");
-  w.line("  feed_forward {\n    activation = swiglu");
-  w.line(std::string("    bias = ") + (mlpBias ? "true" : "false"));
-  w.line("    norm_params = \"model.layers.{i}.post_attention_layernorm\"");
-  w.line("    gate = \"model.layers.{i}.mlp.gate_proj\"");
-  w.line("    up = \"model.layers.{i}.mlp.up_proj\"");
-  w.line("    down = \"model.layers.{i}.mlp.down_proj\"\n  }");
-  if (eos >= 0 && eos < vocab)
-    w.line("  generate {\n    end = " + std::to_string(eos) + "\n  }");
-  w.line("}");
-  w.line("entry forward(input_ids, attention_mask, position_ids) -> logits");
+  w.open("stack decoder");
+  stackInputs(w, "input_ids", "logits",
+              {{"attention_mask", "attention_mask"},
+               {"position_ids", "position_ids"}});
+  w.params({{"embedding", "model.embed_tokens"}});
+  w.key("positions", "rotary");
+  w.key("rope_base", num(theta));
+  norms(w, "rms", "pre", eps);
+  w.params({{"final_norm", "model.norm"},
+            {"projection", tied ? "model.embed_tokens" : "lm_head"}});
+  w.open("self_attention");
+  w.key("mask", "[padding, causal]");
+  w.flag("bias", attentionBias);
+  w.params({{"norm_params", layer + "input_layernorm"},
+            {"query", layer + "self_attn.q_proj"},
+            {"key", layer + "self_attn.k_proj"},
+            {"value", layer + "self_attn.v_proj"},
+            {"out", layer + "self_attn.o_proj"}});
+  w.close();
+  w.open("feed_forward");
+  w.key("activation", "swiglu");
+  w.flag("bias", mlpBias);
+  w.params({{"norm_params", layer + "post_attention_layernorm"},
+            {"gate", layer + "mlp.gate_proj"},
+            {"up", layer + "mlp.up_proj"},
+            {"down", layer + "mlp.down_proj"}});
+  w.close();
+  w.generate(-1, eos, vocab);
+  w.close();
+  w.entry("forward", "input_ids, attention_mask, position_ids", "logits");
   return true;
 }
 
@@ -321,6 +413,9 @@ bool bert(Config &c, const json::Object &config,
     return false;
   std::string p = namePrefix(tensors, config, "BertModel", "bert.");
   std::string layer = p + "encoder.layer.{i}.";
+  // BertModel's pooler (add_pooling_layer), where the checkpoint has it.
+  const bool pooler =
+      tensors.empty() || tensors.count(p + "pooler.dense.weight");
   w.line("model bert");
   w.hyper("d_model", d);
   w.hyper("d_ff", ff);
@@ -328,41 +423,34 @@ bool bert(Config &c, const json::Object &config,
   w.hyper("layers", layers);
   w.hyper("vocab", vocab);
   w.hyper("max_len", maxLen);
-  w.line("stack encoder {");
-  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
-         "  token_types = token_type_ids\n  position_ids = position_ids\n"
-         "  output = hidden\n  vocab = vocab");
-  w.line("  embedding = \"" + p + "embeddings.word_embeddings\"");
-  w.line("  positions = learned");
-  w.line("  position_embedding = \"" + p + "embeddings.position_embeddings\"");
-  w.line("  token_type_embedding = \"" + p +
-         "embeddings.token_type_embeddings\"");
-  w.line("  type_vocab = " + std::to_string(typeVocab));
-  w.line("  norm = layer\n  norm_order = post\n  norm_affine = true");
-  w.line("  eps = " + num(eps) + "\n  bias = true");
-  w.line("  embedding_norm = \"" + p + "embeddings.LayerNorm\"");
-  w.line("  self_attention {\n    mask = padding");
-  w.line("    norm_params = \"" + layer + "attention.output.LayerNorm\"");
-  w.line("    query = \"" + layer + "attention.self.query\"");
-  w.line("    key = \"" + layer + "attention.self.key\"");
-  w.line("    value = \"" + layer + "attention.self.value\"");
-  w.line("    out = \"" + layer + "attention.output.dense\"\n  }");
-  w.line("  feed_forward {\n    activation = " + act);
-  w.line("    norm_params = \"" + layer + "output.LayerNorm\"");
-  w.line("    up = \"" + layer + "intermediate.dense\"");
-  w.line("    down = \"" + layer + "output.dense\"\n  }");
-  // BertModel's pooler (add_pooling_layer), where the checkpoint has it.
-  const bool pooler =
-      tensors.empty() || tensors.count(p + "pooler.dense.weight");
+  w.open("stack encoder");
+  stackInputs(w, "input_ids", "hidden",
+              {{"attention_mask", "attention_mask"},
+               {"token_types", "token_type_ids"},
+               {"position_ids", "position_ids"}});
+  w.params({{"embedding", p + "embeddings.word_embeddings"}});
+  w.key("positions", "learned");
+  w.params({{"position_embedding", p + "embeddings.position_embeddings"},
+            {"token_type_embedding", p + "embeddings.token_type_embeddings"}});
+  w.key("type_vocab", typeVocab);
+  norms(w, "layer", "post", eps);
+  w.flag("bias", true);
+  w.params({{"embedding_norm", p + "embeddings.LayerNorm"}});
+  if (pooler) {
+    w.params({{"pooler", p + "pooler.dense"}});
+    w.key("pooled_output", "pooler_output");
+  }
+  attention(w, "self_attention", "padding",
+            layer + "attention.output.LayerNorm", layer + "attention.",
+            {"self.query", "self.key", "self.value", "output.dense"});
+  feedForward(w, act, layer + "output.LayerNorm",
+              layer + "intermediate.dense", layer + "output.dense");
+  w.close();
+  const char *inputs = "input_ids, attention_mask, token_type_ids, "
+                       "position_ids";
+  w.entry("forward", inputs, "hidden");
   if (pooler)
-    w.line("  pooler = \"" + p + "pooler.dense\"\n"
-           "  pooled_output = pooler_output");
-  w.line("}");
-  w.line("entry forward(input_ids, attention_mask, token_type_ids, "
-         "position_ids) -> hidden");
-  if (pooler)
-    w.line("entry pool(input_ids, attention_mask, token_type_ids, "
-           "position_ids) -> pooler_output");
+    w.entry("pool", inputs, "pooler_output");
   return true;
 }
 
@@ -370,7 +458,7 @@ bool bert(Config &c, const json::Object &config,
 /// embedding (`model.shared`, scaled by √d_model), sinusoidal position
 /// tables stored as parameters, biases everywhere, the tied head plus
 /// `final_logits_bias`.
-bool marian(Config &c, const json::Object &config,
+bool marian(Config &c, const json::Object &,
             const std::set<std::string> &tensors, Writer &w) {
   const int64_t d = c.integer("d_model"), vocab = c.integer("vocab_size"),
                 maxLen = c.integer("max_position_embeddings");
@@ -403,71 +491,54 @@ bool marian(Config &c, const json::Object &config,
   if (!tensors.empty() && !tensors.count("final_logits_bias"))
     return c.fail("the checkpoint has no tensor 'final_logits_bias' "
                   "(MarianMTModel stores it)");
-  (void)config;
   w.line("model marian");
   w.hyper("d_model", d);
   w.hyper("vocab", vocab);
   w.hyper("max_len", maxLen);
-  auto stack = [&](const std::string &side, int64_t layers, int64_t heads,
-                   int64_t ff) {
-    std::string l = "model." + side + ".layers.{i}.";
-    w.line("  vocab = vocab\n  pad_id = " + std::to_string(pad));
-    w.line("  layers = " + std::to_string(layers) + "\n  heads = " +
-           std::to_string(heads) + "\n  d_ff = " + std::to_string(ff));
-    w.line("  embedding = \"model.shared\"");
-    w.line(std::string("  embedding_scale = ") + (scale ? "true" : "false"));
-    w.line("  positions = learned    # the sinusoid tables, stored");
-    w.line("  position_embedding = \"model." + side + ".embed_positions\"");
-    w.line("  norm = layer\n  norm_order = post\n  norm_affine = true");
-    w.line("  eps = 1e-5\n  bias = true");
-    return l;
+  // What both stacks share; returns the prefix of their layers' names.
+  auto common = [&](const std::string &side, int64_t layers, int64_t heads,
+                    int64_t ff) {
+    w.key("pad_id", pad);
+    w.key("layers", layers);
+    w.key("heads", heads);
+    w.key("d_ff", ff);
+    w.params({{"embedding", "model.shared"}});
+    w.flag("embedding_scale", scale);
+    w.key("positions", "learned    # the sinusoid tables, stored");
+    w.params({{"position_embedding", "model." + side + ".embed_positions"}});
+    norms(w, "layer", "post", 1e-5);
+    w.flag("bias", true);
+    return "model." + side + ".layers.{i}.";
   };
-  auto attention = [&](const std::string &kind, const std::string &l,
-                       const std::string &module, const std::string &norm,
-                       const char *mask) {
-    w.line("  " + kind + " {\n    mask = " + mask);
-    w.line("    norm_params = \"" + l + norm + "\"");
-    w.line("    query = \"" + l + module + ".q_proj\"");
-    w.line("    key = \"" + l + module + ".k_proj\"");
-    w.line("    value = \"" + l + module + ".v_proj\"");
-    w.line("    out = \"" + l + module + ".out_proj\"\n  }");
-  };
-  auto feedForward = [&](const std::string &l) {
-    w.line("  feed_forward {\n    activation = " + act);
-    w.line("    norm_params = \"" + l + "final_layer_norm\"");
-    w.line("    up = \"" + l + "fc1\"\n    down = \"" + l + "fc2\"\n  }");
-  };
-  w.line("stack encoder {");
-  w.line("  input = input_ids\n  attention_mask = attention_mask\n"
-         "  output = memory");
-  std::string l = stack("encoder", encLayers, encHeads, encFF);
-  attention("self_attention", l, "self_attn", "self_attn_layer_norm",
-            "padding");
-  feedForward(l);
-  w.line("}");
-  w.line("stack decoder {");
-  w.line("  input = decoder_input_ids\n"
-         "  attention_mask = decoder_attention_mask\n  memory = memory\n"
-         "  memory_ids = input_ids\n  memory_mask = attention_mask\n"
-         "  output = logits");
-  l = stack("decoder", decLayers, decHeads, decFF);
-  w.line("  projection = \"model.shared\"    # tied\n"
-         "  projection_bias = \"final_logits_bias\"");
-  attention("self_attention", l, "self_attn", "self_attn_layer_norm",
-            "[padding, causal]");
-  attention("cross_attention", l, "encoder_attn", "encoder_attn_layer_norm",
-            "padding");
-  feedForward(l);
-  std::string gen;
-  if (start >= 0 && start < vocab)
-    gen += "    start = " + std::to_string(start) + "\n";
-  if (eos >= 0 && eos < vocab)
-    gen += "    end = " + std::to_string(eos) + "\n";
-  if (!gen.empty())
-    w.line("  generate {\n" + gen + "  }");
-  w.line("}");
-  w.line("entry forward(input_ids, attention_mask, decoder_input_ids, "
-         "decoder_attention_mask) -> logits");
+  const std::array<const char *, 4> projections = {"q_proj", "k_proj",
+                                                   "v_proj", "out_proj"};
+  w.open("stack encoder");
+  stackInputs(w, "input_ids", "memory", {{"attention_mask", "attention_mask"}});
+  std::string l = common("encoder", encLayers, encHeads, encFF);
+  attention(w, "self_attention", "padding", l + "self_attn_layer_norm",
+            l + "self_attn.", projections);
+  feedForward(w, act, l + "final_layer_norm", l + "fc1", l + "fc2");
+  w.close();
+  w.open("stack decoder");
+  stackInputs(w, "decoder_input_ids", "logits",
+              {{"attention_mask", "decoder_attention_mask"},
+               {"memory", "memory"},
+               {"memory_ids", "input_ids"},
+               {"memory_mask", "attention_mask"}});
+  l = common("decoder", decLayers, decHeads, decFF);
+  w.params({{"projection", "model.shared"}, // tied
+            {"projection_bias", "final_logits_bias"}});
+  attention(w, "self_attention", "[padding, causal]",
+            l + "self_attn_layer_norm", l + "self_attn.", projections);
+  attention(w, "cross_attention", "padding", l + "encoder_attn_layer_norm",
+            l + "encoder_attn.", projections);
+  feedForward(w, act, l + "final_layer_norm", l + "fc1", l + "fc2");
+  w.generate(start, eos, vocab);
+  w.close();
+  w.entry("forward",
+          "input_ids, attention_mask, decoder_input_ids, "
+          "decoder_attention_mask",
+          "logits");
   return true;
 }
 
@@ -551,7 +622,7 @@ bool xf::hf::importConfig(const std::string &text, const std::string &path,
     error = c.error;
     return false;
   }
-  description = w.os.str();
+  description = w.text();
   return true;
 }
 
