@@ -28,9 +28,8 @@ bool isMetadata(const std::string &key) {
       "output_hidden_states", "torchscript", "gradient_checkpointing",
       "classifier_dropout", "summary_type", "summary_use_proj",
       "summary_activation", "summary_proj_to_labels", "summary_first_dropout",
-      "pretraining_tp", "reorder_and_upcast_attn", "tokenizer_class",
-      "prefix", "finetuning_task", "chunk_size_feed_forward",
-      "num_labels", "dtype",
+      "pretraining_tp", "reorder_and_upcast_attn", "tokenizer_class", "prefix",
+      "finetuning_task", "chunk_size_feed_forward", "num_labels", "dtype",
       // Generation defaults: how to search, not what the model computes.
       "num_beams", "max_length", "min_length", "bad_words_ids",
       "forced_eos_token_id", "forced_bos_token_id", "early_stopping",
@@ -48,45 +47,29 @@ bool isMetadata(const std::string &key) {
 /// read, then `rest()` names the first field nobody read.
 class Config {
 public:
-  Config(const json::Object &o, std::string path) : o(o), path(std::move(path)) {}
+  Config(const json::Object &o, std::string path)
+      : o(o), path(std::move(path)) {}
 
   bool fail(const std::string &message) {
     if (error.empty())
       error = path + ": " + message;
     return false;
   }
-  bool has(const std::string &key) {
+  /// Field `key` (marked read), or null when absent or null.
+  const json::Value *field(const std::string &key) {
     read.insert(key);
     const json::Value *v = o.get(key);
-    return v && v->kind() != json::Value::Null;
+    return v && v->kind() != json::Value::Null ? v : nullptr;
   }
+  bool has(const std::string &key) { return field(key) != nullptr; }
   int64_t integer(const std::string &key, std::optional<int64_t> dflt = {}) {
-    read.insert(key);
-    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
-      if (std::optional<int64_t> i = v->getAsInteger(); i && *i > 0)
-        return *i;
-      fail("field '" + key + "' must be a positive integer");
-      return 1;
-    }
-    if (!dflt)
-      fail("missing the field '" + key + "'");
-    return dflt.value_or(1);
+    return positive<int64_t>(key, dflt, &json::Value::getAsInteger, "integer");
   }
   double number(const std::string &key, std::optional<double> dflt = {}) {
-    read.insert(key);
-    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
-      if (std::optional<double> d = v->getAsNumber(); d && *d > 0)
-        return *d;
-      fail("field '" + key + "' must be a positive number");
-      return 1;
-    }
-    if (!dflt)
-      fail("missing the field '" + key + "'");
-    return dflt.value_or(1);
+    return positive<double>(key, dflt, &json::Value::getAsNumber, "number");
   }
   bool flag(const std::string &key, bool dflt) {
-    read.insert(key);
-    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+    if (const json::Value *v = field(key)) {
       if (std::optional<bool> b = v->getAsBoolean())
         return *b;
       fail("field '" + key + "' must be true or false");
@@ -94,8 +77,7 @@ public:
     return dflt;
   }
   std::string text(const std::string &key, const std::string &dflt) {
-    read.insert(key);
-    if (const json::Value *v = o.get(key); v && v->kind() != json::Value::Null) {
+    if (const json::Value *v = field(key)) {
       if (std::optional<llvm::StringRef> s = v->getAsString())
         return s->str();
       fail("field '" + key + "' must be a string");
@@ -132,6 +114,22 @@ public:
   std::string error;
 
 private:
+  /// A positive number of type T in field `key`, read by `get`; `dflt`
+  /// when absent (a missing required field fails).
+  template <typename T>
+  T positive(const std::string &key, std::optional<T> dflt,
+             std::optional<T> (json::Value::*get)() const, const char *what) {
+    if (const json::Value *v = field(key)) {
+      if (std::optional<T> x = (v->*get)(); x && *x > 0)
+        return *x;
+      fail("field '" + key + "' must be a positive " + what);
+      return 1;
+    }
+    if (!dflt)
+      fail("missing the field '" + key + "'");
+    return dflt.value_or(1);
+  }
+
   const json::Object &o;
   std::string path;
   std::set<std::string> read;
@@ -176,15 +174,19 @@ std::string activation(Config &c, const std::string &key,
 class Writer {
 public:
   void line(const std::string &text) { pad() << text << "\n"; }
-  void hyper(const char *name, int64_t v) {
-    line("hyper " + std::string(name) + " = " + std::to_string(v));
+  /// `model NAME` and its hyperparameters.
+  void model(const std::string &name,
+             std::initializer_list<std::pair<const char *, int64_t>> hypers) {
+    line("model " + name);
+    for (const auto &[h, v] : hypers)
+      line("hyper " + std::string(h) + " = " + std::to_string(v));
   }
   void key(const std::string &k, const std::string &v) { line(k + " = " + v); }
   void key(const std::string &k, int64_t v) { key(k, std::to_string(v)); }
   void flag(const std::string &k, bool v) { key(k, v ? "true" : "false"); }
   /// Keys whose values are parameter names (quoted).
-  void params(
-      std::initializer_list<std::pair<const char *, std::string>> keys) {
+  void
+  params(std::initializer_list<std::pair<const char *, std::string>> keys) {
     for (const auto &[k, name] : keys)
       key(k, "\"" + name + "\"");
   }
@@ -198,7 +200,8 @@ public:
   }
   /// A `generate` section with the tokens that are ids below `vocab`.
   void generate(int64_t start, int64_t end, int64_t vocab) {
-    bool hasStart = start >= 0 && start < vocab, hasEnd = end >= 0 && end < vocab;
+    bool hasStart = start >= 0 && start < vocab,
+         hasEnd = end >= 0 && end < vocab;
     if (!hasStart && !hasEnd)
       return;
     open("generate");
@@ -232,9 +235,9 @@ std::string num(double v) {
 
 /// The keys every imported stack starts with: its inputs (`extra`: the
 /// optional ones, "key = name" each) and token embedding.
-void stackInputs(Writer &w, const std::string &ids, const std::string &output,
-                 std::initializer_list<std::pair<const char *, const char *>>
-                     extra) {
+void stackInputs(
+    Writer &w, const std::string &ids, const std::string &output,
+    std::initializer_list<std::pair<const char *, const char *>> extra) {
   w.key("input", ids);
   for (const auto &[k, name] : extra)
     w.key(k, name);
@@ -294,17 +297,16 @@ bool gpt2(Config &c, const json::Object &config,
     return false;
   std::string p = namePrefix(tensors, config, "GPT2Model", "transformer.");
   std::string layer = p + "h.{i}.";
-  w.line("model gpt2");
-  w.hyper("d_model", d);
-  w.hyper("d_ff", ff);
-  w.hyper("heads", heads);
-  w.hyper("layers", layers);
-  w.hyper("vocab", vocab);
-  w.hyper("max_len", maxLen);
+  w.model("gpt2", {{"d_model", d},
+                   {"d_ff", ff},
+                   {"heads", heads},
+                   {"layers", layers},
+                   {"vocab", vocab},
+                   {"max_len", maxLen}});
   w.open("stack decoder");
-  stackInputs(w, "input_ids", "logits",
-              {{"attention_mask", "attention_mask"},
-               {"position_ids", "position_ids"}});
+  stackInputs(
+      w, "input_ids", "logits",
+      {{"attention_mask", "attention_mask"}, {"position_ids", "position_ids"}});
   w.params({{"embedding", p + "wte"}});
   w.key("positions", "learned");
   w.params({{"position_embedding", p + "wpe"}});
@@ -319,8 +321,7 @@ bool gpt2(Config &c, const json::Object &config,
             {"qkv", layer + "attn.c_attn"},
             {"out", layer + "attn.c_proj"}});
   w.close();
-  feedForward(w, act, layer + "ln_2", layer + "mlp.c_fc",
-              layer + "mlp.c_proj");
+  feedForward(w, act, layer + "ln_2", layer + "mlp.c_fc", layer + "mlp.c_proj");
   w.generate(-1, eos, vocab);
   w.close();
   w.entry("forward", "input_ids, attention_mask, position_ids", "logits");
@@ -354,18 +355,17 @@ bool llama(Config &c, const json::Object &,
     return c.fail("tie_word_embeddings is false but the checkpoint has no "
                   "tensor 'lm_head.weight'");
   const std::string layer = "model.layers.{i}.";
-  w.line("model llama");
-  w.hyper("d_model", d);
-  w.hyper("d_ff", ff);
-  w.hyper("heads", heads);
-  w.hyper("kv_heads", kvHeads);
-  w.hyper("d_k", headDim);
-  w.hyper("layers", layers);
-  w.hyper("vocab", vocab);
+  w.model("llama", {{"d_model", d},
+                    {"d_ff", ff},
+                    {"heads", heads},
+                    {"kv_heads", kvHeads},
+                    {"d_k", headDim},
+                    {"layers", layers},
+                    {"vocab", vocab}});
   w.open("stack decoder");
-  stackInputs(w, "input_ids", "logits",
-              {{"attention_mask", "attention_mask"},
-               {"position_ids", "position_ids"}});
+  stackInputs(
+      w, "input_ids", "logits",
+      {{"attention_mask", "attention_mask"}, {"position_ids", "position_ids"}});
   w.params({{"embedding", "model.embed_tokens"}});
   w.key("positions", "rotary");
   w.key("rope_base", num(theta));
@@ -416,13 +416,12 @@ bool bert(Config &c, const json::Object &config,
   // BertModel's pooler (add_pooling_layer), where the checkpoint has it.
   const bool pooler =
       tensors.empty() || tensors.count(p + "pooler.dense.weight");
-  w.line("model bert");
-  w.hyper("d_model", d);
-  w.hyper("d_ff", ff);
-  w.hyper("heads", heads);
-  w.hyper("layers", layers);
-  w.hyper("vocab", vocab);
-  w.hyper("max_len", maxLen);
+  w.model("bert", {{"d_model", d},
+                   {"d_ff", ff},
+                   {"heads", heads},
+                   {"layers", layers},
+                   {"vocab", vocab},
+                   {"max_len", maxLen}});
   w.open("stack encoder");
   stackInputs(w, "input_ids", "hidden",
               {{"attention_mask", "attention_mask"},
@@ -443,8 +442,8 @@ bool bert(Config &c, const json::Object &config,
   attention(w, "self_attention", "padding",
             layer + "attention.output.LayerNorm", layer + "attention.",
             {"self.query", "self.key", "self.value", "output.dense"});
-  feedForward(w, act, layer + "output.LayerNorm",
-              layer + "intermediate.dense", layer + "output.dense");
+  feedForward(w, act, layer + "output.LayerNorm", layer + "intermediate.dense",
+              layer + "output.dense");
   w.close();
   const char *inputs = "input_ids, attention_mask, token_type_ids, "
                        "position_ids";
@@ -491,10 +490,7 @@ bool marian(Config &c, const json::Object &,
   if (!tensors.empty() && !tensors.count("final_logits_bias"))
     return c.fail("the checkpoint has no tensor 'final_logits_bias' "
                   "(MarianMTModel stores it)");
-  w.line("model marian");
-  w.hyper("d_model", d);
-  w.hyper("vocab", vocab);
-  w.hyper("max_len", maxLen);
+  w.model("marian", {{"d_model", d}, {"vocab", vocab}, {"max_len", maxLen}});
   // What both stacks share; returns the prefix of their layers' names.
   auto common = [&](const std::string &side, int64_t layers, int64_t heads,
                     int64_t ff) {
@@ -510,8 +506,8 @@ bool marian(Config &c, const json::Object &,
     w.flag("bias", true);
     return "model." + side + ".layers.{i}.";
   };
-  const std::array<const char *, 4> projections = {"q_proj", "k_proj",
-                                                   "v_proj", "out_proj"};
+  const std::array<const char *, 4> projections = {"q_proj", "k_proj", "v_proj",
+                                                   "out_proj"};
   w.open("stack encoder");
   stackInputs(w, "input_ids", "memory", {{"attention_mask", "attention_mask"}});
   std::string l = common("encoder", encLayers, encHeads, encFF);
@@ -558,8 +554,8 @@ bool tensorNames(const std::string &path, std::set<std::string> &names,
   for (int k = 7; k >= 0; --k)
     n = n << 8 | size[k];
   if (n > (100u << 20)) {
-    error = path + ": not a safetensors file (header of " +
-            std::to_string(n) + " bytes)";
+    error = path + ": not a safetensors file (header of " + std::to_string(n) +
+            " bytes)";
     return false;
   }
   std::string header(n, '\0');
@@ -616,7 +612,8 @@ bool xf::hf::importConfig(const std::string &text, const std::string &path,
   }
   Config c(*config, path);
   Writer w;
-  w.line("# Imported from " + path + " by xfc; parameter names are the "
+  w.line("# Imported from " + path +
+         " by xfc; parameter names are the "
          "checkpoint's.");
   if (!family->second(c, *config, tensors, w)) {
     error = c.error;

@@ -81,8 +81,8 @@ TEST_P(HuggingFace, InterpreterMatchesReference) {
   mlir::MLIRContext context;
   auto module = xf::mlirGen(context, *model);
   ASSERT_TRUE(module);
-  auto file = xf::rt::SafetensorsFile::open(dir() + "/model.safetensors",
-                                            error);
+  auto file =
+      xf::rt::SafetensorsFile::open(dir() + "/model.safetensors", error);
   ASSERT_TRUE(file) << error;
   auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
       *module, mlir::StringAttr::get(&context, "forward"));
@@ -136,15 +136,13 @@ TEST_P(HuggingFace, CompiledMatchesReference) {
     double err = maskedError(out.f, input(c, "expected"), valid(c));
     EXPECT_LE(err, 1e-4) << GetParam() << " " << c;
     if (GetParam() == "bert")
-      EXPECT_LE(relativeError(run(m, "pool", pointers).f,
-                              input(c, "pooled").f),
+      EXPECT_LE(relativeError(run(m, "pool", pointers).f, input(c, "pooled").f),
                 1e-4)
           << c;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, HuggingFace,
-                         ::testing::Values("gpt2", "llama", "bert",
-                                           "marian"));
+                         ::testing::Values("gpt2", "llama", "bert", "marian"));
 
 } // namespace
