@@ -59,6 +59,7 @@ double maskedError(const std::vector<float> &got, const Array &ref,
 
 class HuggingFace : public ::testing::TestWithParam<std::string> {
 protected:
+  void runCompiled(const std::string &target);
   /// Which outputs are defined: the (decoder's) real tokens.
   Array valid(const std::string &c) const {
     return input(c, GetParam() == "marian" ? "decoder_attention_mask"
@@ -115,16 +116,12 @@ TEST_P(HuggingFace, InterpreterMatchesReference) {
   }
 }
 
-TEST_P(HuggingFace, CompiledMatchesReference) {
-  std::string library = compileModel(dir(), {}, "hf-" + GetParam());
+/// Runs every case on the library compiled for `target`; ≤ 1e-4.
+void HuggingFace::runCompiled(const std::string &target) {
+  std::string library = compileModel(dir(), {}, "hf-" + GetParam(), target);
   Model m(library + "/lib" + GetParam() + ".so", dir() + "/model.safetensors");
+  SKIP_WITHOUT_DEVICE(m);
   ASSERT_TRUE(m.model);
-  // Only GPT-2's Conv1D weights ([in, out]) are copied, packed at load:
-  // per layer c_attn [32, 96], c_proj [32, 32], c_fc [32, 128] and
-  // mlp.c_proj [128, 32]. Everything else is read in the mapped file.
-  EXPECT_EQ(xf_model_copied_weight_bytes(m.model),
-            GetParam() == "gpt2" ? 2u * (32 * 96 + 32 * 32 + 2 * 32 * 128) * 4
-                                 : 0u);
   for (const char *c : kCases) {
     std::vector<Array> inputs;
     for (const std::string &name : inputNames(GetParam()))
@@ -134,13 +131,28 @@ TEST_P(HuggingFace, CompiledMatchesReference) {
       pointers.push_back(&a);
     Array out = run(m, "forward", pointers);
     double err = maskedError(out.f, input(c, "expected"), valid(c));
-    EXPECT_LE(err, 1e-4) << GetParam() << " " << c;
+    EXPECT_LE(err, 1e-4) << target << " " << GetParam() << " " << c;
     if (GetParam() == "bert")
-      EXPECT_LE(relativeError(run(m, "pool", pointers).f, input(c, "pooled").f),
+      EXPECT_LE(relativeError(run(m, "pool", pointers).f,
+                              input(c, "pooled").f),
                 1e-4)
-          << c;
+          << target << " " << c;
   }
+  if (target != "cpu")
+    return;
+  // Only GPT-2's Conv1D weights ([in, out]) are copied, packed at load:
+  // per layer c_attn [32, 96], c_proj [32, 32], c_fc [32, 128] and
+  // mlp.c_proj [128, 32]. Everything else is read in the mapped file.
+  EXPECT_EQ(xf_model_copied_weight_bytes(m.model),
+            GetParam() == "gpt2" ? 2u * (32 * 96 + 32 * 32 + 2 * 32 * 128) * 4
+                                 : 0u);
 }
+
+TEST_P(HuggingFace, CompiledMatchesReference) { runCompiled("cpu"); }
+
+// The Vulkan library (lavapipe in CI): the fused qkv slices, masks, the
+// pooler and cross-attention on the GPU path.
+TEST_P(HuggingFace, VulkanMatchesReference) { runCompiled("vulkan"); }
 
 INSTANTIATE_TEST_SUITE_P(Families, HuggingFace,
                          ::testing::Values("gpt2", "llama", "bert", "marian"));
