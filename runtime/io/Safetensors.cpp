@@ -191,8 +191,23 @@ const TensorEntry *SafetensorsFile::find(const std::string &name) const {
 
 bool SafetensorsFile::readF32(const std::string &name,
                               const std::vector<int64_t> &shape,
-                              std::vector<float> &out,
-                              std::string &error) const {
+                              std::vector<float> &out, std::string &error,
+                              bool transposed) const {
+  if (transposed) {
+    // Read as stored, then transpose into `shape`.
+    if (shape.size() != 2) {
+      error = filePath + ": tensor '" + name + "' read transposed is not 2-D";
+      return false;
+    }
+    std::vector<float> stored;
+    if (!readF32(name, {shape[1], shape[0]}, stored, error))
+      return false;
+    out.resize(stored.size());
+    for (int64_t r = 0; r < shape[0]; ++r)
+      for (int64_t c = 0; c < shape[1]; ++c)
+        out[r * shape[1] + c] = stored[c * shape[0] + r];
+    return true;
+  }
   const TensorEntry *e = find(name);
   if (!e) {
     error = filePath + ": missing tensor '" + name + "' (expected F32 " +

@@ -38,8 +38,11 @@ public:
   const TensorEntry *find(const std::string &name) const;
 
   /// Reads tensor `name` as f32 with exactly `shape`, converting F16/BF16.
+  /// With `transposed`, the file stores the 2-D transpose (GPT-2's Conv1D
+  /// `[in, out]`) and `out` gets it transposed back into `shape`.
   bool readF32(const std::string &name, const std::vector<int64_t> &shape,
-               std::vector<float> &out, std::string &error) const;
+               std::vector<float> &out, std::string &error,
+               bool transposed = false) const;
 
 private:
   SafetensorsFile() = default;

@@ -20,22 +20,6 @@ std::string key(const std::string &name, const std::string &dtype) {
 }
 } // namespace
 
-bool WeightBinder::readValues(const ParamSpec &p, std::vector<float> &values,
-                              std::string &error) {
-  if (!p.transposed)
-    return file.readF32(p.name, p.shape, values, error);
-  // Stored [in, out]: packed once into the [out, in] rows the kernels read.
-  const int64_t rows = p.shape[0], cols = p.shape[1];
-  std::vector<float> stored;
-  if (!file.readF32(p.name, {cols, rows}, stored, error))
-    return false;
-  values.resize(stored.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      values[r * cols + c] = stored[c * rows + r];
-  return true;
-}
-
 uint8_t *WeightBinder::allocate(size_t bytes) {
   size_t total = bytes + XF_PARAM_TAIL_BYTES + 64;
   copiedBytes += bytes;
@@ -68,7 +52,7 @@ const void *WeightBinder::bindF32(const ParamSpec &p, std::string &error,
     return t->data; // zero-copy
   }
   std::vector<float> copy;
-  if (!readValues(p, copy, error))
+  if (!file.readF32(p.name, p.shape, copy, error, p.transposed))
     return nullptr;
   readNames.push_back(p.name);
   uint8_t *out = allocate(copy.size() * sizeof(float));
@@ -86,7 +70,7 @@ const void *WeightBinder::bindBf16(const ParamSpec &p, std::string &error,
     std::memcpy(out, t->data, n * 2); // as stored
   } else {
     std::vector<float> values;
-    if (!readValues(p, values, error))
+    if (!file.readF32(p.name, p.shape, values, error, p.transposed))
       return nullptr;
     for (int64_t e = 0; e < n; ++e)
       out[e] = toBf16(values[e]);
@@ -132,7 +116,7 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
     readNames.push_back(scaleName);
   } else {
     std::vector<float> values;
-    if (!readValues(p, values, error))
+    if (!file.readF32(p.name, p.shape, values, error, p.transposed))
       return nullptr;
     quantizeRows(values.data(), rows, k, reinterpret_cast<int8_t *>(out),
                  scales);

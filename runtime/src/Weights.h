@@ -46,10 +46,6 @@ private:
   /// A zeroed 64-byte-aligned buffer of `bytes` plus the tail xf/abi.h
   /// promises past a reduced-precision weight, kept until the binder dies.
   uint8_t *allocate(size_t bytes);
-  /// Parameter `p`'s values as f32 in its own [out, in] layout, converted
-  /// from the file's dtype and transposed where it is stored transposed.
-  bool readValues(const ParamSpec &p, std::vector<float> &values,
-                  std::string &error);
 
   const SafetensorsFile &file;
   std::map<std::string, const void *> bound; ///< by name + '\0' + dtype

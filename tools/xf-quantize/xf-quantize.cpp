@@ -65,9 +65,11 @@ int main(int argc, char **argv) {
   if (!xf::rt::parseJson((*text)->getBufferStart(), (*text)->getBufferEnd(),
                          manifest, error))
     return fail(manifestPath + ": " + error);
-  // The dtypes each name is read in, and its shape.
+  // The dtypes each name is read in, its shape, and whether the file
+  // stores it transposed (XF_KEY_LAYOUT).
   std::map<std::string, std::set<std::string>> dtypes;
   std::map<std::string, std::vector<int64_t>> shapes;
+  std::set<std::string> transposed;
   const xf::rt::Json *entries = manifest.get(XF_KEY_ENTRIES);
   if (!entries || entries->kind != xf::rt::Json::Array)
     return fail(manifestPath + ": no entries");
@@ -76,7 +78,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; params && i < params->array.size(); ++i) {
       const xf::rt::Json &p = params->array[i];
       const xf::rt::Json *name = p.get(XF_KEY_NAME), *shape = p.get(XF_KEY_SHAPE),
-                         *dtype = p.get(XF_KEY_DTYPE);
+                         *dtype = p.get(XF_KEY_DTYPE),
+                         *layout = p.get(XF_KEY_LAYOUT);
       if (!name || !shape)
         return fail(manifestPath + ": malformed parameter");
       dtypes[name->string].insert(dtype ? dtype->string : XF_DTYPE_F32);
@@ -84,6 +87,8 @@ int main(int argc, char **argv) {
       for (const xf::rt::Json &d : shape->array)
         dims.push_back(d.asInt());
       shapes[name->string] = dims;
+      if (layout && layout->string == XF_LAYOUT_TRANSPOSED && dims.size() == 2)
+        transposed.insert(name->string);
     }
   }
   auto file = xf::rt::SafetensorsFile::open(weights, error);
@@ -103,10 +108,12 @@ int main(int argc, char **argv) {
     if (!reduced || !t || t->dtype == "I8")
       continue; // as it was, below (a missing one fails at load, named)
     const std::vector<int64_t> &shape = shapes[name];
+    const bool isTransposed = transposed.count(name);
     std::vector<float> values;
-    if (!file->readF32(name, shape, values, error))
-      return fail(error);
     if (kinds.count(XF_DTYPE_I8)) {
+      // I8 weights are xfc's own format: always [out, in] rows.
+      if (!file->readF32(name, shape, values, error, isTransposed))
+        return fail(error);
       std::vector<int8_t> q(values.size());
       std::vector<float> scales(shape[0]);
       xf::rt::quantizeRows(values.data(), shape[0], shape[1], q.data(),
@@ -117,10 +124,16 @@ int main(int argc, char **argv) {
       written.insert(scaleName);
       ++int8;
     } else {
+      // BF16 keeps the layout the file has (the loader transposes it).
+      std::vector<int64_t> stored = shape;
+      if (isTransposed)
+        std::swap(stored[0], stored[1]);
+      if (!file->readF32(name, stored, values, error))
+        return fail(error);
       std::vector<uint16_t> halves;
       for (float v : values)
         halves.push_back(xf::rt::toBf16(v));
-      narrow.push_back({name, "BF16", shape, bytesOf(halves)});
+      narrow.push_back({name, "BF16", stored, bytesOf(halves)});
       ++bf16;
     }
     written.insert(name);

@@ -189,3 +189,21 @@ TEST(Npy, RejectsGarbageAndTruncation) {
 }
 
 } // namespace
+
+TEST(Safetensors, TransposedReadPacksIntoTheAskedShape) {
+  // Stored [in=2, out=3] (a Conv1D weight), read as [out=3, in=2].
+  std::string path =
+      writeFile("t.safetensors",
+                R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})",
+                floats({1, 2, 3, 4, 5, 6}));
+  std::string error;
+  auto file = SafetensorsFile::open(path, error);
+  ASSERT_TRUE(file);
+  std::vector<float> out;
+  ASSERT_TRUE(file->readF32("w", {3, 2}, out, error, /*transposed=*/true))
+      << error;
+  EXPECT_EQ(out, (std::vector<float>{1, 4, 2, 5, 3, 6}));
+  // Its shape is checked as stored.
+  EXPECT_FALSE(file->readF32("w", {2, 3}, out, error, /*transposed=*/true));
+  EXPECT_EQ(error, path + ": tensor 'w' has shape [2, 3], expected [3, 2]");
+}
