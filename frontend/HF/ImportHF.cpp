@@ -1,10 +1,11 @@
 //===- ImportHF.cpp - Hugging Face config.json to a description -----------===//
 
 #include "frontend/HF/ImportHF.h"
+#include "runtime/io/Safetensors.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -538,48 +539,6 @@ bool marian(Config &c, const json::Object &,
   return true;
 }
 
-/// The tensor names in a safetensors file's header (its first 8 bytes are
-/// the header's length, then the JSON header).
-bool tensorNames(const std::string &path, std::set<std::string> &names,
-                 std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return true; // no checkpoint yet: names from the config alone
-  unsigned char size[8];
-  if (!in.read(reinterpret_cast<char *>(size), 8)) {
-    error = path + ": not a safetensors file (shorter than its header size)";
-    return false;
-  }
-  uint64_t n = 0;
-  for (int k = 7; k >= 0; --k)
-    n = n << 8 | size[k];
-  if (n > (100u << 20)) {
-    error = path + ": not a safetensors file (header of " + std::to_string(n) +
-            " bytes)";
-    return false;
-  }
-  std::string header(n, '\0');
-  if (!in.read(header.data(), n)) {
-    error = path + ": not a safetensors file (truncated header)";
-    return false;
-  }
-  llvm::Expected<json::Value> parsed = json::parse(header);
-  if (!parsed) {
-    error = path + ": malformed safetensors header: " +
-            llvm::toString(parsed.takeError());
-    return false;
-  }
-  const json::Object *o = parsed->getAsObject();
-  if (!o) {
-    error = path + ": malformed safetensors header (not an object)";
-    return false;
-  }
-  for (const auto &[key, value] : *o)
-    if (key != "__metadata__")
-      names.insert(key.str());
-  return true;
-}
-
 } // namespace
 
 bool xf::hf::importConfig(const std::string &text, const std::string &path,
@@ -634,7 +593,16 @@ bool xf::hf::importDirectory(const std::string &dir, std::string &description,
   }
   std::stringstream text;
   text << in.rdbuf();
+  // The names the checkpoint stores; without one, those of the config's
+  // architectures.
   std::set<std::string> tensors;
-  return tensorNames(dir + "/model.safetensors", tensors, error) &&
-         importConfig(text.str(), path, tensors, description, error);
+  std::string weights = dir + "/model.safetensors";
+  if (llvm::sys::fs::exists(weights)) {
+    auto file = xf::rt::SafetensorsFile::open(weights, error);
+    if (!file)
+      return false;
+    for (const xf::rt::TensorEntry &t : file->tensors())
+      tensors.insert(t.name);
+  }
+  return importConfig(text.str(), path, tensors, description, error);
 }

@@ -110,11 +110,6 @@ private:
   static bool rotaryPositions(const ast::Stack &s) {
     return s.positions == ast::Positions::Rotary && !s.positionIds.empty();
   }
-  /// What cross-attention's padding mask reads: the memory's attention
-  /// mask, or its token ids.
-  static const std::string &memoryKeys(const ast::Stack &s) {
-    return s.memoryMask.empty() ? s.memoryIds : s.memoryMask;
-  }
   /// Stack `s`'s output projection of `x`, with its bias.
   Value outputProjection(const ast::Stack &s, Value x);
 
@@ -612,7 +607,10 @@ Value ModelGen::callLayer(const ast::Stack &s, int layer, Value x, Value ids,
   SmallVector<Value> args = {x, ids};
   if (!s.memory.empty()) {
     args.push_back(compute(s.memory));
-    args.push_back(compute(plain ? s.memoryIds : memoryKeys(s)));
+    // Cross-attention's padding mask reads the memory's attention mask,
+    // or its token ids.
+    args.push_back(compute(plain || s.memoryMask.empty() ? s.memoryIds
+                                                         : s.memoryMask));
   }
   if (positions)
     args.push_back(compute(s.positionIds));
