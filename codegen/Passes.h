@@ -34,6 +34,12 @@ void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
 /// decomposition where it applies).
 void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns that hand the ops of `classes` (matmul, attention,
+/// norm) to Halide kernels where they cover them (codegen/Halide), with a
+/// remark per op when `explain` is set.
+void populateXfHalidePatterns(RewritePatternSet &patterns,
+                              ArrayRef<std::string> classes, bool explain);
+
 /// Adds the first step of the GPU kernels for xf.attention (flash-style)
 /// and the norms: calls of kernel declarations, preferred over the
 /// decompositions where they apply (codegen/GPU/KernelCalls.h).

@@ -53,7 +53,13 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
     Option<"gpuKernels", "gpu-kernels", "bool", /*default=*/"false",
            "Replace xf.attention and the norms, where the GPU kernels apply, "
            "by calls of declarations xf-gpu-define-kernels defines "
-           "(codegen/GPU/KernelCalls.h)">
+           "(codegen/GPU/KernelCalls.h)">,
+    ListOption<"halideKernels", "halide-kernels", "std::string",
+               "Op classes (matmul, attention, norm) replaced, where the "
+               "Halide kernels cover them, by calls of declarations "
+               "xf-halide-define-kernels defines (codegen/Halide)">,
+    Option<"halideExplain", "halide-explain", "bool", /*default=*/"false",
+           "A remark per op of those classes: Halide kernel, or why not">
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
@@ -231,6 +237,25 @@ def XfGpuMatmulKernelPass : Pass<"xf-gpu-matmul-kernel", "func::FuncOp"> {
     "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
     "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def XfHalideDefineKernelsPass : Pass<"xf-halide-define-kernels", "ModuleOp"> {
+  let summary = "defines the Halide kernel calls the xf→linalg conversion "
+                "declared";
+  let description = [{
+    With `halide-kernels`, convert-xf-to-linalg replaces the chosen ops by
+    calls on buffers of private declarations marked `xf.halide_kernel`
+    ({kind, spec}). On buffers, this pass gives each declaration its body:
+    one `halide_buffer_t` (and its `halide_dimension_t`s, innermost first)
+    per memref argument, built on the stack, and a call of the Halide
+    pipeline `xf_hl_<declaration>(inputs..., out)`, which xf-halide compiles
+    from the spec. The module gets `xf.halide_kernels`, one spec line per
+    kernel (halide/KernelSpec.h), for the driver to hand to xf-halide.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"
   ];
 }
 

@@ -24,6 +24,7 @@
 #include "codegen/Target/EntryWrappers.h"
 #include "codegen/Target/Linker.h"
 #include "compiler/Artifacts.h"
+#include "compiler/HalideKernels.h"
 #include "compiler/ParseIR.h"
 #include "compiler/RegisterXf.h"
 #include "frontend/MLIRGen/MLIRGen.h"
@@ -227,6 +228,45 @@ bool mlir::xf::applyPrecision(const std::string &precision,
   return true;
 }
 
+bool mlir::xf::applyKernels(const std::string &kernels,
+                            CompileOptions &options, std::string &error) {
+  options.halideKernels.clear();
+  StringRef value(kernels);
+  if (value == "mlir")
+    return true;
+  if (!value.consume_front("halide")) {
+    error = "xfc: error: unknown --kernels=" + kernels +
+            " (expected mlir, halide or halide:CLASS,... with classes "
+            "matmul, attention, norm)";
+    return false;
+  }
+  if (options.gpu) {
+    error = "xfc: error: --kernels=halide is for --target=cpu";
+    return false;
+  }
+  if (value.empty()) {
+    options.halideKernels = {"matmul", "attention", "norm"};
+    return true;
+  }
+  SmallVector<StringRef> names;
+  if (!value.consume_front(":") || value.empty()) {
+    error = "xfc: error: --kernels=" + kernels +
+            ": expected halide or halide:CLASS,...";
+    return false;
+  }
+  value.split(names, ',', -1, /*KeepEmpty=*/true);
+  for (StringRef name : names) {
+    if (name != "matmul" && name != "attention" && name != "norm") {
+      error = "xfc: error: --kernels=" + kernels + ": unknown class '" +
+              name.str() + "' (expected matmul, attention or norm)";
+      return false;
+    }
+    if (!llvm::is_contained(options.halideKernels, name))
+      options.halideKernels.push_back(name.str());
+  }
+  return true;
+}
+
 std::string mlir::xf::runtimeRootOf(const char *argv0, void *mainAddress) {
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
   if (exe.empty())
@@ -252,6 +292,7 @@ bool mlir::xf::parseEmitKind(const std::string &text, EmitKind &out) {
 CompileResult mlir::xf::compile(const CompileOptions &options) {
   PhaseTimer timer(options.timings);
   std::string error;
+  HalideKernelBuild halide;
 
   DialectRegistry registry;
   registerXfDialects(registry);
@@ -392,10 +433,24 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     CpuLoweringOptions cpuOptions;
     cpuOptions.vnni = llvm::is_contained(features, "avx512vnni");
     cpuOptions.avx512bf16 = llvm::is_contained(features, "avx512bf16");
+    cpuOptions.halide = {options.halideKernels, options.explainFusion};
     if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
           buildXfCpuLoweringPipeline(pm, cpuOptions);
         })))
       return internalError("the CPU lowering pipeline failed");
+    // The Halide kernels compile in xf-halide while the rest of the
+    // library goes through LLVM here.
+    if (auto specs = (*module)->getAttrOfType<ArrayAttr>(
+            XfDialect::getHalideKernelsAttrName());
+        specs && options.emit == EmitKind::Lib) {
+      std::vector<std::string> lines;
+      for (auto line : specs.getAsValueRange<StringAttr>())
+        lines.push_back(line.str());
+      if (!halide.start(options.runtimeRoot, lines, features,
+                        options.halideSchedule, options.halideAutoschedule,
+                        error))
+        return userError(error);
+    }
   } else {
     if (failed(runPasses(*module, options, buildXfGpuKernelPipeline)))
       return internalError("the GPU kernel pipeline failed");
@@ -488,10 +543,26 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     if (!writeText(objPaths.back(), objects[i], error))
       return userError(error);
   }
+  std::vector<std::string> halideObjects;
+  if ((*module)->hasAttr(XfDialect::getHalideKernelsAttrName())) {
+    bool userCaused = false;
+    if (!halide.finish(halideObjects, error, userCaused)) {
+      for (const std::string &path : objPaths)
+        llvm::sys::fs::remove(path);
+      StringRef message(error);
+      message.consume_front("xf-halide: error: ");
+      return userCaused ? userError("xfc: error: " + message.str())
+                        : internalError(error);
+    }
+    timer.done("Halide kernels (waited)");
+  }
   if (!writeText(dir + "/" + model->name + ".json", manifest, error) ||
       !writeText(dir + "/" + model->name + ".h", header, error))
     return userError(error);
-  bool linked = linkSharedLibrary(objPaths, runtime.archives, runtime.linkFlags,
+  std::vector<std::string> linkObjects = objPaths;
+  linkObjects.insert(linkObjects.end(), halideObjects.begin(),
+                     halideObjects.end());
+  bool linked = linkSharedLibrary(linkObjects, runtime.archives, runtime.linkFlags,
                                   dir + "/lib" + model->name + ".so", error);
   for (const std::string &path : objPaths)
     llvm::sys::fs::remove(path);

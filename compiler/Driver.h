@@ -38,6 +38,11 @@ struct CompileOptions {
   bool explainFusion = false; ///< one remark per fusion candidate
   Precision precision = Precision::F32; ///< --precision
   bool timings = false;       ///< print each phase's time to stderr
+  /// --kernels=halide[:CLASSES]: the op classes (matmul, attention, norm)
+  /// that run as Halide kernels (CPU only); empty for --kernels=mlir.
+  std::vector<std::string> halideKernels;
+  std::string halideSchedule;     ///< --halide-schedule: a knobs file
+  bool halideAutoschedule = false; ///< --halide-autoschedule
   /// The root of the xfc tree the runtime comes from (lib/xfc/*.a,
   /// include/xf/*.h): an install prefix, or the build directory, which is
   /// laid out the same way. xfc uses its own location's parent.
@@ -68,6 +73,12 @@ bool applyTarget(const std::string &target, const std::string &gpuArch,
 /// value.
 bool applyPrecision(const std::string &precision, CompileOptions &options,
                     std::string &error);
+
+/// Applies --kernels (mlir, halide, halide:CLASS,CLASS... with classes
+/// matmul, attention, norm; CPU only: call after applyTarget); returns
+/// false with `error` on a bad value.
+bool applyKernels(const std::string &kernels, CompileOptions &options,
+                  std::string &error);
 
 /// Parses an --emit value.
 bool parseEmitKind(const std::string &text, EmitKind &out);

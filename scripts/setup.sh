@@ -8,6 +8,7 @@ PKGS=(
   cmake ninja-build lld clang-19 libclang-rt-19-dev
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhalide14-0-dev
   python3 python3-numpy
   libvulkan-dev mesa-vulkan-drivers spirv-tools vulkan-tools
 )

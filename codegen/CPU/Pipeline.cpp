@@ -20,8 +20,9 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm,
                                     const CpuLoweringOptions &options) {
   // 1. Weights become arguments: the runtime passes the mapped tensors in.
   pm.addPass(xf::createXfParamsToArgumentsPass());
-  // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common).
-  xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Cpu);
+  // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common); the
+  //      ops chosen for Halide call its kernels.
+  xf::buildXfToBuffersPipeline(pm, xf::KernelTarget::Cpu, options.halide);
   // 6. Linear layers get the outer-product kernel (one function per K and
   //    precision), with the dot-product instructions the CPU has.
   pm.addPass(xf::createXfCpuMatmulKernelPass(

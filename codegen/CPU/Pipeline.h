@@ -3,6 +3,7 @@
 #ifndef XF_CODEGEN_CPU_PIPELINE_H
 #define XF_CODEGEN_CPU_PIPELINE_H
 
+#include "codegen/Common/Bufferize.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace mlir::xf {
@@ -11,6 +12,7 @@ namespace mlir::xf {
 struct CpuLoweringOptions {
   bool vnni = false;       ///< AVX512-VNNI: int8 dot products
   bool avx512bf16 = false; ///< AVX512-BF16: bf16 dot products
+  HalideChoice halide;     ///< ops that run as Halide kernels
 };
 
 /// xf IR (parameters still as xf.param) → LLVM dialect, on the CPU.

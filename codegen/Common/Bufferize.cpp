@@ -9,13 +9,19 @@
 
 using namespace mlir;
 
-void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels) {
+void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels,
+                                  const HalideChoice &halide) {
   // 1. Every xf op becomes linalg/tensor/arith/math on tensors; attention
   //    (and the norms on GPUs) becomes the target's hand-written kernel
   //    where it applies (flash-style: no [Lq, Lk] buffer), else its
   //    decomposition.
-  pm.addPass(xf::createConvertXfToLinalgPass(
-      {kernels == KernelTarget::Cpu, kernels == KernelTarget::Gpu}));
+  //    Ops of the classes `halide` names become calls of Halide kernels.
+  ConvertXfToLinalgPassOptions convert;
+  convert.cpuAttention = kernels == KernelTarget::Cpu;
+  convert.gpuKernels = kernels == KernelTarget::Gpu;
+  convert.halideKernels.assign(halide.classes.begin(), halide.classes.end());
+  convert.halideExplain = halide.explain;
+  pm.addPass(xf::createConvertXfToLinalgPass(convert));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 2. Fuse producer/consumer elementwise generics so intermediates of
@@ -45,4 +51,7 @@ void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels) {
   //    runtime, which copies it out and frees it.
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // 6. The Halide calls get their bodies (buffer descriptors, the call).
+  if (!halide.classes.empty())
+    pm.addPass(xf::createXfHalideDefineKernelsPass());
 }

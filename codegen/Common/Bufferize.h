@@ -9,6 +9,8 @@
 #define XF_CODEGEN_COMMON_BUFFERIZE_H
 
 #include "mlir/Pass/PassManager.h"
+#include <string>
+#include <vector>
 
 namespace mlir::xf {
 
@@ -16,10 +18,19 @@ namespace mlir::xf {
 /// CPU's flash attention, or the GPU's attention and norm kernels.
 enum class KernelTarget { Cpu, Gpu };
 
-/// Adds: convert-xf-to-linalg (with the hand-written kernels of `kernels`),
-/// elementwise fusion, xf-approximate-math, one-shot bufferization with
-/// identity layouts at function boundaries, and buffer deallocation.
-void buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels);
+/// Which op classes (matmul, attention, norm) go to Halide kernels, and
+/// whether each says so (--explain-fusion).
+struct HalideChoice {
+  std::vector<std::string> classes;
+  bool explain = false;
+};
+
+/// Adds: convert-xf-to-linalg (with the hand-written kernels of `kernels`,
+/// and `halide`'s classes as calls of Halide kernels), elementwise fusion,
+/// xf-approximate-math, one-shot bufferization with identity layouts at
+/// function boundaries, buffer deallocation, and the Halide calls' bodies.
+void buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels,
+                              const HalideChoice &halide = {});
 
 } // namespace mlir::xf
 

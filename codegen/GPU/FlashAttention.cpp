@@ -143,7 +143,7 @@ struct GpuFlashAttentionLowering : OpConversionPattern<AttentionOp> {
       operands.push_back(adaptor.getKeyIds());
     if (adaptor.getQueryOffsets())
       operands.push_back(adaptor.getQueryOffsets());
-    replaceWithKernelCall(rewriter, op, "attention",
+    replaceWithKernelCall(rewriter, op, XfDialect::getGpuKernelAttrName(), "attention",
                           spec.toAttr(op.getContext()), operands, outType,
                           dynSizes);
     return success();

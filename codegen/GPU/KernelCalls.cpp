@@ -7,8 +7,6 @@
 
 #include "codegen/GPU/KernelCalls.h"
 #include "codegen/Passes.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/IR/SymbolTable.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFGPUDEFINEKERNELSPASS
@@ -20,44 +18,6 @@ using namespace mlir;
 namespace {
 constexpr StringLiteral kKernelAttr = xf::XfDialect::getGpuKernelAttrName();
 } // namespace
-
-void xf::replaceWithKernelCall(ConversionPatternRewriter &rewriter,
-                               Operation *op, StringRef kind,
-                               DictionaryAttr spec, ValueRange operands,
-                               RankedTensorType outType, ValueRange dynSizes) {
-  Location loc = op->getLoc();
-  SmallVector<Value> args = {memref::AllocOp::create(
-      rewriter, loc,
-      MemRefType::get(outType.getShape(), outType.getElementType()), dynSizes,
-      rewriter.getI64IntegerAttr(64))};
-  for (Value t : operands) {
-    auto tt = cast<RankedTensorType>(t.getType());
-    args.push_back(bufferization::ToBufferOp::create(
-        rewriter, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
-        /*read_only=*/true));
-  }
-  auto module = op->getParentOfType<ModuleOp>();
-  auto caller = op->getParentOfType<func::FuncOp>();
-  func::FuncOp decl;
-  {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToEnd(module.getBody());
-    decl = func::FuncOp::create(
-        rewriter, loc, (caller.getName() + "_" + kind).str(),
-        rewriter.getFunctionType(ValueRange(args).getTypes(), {}));
-    decl.setPrivate();
-    decl->setAttr(
-        kKernelAttr,
-        rewriter.getDictionaryAttr(
-            {rewriter.getNamedAttr("kind", rewriter.getStringAttr(kind)),
-             rewriter.getNamedAttr("spec", spec)}));
-    SymbolTable(module).insert(decl); // renames on a clash
-  }
-  func::CallOp::create(rewriter, loc, decl, args);
-  rewriter.replaceOp(op, bufferization::ToTensorOp::create(
-                             rewriter, loc, outType, args[0],
-                             rewriter.getUnitAttr(), rewriter.getUnitAttr()));
-}
 
 namespace {
 

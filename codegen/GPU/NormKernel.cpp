@@ -79,7 +79,7 @@ struct GpuNormLowering : OpConversionPattern<NormOp> {
       if (type.isDynamicDim(d))
         dynSizes.push_back(
             tensor::DimOp::create(rewriter, op.getLoc(), input, d));
-    replaceWithKernelCall(rewriter, op, "norm", spec.toAttr(op.getContext()),
+    replaceWithKernelCall(rewriter, op, XfDialect::getGpuKernelAttrName(), "norm", spec.toAttr(op.getContext()),
                           operands, cast<RankedTensorType>(op.getType()),
                           dynSizes);
     return success();

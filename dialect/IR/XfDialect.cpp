@@ -52,7 +52,7 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
   StringRef name = attr.getName().getValue();
   Attribute value = attr.getValue();
   if (name == getParamsAttrName() || name == getTransposedParamsAttrName() ||
-      name == getGpuKernelsAttrName()) {
+      name == getGpuKernelsAttrName() || name == getHalideKernelsAttrName()) {
     auto strings = dyn_cast<ArrayAttr>(value);
     if (!strings || !llvm::all_of(strings, llvm::IsaPred<StringAttr>))
       return op->emitError() << "'" << name << "' must be an array of strings";
@@ -68,7 +68,7 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
                                 "\"int8\"";
     return success();
   }
-  if (name == getGpuKernelAttrName()) {
+  if (name == getGpuKernelAttrName() || name == getHalideKernelAttrName()) {
     auto dict = dyn_cast<DictionaryAttr>(value);
     if (!dict || !dict.getAs<StringAttr>("kind") ||
         !dict.getAs<DictionaryAttr>("spec"))

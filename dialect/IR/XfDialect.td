@@ -69,6 +69,17 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getGpuKernelAttrName() {
       return "xf.gpu_kernel";
     }
+    /// On a private function declaration standing for a Halide kernel: a
+    /// dictionary {kind: string, spec: dictionary} (codegen/Halide).
+    static constexpr ::llvm::StringLiteral getHalideKernelAttrName() {
+      return "xf.halide_kernel";
+    }
+    /// On the module after xf-halide-define-kernels: one spec line per
+    /// Halide kernel the library calls (halide/KernelSpec.h), an array of
+    /// strings; xfc compiles them with xf-halide.
+    static constexpr ::llvm::StringLiteral getHalideKernelsAttrName() {
+      return "xf.halide_kernels";
+    }
     /// On the module after xf-gpu-launch-to-runtime: the kernel table, one
     /// "name:kinds" string per kernel (xf/abi.h).
     static constexpr ::llvm::StringLiteral getGpuKernelsAttrName() {

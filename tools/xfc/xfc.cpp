@@ -62,6 +62,20 @@ static cl::opt<std::string>
               cl::desc("The linear layers' weights: fp32 (default), bf16, "
                        "int8 (CPU only)"),
               cl::value_desc("P"), cl::init("fp32"));
+static cl::opt<std::string>
+    kernels("kernels", cl::cat(category),
+            cl::desc("Who writes the fused kernels: mlir (default), halide, "
+                     "or halide:CLASS,... (matmul, attention, norm)"),
+            cl::value_desc("K"), cl::init("mlir"));
+static cl::opt<std::string>
+    halideSchedule("halide-schedule", cl::cat(category),
+                   cl::desc("Schedule knobs for the Halide kernels "
+                            "(KIND.KNOB=N lines; docs/halide.md)"),
+                   cl::value_desc("FILE"), cl::init(""));
+static cl::opt<bool> halideAutoschedule(
+    "halide-autoschedule", cl::cat(category),
+    cl::desc("Schedule the Halide kernels with Halide's Mullapudi2016 "
+             "autoscheduler instead of the hand-written schedules"));
 static cl::opt<bool>
     explainFusion("explain-fusion", cl::cat(category),
                   cl::desc("One line per fusion candidate: fused, or why not"));
@@ -102,8 +116,21 @@ int main(int argc, char **argv) {
                 " (expected ast, xf, fused, gpu, ptx, spirv, llvm, obj, lib "
                 "or description)");
   if (!mlir::xf::applyTarget(target, gpuArch, options, error) ||
-      !mlir::xf::applyPrecision(precision, options, error))
+      !mlir::xf::applyPrecision(precision, options, error) ||
+      !mlir::xf::applyKernels(kernels, options, error))
     return fail(error);
+  if ((!halideSchedule.empty() || halideAutoschedule) &&
+      options.halideKernels.empty())
+    return fail("xfc: error: --halide-schedule and --halide-autoschedule "
+                "need --kernels=halide");
+  if (!halideSchedule.empty() && halideAutoschedule)
+    return fail("xfc: error: --halide-schedule and --halide-autoschedule "
+                "exclude each other");
+  if (!halideSchedule.empty() && !llvm::sys::fs::is_regular_file(halideSchedule))
+    return fail("xfc: error: --halide-schedule=" + halideSchedule +
+                ": no such file");
+  options.halideSchedule = halideSchedule;
+  options.halideAutoschedule = halideAutoschedule;
   for (const std::string &s : sets) {
     xf::parse::Override o;
     if (!xf::parse::parseOverride(s, o))

@@ -39,6 +39,7 @@ struct ConvertXfToLinalgPass final
     populateXfToLinalgConversionPatterns(patterns);
     if (cpuAttention)
       populateXfCpuAttentionPatterns(patterns);
+    populateXfHalidePatterns(patterns, halideKernels, halideExplain);
     if (gpuKernels) {
       populateXfGpuAttentionPatterns(patterns);
       populateXfGpuNormPatterns(patterns);

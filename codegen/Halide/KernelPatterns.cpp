@@ -1,0 +1,254 @@
+//===- KernelPatterns.cpp - Fused xf ops handed to Halide kernels ---------===//
+//
+// With `convert-xf-to-linalg{halide-kernels=...}`, the ops of the chosen
+// classes become calls of declarations marked `xf.halide_kernel` (codegen/
+// Common/KernelCalls.h) instead of linalg, where the Halide kernels
+// (halide/) cover them:
+//   matmul     xf.matmul of x [..., K] by a weight W [N, K] (transpose_b)
+//              or [K, N], with its bias and activation; x's leading dims
+//              are collapsed into rows (linear);
+//   attention  xf.attention without a boolean mask or cache offsets, static
+//              head counts and width;
+//   norm       xf.layer_norm (residual, weight, bias) and xf.rms_norm, rows
+//              collapsed.
+// Every other op, and these where they do not qualify, keep the MLIR
+// lowering; with `halide-explain` each op of a chosen class says which.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Common/KernelCalls.h"
+#include "codegen/Passes.h"
+#include "dialect/IR/XfOps.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// Remarks for --explain-fusion, when asked for.
+struct Explain {
+  bool enabled;
+  LogicalResult kept(Operation *op, const Twine &why) const {
+    if (enabled)
+      op->emitRemark() << op->getName() << " keeps the MLIR kernel: " << why;
+    return failure();
+  }
+  void taken(Operation *op, StringRef kind) const {
+    if (enabled)
+      op->emitRemark() << op->getName() << " runs as the Halide " << kind
+                       << " kernel";
+  }
+};
+
+/// `t` [d0, ..., dn-1, last] as [d0·...·dn-1, last].
+Value collapseRows(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (type.getRank() == 2)
+    return t;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    rows.push_back(d);
+  return tensor::CollapseShapeOp::create(
+      b, loc, t, ArrayRef<ReassociationIndices>{rows, {type.getRank() - 1}});
+}
+
+/// Replaces `op` by a Halide kernel on rows: the first `rowsOperands`
+/// operands ([..., n] like `shapeOf`) collapse into [rows, n], and the
+/// kernel writes the op's result through a [rows, last] view of it (the
+/// result itself is never reshaped as a memref: expand-strided-metadata
+/// fails on memref.expand_shape with several dynamic sizes in one group).
+void replaceOnRows(ConversionPatternRewriter &rewriter, Operation *op,
+                   StringRef kind, DictionaryAttr spec, Value shapeOf,
+                   SmallVector<Value> operands, unsigned rowsOperands) {
+  Location loc = op->getLoc();
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  for (unsigned i = 0; i < rowsOperands; ++i)
+    operands[i] = collapseRows(rewriter, loc, operands[i]);
+  SmallVector<Value> dynSizes;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    if (resultType.isDynamicDim(d))
+      dynSizes.push_back(tensor::DimOp::create(rewriter, loc, shapeOf, d));
+  int64_t rank = resultType.getRank();
+  replaceWithKernelCall(
+      rewriter, op, XfDialect::getHalideKernelAttrName(), kind, spec, operands,
+      resultType, dynSizes, [&](Value out) -> Value {
+        if (rank == 2)
+          return out;
+        ReassociationIndices rows;
+        for (int64_t d = 0; d + 1 < rank; ++d)
+          rows.push_back(d);
+        return memref::CollapseShapeOp::create(
+            rewriter, loc, out,
+            ArrayRef<ReassociationIndices>{rows, {rank - 1}});
+      });
+}
+
+struct HalideMatmul : OpConversionPattern<MatmulOp> {
+  HalideMatmul(MLIRContext *ctx, Explain explain)
+      : OpConversionPattern<MatmulOp>(ctx, /*benefit=*/3), explain(explain) {}
+  Explain explain;
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto x = cast<RankedTensorType>(adaptor.getLhs().getType());
+    auto w = cast<RankedTensorType>(adaptor.getRhs().getType());
+    if (w.getRank() != 2 || x.getRank() < 2 || op.getTransposeA())
+      return explain.kept(op, "not x · W with a matrix W");
+    if (!w.hasStaticShape() || x.isDynamicDim(x.getRank() - 1))
+      return explain.kept(op, "K or N is dynamic");
+    int64_t k = x.getDimSize(x.getRank() - 1);
+    int64_t n = w.getDimSize(op.getTransposeB() ? 0 : 1);
+    Builder b(op.getContext());
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("transpose_b", b.getBoolAttr(op.getTransposeB())),
+         b.getNamedAttr("bias", b.getBoolAttr(bool(adaptor.getBias()))),
+         b.getNamedAttr("activation",
+                        b.getStringAttr(stringifyActivation(op.getActivation()))),
+         b.getNamedAttr("k", b.getI64IntegerAttr(k)),
+         b.getNamedAttr("n", b.getI64IntegerAttr(n))});
+    SmallVector<Value> operands = {adaptor.getLhs(), adaptor.getRhs()};
+    if (adaptor.getBias())
+      operands.push_back(adaptor.getBias());
+    explain.taken(op, "linear");
+    replaceOnRows(rewriter, op, "linear", spec, adaptor.getLhs(), operands,
+                  /*rowsOperands=*/1);
+    return success();
+  }
+};
+
+template <typename NormOp>
+struct HalideNorm : OpConversionPattern<NormOp> {
+  HalideNorm(MLIRContext *ctx, Explain explain)
+      : OpConversionPattern<NormOp>(ctx, /*benefit=*/3), explain(explain) {}
+  Explain explain;
+
+  LogicalResult
+  matchAndRewrite(NormOp op, typename NormOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    constexpr bool rms = std::is_same_v<NormOp, RmsNormOp>;
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
+      return explain.kept(op, "not rows of a static width");
+    int64_t n = type.getDimSize(type.getRank() - 1);
+    Builder b(op.getContext());
+    SmallVector<NamedAttribute> spec = {
+        b.getNamedAttr("n", b.getI64IntegerAttr(n)),
+        b.getNamedAttr("weight", b.getBoolAttr(bool(adaptor.getWeight()))),
+        b.getNamedAttr("epsilon", op.getEpsilonAttr())};
+    SmallVector<Value> operands = {input};
+    unsigned rowsOperands = 1;
+    if constexpr (!rms) {
+      if (adaptor.getResidual()) {
+        if (adaptor.getResidual().getType() != input.getType())
+          return explain.kept(op, "a broadcast residual");
+        operands.push_back(adaptor.getResidual());
+        rowsOperands = 2;
+      }
+      spec.push_back(
+          b.getNamedAttr("residual", b.getBoolAttr(bool(adaptor.getResidual()))));
+      spec.push_back(
+          b.getNamedAttr("bias", b.getBoolAttr(bool(adaptor.getBias()))));
+    }
+    if (adaptor.getWeight())
+      operands.push_back(adaptor.getWeight());
+    if constexpr (!rms)
+      if (adaptor.getBias())
+        operands.push_back(adaptor.getBias());
+    StringRef kind = rms ? "rms_norm" : "layer_norm";
+    explain.taken(op, kind);
+    replaceOnRows(rewriter, op, kind, b.getDictionaryAttr(spec), input,
+                  operands, rowsOperands);
+    return success();
+  }
+};
+
+/// Index of dim `axis` (0 b, 1 h, 2 s, 3 d) of an operand in `layout`.
+int64_t dimOf(Layout layout, int axis) {
+  static const int64_t bhsd[] = {0, 1, 2, 3}, bshd[] = {0, 2, 1, 3},
+                       bhds[] = {0, 1, 3, 2};
+  return layout == Layout::BSHD   ? bshd[axis]
+         : layout == Layout::BHDS ? bhds[axis]
+                                  : bhsd[axis];
+}
+
+struct HalideAttention : OpConversionPattern<AttentionOp> {
+  HalideAttention(MLIRContext *ctx, Explain explain)
+      : OpConversionPattern<AttentionOp>(ctx, /*benefit=*/3),
+        explain(explain) {}
+  Explain explain;
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (adaptor.getMask())
+      return explain.kept(op, "a boolean mask");
+    if (adaptor.getQueryOffsets())
+      return explain.kept(op, "attention over a generation cache");
+    auto q = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto k = cast<RankedTensorType>(adaptor.getKey().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Layout qL = op.getQLayout(), kL = op.getKLayout();
+    int64_t heads = q.getDimSize(dimOf(qL, 1)),
+            kvHeads = k.getDimSize(dimOf(kL, 1)),
+            width = q.getDimSize(dimOf(qL, 3));
+    if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
+        ShapedType::isDynamic(width))
+      return explain.kept(op, "dynamic head counts or width");
+    Builder b(op.getContext());
+    auto layout = [&](Layout l) {
+      return b.getStringAttr(stringifyLayout(l));
+    };
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("q_layout", layout(qL)),
+         b.getNamedAttr("k_layout", layout(kL)),
+         b.getNamedAttr("v_layout", layout(op.getVLayout())),
+         b.getNamedAttr("out_layout", layout(op.getOutLayout())),
+         b.getNamedAttr("heads", b.getI64IntegerAttr(heads)),
+         b.getNamedAttr("kv_heads", b.getI64IntegerAttr(kvHeads)),
+         b.getNamedAttr("head_dim", b.getI64IntegerAttr(width)),
+         b.getNamedAttr("scale", op.getScaleAttr()),
+         b.getNamedAttr("causal", b.getBoolAttr(op.getCausal())),
+         b.getNamedAttr("key_ids", b.getBoolAttr(bool(adaptor.getKeyIds()))),
+         b.getNamedAttr("pad_id", op.getPadIdAttr()),
+         b.getNamedAttr("mask_value", op.getMaskValueAttr())});
+    SmallVector<Value> operands = {adaptor.getQuery(), adaptor.getKey(),
+                                   adaptor.getValue()};
+    if (adaptor.getKeyIds())
+      operands.push_back(adaptor.getKeyIds());
+    // The result's batch and query dims are the query's.
+    SmallVector<Value> dynSizes;
+    Layout oL = op.getOutLayout();
+    for (int64_t d = 0; d < outType.getRank(); ++d) {
+      if (!outType.isDynamicDim(d))
+        continue;
+      int axis = 0;
+      while (dimOf(oL, axis) != d)
+        ++axis;
+      dynSizes.push_back(tensor::DimOp::create(
+          rewriter, op.getLoc(), adaptor.getQuery(), dimOf(qL, axis)));
+    }
+    explain.taken(op, "attention");
+    replaceWithKernelCall(rewriter, op, XfDialect::getHalideKernelAttrName(),
+                          "attention", spec, operands, outType, dynSizes);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
+                                        ArrayRef<std::string> classes,
+                                        bool explain) {
+  MLIRContext *ctx = patterns.getContext();
+  Explain e{explain};
+  for (const std::string &c : classes) {
+    if (c == "matmul")
+      patterns.add<HalideMatmul>(ctx, e);
+    else if (c == "attention")
+      patterns.add<HalideAttention>(ctx, e);
+    else if (c == "norm")
+      patterns.add<HalideNorm<LayerNormOp>, HalideNorm<RmsNormOp>>(ctx, e);
+  }
+}

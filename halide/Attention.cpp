@@ -1,0 +1,185 @@
+//===- Attention.cpp - Scaled dot-product attention as a Halide pipeline --===//
+//
+// Algorithm (xf.attention without a boolean mask or cache offsets):
+//   s(k, q) = scale · Σ_d Q(d, q) K(d, k), set to mask_value where key k
+//   is padding (key_ids[b, k] == pad_id) or, when causal, k > q;
+//   out(d, q) = Σ_k exp(s(k, q) - max_k s) V(d, k) / Σ_k exp(s(k, q) - max_k s)
+// per batch row b and head h, K and V read at head h / (heads / kv_heads).
+// Each operand's layout (bhsd, bshd; K also bhds) fixes the order of its
+// Halide dimensions.
+//
+// Schedule (knobs: attention.query_tile, attention.key_tile): a parallel
+// loop over (batch, head) pairs; per pair K is transposed once (as the MLIR
+// kernel's Kᵀ, unless stored bhds); per tile of query_tile queries the
+// scores of the tile against every key are computed in registers of
+// query_tile × key_tile, then the row maxima, exponentials and sums, then
+// P·V. Unlike the MLIR flash kernel this keeps a tile's scores for all keys
+// (query_tile × Lk floats, in L2 up to long sequences) instead of a
+// running softmax over key blocks: Halide's reductions cannot feed a
+// running maximum into the sums that depend on it within one pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "halide/Kernels.h"
+
+using namespace Halide;
+
+namespace {
+
+/// Element (d, s, h, b) of `p`, stored in `layout`.
+Expr at(Func p, const std::string &layout, Expr d, Expr s, Expr h, Expr b) {
+  if (layout == "bshd")
+    return p(d, h, s, b);
+  if (layout == "bhds")
+    return p(s, d, h, b);
+  return p(d, s, h, b); // bhsd
+}
+
+/// The Halide dimension of `layout` that holds the sequence.
+int seqDim(const std::string &layout) {
+  return layout == "bshd" ? 2 : layout == "bhds" ? 0 : 1;
+}
+
+/// Extents (d, s, h, b) in `layout`'s Halide order, as estimates.
+Region estimates(const std::string &layout, int d, int s, int h, int b) {
+  if (layout == "bshd")
+    return {{0, d}, {0, h}, {0, s}, {0, b}};
+  if (layout == "bhds")
+    return {{0, s}, {0, d}, {0, h}, {0, b}};
+  return {{0, d}, {0, s}, {0, h}, {0, b}};
+}
+
+} // namespace
+
+bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
+                                const ScheduleChoice &schedule,
+                                BuiltKernel &out, std::string &error) {
+  std::string qL, kL, vL, oL;
+  long heads = 0, kvHeads = 0, D = 0, padId = 0;
+  bool causal = false, keyIds = false;
+  float scale = 0, maskValue = 0;
+  if (!spec.word("q_layout", qL, error) || !spec.word("k_layout", kL, error) ||
+      !spec.word("v_layout", vL, error) ||
+      !spec.word("out_layout", oL, error) ||
+      !spec.integer("heads", heads, error) ||
+      !spec.integer("kv_heads", kvHeads, error) ||
+      !spec.integer("head_dim", D, error) ||
+      !spec.number("scale", scale, error) ||
+      !spec.flag("causal", causal, error) ||
+      !spec.flag("key_ids", keyIds, error) ||
+      !spec.integer("pad_id", padId, error) ||
+      !spec.number("mask_value", maskValue, error))
+    return false;
+  auto layoutOk = [](const std::string &l, bool transposedOk) {
+    return l == "bhsd" || l == "bshd" || (transposedOk && l == "bhds");
+  };
+  if (!layoutOk(qL, false) || !layoutOk(kL, true) || !layoutOk(vL, false) ||
+      !layoutOk(oL, false)) {
+    error = "kernel '" + spec.name + "': unsupported layouts q=" + qL +
+            " k=" + kL + " v=" + vL + " out=" + oL;
+    return false;
+  }
+  if (heads < 1 || kvHeads < 1 || heads % kvHeads || D < 1) {
+    error = "kernel '" + spec.name + "': heads " + std::to_string(heads) +
+            ", kv_heads " + std::to_string(kvHeads) + ", head_dim " +
+            std::to_string(D) + " are not valid";
+    return false;
+  }
+
+  ImageParam qp(Float(32), 4, "q"), kp(Float(32), 4, "k"),
+      vp(Float(32), 4, "v"), ids(Int(64), 2, "key_ids");
+  Var d("d"), q("q"), k("k"), h("h"), b("b");
+  Expr group = int(heads / kvHeads);
+  Expr keys = kp.dim(seqDim(kL)).extent();
+  // Tiles may run past the last query or key; they read clamped there and
+  // nothing reads what they compute.
+  Func qc = BoundaryConditions::repeat_edge(qp);
+  Func kc = BoundaryConditions::repeat_edge(kp);
+  Func vc = BoundaryConditions::repeat_edge(vp);
+  Func idc = BoundaryConditions::repeat_edge(ids);
+
+  // K as (k, d): contiguous along the keys, so scores vectorize over them.
+  Func kt("kt");
+  kt(k, d, h, b) = at(kc, kL, d, k, h, b);
+  RDom rd(0, int(D), "rd");
+  Func score("score");
+  score(k, q, h, b) = 0.0f;
+  score(k, q, h, b) += at(qc, qL, rd, q, h, b) * kt(k, rd, h / group, b);
+  Expr blocked = cast<bool>(0);
+  if (keyIds)
+    blocked = blocked || idc(k, b) == Expr(int64_t(padId));
+  if (causal)
+    blocked = blocked || k > q;
+  Func masked("masked");
+  masked(k, q, h, b) = select(blocked, maskValue, score(k, q, h, b) * scale);
+  RDom rk(0, keys, "rk");
+  Func rowMax("row_max");
+  rowMax(q, h, b) = maximum(masked(rk, q, h, b));
+  Func p("p");
+  p(k, q, h, b) = exp(masked(k, q, h, b) - rowMax(q, h, b));
+  Func rowSum("row_sum");
+  rowSum(q, h, b) = 0.0f;
+  rowSum(q, h, b) += p(rk, q, h, b);
+  Func pv("pv");
+  pv(d, q, h, b) = 0.0f;
+  pv(d, q, h, b) += p(rk, q, h, b) * at(vc, vL, d, rk, h / group, b);
+  Func result("attention");
+  Expr value = pv(d, q, h, b) / rowSum(q, h, b);
+  if (oL == "bshd")
+    result(d, h, q, b) = value;
+  else
+    result(d, q, h, b) = value;
+
+  qp.dim(0).set_bounds(0, int(D));
+  if (kL == "bhds")
+    kp.dim(1).set_bounds(0, int(D));
+  else
+    kp.dim(0).set_bounds(0, int(D));
+  vp.dim(0).set_bounds(0, int(D));
+  result.output_buffer().dim(0).set_bounds(0, int(D));
+
+  if (schedule.autoschedule) {
+    qp.set_estimates(estimates(qL, int(D), 512, int(heads), 1));
+    kp.set_estimates(estimates(kL, int(D), 512, int(kvHeads), 1));
+    vp.set_estimates(estimates(vL, int(D), 512, int(kvHeads), 1));
+    if (keyIds)
+      ids.set_estimates({{0, 512}, {0, 1}});
+    result.set_estimates(estimates(oL, int(D), 512, int(heads), 1));
+  } else {
+    const int vec = target.natural_vector_size<float>();
+    int dvec = vec;
+    while (dvec > 1 && D % dvec)
+      dvec /= 2;
+    const int qTile = schedule.knobs->get("attention", "query_tile", 8);
+    const int kTile = schedule.knobs->get("attention", "key_tile", 2 * vec);
+    Var qo("qo"), qi("qi"), hb("hb"), ko("ko"), ki("ki");
+    result.split(q, qo, qi, qTile, TailStrategy::GuardWithIf)
+        .reorder(d, qi, qo, h, b)
+        .fuse(h, b, hb)
+        .parallel(hb);
+    if (dvec > 1)
+      result.vectorize(d, dvec);
+    if (kL != "bhds")
+      kt.compute_at(result, hb).vectorize(k, vec);
+    score.compute_at(result, qo).bound_extent(q, qTile).vectorize(k, vec);
+    score.update()
+        .split(k, ko, ki, kTile, TailStrategy::GuardWithIf)
+        .reorder(ki, q, rd, ko)
+        .vectorize(ki, vec)
+        .unroll(q);
+    masked.compute_inline();
+    rowMax.compute_at(result, qo);
+    p.compute_at(result, qo).vectorize(k, vec);
+    rowSum.compute_at(result, qo);
+    pv.compute_at(result, qo);
+    if (dvec > 1) {
+      pv.vectorize(d, dvec);
+      pv.update().reorder(d, q, rk).vectorize(d, dvec);
+    }
+  }
+  out.pipeline = Pipeline(result);
+  out.arguments = {qp, kp, vp};
+  if (keyIds)
+    out.arguments.push_back(ids);
+  return true;
+}
