@@ -5,17 +5,24 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <algorithm>
+#include <thread>
 
 using namespace mlir::xf;
 
 HalideKernelBuild::~HalideKernelBuild() {
-  if (running) {
-    std::string ignored;
-    llvm::sys::Wait(process, std::nullopt, &ignored);
-  }
+  for (llvm::sys::ProcessInfo &p : processes)
+    llvm::sys::Wait(p, std::nullopt);
   if (!scratch.empty())
     llvm::sys::fs::remove_directories(scratch);
 }
+
+namespace {
+/// Rough relative compile times (an attention pipeline takes several times
+/// a linear one; Halide's runtime about as long as three).
+int compileCost(llvm::StringRef kind) { return kind == "attention" ? 4 : 1; }
+constexpr int kRuntimeCost = 3;
+} // namespace
 
 bool HalideKernelBuild::start(const std::string &root,
                               const std::vector<std::string> &specs,
@@ -35,56 +42,86 @@ bool HalideKernelBuild::start(const std::string &root,
     return false;
   }
   scratch = dir.str().str();
-  std::string specPath = scratch + "/kernels.txt";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(specPath, ec);
-    if (ec) {
-      error = "xfc: error: cannot write " + specPath + ": " + ec.message();
+  // Longest first, each to the least loaded process; the runtime first.
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::vector<std::string>> lines(jobs);
+  std::vector<int> load(jobs, 0);
+  load[0] = kRuntimeCost;
+  std::vector<std::string> sorted = specs;
+  auto kindOf = [](const std::string &line) {
+    llvm::StringRef rest = llvm::StringRef(line).split(' ').second;
+    return rest.split(' ').first;
+  };
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [&](const std::string &a, const std::string &b) {
+                     return compileCost(kindOf(a)) > compileCost(kindOf(b));
+                   });
+  for (const std::string &line : sorted) {
+    size_t j = std::min_element(load.begin(), load.end()) - load.begin();
+    lines[j].push_back(line);
+    load[j] += compileCost(kindOf(line));
+    names.push_back(line.substr(0, line.find(' ')));
+  }
+  for (unsigned j = 0; j < jobs; ++j) {
+    if (lines[j].empty() && j > 0)
+      continue;
+    std::string base = scratch + "/job" + std::to_string(j);
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(base + ".txt", ec);
+      if (ec) {
+        error = "xfc: error: cannot write " + base + ".txt: " + ec.message();
+        return false;
+      }
+      for (const std::string &line : lines[j])
+        os << line << "\n";
+    }
+    std::vector<std::string> args = {
+        tool, base + ".txt", "-o", scratch,
+        "--cpu-features=" + llvm::join(features, ",")};
+    if (j == 0)
+      args.push_back("--runtime");
+    if (!schedule.empty())
+      args.push_back("--schedule=" + schedule);
+    if (autoschedule)
+      args.push_back("--autoschedule");
+    llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
+    std::string errPath = base + ".err";
+    std::optional<llvm::StringRef> redirects[] = {
+        std::nullopt, std::nullopt, llvm::StringRef(errPath)};
+    bool failed = false;
+    llvm::sys::ProcessInfo p = llvm::sys::ExecuteNoWait(
+        tool, refs, std::nullopt, redirects, 0, &error, &failed);
+    if (failed) {
+      error = "xfc: error: cannot run " + tool + ": " + error;
       return false;
     }
-    for (const std::string &line : specs) {
-      os << line << "\n";
-      names.push_back(line.substr(0, line.find(' ')));
-    }
+    errorFiles.push_back(errPath);
+    processes.push_back(p);
   }
-  std::vector<std::string> args = {
-      tool, specPath, "-o", scratch,
-      "--cpu-features=" + llvm::join(features, ","), "--runtime"};
-  if (!schedule.empty())
-    args.push_back("--schedule=" + schedule);
-  if (autoschedule)
-    args.push_back("--autoschedule");
-  llvm::SmallVector<llvm::StringRef> refs(args.begin(), args.end());
-  std::string errPath = scratch + "/stderr.txt";
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
-                                                llvm::StringRef(errPath)};
-  bool failed = false;
-  process = llvm::sys::ExecuteNoWait(tool, refs, std::nullopt, redirects, 0,
-                                     &error, &failed);
-  if (failed) {
-    error = "xfc: error: cannot run " + tool + ": " + error;
-    return false;
-  }
-  running = true;
   return true;
 }
 
 bool HalideKernelBuild::finish(std::vector<std::string> &objects,
                                std::string &error, bool &userError) {
-  std::string message;
-  llvm::sys::ProcessInfo done =
-      llvm::sys::Wait(process, std::nullopt, &message);
-  running = false;
-  if (done.ReturnCode != 0) {
-    auto text = llvm::MemoryBuffer::getFile(scratch + "/stderr.txt");
+  bool ok = true;
+  for (size_t i = 0; i < processes.size(); ++i) {
+    std::string message;
+    llvm::sys::ProcessInfo done =
+        llvm::sys::Wait(processes[i], std::nullopt, &message);
+    if (done.ReturnCode == 0 || !ok)
+      continue;
+    ok = false;
+    auto text = llvm::MemoryBuffer::getFile(errorFiles[i]);
     std::string out = text ? (*text)->getBuffer().trim().str() : message;
     userError = done.ReturnCode == 1;
     error = out.empty() ? "xf-halide failed (status " +
                               std::to_string(done.ReturnCode) + ")"
                         : out;
-    return false;
   }
+  processes.clear();
+  if (!ok)
+    return false;
   for (const std::string &name : names)
     objects.push_back(scratch + "/" + name + ".o");
   objects.push_back(scratch + "/halide_runtime.o");

@@ -23,8 +23,10 @@ public:
   ~HalideKernelBuild(); ///< removes the scratch directory
 
   /// Starts `root`/bin/xf-halide on the spec lines `specs` for a CPU with
-  /// `features` (LLVM names), with a knobs file or the autoscheduler;
-  /// false with `error` when it cannot start.
+  /// `features` (LLVM names), with a knobs file or the autoscheduler: one
+  /// process per core, the kernels (and Halide's runtime) spread over them
+  /// by their expected compile time; false with `error` when one cannot
+  /// start.
   bool start(const std::string &root, const std::vector<std::string> &specs,
              const std::vector<std::string> &features,
              const std::string &schedule, bool autoschedule,
@@ -39,8 +41,8 @@ public:
 private:
   std::string scratch;
   std::vector<std::string> names;
-  llvm::sys::ProcessInfo process;
-  bool running = false;
+  std::vector<llvm::sys::ProcessInfo> processes; ///< running ones
+  std::vector<std::string> errorFiles;           ///< their stderr
 };
 
 } // namespace mlir::xf

@@ -9,8 +9,8 @@
 // Halide dimensions.
 //
 // Schedule (knobs: attention.query_tile, attention.key_tile): a parallel
-// loop over (batch, head) pairs; per pair K is transposed once (as the MLIR
-// kernel's Kᵀ, unless stored bhds); per tile of query_tile queries the
+// loop over (batch, head) pairs; per pair K is copied transposed once (as
+// the MLIR kernel's Kᵀ); per tile of query_tile queries the
 // scores of the tile against every key are computed in registers of
 // query_tile × key_tile, then the row maxima, exponentials and sums, then
 // P·V. Unlike the MLIR flash kernel this keeps a tile's scores for all keys
@@ -93,10 +93,17 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
   Expr keys = kp.dim(seqDim(kL)).extent();
   // Tiles may run past the last query or key; they read clamped there and
   // nothing reads what they compute.
-  Func qc = BoundaryConditions::repeat_edge(qp);
-  Func kc = BoundaryConditions::repeat_edge(kp);
-  Func vc = BoundaryConditions::repeat_edge(vp);
-  Func idc = BoundaryConditions::repeat_edge(ids);
+  // Only the sequence dimension is clamped: the others are never
+  // over-computed.
+  auto clampSeq = [](const ImageParam &p, int seq) {
+    Region bounds(p.dimensions(), Range());
+    bounds[seq] = Range(p.dim(seq).min(), p.dim(seq).extent());
+    return BoundaryConditions::repeat_edge(p, bounds);
+  };
+  Func qc = clampSeq(qp, seqDim(qL));
+  Func kc = clampSeq(kp, seqDim(kL));
+  Func vc = clampSeq(vp, seqDim(vL));
+  Func idc = clampSeq(ids, 0);
 
   // K as (k, d): contiguous along the keys, so scores vectorize over them.
   Func kt("kt");
@@ -159,8 +166,9 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
         .parallel(hb);
     if (dvec > 1)
       result.vectorize(d, dvec);
-    if (kL != "bhds")
-      kt.compute_at(result, hb).vectorize(k, vec);
+    // Kᵀ per (batch, head), a copy even when K is stored bhds: the score
+    // loop then reads it unclamped (a clamped vector load is a gather).
+    kt.compute_at(result, hb).vectorize(k, vec);
     score.compute_at(result, qo).bound_extent(q, qTile).vectorize(k, vec);
     score.update()
         .split(k, ko, ki, kTile, TailStrategy::GuardWithIf)

@@ -122,9 +122,10 @@ bool xf::halide::buildNorm(const KernelSpec &spec, const Target &target,
   }
   out.pipeline = Pipeline(result);
   out.arguments = {x};
-  for (auto [present, param] : {std::pair{hasWeight, &weight},
-                                {hasBias, &bias},
-                                {hasResidual, &residual}})
+  // xfc's operand order: x, residual, weight, bias.
+  for (auto [present, param] : {std::pair{hasResidual, &residual},
+                                {hasWeight, &weight},
+                                {hasBias, &bias}})
     if (present)
       out.arguments.push_back(*param);
   return true;

@@ -93,8 +93,12 @@ struct HalideMatmul : OpConversionPattern<MatmulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto x = cast<RankedTensorType>(adaptor.getLhs().getType());
     auto w = cast<RankedTensorType>(adaptor.getRhs().getType());
-    if (w.getRank() != 2 || x.getRank() < 2 || op.getTransposeA())
-      return explain.kept(op, "not x · W with a matrix W");
+    // Batched products (attention's, when it is not fused) are not linear
+    // layers: no remark for them.
+    if (w.getRank() != 2 || x.getRank() < 2)
+      return failure();
+    if (op.getTransposeA())
+      return explain.kept(op, "x is transposed");
     if (!w.hasStaticShape() || x.isDynamicDim(x.getRank() - 1))
       return explain.kept(op, "K or N is dynamic");
     int64_t k = x.getDimSize(x.getRank() - 1);

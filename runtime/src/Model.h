@@ -73,6 +73,7 @@ struct xf_model {
   std::map<const void *, void *> deviceParams;
   std::map<std::string, xf::rt::BoundEntry> entries;
   void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
+  const char *(*kernelError)() = nullptr; ///< xf_kernel_error (CPU)
   int threads = 0;
   std::string target = XF_TARGET_CPU;
   /// GPU libraries: the backend (weights live in its memory) and the lock

@@ -192,6 +192,8 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
   model->manifestText = manifest;
   model->setThreads = reinterpret_cast<void (*)(int32_t)>(
       dlsym(model->library, XF_SYM_SET_THREADS));
+  model->kernelError = reinterpret_cast<const char *(*)()>(
+      dlsym(model->library, XF_SYM_KERNEL_ERROR));
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, XF_SYM_HOST_FREE));
   if (!model->hostFree)
@@ -518,6 +520,11 @@ xf_status *xf::rt::callEntry(const xf_model *model, const BoundEntry &entry,
       model->hostFree(allocated);
   };
   std::string error;
+  if (const char *failure = model->kernelError ? model->kernelError() : nullptr) {
+    release();
+    return makeStatus(XF_STATUS_INTERNAL, "running '" + spec.name +
+                                              "': a kernel failed: " + failure);
+  }
   if (gpuRun && !model->gpu->sync(error)) {
     release();
     return makeStatus(XF_STATUS_DEVICE_ERROR, "running '" + spec.name +

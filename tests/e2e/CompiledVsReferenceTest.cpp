@@ -8,7 +8,9 @@
 // K layouts) at lengths around its blocks against the interpreter; linear
 // layers alone (the matmul kernel) at odd shapes against a plain loop, (run on
 // whatever Vulkan device the machine has: Mesa's lavapipe in CI; skipped,
-// saying why, without one). Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
+// saying why, without one). The same with the Halide kernels
+// (--kernels=halide, target "halide"), and norms alone against the
+// interpreter. Tolerance: max|a-b| / (max|ref| + 1e-6) <= 1e-4.
 //
 //===----------------------------------------------------------------------===//
 
@@ -159,6 +161,27 @@ TEST(SeedOnVulkan, MatchesPyTorchOnEveryCase) {
     Array got = run(m, "forward", {&src, &tgt});
     EXPECT_EQ(got.shape, ref.shape);
     EXPECT_LE(relativeError(got.f, ref.f), kTolerance);
+  }
+}
+
+TEST(SeedWithHalideKernels, MatchesPyTorchOnEveryCase) {
+  std::string dir = compileModel(kSource + "/examples/seed_transformer.xf",
+                                 kSeedSmall, "seed", "halide");
+  Model m(dir + "/libseed_transformer.so", kData + "weights.safetensors");
+  ASSERT_TRUE(m.model);
+  for (const char *c : {"padded", "length1", "allpad"}) {
+    SCOPED_TRACE(c);
+    Array src = loadNpy(kData + c + "_src.npy");
+    Array tgt = loadNpy(kData + c + "_tgt.npy");
+    Array ref = loadNpy(kData + c + "_logits.npy");
+    Array got = run(m, "forward", {&src, &tgt});
+    EXPECT_EQ(got.shape, ref.shape);
+    EXPECT_LE(relativeError(got.f, ref.f), kTolerance);
+    // encode once, decode: the same logits.
+    Array memory = run(m, "encode", {&src});
+    memory.isFloat = true;
+    Array decoded = run(m, "decode", {&tgt, &memory, &src});
+    EXPECT_LE(relativeError(decoded.f, got.f), 1e-6);
   }
 }
 
@@ -480,7 +503,7 @@ INSTANTIATE_TEST_SUITE_P(
             AttentionCase{"attention_grouped",
                           "tests/e2e/Inputs/attention_grouped.mlir", 2, 4, 32,
                           false, 2}),
-        ::testing::Values("cpu", "cpu_avx2", "vulkan")),
+        ::testing::Values("cpu", "cpu_avx2", "vulkan", "halide")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +
              std::get<1>(info.param);
@@ -548,11 +571,73 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Norms alone: LayerNorm (residual, weight, bias) then RMSNorm against the
+// interpreter, rows of 37.
+//===----------------------------------------------------------------------===//
+
+class NormKernel : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(NormKernel, MatchesInterpreter) {
+  const std::string target = GetParam();
+  std::string input = kSource + "/tests/e2e/Inputs/norms.mlir";
+  mlir::DialectRegistry registry;
+  registerXfDialects(registry);
+  mlir::MLIRContext context(registry);
+  auto module = mlir::parseSourceFile<mlir::ModuleOp>(input, &context);
+  ASSERT_TRUE(module);
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+      *module, mlir::StringAttr::get(&context, "forward"));
+  std::string weights = writeRandomWeights(
+      *module, ::testing::TempDir() + "/norms.safetensors", 13);
+  Model m(compileModel(input, {}, "norms", target) + "/libnorms.so", weights);
+  ASSERT_TRUE(m.model);
+  std::string error;
+  auto file = xf::rt::SafetensorsFile::open(weights, error);
+  ASSERT_TRUE(file) << error;
+  ParamProvider provider = weightsOf(*file);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist(0, 2);
+  // Rows: 1, then 7, 13, 37 and 147 (past blocks of rows), batch 1 and 2.
+  for (auto [batch, len] : {std::pair<int64_t, int64_t>{1, 1},
+                            {1, 7},
+                            {1, 13},
+                            {2, 37},
+                            {1, 147}}) {
+    SCOPED_TRACE("rows " + std::to_string(batch * len));
+    Array x, r;
+    for (Array *a : {&x, &r}) {
+      a->shape = {batch, len, 37};
+      for (int64_t i = 0; i < batch * len * 37; ++i)
+        a->f.push_back(dist(rng) + 1);
+    }
+    Array got = run(m, "forward", {&x, &r});
+    std::vector<HostTensor> args;
+    for (Array *a : {&x, &r}) {
+      HostTensor t;
+      t.shape = a->shape;
+      t.kind = ElementKind::F32;
+      t.f = a->f;
+      args.push_back(std::move(t));
+    }
+    std::vector<HostTensor> expected;
+    ASSERT_TRUE(interpret(fn, args, provider, expected, error)) << error;
+    EXPECT_LE(relativeError(got.f, expected[0].f), kTolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, NormKernel,
+                         ::testing::Values("cpu", "halide"),
+                         [](const auto &info) {
+                           return std::string(info.param);
+                         });
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LinearKernel,
     ::testing::Combine(::testing::Values("linear_197x64", "linear_30x20",
                                          "linear_7x37"),
-                       ::testing::Values("cpu", "cpu_avx2", "vulkan")),
+                       ::testing::Values("cpu", "cpu_avx2", "vulkan",
+                                         "halide")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param)) + "_" +
              std::get<1>(info.param);
@@ -602,7 +687,7 @@ INSTANTIATE_TEST_SUITE_P(
             // K/V heads) runs the CPU flash kernel.
             RandomCase{"llama16", "tests/e2e/Inputs/tiny_llama.xf",
                        overrides({{"d_model", "64"}})}),
-        ::testing::Values("cpu", "cpu_avx2", "vulkan")),
+        ::testing::Values("cpu", "cpu_avx2", "vulkan", "halide")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +
              std::get<1>(info.param);

@@ -65,10 +65,14 @@ inline std::string compileModel(const std::string &input,
   std::string error;
   // "cpu_avx2": the CPU target of a machine without AVX-512 (--cpu=haswell;
   // the code runs on this host too).
-  bool avx2 = target == "cpu_avx2";
-  EXPECT_TRUE(applyTarget(avx2 ? "cpu" : target, "", options, error)) << error;
+  // "halide": the CPU target with every fused op class on Halide kernels.
+  bool avx2 = target == "cpu_avx2", halide = target == "halide";
+  EXPECT_TRUE(applyTarget(avx2 || halide ? "cpu" : target, "", options, error))
+      << error;
   if (avx2)
     options.target.cpu = "haswell";
+  if (halide)
+    EXPECT_TRUE(applyKernels("halide", options, error)) << error;
   EXPECT_TRUE(applyPrecision(precision, options, error)) << error;
   CompileResult result = compile(options);
   EXPECT_EQ(result.status, 0) << result.message;

@@ -117,8 +117,14 @@ int main(int argc, char **argv) {
 
   Halide::Target target = targetFor(features);
   try {
-    if (autoschedule)
-      Halide::load_plugin("autoschedule_mullapudi2016");
+    if (autoschedule) {
+      std::string plugin = XF_HALIDE_AUTOSCHEDULER;
+      if (plugin.empty() || plugin.find("NOTFOUND") != std::string::npos)
+        return fail("--autoschedule: Halide's Mullapudi2016 autoscheduler "
+                    "(libautoschedule_mullapudi2016.so) was not found when "
+                    "xf-halide was built");
+      Halide::load_plugin(plugin);
+    }
     std::istringstream lines(specText);
     std::set<std::string> kinds;
     for (std::string line; std::getline(lines, line);) {

@@ -43,6 +43,10 @@
 /* `void xf_parallel_set_threads(int32_t)`: the team size of the calling
  * thread's parallel regions (0: one per CPU). */
 #define XF_SYM_SET_THREADS "xf_parallel_set_threads"
+/* `const char *xf_kernel_error(void)`: the message of a kernel that failed
+ * since the last call (a Halide kernel's bounds or allocation error; the
+ * runtime then fails the entry call), else NULL. Older runtimes ignore it. */
+#define XF_SYM_KERNEL_ERROR "xf_kernel_error"
 
 /* The thread-pool functions generated CPU code calls (defined by the
  * runtime inside the library; xfc renames LLVM's OpenMP runtime calls to
