@@ -109,9 +109,11 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
   Func kt("kt");
   kt(k, d, h, b) = at(kc, kL, d, k, h, b);
   RDom rd(0, int(D), "rd");
+  Func dot("dot");
+  dot(k, q, h, b) = 0.0f;
+  dot(k, q, h, b) += at(qc, qL, rd, q, h, b) * kt(k, rd, h / group, b);
   Func score("score");
-  score(k, q, h, b) = 0.0f;
-  score(k, q, h, b) += at(qc, qL, rd, q, h, b) * kt(k, rd, h / group, b);
+  score(k, q, h, b) = dot(k, q, h, b);
   Expr blocked = cast<bool>(0);
   if (keyIds)
     blocked = blocked || idc(k, b) == Expr(int64_t(padId));
@@ -121,7 +123,8 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
   masked(k, q, h, b) = select(blocked, maskValue, score(k, q, h, b) * scale);
   RDom rk(0, keys, "rk");
   Func rowMax("row_max");
-  rowMax(q, h, b) = maximum(masked(rk, q, h, b));
+  rowMax(q, h, b) = Float(32).min();
+  rowMax(q, h, b) = max(rowMax(q, h, b), masked(rk, q, h, b));
   Func p("p");
   p(k, q, h, b) = exp(masked(k, q, h, b) - rowMax(q, h, b));
   Func rowSum("row_sum");
@@ -160,29 +163,58 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
     const int qTile = schedule.knobs->get("attention", "query_tile", 8);
     const int kTile = schedule.knobs->get("attention", "key_tile", 2 * vec);
     Var qo("qo"), qi("qi"), hb("hb"), ko("ko"), ki("ki");
+    Var dOuter("d_outer"), dInner("d_inner");
+    // P·V in halves of the head's width when it is wide: tile rows × half
+    // a row of accumulators stay in registers.
+    const int half = D % (2 * dvec) == 0 && D > 2 * dvec ? int(D / 2) : int(D);
     result.split(q, qo, qi, qTile, TailStrategy::GuardWithIf)
-        .reorder(d, qi, qo, h, b)
+        .split(d, dOuter, dInner, half)
+        .reorder(dInner, qi, dOuter, qo, h, b)
         .fuse(h, b, hb)
         .parallel(hb);
     if (dvec > 1)
-      result.vectorize(d, dvec);
+      result.vectorize(dInner, dvec);
     // Kᵀ per (batch, head), a copy even when K is stored bhds: the score
     // loop then reads it unclamped (a clamped vector load is a gather).
     kt.compute_at(result, hb).vectorize(k, vec);
-    score.compute_at(result, qo).bound_extent(q, qTile).vectorize(k, vec);
-    score.update()
+    // Scores of the query tile against all keys, made key_tile keys at a
+    // time from a register tile (dot: fixed size, so it unrolls into
+    // registers; clamped reads past the last key are harmless).
+    score.compute_at(result, qo)
+        .bound_extent(q, qTile)
         .split(k, ko, ki, kTile, TailStrategy::GuardWithIf)
-        .reorder(ki, q, rd, ko)
-        .vectorize(ki, vec)
+        .reorder(ki, q, ko)
+        .vectorize(ki, vec);
+    dot.compute_at(score, ko)
+        .bound_extent(k, kTile)
+        .bound_extent(q, qTile)
+        .vectorize(k, vec)
+        .unroll(k)
+        .unroll(q);
+    dot.update()
+        .reorder(k, q, rd)
+        .vectorize(k, vec)
+        .unroll(k)
         .unroll(q);
     masked.compute_inline();
-    rowMax.compute_at(result, qo);
+    // The row reductions run in vec lanes of partial results (rfactor),
+    // then the lanes are reduced.
+    for (Func *f : {&rowMax, &rowSum}) {
+      RVar rko("rko"), rki("rki");
+      Var lane("lane");
+      f->compute_at(result, qo);
+      Func partial = f->update()
+                         .split(rk.x, rko, rki, vec, TailStrategy::GuardWithIf)
+                         .rfactor(rki, lane);
+      partial.compute_at(result, qo).vectorize(lane, vec);
+      partial.update().reorder(lane, q, rko).vectorize(lane, vec);
+    }
     p.compute_at(result, qo).vectorize(k, vec);
-    rowSum.compute_at(result, qo);
-    pv.compute_at(result, qo);
+    pv.compute_at(result, dOuter).bound_extent(q, qTile).bound_extent(d, half);
+    pv.update().reorder(d, q, rk);
     if (dvec > 1) {
-      pv.vectorize(d, dvec);
-      pv.update().reorder(d, q, rk).vectorize(d, dvec);
+      pv.vectorize(d, dvec).unroll(d).unroll(q);
+      pv.update().vectorize(d, dvec).unroll(d).unroll(q);
     }
   }
   out.pipeline = Pipeline(result);
