@@ -237,7 +237,7 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   if (!value.consume_front("halide")) {
     error = "xfc: error: unknown --kernels=" + kernels +
             " (expected mlir, halide or halide:CLASS,... with classes "
-            "matmul, attention, norm)";
+            "matmul, attention, norm, embedding)";
     return false;
   }
   if (options.gpu) {
@@ -245,7 +245,7 @@ bool mlir::xf::applyKernels(const std::string &kernels,
     return false;
   }
   if (value.empty()) {
-    options.halideKernels = {"matmul", "attention", "norm"};
+    options.halideKernels = {"matmul", "attention", "norm", "embedding"};
     return true;
   }
   SmallVector<StringRef> names;
@@ -256,9 +256,10 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   }
   value.split(names, ',', -1, /*KeepEmpty=*/true);
   for (StringRef name : names) {
-    if (name != "matmul" && name != "attention" && name != "norm") {
+    if (name != "matmul" && name != "attention" && name != "norm" &&
+        name != "embedding") {
       error = "xfc: error: --kernels=" + kernels + ": unknown class '" +
-              name.str() + "' (expected matmul, attention or norm)";
+              name.str() + "' (expected matmul, attention, norm or embedding)";
       return false;
     }
     if (!llvm::is_contained(options.halideKernels, name))

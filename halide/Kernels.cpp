@@ -14,9 +14,12 @@ bool xf::halide::buildKernel(const KernelSpec &spec, const Target &target,
     built = buildAttention(spec, target, schedule, out, error);
   else if (spec.kind == "layer_norm" || spec.kind == "rms_norm")
     built = buildNorm(spec, target, schedule, out, error);
+  else if (spec.kind == "embedding")
+    built = buildEmbedding(spec, target, schedule, out, error);
   else {
     error = "kernel '" + spec.name + "': unknown kind '" + spec.kind +
-            "' (expected linear, attention, layer_norm or rms_norm)";
+            "' (expected linear, attention, layer_norm, rms_norm or "
+            "embedding)";
     return false;
   }
   if (built && !spec.unreadKey().empty()) {

@@ -10,7 +10,8 @@
 //   attention  xf.attention without a boolean mask or cache offsets, static
 //              head counts and width;
 //   norm       xf.layer_norm (residual, weight, bias) and xf.rms_norm, rows
-//              collapsed.
+//              collapsed;
+//   embedding  xf.embedding of a static table, the ids collapsed.
 // Every other op, and these where they do not qualify, keep the MLIR
 // lowering; with `halide-explain` each op of a chosen class says which.
 //
@@ -240,6 +241,57 @@ struct HalideAttention : OpConversionPattern<AttentionOp> {
   }
 };
 
+struct HalideEmbedding : OpConversionPattern<EmbeddingOp> {
+  HalideEmbedding(MLIRContext *ctx, Explain explain)
+      : OpConversionPattern<EmbeddingOp>(ctx, /*benefit=*/3),
+        explain(explain) {}
+  Explain explain;
+
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto table = cast<RankedTensorType>(adaptor.getTable().getType());
+    auto ids = cast<RankedTensorType>(adaptor.getIds().getType());
+    if (!table.hasStaticShape() || table.getRank() != 2 || ids.getRank() < 1)
+      return explain.kept(op, "a dynamic table");
+    Location loc = op.getLoc();
+    Value flatIds = adaptor.getIds();
+    if (ids.getRank() > 1) {
+      ReassociationIndices all;
+      for (int64_t d = 0; d < ids.getRank(); ++d)
+        all.push_back(d);
+      flatIds = tensor::CollapseShapeOp::create(
+          rewriter, loc, flatIds, ArrayRef<ReassociationIndices>{all});
+    }
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < ids.getRank(); ++d)
+      if (resultType.isDynamicDim(d))
+        dynSizes.push_back(
+            tensor::DimOp::create(rewriter, loc, adaptor.getIds(), d));
+    Builder b(op.getContext());
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("rows", b.getI64IntegerAttr(table.getDimSize(0))),
+         b.getNamedAttr("width", b.getI64IntegerAttr(table.getDimSize(1)))});
+    int64_t rank = resultType.getRank();
+    explain.taken(op, "embedding");
+    replaceWithKernelCall(
+        rewriter, op, XfDialect::getHalideKernelAttrName(), "embedding", spec,
+        {adaptor.getTable(), flatIds}, resultType, dynSizes,
+        [&](Value out) -> Value {
+          if (rank == 2)
+            return out;
+          ReassociationIndices rows;
+          for (int64_t d = 0; d + 1 < rank; ++d)
+            rows.push_back(d);
+          return memref::CollapseShapeOp::create(
+              rewriter, loc, out,
+              ArrayRef<ReassociationIndices>{rows, {rank - 1}});
+        });
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
@@ -254,5 +306,7 @@ void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
       patterns.add<HalideAttention>(ctx, e);
     else if (c == "norm")
       patterns.add<HalideNorm<LayerNormOp>, HalideNorm<RmsNormOp>>(ctx, e);
+    else if (c == "embedding")
+      patterns.add<HalideEmbedding>(ctx, e);
   }
 }

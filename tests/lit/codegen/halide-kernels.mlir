@@ -1,5 +1,5 @@
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm halide-explain=true" -verify-diagnostics | FileCheck %s --check-prefix=CONVERT
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-halide-define-kernels | FileCheck %s --check-prefix=BODY
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding halide-explain=true" -verify-diagnostics | FileCheck %s --check-prefix=CONVERT
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-halide-define-kernels | FileCheck %s --check-prefix=BODY
 
 // Tests convert-xf-to-linalg{halide-kernels}: a linear layer with its
 // epilogue becomes a call, on buffers, of a declaration marked
@@ -87,4 +87,21 @@ func.func @norms(%x: tensor<?x?x64xf32>, %r: tensor<?x?x64xf32>, %g: tensor<64xf
   // expected-remark @below {{xf.rms_norm runs as the Halide rms_norm kernel}}
   %y = xf.rms_norm %n weight(%g : tensor<64xf32>) : tensor<?x?x64xf32>
   return %y : tensor<?x?x64xf32>
+}
+
+// -----
+
+// Tests the embedding: the ids collapse into one dim, the kernel writes the
+// [B, S, width] result through a [B·S, width] view.
+// CONVERT-LABEL: func.func @embedding
+// CONVERT: %[[IDS:.+]] = tensor.collapse_shape %arg1 {{\[}}[0, 1]] : tensor<?x?xi64> into tensor<?xi64>
+// CONVERT: %[[OUT:.+]] = memref.alloc(%{{.+}}, %{{.+}}) {alignment = 64 : i64} : memref<?x?x48xf32>
+// CONVERT: %[[VIEW:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]] : memref<?x?x48xf32> into memref<?x48xf32>
+// CONVERT: call @embedding_embedding(%[[VIEW]], %{{.+}}, %{{.+}}) : (memref<?x48xf32>, memref<50x48xf32>, memref<?xi64>) -> ()
+// CONVERT: attributes {xf.halide_kernel = {kind = "embedding", spec = {rows = 50 : i64, width = 48 : i64}}}
+// BODY: xf.halide_kernels = ["xf_hl_embedding_0 embedding rows=50 width=48"]
+func.func @embedding(%table: tensor<50x48xf32>, %ids: tensor<?x?xi64>) -> tensor<?x?x48xf32> {
+  // expected-remark @below {{xf.embedding runs as the Halide embedding kernel}}
+  %x = xf.embedding %table, %ids : tensor<50x48xf32>, tensor<?x?xi64>
+  return %x : tensor<?x?x48xf32>
 }
