@@ -34,17 +34,26 @@ bool KernelSpec::word(const std::string &key, std::string &out,
   return true;
 }
 
-bool KernelSpec::integer(const std::string &key, long &out,
-                         std::string &error) const {
+/// `key`'s whole value read by `parse` (strtol/strtof style).
+template <typename T, typename Parse>
+static bool parsed(const KernelSpec &spec, const std::string &key, T &out,
+                   const char *what, Parse parse, std::string &error) {
   std::string v;
-  if (!word(key, v, error))
+  if (!spec.word(key, v, error))
     return false;
   char *end = nullptr;
   errno = 0;
-  out = std::strtol(v.c_str(), &end, 10);
+  out = parse(v.c_str(), &end);
   if (v.empty() || *end || errno)
-    return malformed(*this, key, v, "an integer", error);
+    return malformed(spec, key, v, what, error);
   return true;
+}
+
+bool KernelSpec::integer(const std::string &key, long &out,
+                         std::string &error) const {
+  return parsed(*this, key, out, "an integer",
+                [](const char *s, char **end) { return std::strtol(s, end, 10); },
+                error);
 }
 
 bool KernelSpec::flag(const std::string &key, bool &out,
@@ -60,15 +69,9 @@ bool KernelSpec::flag(const std::string &key, bool &out,
 
 bool KernelSpec::number(const std::string &key, float &out,
                         std::string &error) const {
-  std::string v;
-  if (!word(key, v, error))
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  out = std::strtof(v.c_str(), &end);
-  if (v.empty() || *end || errno)
-    return malformed(*this, key, v, "a number", error);
-  return true;
+  return parsed(*this, key, out, "a number",
+                [](const char *s, char **end) { return std::strtof(s, end); },
+                error);
 }
 
 std::string KernelSpec::unreadKey() const {

@@ -41,16 +41,26 @@ struct Explain {
   }
 };
 
-/// `t` [d0, ..., dn-1, last] as [d0·...·dn-1, last].
-Value collapseRows(OpBuilder &b, Location loc, Value t) {
-  auto type = cast<RankedTensorType>(t.getType());
-  if (type.getRank() == 2)
-    return t;
+/// A conversion of `Op` to a Halide kernel call, preferred over the MLIR
+/// lowerings (benefit 3), with --explain-fusion remarks when asked for.
+template <typename Op>
+struct HalidePattern : OpConversionPattern<Op> {
+  HalidePattern(MLIRContext *ctx, Explain explain)
+      : OpConversionPattern<Op>(ctx, /*benefit=*/3), explain(explain) {}
+  Explain explain;
+};
+
+/// `v` (a tensor or a memref) [d0, ..., dn-1, last] as [d0·...·dn-1, last].
+template <typename CollapseOp>
+Value collapseRows(OpBuilder &b, Location loc, Value v) {
+  int64_t rank = cast<ShapedType>(v.getType()).getRank();
+  if (rank == 2)
+    return v;
   ReassociationIndices rows;
-  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+  for (int64_t d = 0; d + 1 < rank; ++d)
     rows.push_back(d);
-  return tensor::CollapseShapeOp::create(
-      b, loc, t, ArrayRef<ReassociationIndices>{rows, {type.getRank() - 1}});
+  return CollapseOp::create(b, loc, v,
+                            ArrayRef<ReassociationIndices>{rows, {rank - 1}});
 }
 
 /// Replaces `op` by a Halide kernel on rows: the first `rowsOperands`
@@ -64,30 +74,21 @@ void replaceOnRows(ConversionPatternRewriter &rewriter, Operation *op,
   Location loc = op->getLoc();
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   for (unsigned i = 0; i < rowsOperands; ++i)
-    operands[i] = collapseRows(rewriter, loc, operands[i]);
+    operands[i] =
+        collapseRows<tensor::CollapseShapeOp>(rewriter, loc, operands[i]);
   SmallVector<Value> dynSizes;
   for (int64_t d = 0; d < resultType.getRank(); ++d)
     if (resultType.isDynamicDim(d))
       dynSizes.push_back(tensor::DimOp::create(rewriter, loc, shapeOf, d));
-  int64_t rank = resultType.getRank();
   replaceWithKernelCall(
       rewriter, op, XfDialect::getHalideKernelAttrName(), kind, spec, operands,
-      resultType, dynSizes, [&](Value out) -> Value {
-        if (rank == 2)
-          return out;
-        ReassociationIndices rows;
-        for (int64_t d = 0; d + 1 < rank; ++d)
-          rows.push_back(d);
-        return memref::CollapseShapeOp::create(
-            rewriter, loc, out,
-            ArrayRef<ReassociationIndices>{rows, {rank - 1}});
+      resultType, dynSizes, [&](Value out) {
+        return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
       });
 }
 
-struct HalideMatmul : OpConversionPattern<MatmulOp> {
-  HalideMatmul(MLIRContext *ctx, Explain explain)
-      : OpConversionPattern<MatmulOp>(ctx, /*benefit=*/3), explain(explain) {}
-  Explain explain;
+struct HalideMatmul : HalidePattern<MatmulOp> {
+  using HalidePattern::HalidePattern;
 
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
@@ -123,10 +124,9 @@ struct HalideMatmul : OpConversionPattern<MatmulOp> {
 };
 
 template <typename NormOp>
-struct HalideNorm : OpConversionPattern<NormOp> {
-  HalideNorm(MLIRContext *ctx, Explain explain)
-      : OpConversionPattern<NormOp>(ctx, /*benefit=*/3), explain(explain) {}
-  Explain explain;
+struct HalideNorm : HalidePattern<NormOp> {
+  using HalidePattern<NormOp>::HalidePattern;
+  using HalidePattern<NormOp>::explain;
 
   LogicalResult
   matchAndRewrite(NormOp op, typename NormOp::Adaptor adaptor,
@@ -178,11 +178,8 @@ int64_t dimOf(Layout layout, int axis) {
                                   : bhsd[axis];
 }
 
-struct HalideAttention : OpConversionPattern<AttentionOp> {
-  HalideAttention(MLIRContext *ctx, Explain explain)
-      : OpConversionPattern<AttentionOp>(ctx, /*benefit=*/3),
-        explain(explain) {}
-  Explain explain;
+struct HalideAttention : HalidePattern<AttentionOp> {
+  using HalidePattern::HalidePattern;
 
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
@@ -241,11 +238,8 @@ struct HalideAttention : OpConversionPattern<AttentionOp> {
   }
 };
 
-struct HalideEmbedding : OpConversionPattern<EmbeddingOp> {
-  HalideEmbedding(MLIRContext *ctx, Explain explain)
-      : OpConversionPattern<EmbeddingOp>(ctx, /*benefit=*/3),
-        explain(explain) {}
-  Explain explain;
+struct HalideEmbedding : HalidePattern<EmbeddingOp> {
+  using HalidePattern::HalidePattern;
 
   LogicalResult
   matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
@@ -273,20 +267,11 @@ struct HalideEmbedding : OpConversionPattern<EmbeddingOp> {
     DictionaryAttr spec = b.getDictionaryAttr(
         {b.getNamedAttr("rows", b.getI64IntegerAttr(table.getDimSize(0))),
          b.getNamedAttr("width", b.getI64IntegerAttr(table.getDimSize(1)))});
-    int64_t rank = resultType.getRank();
     explain.taken(op, "embedding");
     replaceWithKernelCall(
         rewriter, op, XfDialect::getHalideKernelAttrName(), "embedding", spec,
-        {adaptor.getTable(), flatIds}, resultType, dynSizes,
-        [&](Value out) -> Value {
-          if (rank == 2)
-            return out;
-          ReassociationIndices rows;
-          for (int64_t d = 0; d + 1 < rank; ++d)
-            rows.push_back(d);
-          return memref::CollapseShapeOp::create(
-              rewriter, loc, out,
-              ArrayRef<ReassociationIndices>{rows, {rank - 1}});
+        {adaptor.getTable(), flatIds}, resultType, dynSizes, [&](Value out) {
+          return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
         });
     return success();
   }
