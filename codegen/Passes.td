@@ -55,8 +55,9 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
            "by calls of declarations xf-gpu-define-kernels defines "
            "(codegen/GPU/KernelCalls.h)">,
     ListOption<"halideKernels", "halide-kernels", "std::string",
-               "Op classes (matmul, attention, norm, embedding) replaced, where the "
-               "Halide kernels cover them, by calls of declarations "
+               "Op classes (matmul, attention, norm, embedding, positions) "
+               "replaced, where the Halide kernels cover them, by calls of "
+               "declarations "
                "xf-halide-define-kernels defines (codegen/Halide)">,
     Option<"halideExplain", "halide-explain", "bool", /*default=*/"false",
            "A remark per op of those classes: Halide kernel, or why not">

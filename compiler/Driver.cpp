@@ -237,7 +237,7 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   if (!value.consume_front("halide")) {
     error = "xfc: error: unknown --kernels=" + kernels +
             " (expected mlir, halide or halide:CLASS,... with classes "
-            "matmul, attention, norm, embedding)";
+            "matmul, attention, norm, embedding, positions)";
     return false;
   }
   if (options.gpu) {
@@ -245,7 +245,8 @@ bool mlir::xf::applyKernels(const std::string &kernels,
     return false;
   }
   if (value.empty()) {
-    options.halideKernels = {"matmul", "attention", "norm", "embedding"};
+    options.halideKernels = {"matmul", "attention", "norm", "embedding",
+                             "positions"};
     return true;
   }
   SmallVector<StringRef> names;
@@ -256,10 +257,12 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   }
   value.split(names, ',', -1, /*KeepEmpty=*/true);
   for (StringRef name : names) {
-    if (name != "matmul" && name != "attention" && name != "norm" &&
-        name != "embedding") {
+    if (!llvm::is_contained({"matmul", "attention", "norm", "embedding",
+                             "positions"},
+                            name)) {
       error = "xfc: error: --kernels=" + kernels + ": unknown class '" +
-              name.str() + "' (expected matmul, attention, norm or embedding)";
+              name.str() +
+              "' (expected matmul, attention, norm, embedding or positions)";
       return false;
     }
     if (!llvm::is_contained(options.halideKernels, name))

@@ -39,8 +39,8 @@ struct CompileOptions {
   Precision precision = Precision::F32; ///< --precision
   bool timings = false;       ///< print each phase's time to stderr
   /// --kernels=halide[:CLASSES]: the op classes (matmul, attention, norm,
-  /// embedding)
-  /// that run as Halide kernels (CPU only); empty for --kernels=mlir.
+  /// embedding, positions) that run as Halide kernels (CPU only); empty
+  /// for --kernels=mlir.
   std::vector<std::string> halideKernels;
   std::string halideSchedule;     ///< --halide-schedule: a knobs file
   bool halideAutoschedule = false; ///< --halide-autoschedule
@@ -76,8 +76,8 @@ bool applyPrecision(const std::string &precision, CompileOptions &options,
                     std::string &error);
 
 /// Applies --kernels (mlir, halide, halide:CLASS,CLASS... with classes
-/// matmul, attention, norm, embedding; CPU only: call after applyTarget); returns
-/// false with `error` on a bad value.
+/// matmul, attention, norm, embedding, positions; CPU only: call after
+/// applyTarget); returns false with `error` on a bad value.
 bool applyKernels(const std::string &kernels, CompileOptions &options,
                   std::string &error);
 

@@ -112,8 +112,13 @@ bool HalideKernelBuild::finish(std::vector<std::string> &objects,
     if (done.ReturnCode == 0 || !ok)
       continue;
     ok = false;
+    // Its error line; anything else on stderr (a sanitizer's warnings in
+    // an instrumented build) is not the message.
     auto text = llvm::MemoryBuffer::getFile(errorFiles[i]);
     std::string out = text ? (*text)->getBuffer().trim().str() : message;
+    size_t at = out.rfind("xf-halide: error: ");
+    if (at != std::string::npos)
+      out = llvm::StringRef(out).substr(at).split('\n').first.str();
     userError = done.ReturnCode == 1;
     error = out.empty() ? "xf-halide failed (status " +
                               std::to_string(done.ReturnCode) + ")"

@@ -16,10 +16,14 @@ bool xf::halide::buildKernel(const KernelSpec &spec, const Target &target,
     built = buildNorm(spec, target, schedule, out, error);
   else if (spec.kind == "embedding")
     built = buildEmbedding(spec, target, schedule, out, error);
+  else if (spec.kind == "sinusoid")
+    built = buildSinusoid(spec, target, schedule, out, error);
+  else if (spec.kind == "rope")
+    built = buildRope(spec, target, schedule, out, error);
   else {
     error = "kernel '" + spec.name + "': unknown kind '" + spec.kind +
-            "' (expected linear, attention, layer_norm, rms_norm or "
-            "embedding)";
+            "' (expected linear, attention, layer_norm, rms_norm, "
+            "embedding, sinusoid or rope)";
     return false;
   }
   if (built && !spec.unreadKey().empty()) {

@@ -49,6 +49,12 @@ bool buildNorm(const KernelSpec &spec, const Halide::Target &target,
 bool buildEmbedding(const KernelSpec &spec, const Halide::Target &target,
                     const ScheduleChoice &schedule, BuiltKernel &out,
                     std::string &error);
+bool buildSinusoid(const KernelSpec &spec, const Halide::Target &target,
+                   const ScheduleChoice &schedule, BuiltKernel &out,
+                   std::string &error);
+bool buildRope(const KernelSpec &spec, const Halide::Target &target,
+               const ScheduleChoice &schedule, BuiltKernel &out,
+               std::string &error);
 
 /// `y` after `activation` (none, relu, gelu, gelu_tanh, silu), as
 /// xf.matmul's epilogue; false for an unknown name.

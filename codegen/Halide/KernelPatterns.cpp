@@ -11,7 +11,10 @@
 //              head counts and width;
 //   norm       xf.layer_norm (residual, weight, bias) and xf.rms_norm, rows
 //              collapsed;
-//   embedding  xf.embedding of a static table, the ids collapsed.
+//   embedding  xf.embedding of a static table, the ids collapsed;
+//   positions  xf.sinusoid_table, xf.sinusoid (positions collapsed) and
+//              xf.rope on [..., L, D] (its leading dims collapsed; those
+//              between the first and L static).
 // Every other op, and these where they do not qualify, keep the MLIR
 // lowering; with `halide-explain` each op of a chosen class says which.
 //
@@ -277,6 +280,116 @@ struct HalideEmbedding : HalidePattern<EmbeddingOp> {
   }
 };
 
+/// `v` [d0, ..., dn-3, L, D] as [d0·...·dn-3, L, D] (a tensor or memref).
+template <typename CollapseOp>
+Value collapseToRank3(OpBuilder &b, Location loc, Value v) {
+  int64_t rank = cast<ShapedType>(v.getType()).getRank();
+  if (rank == 3)
+    return v;
+  ReassociationIndices lead;
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    lead.push_back(d);
+  return CollapseOp::create(
+      b, loc, v, ArrayRef<ReassociationIndices>{lead, {rank - 2}, {rank - 1}});
+}
+
+struct HalideSinusoidTable : HalidePattern<SinusoidTableOp> {
+  using HalidePattern::HalidePattern;
+  LogicalResult
+  matchAndRewrite(SinusoidTableOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Builder b(op.getContext());
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("dim", op.getDimAttr()),
+         b.getNamedAttr("table", b.getBoolAttr(true))});
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynSizes;
+    if (type.isDynamicDim(0))
+      dynSizes.push_back(adaptor.getLength());
+    explain.taken(op, "sinusoid");
+    replaceWithKernelCall(rewriter, op, XfDialect::getHalideKernelAttrName(),
+                          "sinusoid", spec, {}, type, dynSizes);
+    return success();
+  }
+};
+
+struct HalideSinusoid : HalidePattern<SinusoidOp> {
+  using HalidePattern::HalidePattern;
+  LogicalResult
+  matchAndRewrite(SinusoidOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto positions = cast<RankedTensorType>(adaptor.getPositions().getType());
+    Value flat = adaptor.getPositions();
+    if (positions.getRank() > 1) {
+      ReassociationIndices all;
+      for (int64_t d = 0; d < positions.getRank(); ++d)
+        all.push_back(d);
+      flat = tensor::CollapseShapeOp::create(
+          rewriter, loc, flat, ArrayRef<ReassociationIndices>{all});
+    }
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dynSizes.push_back(
+            tensor::DimOp::create(rewriter, loc, adaptor.getPositions(), d));
+    Builder b(op.getContext());
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("dim", op.getDimAttr()),
+         b.getNamedAttr("table", b.getBoolAttr(false))});
+    explain.taken(op, "sinusoid");
+    replaceWithKernelCall(
+        rewriter, op, XfDialect::getHalideKernelAttrName(), "sinusoid", spec,
+        {flat}, type, dynSizes, [&](Value out) {
+          return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
+        });
+    return success();
+  }
+};
+
+struct HalideRope : HalidePattern<RopeOp> {
+  using HalidePattern::HalidePattern;
+  LogicalResult
+  matchAndRewrite(RopeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t rank = type.getRank();
+    if (rank < 3 || type.isDynamicDim(rank - 1))
+      return explain.kept(op, "not [..., L, D] with a static D");
+    int64_t group = 1;
+    for (int64_t d = 1; d + 2 < rank; ++d) {
+      if (type.isDynamicDim(d))
+        return explain.kept(op, "a dynamic dim between the batch and L");
+      group *= type.getDimSize(d);
+    }
+    Builder b(op.getContext());
+    DictionaryAttr spec = b.getDictionaryAttr(
+        {b.getNamedAttr("width", b.getI64IntegerAttr(type.getDimSize(rank - 1))),
+         b.getNamedAttr("group", b.getI64IntegerAttr(group)),
+         b.getNamedAttr("base", op.getBaseAttr()),
+         b.getNamedAttr("positions",
+                        b.getBoolAttr(bool(adaptor.getPositions())))});
+    SmallVector<Value> operands = {collapseToRank3<tensor::CollapseShapeOp>(
+        rewriter, loc, adaptor.getInput())};
+    if (adaptor.getPositions())
+      operands.push_back(adaptor.getPositions());
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < rank; ++d)
+      if (type.isDynamicDim(d))
+        dynSizes.push_back(
+            tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d));
+    explain.taken(op, "rope");
+    replaceWithKernelCall(
+        rewriter, op, XfDialect::getHalideKernelAttrName(), "rope", spec,
+        operands, type, dynSizes, [&](Value out) {
+          return collapseToRank3<memref::CollapseShapeOp>(rewriter, loc, out);
+        });
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
@@ -293,5 +406,7 @@ void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
       patterns.add<HalideNorm<LayerNormOp>, HalideNorm<RmsNormOp>>(ctx, e);
     else if (c == "embedding")
       patterns.add<HalideEmbedding>(ctx, e);
+    else if (c == "positions")
+      patterns.add<HalideSinusoidTable, HalideSinusoid, HalideRope>(ctx, e);
   }
 }

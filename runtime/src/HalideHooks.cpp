@@ -40,7 +40,10 @@ struct Tasks {
   std::atomic<int> status{0};
 };
 
-void runTasks(int32_t *, int32_t *, Tasks *tasks) {
+/// A region of the pool: called through the pool's (int32_t *, int32_t *,
+/// void *) region type, so it has exactly that type.
+void runTasks(int32_t *, int32_t *, void *arg) {
+  auto *tasks = static_cast<Tasks *>(arg);
   for (int i = tasks->next++; i < tasks->size; i = tasks->next++) {
     int result =
         tasks->task(tasks->userContext, tasks->min + i, tasks->closure);
@@ -62,7 +65,8 @@ extern "C" int halide_do_par_for(void *userContext, xf_halide_task task,
     runTasks(nullptr, nullptr, &tasks);
   else
     xf_parallel_fork(nullptr, 1,
-                     reinterpret_cast<xf_parallel_region>(&runTasks), &tasks);
+                     reinterpret_cast<xf_parallel_region>(&runTasks),
+                     static_cast<void *>(&tasks));
   return tasks.status.load();
 }
 

@@ -137,6 +137,8 @@ int main(int argc, char **argv) {
         return fail(specPath + ": " + error);
       kinds.insert(spec.kind == "rms_norm" || spec.kind == "layer_norm"
                        ? "norm"
+                   : spec.kind == "sinusoid" || spec.kind == "rope"
+                       ? "positions"
                        : spec.kind);
       if (autoschedule)
         kernel.pipeline.auto_schedule(

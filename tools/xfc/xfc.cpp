@@ -65,7 +65,8 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     kernels("kernels", cl::cat(category),
             cl::desc("Who writes the fused kernels: mlir (default), halide, "
-                     "or halide:CLASS,... (matmul, attention, norm, embedding)"),
+                     "or halide:CLASS,... (matmul, attention, norm, "
+                     "embedding, positions)"),
             cl::value_desc("K"), cl::init("mlir"));
 static cl::opt<std::string>
     halideSchedule("halide-schedule", cl::cat(category),

@@ -1,5 +1,5 @@
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding halide-explain=true" -verify-diagnostics | FileCheck %s --check-prefix=CONVERT
-// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-halide-define-kernels | FileCheck %s --check-prefix=BODY
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding,positions halide-explain=true" -verify-diagnostics | FileCheck %s --check-prefix=CONVERT
+// RUN: xf-opt %s -split-input-file --convert-xf-to-linalg="halide-kernels=matmul,attention,norm,embedding,positions" --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --xf-halide-define-kernels | FileCheck %s --check-prefix=BODY
 
 // Tests convert-xf-to-linalg{halide-kernels}: a linear layer with its
 // epilogue becomes a call, on buffers, of a declaration marked
@@ -104,4 +104,27 @@ func.func @embedding(%table: tensor<50x48xf32>, %ids: tensor<?x?xi64>) -> tensor
   // expected-remark @below {{xf.embedding runs as the Halide embedding kernel}}
   %x = xf.embedding %table, %ids : tensor<50x48xf32>, tensor<?x?xi64>
   return %x : tensor<?x?x48xf32>
+}
+
+// -----
+
+// Tests the positions: a sinusoid table of the given length, sinusoids of
+// positions (collapsed), rotary embeddings over [B, H, L, D] (leading dims
+// collapsed into B·H, H the group) with per-row positions.
+// CONVERT-LABEL: func.func @positions
+// CONVERT: call @positions_sinusoid(%{{.+}}) : (memref<?x16xf32>) -> ()
+// CONVERT: call @positions_sinusoid_0(%{{.+}}, %{{.+}}) : (memref<?x16xf32>, memref<?xi64>) -> ()
+// CONVERT: %[[X:.+]] = tensor.collapse_shape %arg2 {{\[}}[0, 1], [2], [3]] : tensor<?x4x?x16xf32> into tensor<?x?x16xf32>
+// CONVERT: call @positions_rope(%{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x?x16xf32>, memref<?x?x16xf32>, memref<?x?xi64>) -> ()
+// CONVERT: attributes {xf.halide_kernel = {kind = "sinusoid", spec = {dim = 16 : i64, table = true}}}
+// CONVERT: attributes {xf.halide_kernel = {kind = "sinusoid", spec = {dim = 16 : i64, table = false}}}
+// CONVERT: attributes {xf.halide_kernel = {kind = "rope", spec = {base = 1.000000e+04 : f32, group = 4 : i64, positions = true, width = 16 : i64}}}
+func.func @positions(%len: index, %p: tensor<?x?xi64>, %x: tensor<?x4x?x16xf32>) -> (tensor<?x16xf32>, tensor<?x?x16xf32>, tensor<?x4x?x16xf32>) {
+  // expected-remark @below {{xf.sinusoid_table runs as the Halide sinusoid kernel}}
+  %t = xf.sinusoid_table %len {dim = 16 : i64}
+  // expected-remark @below {{xf.sinusoid runs as the Halide sinusoid kernel}}
+  %s = xf.sinusoid %p {dim = 16 : i64} : tensor<?x?xi64>
+  // expected-remark @below {{xf.rope runs as the Halide rope kernel}}
+  %r = xf.rope %x positions(%p : tensor<?x?xi64>) {base = 1.0e4 : f32} : tensor<?x4x?x16xf32>
+  return %t, %s, %r : tensor<?x16xf32>, tensor<?x?x16xf32>, tensor<?x4x?x16xf32>
 }
