@@ -90,6 +90,35 @@ void replaceOnRows(ConversionPatternRewriter &rewriter, Operation *op,
       });
 }
 
+/// Replaces `op`, whose result is [ids..., width], by a Halide kernel on
+/// `operands` and `ids` flattened to one dim; the kernel writes the result
+/// through an [N, width] view of it.
+void replaceOnIds(ConversionPatternRewriter &rewriter, Operation *op,
+                  StringRef kind, DictionaryAttr spec,
+                  SmallVector<Value> operands, Value ids) {
+  Location loc = op->getLoc();
+  auto idsType = cast<RankedTensorType>(ids.getType());
+  Value flat = ids;
+  if (idsType.getRank() > 1) {
+    ReassociationIndices all;
+    for (int64_t d = 0; d < idsType.getRank(); ++d)
+      all.push_back(d);
+    flat = tensor::CollapseShapeOp::create(rewriter, loc, ids,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  operands.push_back(flat);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<Value> dynSizes;
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynSizes.push_back(tensor::DimOp::create(rewriter, loc, ids, d));
+  replaceWithKernelCall(
+      rewriter, op, XfDialect::getHalideKernelAttrName(), kind, spec, operands,
+      type, dynSizes, [&](Value out) {
+        return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
+      });
+}
+
 struct HalideMatmul : HalidePattern<MatmulOp> {
   using HalidePattern::HalidePattern;
 
@@ -251,31 +280,13 @@ struct HalideEmbedding : HalidePattern<EmbeddingOp> {
     auto ids = cast<RankedTensorType>(adaptor.getIds().getType());
     if (!table.hasStaticShape() || table.getRank() != 2 || ids.getRank() < 1)
       return explain.kept(op, "a dynamic table");
-    Location loc = op.getLoc();
-    Value flatIds = adaptor.getIds();
-    if (ids.getRank() > 1) {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < ids.getRank(); ++d)
-        all.push_back(d);
-      flatIds = tensor::CollapseShapeOp::create(
-          rewriter, loc, flatIds, ArrayRef<ReassociationIndices>{all});
-    }
-    auto resultType = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> dynSizes;
-    for (int64_t d = 0; d < ids.getRank(); ++d)
-      if (resultType.isDynamicDim(d))
-        dynSizes.push_back(
-            tensor::DimOp::create(rewriter, loc, adaptor.getIds(), d));
     Builder b(op.getContext());
     DictionaryAttr spec = b.getDictionaryAttr(
         {b.getNamedAttr("rows", b.getI64IntegerAttr(table.getDimSize(0))),
          b.getNamedAttr("width", b.getI64IntegerAttr(table.getDimSize(1)))});
     explain.taken(op, "embedding");
-    replaceWithKernelCall(
-        rewriter, op, XfDialect::getHalideKernelAttrName(), "embedding", spec,
-        {adaptor.getTable(), flatIds}, resultType, dynSizes, [&](Value out) {
-          return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
-        });
+    replaceOnIds(rewriter, op, "embedding", spec, {adaptor.getTable()},
+                 adaptor.getIds());
     return success();
   }
 };
@@ -318,32 +329,12 @@ struct HalideSinusoid : HalidePattern<SinusoidOp> {
   LogicalResult
   matchAndRewrite(SinusoidOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto positions = cast<RankedTensorType>(adaptor.getPositions().getType());
-    Value flat = adaptor.getPositions();
-    if (positions.getRank() > 1) {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < positions.getRank(); ++d)
-        all.push_back(d);
-      flat = tensor::CollapseShapeOp::create(
-          rewriter, loc, flat, ArrayRef<ReassociationIndices>{all});
-    }
-    auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> dynSizes;
-    for (int64_t d = 0; d + 1 < type.getRank(); ++d)
-      if (type.isDynamicDim(d))
-        dynSizes.push_back(
-            tensor::DimOp::create(rewriter, loc, adaptor.getPositions(), d));
     Builder b(op.getContext());
     DictionaryAttr spec = b.getDictionaryAttr(
         {b.getNamedAttr("dim", op.getDimAttr()),
          b.getNamedAttr("table", b.getBoolAttr(false))});
     explain.taken(op, "sinusoid");
-    replaceWithKernelCall(
-        rewriter, op, XfDialect::getHalideKernelAttrName(), "sinusoid", spec,
-        {flat}, type, dynSizes, [&](Value out) {
-          return collapseRows<memref::CollapseShapeOp>(rewriter, loc, out);
-        });
+    replaceOnIds(rewriter, op, "sinusoid", spec, {}, adaptor.getPositions());
     return success();
   }
 };
