@@ -150,7 +150,6 @@ public:
       // verified IR, so it does not happen in a correct library.
       LLVM::CallOp::create(b, loc, callee, args);
       func::ReturnOp::create(b, loc);
-      fn.setPrivate();
     }
     if (!lines.empty())
       module->setAttr(xf::XfDialect::getHalideKernelsAttrName(),

@@ -201,15 +201,6 @@ struct HalideNorm : HalidePattern<NormOp> {
   }
 };
 
-/// Index of dim `axis` (0 b, 1 h, 2 s, 3 d) of an operand in `layout`.
-int64_t dimOf(Layout layout, int axis) {
-  static const int64_t bhsd[] = {0, 1, 2, 3}, bshd[] = {0, 2, 1, 3},
-                       bhds[] = {0, 1, 3, 2};
-  return layout == Layout::BSHD   ? bshd[axis]
-         : layout == Layout::BHDS ? bhds[axis]
-                                  : bhsd[axis];
-}
-
 struct HalideAttention : HalidePattern<AttentionOp> {
   using HalidePattern::HalidePattern;
 
@@ -224,9 +215,9 @@ struct HalideAttention : HalidePattern<AttentionOp> {
     auto k = cast<RankedTensorType>(adaptor.getKey().getType());
     auto outType = cast<RankedTensorType>(op.getType());
     Layout qL = op.getQLayout(), kL = op.getKLayout();
-    int64_t heads = q.getDimSize(dimOf(qL, 1)),
-            kvHeads = k.getDimSize(dimOf(kL, 1)),
-            width = q.getDimSize(dimOf(qL, 3));
+    int64_t heads = q.getDimSize(headsAxis(qL)),
+            kvHeads = k.getDimSize(headsAxis(kL)),
+            width = q.getDimSize(widthAxis(qL));
     if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
         ShapedType::isDynamic(width))
       return explain.kept(op, "dynamic head counts or width");
@@ -251,18 +242,14 @@ struct HalideAttention : HalidePattern<AttentionOp> {
                                    adaptor.getValue()};
     if (adaptor.getKeyIds())
       operands.push_back(adaptor.getKeyIds());
-    // The result's batch and query dims are the query's.
+    // The result's batch and query dims are the query's (its head count
+    // and width are static).
     SmallVector<Value> dynSizes;
-    Layout oL = op.getOutLayout();
-    for (int64_t d = 0; d < outType.getRank(); ++d) {
-      if (!outType.isDynamicDim(d))
-        continue;
-      int axis = 0;
-      while (dimOf(oL, axis) != d)
-        ++axis;
-      dynSizes.push_back(tensor::DimOp::create(
-          rewriter, op.getLoc(), adaptor.getQuery(), dimOf(qL, axis)));
-    }
+    for (int64_t d = 0; d < outType.getRank(); ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(
+            rewriter, op.getLoc(), adaptor.getQuery(),
+            d == 0 ? 0 : seqAxis(qL)));
     explain.taken(op, "attention");
     replaceWithKernelCall(rewriter, op, XfDialect::getHalideKernelAttrName(),
                           "attention", spec, operands, outType, dynSizes);
