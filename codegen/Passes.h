@@ -35,10 +35,16 @@ void populateXfToLinalgConversionPatterns(RewritePatternSet &patterns);
 void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns that hand the ops of `classes` (matmul, attention,
-/// norm) to Halide kernels where they cover them (codegen/Halide), with a
-/// remark per op when `explain` is set.
+/// norm, embedding, positions) to Halide kernels where they cover them
+/// (codegen/Halide), with a remark per op when `explain` is set.
 void populateXfHalidePatterns(RewritePatternSet &patterns,
                               ArrayRef<std::string> classes, bool explain);
+
+/// Replaces each chain of elementwise xf ops under `root` (a tree of
+/// single-use float ops ending in one result) by one call of a Halide
+/// elementwise kernel; run before the conversion, whose patterns see one
+/// op at a time. A remark per op when `explain` is set.
+void groupXfElementwiseChainsForHalide(Operation *root, bool explain);
 
 /// Adds the first step of the GPU kernels for xf.attention (flash-style)
 /// and the norms: calls of kernel declarations, preferred over the

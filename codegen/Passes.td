@@ -55,7 +55,8 @@ def ConvertXfToLinalgPass : Pass<"convert-xf-to-linalg", "ModuleOp"> {
            "by calls of declarations xf-gpu-define-kernels defines "
            "(codegen/GPU/KernelCalls.h)">,
     ListOption<"halideKernels", "halide-kernels", "std::string",
-               "Op classes (matmul, attention, norm, embedding, positions) "
+               "Op classes (matmul, attention, norm, elementwise, embedding, "
+               "positions) "
                "replaced, where the Halide kernels cover them, by calls of "
                "declarations "
                "xf-halide-define-kernels defines (codegen/Halide)">,

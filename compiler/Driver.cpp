@@ -237,7 +237,7 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   if (!value.consume_front("halide")) {
     error = "xfc: error: unknown --kernels=" + kernels +
             " (expected mlir, halide or halide:CLASS,... with classes "
-            "matmul, attention, norm, embedding, positions)";
+            "matmul, attention, norm, elementwise, embedding, positions)";
     return false;
   }
   if (options.gpu) {
@@ -245,8 +245,8 @@ bool mlir::xf::applyKernels(const std::string &kernels,
     return false;
   }
   if (value.empty()) {
-    options.halideKernels = {"matmul", "attention", "norm", "embedding",
-                             "positions"};
+    options.halideKernels = {"matmul",    "attention", "norm",
+                             "elementwise", "embedding", "positions"};
     return true;
   }
   SmallVector<StringRef> names;
@@ -257,12 +257,13 @@ bool mlir::xf::applyKernels(const std::string &kernels,
   }
   value.split(names, ',', -1, /*KeepEmpty=*/true);
   for (StringRef name : names) {
-    if (!llvm::is_contained({"matmul", "attention", "norm", "embedding",
-                             "positions"},
+    if (!llvm::is_contained({"matmul", "attention", "norm", "elementwise",
+                             "embedding", "positions"},
                             name)) {
       error = "xfc: error: --kernels=" + kernels + ": unknown class '" +
               name.str() +
-              "' (expected matmul, attention, norm, embedding or positions)";
+              "' (expected matmul, attention, norm, elementwise, embedding "
+              "or positions)";
       return false;
     }
     if (!llvm::is_contained(options.halideKernels, name))

@@ -76,7 +76,7 @@ bool applyPrecision(const std::string &precision, CompileOptions &options,
                     std::string &error);
 
 /// Applies --kernels (mlir, halide, halide:CLASS,CLASS... with classes
-/// matmul, attention, norm, embedding, positions; CPU only: call after
+/// matmul, attention, norm, elementwise, embedding, positions; CPU only: call after
 /// applyTarget); returns false with `error` on a bad value.
 bool applyKernels(const std::string &kernels, CompileOptions &options,
                   std::string &error);

@@ -14,6 +14,8 @@ bool xf::halide::buildKernel(const KernelSpec &spec, const Target &target,
     built = buildAttention(spec, target, schedule, out, error);
   else if (spec.kind == "layer_norm" || spec.kind == "rms_norm")
     built = buildNorm(spec, target, schedule, out, error);
+  else if (spec.kind == "elementwise")
+    built = buildElementwise(spec, target, schedule, out, error);
   else if (spec.kind == "embedding")
     built = buildEmbedding(spec, target, schedule, out, error);
   else if (spec.kind == "sinusoid")
@@ -23,7 +25,7 @@ bool xf::halide::buildKernel(const KernelSpec &spec, const Target &target,
   else {
     error = "kernel '" + spec.name + "': unknown kind '" + spec.kind +
             "' (expected linear, attention, layer_norm, rms_norm, "
-            "embedding, sinusoid or rope)";
+            "elementwise, embedding, sinusoid or rope)";
     return false;
   }
   if (built && !spec.unreadKey().empty()) {

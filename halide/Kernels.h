@@ -46,6 +46,9 @@ bool buildAttention(const KernelSpec &spec, const Halide::Target &target,
 bool buildNorm(const KernelSpec &spec, const Halide::Target &target,
                const ScheduleChoice &schedule, BuiltKernel &out,
                std::string &error);
+bool buildElementwise(const KernelSpec &spec, const Halide::Target &target,
+                      const ScheduleChoice &schedule, BuiltKernel &out,
+                      std::string &error);
 bool buildEmbedding(const KernelSpec &spec, const Halide::Target &target,
                     const ScheduleChoice &schedule, BuiltKernel &out,
                     std::string &error);

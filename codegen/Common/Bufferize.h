@@ -18,7 +18,7 @@ namespace mlir::xf {
 /// CPU's flash attention, or the GPU's attention and norm kernels.
 enum class KernelTarget { Cpu, Gpu };
 
-/// Which op classes (matmul, attention, norm, embedding, positions) go to
+/// Which op classes (matmul, attention, norm, elementwise, embedding, positions) go to
 /// Halide kernels, and whether each says so (--explain-fusion).
 struct HalideChoice {
   std::vector<std::string> classes;

@@ -7,7 +7,7 @@
 
 using namespace mlir;
 
-void xf::replaceWithKernelCall(ConversionPatternRewriter &rewriter,
+void xf::replaceWithKernelCall(RewriterBase &rewriter,
                                Operation *op, StringRef marker, StringRef kind,
                                DictionaryAttr spec, ValueRange operands,
                                RankedTensorType outType, ValueRange dynSizes,

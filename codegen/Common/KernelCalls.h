@@ -25,7 +25,7 @@ namespace mlir::xf {
 /// view of it). The call has no tensor operand, so bufferization neither
 /// copies the operands nor assumes the result aliases them.
 void replaceWithKernelCall(
-    ConversionPatternRewriter &rewriter, Operation *op, StringRef marker,
+    RewriterBase &rewriter, Operation *op, StringRef marker,
     StringRef kind, DictionaryAttr spec, ValueRange operands,
     RankedTensorType outType, ValueRange dynSizes,
     function_ref<Value(Value)> outView = nullptr);

@@ -571,11 +571,16 @@ TEST_P(LinearKernel, MatchesPlainLoop) {
 // interpreter, rows of 37.
 //===----------------------------------------------------------------------===//
 
-class NormKernel : public ::testing::TestWithParam<const char *> {};
+/// Kernels over rows of 37 (a width that is no multiple of a vector):
+/// (file in tests/e2e/Inputs, target); `forward(x, r)` on [B, L, 37].
+class RowKernels
+    : public ::testing::TestWithParam<std::tuple<const char *, const char *>> {
+};
 
-TEST_P(NormKernel, MatchesInterpreter) {
-  const std::string target = GetParam();
-  std::string input = kSource + "/tests/e2e/Inputs/norms.mlir";
+TEST_P(RowKernels, MatchesInterpreter) {
+  const std::string name = std::get<0>(GetParam());
+  const std::string target = std::get<1>(GetParam());
+  std::string input = kSource + "/tests/e2e/Inputs/" + name + ".mlir";
   mlir::DialectRegistry registry;
   registerXfDialects(registry);
   mlir::MLIRContext context(registry);
@@ -584,8 +589,9 @@ TEST_P(NormKernel, MatchesInterpreter) {
   auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
       *module, mlir::StringAttr::get(&context, "forward"));
   std::string weights = writeRandomWeights(
-      *module, ::testing::TempDir() + "/norms.safetensors", 13);
-  Model m(compileModel(input, {}, "norms", target) + "/libnorms.so", weights);
+      *module, ::testing::TempDir() + "/" + name + ".safetensors", 13);
+  Model m(compileModel(input, {}, name, target) + "/lib" + name + ".so",
+          weights);
   ASSERT_TRUE(m.model);
   std::string error;
   auto file = xf::rt::SafetensorsFile::open(weights, error);
@@ -621,11 +627,14 @@ TEST_P(NormKernel, MatchesInterpreter) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, NormKernel,
-                         ::testing::Values("cpu", "halide"),
-                         [](const auto &info) {
-                           return std::string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Files, RowKernels,
+    ::testing::Combine(::testing::Values("norms", "elementwise"),
+                       ::testing::Values("cpu", "halide")),
+    [](const auto &info) {
+      return std::string(std::get<0>(info.param)) + "_" +
+             std::get<1>(info.param);
+    });
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, LinearKernel,

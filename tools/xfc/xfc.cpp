@@ -66,7 +66,7 @@ static cl::opt<std::string>
     kernels("kernels", cl::cat(category),
             cl::desc("Who writes the fused kernels: mlir (default), halide, "
                      "or halide:CLASS,... (matmul, attention, norm, "
-                     "embedding, positions)"),
+                     "elementwise, embedding, positions)"),
             cl::value_desc("K"), cl::init("mlir"));
 static cl::opt<std::string>
     halideSchedule("halide-schedule", cl::cat(category),

@@ -35,6 +35,8 @@ struct ConvertXfToLinalgPass final
         bufferization::BufferizationDialect, vector::VectorDialect,
         scf::SCFDialect, memref::MemRefDialect>();
     target.addIllegalDialect<XfDialect>();
+    if (llvm::is_contained(halideKernels, "elementwise"))
+      groupXfElementwiseChainsForHalide(getOperation(), halideExplain);
     RewritePatternSet patterns(&getContext());
     populateXfToLinalgConversionPatterns(patterns);
     if (cpuAttention)

@@ -1,5 +1,5 @@
 // LayerNorm (residual, weight, bias) then RMSNorm (weight) over rows of 37
-// (e2e NormKernel): a width that is no multiple of a vector.
+// (e2e RowKernels): a width that is no multiple of a vector.
 module @norms {
   func.func @forward(%x: tensor<?x?x37xf32> {xf.name = "x"},
                      %r: tensor<?x?x37xf32> {xf.name = "r"})
