@@ -4,23 +4,26 @@
 //   s(k, q) = scale · Σ_d Q(d, q) K(d, k), set to mask_value where key k
 //   is padding (key_ids[b, k] == pad_id) or, when causal, k > q;
 //   out(d, q) = Σ_k exp(s(k, q) - max_k s) V(d, k) / Σ_k exp(s(k, q) - max_k s)
-// per batch row b and head h, K and V read at head h / (heads / kv_heads).
-// Each operand's layout (bhsd, bshd; K also bhds) fixes the order of its
-// Halide dimensions.
+// per batch row b and head h, K and V read at head h / (heads / kv_heads),
+// as an online softmax over blocks of key_block keys (flash attention):
+// per block its maximum, exponentials, sum and P·V, merged into a running
+// (acc, max, sum). Each operand's layout (bhsd, bshd; K also bhds) fixes
+// the order of its Halide dimensions.
 //
-// Schedule (knobs: attention.query_tile, attention.key_tile): a parallel
-// loop over (batch, head) pairs; per pair K is copied transposed once (as
-// the MLIR kernel's Kᵀ); per tile of query_tile queries the
-// scores of the tile against every key are computed in registers of
-// query_tile × key_tile, then the row maxima, exponentials and sums, then
-// P·V. Unlike the MLIR flash kernel this keeps a tile's scores for all keys
-// (query_tile × Lk floats, in L2 up to long sequences) instead of a
-// running softmax over key blocks: Halide's reductions cannot feed a
-// running maximum into the sums that depend on it within one pass.
+// Schedule (knobs: attention.query_tile, attention.key_block,
+// attention.key_tile): a parallel loop over (batch, head) pairs; per pair
+// K is copied transposed once (as the MLIR kernel's Kᵀ); per tile of
+// query_tile queries, per key block, the tile's scores against the block
+// in registers of query_tile × key_tile, then the block's maxima,
+// exponentials and sums, P·V, and the merge. Unlike the MLIR kernel,
+// causal blocks past the diagonal are computed (then weigh 0), and the
+// merge's rescaling runs once per output element, not per query row (the
+// running maximum is part of a Tuple over the head's width).
 //
 //===----------------------------------------------------------------------===//
 
 #include "halide/Kernels.h"
+#include <limits>
 
 using namespace Halide;
 
@@ -119,22 +122,58 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
     blocked = blocked || idc(k, b) == Expr(int64_t(padId));
   if (causal)
     blocked = blocked || k > q;
+  // Float(32).min() is -inf; `lowest` the least finite float.
+  const Expr lowest(std::numeric_limits<float>::lowest());
+  // Keys past the last are no keys at all (-inf: exp gives 0); blocked
+  // keys take mask_value, as the interpreter's masked_fill does.
   Func masked("masked");
-  masked(k, q, h, b) = select(blocked, maskValue, score(k, q, h, b) * scale);
-  RDom rk(0, keys, "rk");
-  Func rowMax("row_max");
-  rowMax(q, h, b) = Float(32).min();
-  rowMax(q, h, b) = max(rowMax(q, h, b), masked(rk, q, h, b));
+  masked(k, q, h, b) =
+      select(k >= keys, Float(32).min(),
+             select(blocked, maskValue, score(k, q, h, b) * scale));
+
+  // Online softmax over blocks of `block` keys (flash attention): each
+  // block's maximum, exponentials, sum and P·V relative to its own
+  // maximum, then merged into a running (acc, max, sum) that rescales by
+  // exp(old max - new max). A block's statistics do not depend on the
+  // running state, so Halide computes them block by block inside the
+  // merge's loop.
+  const int block = schedule.autoschedule
+                        ? 512
+                        : schedule.knobs->get("attention", "key_block", 512);
+  Var kb("kb");
+  RDom rj(0, block, "rj");
+  Func blockMax("block_max");
+  blockMax(q, kb, h, b) = Float(32).min();
+  blockMax(q, kb, h, b) =
+      max(blockMax(q, kb, h, b), masked(kb * block + rj, q, h, b));
+  // A block of -inf scores (mask_value -inf) has weight 0, not NaN.
+  Func blockRef("block_ref");
+  blockRef(q, kb, h, b) = max(blockMax(q, kb, h, b), lowest);
+  // Weights of the keys of block kb, j its j-th key (kb a loop of its
+  // own: the block's maximum is one scalar per query, not a gather).
+  Var j("j");
   Func p("p");
-  p(k, q, h, b) = exp(masked(k, q, h, b) - rowMax(q, h, b));
-  Func rowSum("row_sum");
-  rowSum(q, h, b) = 0.0f;
-  rowSum(q, h, b) += p(rk, q, h, b);
+  p(j, q, kb, h, b) =
+      exp(masked(kb * block + j, q, h, b) - blockRef(q, kb, h, b));
+  Func blockSum("block_sum");
+  blockSum(q, kb, h, b) = 0.0f;
+  blockSum(q, kb, h, b) += p(rj, q, kb, h, b);
   Func pv("pv");
-  pv(d, q, h, b) = 0.0f;
-  pv(d, q, h, b) += p(rk, q, h, b) * at(vc, vL, d, rk, h / group, b);
+  pv(d, q, kb, h, b) = 0.0f;
+  pv(d, q, kb, h, b) +=
+      p(rj, q, kb, h, b) * at(vc, vL, d, kb * block + rj, h / group, b);
+
+  RDom rb(0, (keys + block - 1) / block, "rb");
+  Func state("state");
+  state(d, q, h, b) = Tuple(0.0f, lowest, 0.0f);
+  Expr oldMax = state(d, q, h, b)[1];
+  Expr newMax = max(oldMax, blockRef(q, rb, h, b));
+  Expr keep = exp(oldMax - newMax), add = exp(blockRef(q, rb, h, b) - newMax);
+  state(d, q, h, b) =
+      Tuple(state(d, q, h, b)[0] * keep + pv(d, q, rb, h, b) * add, newMax,
+            state(d, q, h, b)[2] * keep + blockSum(q, rb, h, b) * add);
   Func result("attention");
-  Expr value = pv(d, q, h, b) / rowSum(q, h, b);
+  Expr value = state(d, q, h, b)[0] / state(d, q, h, b)[2];
   if (oL == "bshd")
     result(d, h, q, b) = value;
   else
@@ -163,24 +202,26 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
     const int qTile = schedule.knobs->get("attention", "query_tile", 8);
     const int kTile = schedule.knobs->get("attention", "key_tile", 2 * vec);
     Var qo("qo"), qi("qi"), hb("hb"), ko("ko"), ki("ki");
-    Var dOuter("d_outer"), dInner("d_inner");
-    // P·V in halves of the head's width when it is wide: tile rows × half
-    // a row of accumulators stay in registers.
-    const int half = D % (2 * dvec) == 0 && D > 2 * dvec ? int(D / 2) : int(D);
     result.split(q, qo, qi, qTile, TailStrategy::GuardWithIf)
-        .split(d, dOuter, dInner, half)
-        .reorder(dInner, qi, dOuter, qo, h, b)
+        .reorder(d, qi, qo, h, b)
         .fuse(h, b, hb)
         .parallel(hb);
     if (dvec > 1)
-      result.vectorize(dInner, dvec);
+      result.vectorize(d, dvec);
     // Kᵀ per (batch, head), a copy even when K is stored bhds: the score
     // loop then reads it unclamped (a clamped vector load is a gather).
     kt.compute_at(result, hb).vectorize(k, vec);
-    // Scores of the query tile against all keys, made key_tile keys at a
-    // time from a register tile (dot: fixed size, so it unrolls into
-    // registers; clamped reads past the last key are harmless).
-    score.compute_at(result, qo)
+    // The running state of a query tile, merged block by block.
+    state.compute_at(result, qo).bound_extent(q, qTile);
+    state.update().reorder(d, q, rb);
+    if (dvec > 1) {
+      state.vectorize(d, dvec);
+      state.update().vectorize(d, dvec);
+    }
+    // Per key block: the tile's scores, key_tile keys at a time from a
+    // register tile (dot: fixed size, so it unrolls into registers;
+    // clamped reads past the last key are harmless), ...
+    score.compute_at(state, rb)
         .bound_extent(q, qTile)
         .split(k, ko, ki, kTile, TailStrategy::GuardWithIf)
         .reorder(ki, q, ko)
@@ -197,24 +238,31 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
         .unroll(k)
         .unroll(q);
     masked.compute_inline();
-    // The row reductions run in vec lanes of partial results (rfactor),
-    // then the lanes are reduced.
-    for (Func *f : {&rowMax, &rowSum}) {
-      RVar rko("rko"), rki("rki");
+    // ... its maxima and sums in vec lanes of partial results (rfactor),
+    // then the lanes reduced, ...
+    for (Func *f : {&blockMax, &blockSum}) {
+      RVar rjo("rjo"), rji("rji");
       Var lane("lane");
-      f->compute_at(result, qo);
+      f->compute_at(state, rb);
       Func partial = f->update()
-                         .split(rk.x, rko, rki, vec, TailStrategy::GuardWithIf)
-                         .rfactor(rki, lane);
-      partial.compute_at(result, qo).vectorize(lane, vec);
-      partial.update().reorder(lane, q, rko).vectorize(lane, vec);
+                         .split(rj.x, rjo, rji, vec, TailStrategy::GuardWithIf)
+                         .rfactor(rji, lane);
+      partial.compute_at(state, rb).vectorize(lane, vec);
+      partial.update().reorder(lane, q, rjo).vectorize(lane, vec);
     }
-    p.compute_at(result, qo).vectorize(k, vec);
-    pv.compute_at(result, dOuter).bound_extent(q, qTile).bound_extent(d, half);
-    pv.update().reorder(d, q, rk);
+    blockRef.compute_at(state, rb);
+    p.compute_at(state, rb).vectorize(j, vec);
+    // ... and P·V, in halves of the head's width when it is wide: the
+    // tile's rows × half a row of accumulators stay in registers.
+    const int half = D % (2 * dvec) == 0 && D > 2 * dvec ? int(D / 2) : int(D);
+    Var dOuter("d_outer"), dInner("d_inner");
+    pv.compute_at(state, rb).bound_extent(q, qTile).bound_extent(d, int(D));
+    pv.update()
+        .split(d, dOuter, dInner, half)
+        .reorder(dInner, q, rj, dOuter);
     if (dvec > 1) {
-      pv.vectorize(d, dvec).unroll(d).unroll(q);
-      pv.update().vectorize(d, dvec).unroll(d).unroll(q);
+      pv.vectorize(d, dvec);
+      pv.update().vectorize(dInner, dvec).unroll(dInner).unroll(q);
     }
   }
   out.pipeline = Pipeline(result);
