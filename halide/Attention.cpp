@@ -137,9 +137,12 @@ bool xf::halide::buildAttention(const KernelSpec &spec, const Target &target,
   // exp(old max - new max). A block's statistics do not depend on the
   // running state, so Halide computes them block by block inside the
   // merge's loop.
-  const int block = schedule.autoschedule
-                        ? 512
-                        : schedule.knobs->get("attention", "key_block", 512);
+  // Never longer than the keys: a short sequence is one block of its own
+  // length, not a padded one.
+  const Expr block =
+      min(keys, schedule.autoschedule
+                    ? 512
+                    : schedule.knobs->get("attention", "key_block", 512));
   Var kb("kb");
   RDom rj(0, block, "rj");
   Func blockMax("block_max");

@@ -498,7 +498,8 @@ INSTANTIATE_TEST_SUITE_P(
             AttentionCase{"attention_grouped",
                           "tests/e2e/Inputs/attention_grouped.mlir", 2, 4, 32,
                           false, 2}),
-        ::testing::Values("cpu", "cpu_avx2", "vulkan", "halide")),
+        ::testing::Values("cpu", "cpu_avx2", "vulkan", "halide",
+                          "halide_blocks")),
     [](const auto &info) {
       return std::string(std::get<0>(info.param).name) + "_" +
              std::get<1>(info.param);

@@ -65,14 +65,19 @@ inline std::string compileModel(const std::string &input,
   std::string error;
   // "cpu_avx2": the CPU target of a machine without AVX-512 (--cpu=haswell;
   // the code runs on this host too).
-  // "halide": the CPU target with every fused op class on Halide kernels.
-  bool avx2 = target == "cpu_avx2", halide = target == "halide";
+  // "halide": the CPU target with every fused op class on Halide kernels;
+  // "halide_blocks": the same with Inputs/small_blocks.sched.
+  bool avx2 = target == "cpu_avx2",
+       halide = target == "halide" || target == "halide_blocks";
   EXPECT_TRUE(applyTarget(avx2 || halide ? "cpu" : target, "", options, error))
       << error;
   if (avx2)
     options.target.cpu = "haswell";
   if (halide)
     EXPECT_TRUE(applyKernels("halide", options, error)) << error;
+  if (target == "halide_blocks")
+    options.halideSchedule =
+        std::string(XF_SOURCE_DIR) + "/tests/e2e/Inputs/small_blocks.sched";
   EXPECT_TRUE(applyPrecision(precision, options, error)) << error;
   CompileResult result = compile(options);
   EXPECT_EQ(result.status, 0) << result.message;
