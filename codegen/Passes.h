@@ -40,6 +40,12 @@ void populateXfCpuAttentionPatterns(RewritePatternSet &patterns);
 void populateXfHalidePatterns(RewritePatternSet &patterns,
                               ArrayRef<std::string> classes, bool explain);
 
+/// Replaces each xf.add of a linear layer's result (used by nothing else)
+/// and a residual of the same shape by one Halide linear kernel with the
+/// add as its epilogue; run before the conversion. A remark per op when
+/// `explain` is set.
+void fuseXfLinearResidualsForHalide(Operation *root, bool explain);
+
 /// Replaces each chain of elementwise xf ops under `root` (a tree of
 /// single-use float ops ending in one result) by one call of a Halide
 /// elementwise kernel; run before the conversion, whose patterns see one

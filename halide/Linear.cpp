@@ -1,8 +1,9 @@
 //===- Linear.cpp - x · Wᵀ + bias, activation, as a Halide pipeline -------===//
 //
 // Algorithm: prod(n, m) = Σ_k x(k, m) · W[n, k], then bias and activation
-// (xf.matmul's epilogue), on x [M, K] (M dynamic), W [N, K] (or [K, N]
-// without transpose_b), bias [N].
+// (xf.matmul's epilogue) and a residual added (an xf.add of the result,
+// fused by xfc), on x [M, K] (M dynamic), W [N, K] (or [K, N] without
+// transpose_b), bias [N], residual [M, N].
 //
 // Schedule (knobs: linear.tile_cols, linear.tile_rows): a parallel loop
 // over panels of tile_cols output columns; each task first copies its
@@ -22,13 +23,14 @@ using namespace Halide;
 bool xf::halide::buildLinear(const KernelSpec &spec, const Target &target,
                              const ScheduleChoice &schedule, BuiltKernel &out,
                              std::string &error) {
-  bool transposeB = false, hasBias = false;
+  bool transposeB = false, hasBias = false, hasResidual = false;
   long K = 0, N = 0;
   std::string activation;
   if (!spec.flag("transpose_b", transposeB, error) ||
       !spec.flag("bias", hasBias, error) ||
       !spec.word("activation", activation, error) ||
-      !spec.integer("k", K, error) || !spec.integer("n", N, error))
+      !spec.integer("k", K, error) || !spec.integer("n", N, error) ||
+      !spec.flag("residual", hasResidual, error))
     return false;
   if (K < 1 || N < 1) {
     error = "kernel '" + spec.name + "': k and n must be positive";
@@ -36,7 +38,7 @@ bool xf::halide::buildLinear(const KernelSpec &spec, const Target &target,
   }
 
   ImageParam x(Float(32), 2, "x"), w(Float(32), 2, "w"),
-      bias(Float(32), 1, "bias");
+      bias(Float(32), 1, "bias"), residual(Float(32), 2, "residual");
   x.dim(0).set_bounds(0, int(K));
   w.dim(0).set_bounds(0, int(transposeB ? K : N));
   w.dim(1).set_bounds(0, int(transposeB ? N : K));
@@ -60,6 +62,10 @@ bool xf::halide::buildLinear(const KernelSpec &spec, const Target &target,
             "'";
     return false;
   }
+  if (hasResidual) {
+    residual.dim(0).set_bounds(0, int(N));
+    y += residual(n, m);
+  }
   Func result("linear");
   result(n, m) = y;
   result.output_buffer().dim(0).set_bounds(0, int(N));
@@ -69,6 +75,8 @@ bool xf::halide::buildLinear(const KernelSpec &spec, const Target &target,
     w.set_estimates({{0, int(transposeB ? K : N)}, {0, int(transposeB ? N : K)}});
     if (hasBias)
       bias.set_estimates({{0, int(N)}});
+    if (hasResidual)
+      residual.set_estimates({{0, int(N)}, {0, 512}});
     result.set_estimates({{0, int(N)}, {0, 512}});
   } else {
     const int vec = target.natural_vector_size<float>();
@@ -95,7 +103,11 @@ bool xf::halide::buildLinear(const KernelSpec &spec, const Target &target,
         .unroll(m);
   }
   out.pipeline = Pipeline(result);
-  out.arguments = {x, w};
+  // xfc's operand order: x, [residual], w, [bias].
+  out.arguments = {x};
+  if (hasResidual)
+    out.arguments.push_back(residual);
+  out.arguments.push_back(w);
   if (hasBias)
     out.arguments.push_back(bias);
   return true;

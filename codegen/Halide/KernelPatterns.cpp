@@ -5,8 +5,11 @@
 // Common/KernelCalls.h) instead of linalg, where the Halide kernels
 // (halide/) cover them:
 //   matmul     xf.matmul of x [..., K] by a weight W [N, K] (transpose_b)
-//              or [K, N], with its bias and activation; x's leading dims
-//              are collapsed into rows (linear);
+//              or [K, N], with its bias and activation, and an xf.add of
+//              a residual of the result's shape when the product has no
+//              other use (fuseXfLinearResidualsForHalide, before the
+//              conversion); x's leading dims are collapsed into rows
+//              (linear);
 //   attention  xf.attention without a boolean mask or cache offsets, static
 //              head counts and width;
 //   norm       xf.layer_norm (residual, weight, bias) and xf.rms_norm, rows
@@ -23,6 +26,7 @@
 #include "codegen/Common/KernelCalls.h"
 #include "codegen/Passes.h"
 #include "dialect/IR/XfOps.h"
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -71,7 +75,7 @@ Value collapseRows(OpBuilder &b, Location loc, Value v) {
 /// kernel writes the op's result through a [rows, last] view of it (the
 /// result itself is never reshaped as a memref: expand-strided-metadata
 /// fails on memref.expand_shape with several dynamic sizes in one group).
-void replaceOnRows(ConversionPatternRewriter &rewriter, Operation *op,
+void replaceOnRows(RewriterBase &rewriter, Operation *op,
                    StringRef kind, DictionaryAttr spec, Value shapeOf,
                    SmallVector<Value> operands, unsigned rowsOperands) {
   Location loc = op->getLoc();
@@ -119,38 +123,64 @@ void replaceOnIds(ConversionPatternRewriter &rewriter, Operation *op,
       });
 }
 
+/// Whether `op` is a linear layer (not a batched product, which unfused
+/// attention makes); "" when the Halide linear kernel takes it, else why
+/// not.
+std::optional<StringRef> linearUnsupported(MatmulOp op) {
+  auto x = cast<RankedTensorType>(op.getLhs().getType());
+  auto w = cast<RankedTensorType>(op.getRhs().getType());
+  if (w.getRank() != 2 || x.getRank() < 2)
+    return std::nullopt;
+  if (op.getTransposeA())
+    return StringRef("x is transposed");
+  if (!w.hasStaticShape() || x.isDynamicDim(x.getRank() - 1))
+    return StringRef("K or N is dynamic");
+  return StringRef();
+}
+
+/// Replaces `replaced` (`op`, or the add of `residual` to its result) by
+/// the Halide linear kernel on x, w, bias (`op`'s operands as converted)
+/// and `residual` (null: none).
+void replaceWithLinear(RewriterBase &rewriter, MatmulOp op, Value x, Value w,
+                       Value bias, Value residual, Operation *replaced) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t k = xType.getDimSize(xType.getRank() - 1);
+  int64_t n = wType.getDimSize(op.getTransposeB() ? 0 : 1);
+  Builder b(op.getContext());
+  DictionaryAttr spec = b.getDictionaryAttr(
+      {b.getNamedAttr("transpose_b", b.getBoolAttr(op.getTransposeB())),
+       b.getNamedAttr("bias", b.getBoolAttr(bool(bias))),
+       b.getNamedAttr("residual", b.getBoolAttr(bool(residual))),
+       b.getNamedAttr("activation",
+                      b.getStringAttr(stringifyActivation(op.getActivation()))),
+       b.getNamedAttr("k", b.getI64IntegerAttr(k)),
+       b.getNamedAttr("n", b.getI64IntegerAttr(n))});
+  // The kernel's operand order: x, [residual], w, [bias].
+  SmallVector<Value> operands = {x};
+  if (residual)
+    operands.push_back(residual);
+  operands.push_back(w);
+  if (bias)
+    operands.push_back(bias);
+  replaceOnRows(rewriter, replaced, "linear", spec, x, operands,
+                /*rowsOperands=*/residual ? 2 : 1);
+}
+
 struct HalideMatmul : HalidePattern<MatmulOp> {
   using HalidePattern::HalidePattern;
 
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto x = cast<RankedTensorType>(adaptor.getLhs().getType());
-    auto w = cast<RankedTensorType>(adaptor.getRhs().getType());
-    // Batched products (attention's, when it is not fused) are not linear
-    // layers: no remark for them.
-    if (w.getRank() != 2 || x.getRank() < 2)
-      return failure();
-    if (op.getTransposeA())
-      return explain.kept(op, "x is transposed");
-    if (!w.hasStaticShape() || x.isDynamicDim(x.getRank() - 1))
-      return explain.kept(op, "K or N is dynamic");
-    int64_t k = x.getDimSize(x.getRank() - 1);
-    int64_t n = w.getDimSize(op.getTransposeB() ? 0 : 1);
-    Builder b(op.getContext());
-    DictionaryAttr spec = b.getDictionaryAttr(
-        {b.getNamedAttr("transpose_b", b.getBoolAttr(op.getTransposeB())),
-         b.getNamedAttr("bias", b.getBoolAttr(bool(adaptor.getBias()))),
-         b.getNamedAttr("activation",
-                        b.getStringAttr(stringifyActivation(op.getActivation()))),
-         b.getNamedAttr("k", b.getI64IntegerAttr(k)),
-         b.getNamedAttr("n", b.getI64IntegerAttr(n))});
-    SmallVector<Value> operands = {adaptor.getLhs(), adaptor.getRhs()};
-    if (adaptor.getBias())
-      operands.push_back(adaptor.getBias());
+    std::optional<StringRef> why = linearUnsupported(op);
+    if (!why)
+      return failure(); // a batched product: no remark
+    if (!why->empty())
+      return explain.kept(op, *why);
     explain.taken(op, "linear");
-    replaceOnRows(rewriter, op, "linear", spec, adaptor.getLhs(), operands,
-                  /*rowsOperands=*/1);
+    replaceWithLinear(rewriter, op, adaptor.getLhs(), adaptor.getRhs(),
+                      adaptor.getBias(), /*residual=*/nullptr, op);
     return success();
   }
 };
@@ -369,6 +399,38 @@ struct HalideRope : HalidePattern<RopeOp> {
 };
 
 } // namespace
+
+void mlir::xf::fuseXfLinearResidualsForHalide(Operation *root, bool explain) {
+  SmallVector<std::pair<AddOp, MatmulOp>> found;
+  root->walk([&](AddOp add) {
+    for (unsigned i = 0; i < 2; ++i) {
+      auto mm = add->getOperand(i).getDefiningOp<MatmulOp>();
+      Value residual = add->getOperand(1 - i);
+      std::optional<StringRef> why = mm ? linearUnsupported(mm) : std::nullopt;
+      if (why && why->empty() && mm->hasOneUse() &&
+          residual.getType() == add.getType() &&
+          mm.getType() == add.getType() && residual != mm.getResult()) {
+        found.push_back({add, mm});
+        return;
+      }
+    }
+  });
+  IRRewriter rewriter(root->getContext());
+  for (auto [add, mm] : found) {
+    Value residual = add.getLhs() == mm.getResult() ? add.getRhs() : add.getLhs();
+    if (explain) {
+      mm->emitRemark() << mm->getName()
+                       << " runs as the Halide linear kernel with the "
+                          "residual add as its epilogue";
+      add->emitRemark() << add->getName()
+                        << " runs in the Halide linear kernel's epilogue";
+    }
+    rewriter.setInsertionPoint(add);
+    replaceWithLinear(rewriter, mm, mm.getLhs(), mm.getRhs(), mm.getBias(),
+                      residual, add);
+    rewriter.eraseOp(mm);
+  }
+}
 
 void mlir::xf::populateXfHalidePatterns(RewritePatternSet &patterns,
                                         ArrayRef<std::string> classes,

@@ -35,6 +35,10 @@ struct ConvertXfToLinalgPass final
         bufferization::BufferizationDialect, vector::VectorDialect,
         scf::SCFDialect, memref::MemRefDialect>();
     target.addIllegalDialect<XfDialect>();
+    // Ops that Halide kernels take in groups, before the patterns that
+    // see one op at a time.
+    if (llvm::is_contained(halideKernels, "matmul"))
+      fuseXfLinearResidualsForHalide(getOperation(), halideExplain);
     if (llvm::is_contained(halideKernels, "elementwise"))
       groupXfElementwiseChainsForHalide(getOperation(), halideExplain);
     RewritePatternSet patterns(&getContext());

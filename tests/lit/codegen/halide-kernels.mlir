@@ -16,8 +16,8 @@
 // CONVERT: %[[XB:.+]] = bufferization.to_buffer %[[X]] read_only
 // CONVERT: call @linear_linear(%[[VIEW]], %[[XB]], %{{.+}}, %{{.+}})
 // CONVERT: bufferization.to_tensor %[[OUT]] restrict writable
-// CONVERT: func.func private @linear_linear(memref<?x2048xf32>, memref<?x512xf32>, memref<2048x512xf32>, memref<2048xf32>) attributes {xf.halide_kernel = {kind = "linear", spec = {activation = "gelu", bias = true, k = 512 : i64, n = 2048 : i64, transpose_b = true}}}
-// BODY: module attributes {xf.halide_kernels = ["xf_hl_linear_0 linear activation=gelu bias=1 k=512 n=2048 transpose_b=1"]}
+// CONVERT: func.func private @linear_linear(memref<?x2048xf32>, memref<?x512xf32>, memref<2048x512xf32>, memref<2048xf32>) attributes {xf.halide_kernel = {kind = "linear", spec = {activation = "gelu", bias = true, k = 512 : i64, n = 2048 : i64, residual = false, transpose_b = true}}}
+// BODY: module attributes {xf.halide_kernels = ["xf_hl_linear_0 linear activation=gelu bias=1 k=512 n=2048 residual=0 transpose_b=1"]}
 // BODY-LABEL: func.func private @linear_linear(
 // BODY-SAME: %[[OUT:.+]]: memref<?x2048xf32>, %[[X:.+]]: memref<?x512xf32>
 // BODY: %{{.+}}, %{{.+}}, %[[SIZES:.+]]:2, %[[STRIDES:.+]]:2 = memref.extract_strided_metadata %[[X]]
@@ -127,4 +127,31 @@ func.func @positions(%len: index, %p: tensor<?x?xi64>, %x: tensor<?x4x?x16xf32>)
   // expected-remark @below {{xf.rope runs as the Halide rope kernel}}
   %r = xf.rope %x positions(%p : tensor<?x?xi64>) {base = 1.0e4 : f32} : tensor<?x4x?x16xf32>
   return %t, %s, %r : tensor<?x16xf32>, tensor<?x?x16xf32>, tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Tests the residual epilogue: an add of a linear layer's result (used by
+// nothing else) and a residual of its shape becomes the linear kernel with
+// residual = true, x and the residual collapsed into rows, operands (x,
+// residual, w, bias). Where the product has another use, the add stays.
+// CONVERT-LABEL: func.func @residual
+// CONVERT: tensor.collapse_shape %arg0
+// CONVERT: tensor.collapse_shape %arg3
+// CONVERT: call @residual_linear(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x64xf32>, memref<?x32xf32>, memref<?x64xf32>, memref<64x32xf32>, memref<64xf32>) -> ()
+// CONVERT: call @residual_linear_0(
+// CONVERT: linalg.generic
+// CONVERT: func.func private @residual_linear({{.+}}) attributes {xf.halide_kernel = {kind = "linear", spec = {activation = "none", bias = true, k = 32 : i64, n = 64 : i64, residual = true, transpose_b = true}}}
+// CONVERT: func.func private @residual_linear_0({{.+}}) attributes {xf.halide_kernel = {kind = "linear", spec = {activation = "none", bias = false, k = 32 : i64, n = 64 : i64, residual = false, transpose_b = true}}}
+// BODY: xf.halide_kernels = ["xf_hl_linear_0 linear activation=none bias=1 k=32 n=64 residual=1 transpose_b=1", "xf_hl_linear_1 linear activation=none bias=0 k=32 n=64 residual=0 transpose_b=1"]
+// BODY: llvm.func @xf_hl_linear_0(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
+func.func @residual(%x: tensor<?x?x32xf32>, %w: tensor<64x32xf32>, %b: tensor<64xf32>, %r: tensor<?x?x64xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  // expected-remark @below {{xf.matmul runs as the Halide linear kernel with the residual add as its epilogue}}
+  %y = xf.matmul %x, %w bias(%b : tensor<64xf32>) {transpose_b = true} : tensor<?x?x32xf32>, tensor<64x32xf32>
+  // expected-remark @below {{xf.add runs in the Halide linear kernel's epilogue}}
+  %s = xf.add %r, %y : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+  // expected-remark @below {{xf.matmul runs as the Halide linear kernel}}
+  %z = xf.matmul %x, %w {transpose_b = true} : tensor<?x?x32xf32>, tensor<64x32xf32>
+  %t = xf.add %z, %z : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+  return %s, %t : tensor<?x?x64xf32>, tensor<?x?x64xf32>
 }
