@@ -129,6 +129,38 @@ def XfCpuUnalignedResultsPass : Pass<"xf-cpu-unaligned-results", "ModuleOp"> {
   }];
 }
 
+def XfNameOpLocationsPass : Pass<"xf-name-op-locations", "ModuleOp"> {
+  let summary = "each xf op's location names the op (for --profile)";
+  let description = [{
+    Wraps every xf op's location in a name location, `"xf.matmul"(loc)`,
+    which the ops its lowering creates inherit: after bufferization and
+    loop lowering, `xf-cpu-profile-regions` still knows which xf ops a loop
+    nest or call came from. Marks the functions defined so far (entries,
+    layers) `xf_profile_scope`: those are timed inside, the functions the
+    lowering adds (kernels, helpers) as calls.
+  }];
+}
+
+def XfCpuProfileRegionsPass : Pass<"xf-cpu-profile-regions", "ModuleOp"> {
+  let summary = "times every kernel of the public functions (xfc --profile)";
+  let description = [{
+    After the CPU loop lowering, each unit of work of a function marked
+    `xf_profile_scope` (a parallel region, a call of an unmarked function,
+    or a loop nest that contains neither) is
+    bracketed by `%t = call @xf_profile_begin()` and `call
+    @xf_profile_end(%t, id)`, which add its time and one call to slot `id`
+    of the global `xf_profile_slots` (i64 pairs: nanoseconds, calls). The
+    global `xf_profile_names` describes the slots, one line each:
+    `CLASS	OPS	LOCATION`, the class (linear, attention, norm,
+    elementwise, embedding, cache, data, other) from the xf ops named in
+    the unit's locations (xf-name-op-locations). A unit inside a loop that
+    holds several (a loop over layers) is timed on each iteration.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule", "ModuleOp"> {
   let summary = "OpenMP worksharing loops deal out guided chunks themselves";
   let description = [{

@@ -439,6 +439,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     cpuOptions.vnni = llvm::is_contained(features, "avx512vnni");
     cpuOptions.avx512bf16 = llvm::is_contained(features, "avx512bf16");
     cpuOptions.halide = {options.halideKernels, options.explainFusion};
+    cpuOptions.profile = options.profile;
     if (failed(runPasses(*module, options, [&](OpPassManager &pm) {
           buildXfCpuLoweringPipeline(pm, cpuOptions);
         })))

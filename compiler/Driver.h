@@ -44,6 +44,7 @@ struct CompileOptions {
   std::vector<std::string> halideKernels;
   std::string halideSchedule;     ///< --halide-schedule: a knobs file
   bool halideAutoschedule = false; ///< --halide-autoschedule
+  bool profile = false;            ///< --profile: time every kernel (CPU)
   /// The root of the xfc tree the runtime comes from (lib/xfc/*.a,
   /// include/xf/*.h): an install prefix, or the build directory, which is
   /// laid out the same way. xfc uses its own location's parent.

@@ -19,6 +19,10 @@ using namespace mlir;
 void xf::buildXfCpuLoweringPipeline(OpPassManager &pm,
                                     const CpuLoweringOptions &options) {
   // 1. Weights become arguments: the runtime passes the mapped tensors in.
+  //    With --profile, xf ops' names go into their locations first, for
+  //    the timers of step 7 to say which op a kernel came from.
+  if (options.profile)
+    pm.addPass(xf::createXfNameOpLocationsPass());
   pm.addPass(xf::createXfParamsToArgumentsPass());
   // 2-5. xf → linalg → buffers, temporaries freed (codegen/Common); the
   //      ops chosen for Halide call its kernels.
@@ -38,6 +42,10 @@ void xf::buildXfCpuLoweringPipeline(OpPassManager &pm,
   //    chunks: a static split waits for the slowest core).
   pm.addPass(xf::createXfCpuLoopSchedulePass());
   pm.addPass(createCanonicalizerPass());
+  //    With --profile, every parallel region, call and loop nest of an
+  //    entry is timed into a slot of its op class.
+  if (options.profile)
+    pm.addPass(xf::createXfCpuProfileRegionsPass());
   // 8. The LLVM dialect. Entry functions marked llvm.emit_c_interface (by
   //    the driver) get a stable C ABI (_mlir_ciface_<name>) that the
   //    runtime calls through.

@@ -13,6 +13,7 @@ struct CpuLoweringOptions {
   bool vnni = false;       ///< AVX512-VNNI: int8 dot products
   bool avx512bf16 = false; ///< AVX512-BF16: bf16 dot products
   HalideChoice halide;     ///< ops that run as Halide kernels
+  bool profile = false;    ///< time every kernel (xfc --profile)
 };
 
 /// xf IR (parameters still as xf.param) → LLVM dialect, on the CPU.

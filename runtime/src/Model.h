@@ -16,6 +16,7 @@
 #include "runtime/src/Weights.h"
 #include "xf/runtime.h"
 #include <dlfcn.h>
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,10 @@ xf_status *callEntry(const xf_model *model, const BoundEntry &entry,
 /// caches), taken and given back under the model's lock with its device
 /// current.
 void *allocDevice(const xf_model &model, size_t bytes);
+
+/// The lines of a --profile library's xf_profile_names: class, ops,
+/// location (Profile.cpp).
+std::vector<std::array<std::string, 3>> parseProfileNames(const char *names);
 void freeDevice(const xf_model &model, void *block);
 
 } // namespace xf::rt
@@ -74,6 +79,10 @@ struct xf_model {
   std::map<std::string, xf::rt::BoundEntry> entries;
   void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
   const char *(*kernelError)() = nullptr; ///< xf_kernel_error (CPU)
+  /// --profile libraries: xf_profile_slots and xf_profile_names (abi.h).
+  int64_t (*profileSlots)[2] = nullptr;
+  /// Their descriptions (class, ops, location) parsed from xf_profile_names.
+  std::vector<std::array<std::string, 3>> profileRegions;
   int threads = 0;
   std::string target = XF_TARGET_CPU;
   /// GPU libraries: the backend (weights live in its memory) and the lock

@@ -194,6 +194,11 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       dlsym(model->library, XF_SYM_SET_THREADS));
   model->kernelError = reinterpret_cast<const char *(*)()>(
       dlsym(model->library, XF_SYM_KERNEL_ERROR));
+  model->profileSlots = reinterpret_cast<int64_t (*)[2]>(
+      dlsym(model->library, XF_SYM_PROFILE_SLOTS));
+  if (auto names = static_cast<const char *>(
+          dlsym(model->library, XF_SYM_PROFILE_NAMES)))
+    model->profileRegions = xf::rt::parseProfileNames(names);
   model->hostFree =
       reinterpret_cast<HostFreeFn>(dlsym(model->library, XF_SYM_HOST_FREE));
   if (!model->hostFree)

@@ -66,10 +66,13 @@ inline std::string compileModel(const std::string &input,
   // "cpu_avx2": the CPU target of a machine without AVX-512 (--cpu=haswell;
   // the code runs on this host too).
   // "halide": the CPU target with every fused op class on Halide kernels;
-  // "halide_blocks": the same with Inputs/small_blocks.sched.
+  // "halide_blocks": the same with Inputs/small_blocks.sched;
+  // "cpu_profile": the CPU target with --profile's timers.
   bool avx2 = target == "cpu_avx2",
        halide = target == "halide" || target == "halide_blocks";
-  EXPECT_TRUE(applyTarget(avx2 || halide ? "cpu" : target, "", options, error))
+  options.profile = target == "cpu_profile";
+  EXPECT_TRUE(applyTarget(avx2 || halide || options.profile ? "cpu" : target,
+                          "", options, error))
       << error;
   if (avx2)
     options.target.cpu = "haswell";

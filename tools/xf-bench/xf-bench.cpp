@@ -6,8 +6,10 @@
 // times, and prints one JSON line: entry, reps, threads (0: all cores),
 // median_ms, min_ms, max_ms, load_ms, peak_rss_mb. With --generate-context C
 // it times generation instead: a prefill of C tokens and single-token steps
-// after it (per-token latency and tokens/s of each). Exit status: 0 success,
-// 1 a user error.
+// after it (per-token latency and tokens/s of each). With --profile (a
+// library compiled with `xfc --profile`) it first prints where the timed
+// runs spent their time: a Markdown table by op class, then the costliest
+// kernels. Exit status: 0 success, 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +49,10 @@ static cl::opt<int> deviceIndex(
     cl::init(0));
 static cl::opt<unsigned> reps("reps", cl::cat(category), cl::desc("Timed runs"),
                               cl::init(10));
+static cl::opt<bool>
+    profile("profile", cl::cat(category),
+            cl::desc("Print the timed runs' profile by op class and kernel "
+                     "(a library compiled with xfc --profile)"));
 static cl::opt<unsigned> warmup("warmup", cl::cat(category),
                                 cl::desc("Untimed runs"), cl::init(1));
 static cl::opt<int64_t> generateContext(
@@ -170,6 +176,69 @@ static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
   return 0;
 }
 
+/// The profile of the timed runs `times` (ms): per op class and the ten
+/// costliest kernels, per run, as Markdown tables.
+static xf_status *printProfile(xf_model *model,
+                               const std::vector<double> &times) {
+  size_t count = 0;
+  if (xf_status *s = xf_model_profile(model, nullptr, 0, &count))
+    return s;
+  std::vector<xf_profile_region> regions(count);
+  if (xf_status *s = xf_model_profile(model, regions.data(), count, &count))
+    return s;
+  double runs = double(times.size());
+  double wallMs = std::accumulate(times.begin(), times.end(), 0.0) / runs;
+  struct Sum {
+    double ms = 0;
+    uint64_t calls = 0, kernels = 0;
+  };
+  std::map<std::string, Sum> byClass;
+  double timedMs = 0;
+  for (const xf_profile_region &r : regions) {
+    Sum &sum = byClass[r.op_class];
+    double ms = r.nanoseconds / 1e6 / runs;
+    sum.ms += ms;
+    sum.calls += r.calls;
+    sum.kernels += r.calls ? 1 : 0;
+    timedMs += ms;
+  }
+  llvm::outs() << llvm::format(
+      "Profile of %u runs: %.3f ms a run (mean), %.3f ms of it in timed "
+      "kernels\n\n",
+      unsigned(times.size()), wallMs, timedMs);
+  llvm::outs() << "| op class | ms a run | % of the run | kernel calls a run "
+                  "| kernels that ran |\n|---|---|---|---|---|\n";
+  std::vector<std::pair<std::string, Sum>> classes(byClass.begin(),
+                                                   byClass.end());
+  std::sort(classes.begin(), classes.end(),
+            [](auto &a, auto &b) { return a.second.ms > b.second.ms; });
+  for (auto &[name, sum] : classes)
+    if (sum.calls)
+      llvm::outs() << llvm::format("| %s | %.3f | %.1f | %.1f | %llu |\n",
+                                 name.c_str(), sum.ms, 100 * sum.ms / wallMs,
+                                 sum.calls / runs,
+                                 (unsigned long long)sum.kernels);
+  llvm::outs() << llvm::format(
+      "| (untimed: entry glue, copies) | %.3f | %.1f | | |\n\n",
+      wallMs - timedMs, 100 * (wallMs - timedMs) / wallMs);
+  std::vector<const xf_profile_region *> order;
+  for (const xf_profile_region &r : regions)
+    order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](auto *a, auto *b) {
+    return a->nanoseconds > b->nanoseconds;
+  });
+  llvm::outs() << "| costliest kernels | class | ops | ms a run | calls a run "
+                  "|\n|---|---|---|---|---|\n";
+  for (size_t i = 0; i < order.size() && i < 10; ++i)
+    llvm::outs() << llvm::format("| %s | %s | %s | %.3f | %.1f |\n",
+                                 order[i]->location, order[i]->op_class,
+                                 order[i]->ops,
+                                 order[i]->nanoseconds / 1e6 / runs,
+                                 order[i]->calls / runs);
+  llvm::outs() << "\n";
+  return nullptr;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::string flagError;
@@ -241,6 +310,9 @@ int main(int argc, char **argv) {
 
   std::vector<double> times;
   for (unsigned r = 0; r < warmup + reps; ++r) {
+    if (profile && r == warmup)
+      if (xf_status *s = xf_model_profile_reset(model))
+        return fail(statusText(s));
     xf_tensor out{};
     auto start = std::chrono::steady_clock::now();
     if (xf_status *s = xf_model_run(model, entry.c_str(), tensors.data(),
@@ -253,6 +325,9 @@ int main(int argc, char **argv) {
     if (r >= warmup)
       times.push_back(ms);
   }
+  if (profile && !times.empty())
+    if (xf_status *s = printProfile(model, times))
+      return fail(statusText(s));
   std::sort(times.begin(), times.end());
   double runMedian = median(times);
   // Peak resident memory of the whole process (weights mapped in included).

@@ -78,6 +78,10 @@ static cl::opt<bool> halideAutoschedule(
     cl::desc("Schedule the Halide kernels with Halide's Mullapudi2016 "
              "autoscheduler instead of the hand-written schedules"));
 static cl::opt<bool>
+    profile("profile", cl::cat(category),
+            cl::desc("Time every kernel of the library (CPU): xf-bench "
+                     "--profile, xf_model_profile"));
+static cl::opt<bool>
     explainFusion("explain-fusion", cl::cat(category),
                   cl::desc("One line per fusion candidate: fused, or why not"));
 
@@ -132,6 +136,9 @@ int main(int argc, char **argv) {
                 ": no such file");
   options.halideSchedule = halideSchedule;
   options.halideAutoschedule = halideAutoschedule;
+  if (profile && options.gpu)
+    return fail("xfc: error: --profile is for --target=cpu");
+  options.profile = profile;
   for (const std::string &s : sets) {
     xf::parse::Override o;
     if (!xf::parse::parseOverride(s, o))

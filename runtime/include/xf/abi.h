@@ -48,6 +48,17 @@
  * runtime then fails the entry call), else NULL. Older runtimes ignore it. */
 #define XF_SYM_KERNEL_ERROR "xf_kernel_error"
 
+/* A library compiled with `xfc --profile` (CPU): `int64_t
+ * xf_profile_slots[N][2]`, per timed region its nanoseconds and calls, and
+ * `const char xf_profile_names[]`, one line per region, "CLASS\tOPS\tLOC\n".
+ * Its generated code calls `int64_t xf_profile_begin(void)` and `void
+ * xf_profile_end(int64_t start, int32_t region)` (defined by the runtime
+ * inside the library) around each region. Older runtimes ignore them. */
+#define XF_SYM_PROFILE_SLOTS "xf_profile_slots"
+#define XF_SYM_PROFILE_NAMES "xf_profile_names"
+#define XF_SYM_PROFILE_BEGIN "xf_profile_begin"
+#define XF_SYM_PROFILE_END "xf_profile_end"
+
 /* The thread-pool functions generated CPU code calls (defined by the
  * runtime inside the library; xfc renames LLVM's OpenMP runtime calls to
  * these). */

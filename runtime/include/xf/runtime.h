@@ -127,6 +127,32 @@ XF_API const char *xf_model_unused_weights(const xf_model *model);
  * is mapped. 0 for a null model. */
 XF_API size_t xf_model_copied_weight_bytes(const xf_model *model);
 
+/* One timed kernel of a library compiled with `xfc --profile` (CPU): its
+ * op class (linear, attention, norm, elementwise, embedding, cache, data,
+ * other), the xf ops it came from ("xf.matmul,xf.add"), the description
+ * line ("model.xf:12:3"), and since load or the last reset its calls and
+ * total nanoseconds, summed over every thread that ran the model. The
+ * strings live as long as the model. */
+typedef struct xf_profile_region {
+  const char *op_class;
+  const char *ops;
+  const char *location;
+  uint64_t calls;
+  uint64_t nanoseconds;
+} xf_profile_region;
+
+/* The model's timed kernels in program order: fills the first
+ * min(capacity, *count) of `regions` (which may be NULL when capacity is
+ * 0) and sets *count to their number. A library compiled without
+ * --profile is XF_STATUS_INVALID_ARGUMENT, saying so. */
+XF_API xf_status *xf_model_profile(const xf_model *model,
+                                   xf_profile_region *regions,
+                                   size_t capacity, size_t *count);
+
+/* Zeroes a --profile model's counters (call it between runs, not during
+ * one); the same errors as xf_model_profile. */
+XF_API xf_status *xf_model_profile_reset(xf_model *model);
+
 /* Sets how many threads this model's parallel loops use in runs started
  * from now on, by any thread (0: one per CPU the process may run on, the
  * default). Runs at the same time share the pool's workers, so a run may
