@@ -81,6 +81,8 @@ struct xf_model {
   const char *(*kernelError)() = nullptr; ///< xf_kernel_error (CPU)
   /// --profile libraries: xf_profile_slots and xf_profile_names (abi.h).
   int64_t (*profileSlots)[2] = nullptr;
+  void (*profileTrace)(int32_t) = nullptr; ///< xf_profile_trace
+  size_t (*profileTraceEvents)(xf_profile_event *, size_t) = nullptr;
   /// Their descriptions (class, ops, location) parsed from xf_profile_names.
   std::vector<std::array<std::string, 3>> profileRegions;
   int threads = 0;

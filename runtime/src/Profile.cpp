@@ -1,7 +1,8 @@
 //===- Profile.cpp - The profile of a --profile library, through the C API ===//
 //
 // xf_model_profile and xf_model_profile_reset read and zero the slots the
-// library's timers fill (ProfileHooks.cpp), named by its xf_profile_names.
+// library's timers fill (ProfileHooks.cpp), named by its xf_profile_names;
+// xf_model_profile_trace and _events reach the library's own trace.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,7 +31,8 @@ xf_status *notProfiled(const xf_model *model, const char *function) {
   if (!model)
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       std::string(function) + ": null model");
-  if (!model->profileSlots)
+  if (!model->profileSlots || !model->profileTrace ||
+      !model->profileTraceEvents)
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       std::string(function) +
                           ": the library was not compiled with --profile");
@@ -64,5 +66,24 @@ xf_status *xf_model_profile_reset(xf_model *model) {
   for (size_t i = 0; i < model->profileRegions.size(); ++i)
     for (int j = 0; j < 2; ++j)
       __atomic_store_n(&model->profileSlots[i][j], 0, __ATOMIC_RELAXED);
+  return nullptr;
+}
+
+xf_status *xf_model_profile_trace(xf_model *model, int enable) {
+  if (xf_status *s = notProfiled(model, "xf_model_profile_trace"))
+    return s;
+  model->profileTrace(enable != 0);
+  return nullptr;
+}
+
+xf_status *xf_model_profile_events(const xf_model *model,
+                                   xf_profile_event *events, size_t capacity,
+                                   size_t *count) {
+  if (xf_status *s = notProfiled(model, "xf_model_profile_events"))
+    return s;
+  if (!count || (capacity && !events))
+    return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                      "xf_model_profile_events: null count or events");
+  *count = model->profileTraceEvents(events, capacity);
   return nullptr;
 }

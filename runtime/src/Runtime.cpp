@@ -196,6 +196,11 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       dlsym(model->library, XF_SYM_KERNEL_ERROR));
   model->profileSlots = reinterpret_cast<int64_t (*)[2]>(
       dlsym(model->library, XF_SYM_PROFILE_SLOTS));
+  model->profileTrace = reinterpret_cast<void (*)(int32_t)>(
+      dlsym(model->library, XF_SYM_PROFILE_TRACE));
+  model->profileTraceEvents =
+      reinterpret_cast<size_t (*)(xf_profile_event *, size_t)>(
+          dlsym(model->library, XF_SYM_PROFILE_TRACE_EVENTS));
   if (auto names = static_cast<const char *>(
           dlsym(model->library, XF_SYM_PROFILE_NAMES)))
     model->profileRegions = xf::rt::parseProfileNames(names);

@@ -98,6 +98,33 @@ TEST(Profile, CountsEveryKernelOfEveryRunByClass) {
   for (const xf_profile_region &r : profileOf(timed))
     EXPECT_TRUE(r.calls == 0 && r.nanoseconds == 0) << r.location;
 
+  // A trace of two runs: one event per call the counters saw, each within
+  // its region's range and in time order within a thread.
+  ASSERT_EQ(xf_model_profile_trace(timed.model, 1), nullptr);
+  run(timed, "forward", {&ids});
+  run(timed, "forward", {&ids});
+  ASSERT_EQ(xf_model_profile_trace(timed.model, 0), nullptr);
+  run(timed, "forward", {&ids}); // not recorded
+  size_t eventCount = 0;
+  ASSERT_EQ(xf_model_profile_events(timed.model, nullptr, 0, &eventCount),
+            nullptr);
+  std::vector<xf_profile_event> events(eventCount);
+  ASSERT_EQ(xf_model_profile_events(timed.model, events.data(), eventCount,
+                                    &eventCount),
+            nullptr);
+  uint64_t twoRuns = 0;
+  for (const xf_profile_region &r : first)
+    twoRuns += 2 * r.calls;
+  EXPECT_EQ(eventCount, twoRuns);
+  int64_t last = 0;
+  for (const xf_profile_event &e : events) {
+    EXPECT_TRUE(e.region >= 0 && size_t(e.region) < first.size());
+    EXPECT_EQ(e.thread, 0); // one calling thread
+    EXPECT_LE(e.start_ns, e.end_ns);
+    EXPECT_GE(e.end_ns, last);
+    last = e.end_ns;
+  }
+
   // Without --profile: an error that says so; misuse is an error too.
   size_t count = 0;
   xf_status *s = xf_model_profile(plain.model, nullptr, 0, &count);

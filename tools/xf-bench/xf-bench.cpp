@@ -9,7 +9,8 @@
 // after it (per-token latency and tokens/s of each). With --profile (a
 // library compiled with `xfc --profile`) it first prints where the timed
 // runs spent their time: a Markdown table by op class, then the costliest
-// kernels. Exit status: 0 success, 1 a user error.
+// kernels; --trace FILE.json writes each kernel call of them as a Chrome
+// trace. Exit status: 0 success, 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
@@ -53,6 +55,10 @@ static cl::opt<bool>
     profile("profile", cl::cat(category),
             cl::desc("Print the timed runs' profile by op class and kernel "
                      "(a library compiled with xfc --profile)"));
+static cl::opt<std::string>
+    trace("trace", cl::cat(category), cl::value_desc("FILE.json"),
+          cl::desc("Write every kernel call of the timed runs as a Chrome "
+                   "trace (Perfetto, chrome://tracing; a --profile library)"));
 static cl::opt<unsigned> warmup("warmup", cl::cat(category),
                                 cl::desc("Untimed runs"), cl::init(1));
 static cl::opt<int64_t> generateContext(
@@ -174,6 +180,61 @@ static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
                       *std::min_element(steps.begin(), steps.end()),
                       batch / (stepMs / 1000), loadMs);
   return 0;
+}
+
+/// Writes the recorded kernel calls to `path` as Chrome trace events
+/// ("X" events in microseconds from the first call; one track per calling
+/// thread); false with `error` on a failure.
+static bool writeTrace(xf_model *model, const std::string &path,
+                       std::string &error) {
+  auto fromStatus = [&](xf_status *s) {
+    error = statusText(s);
+    return false;
+  };
+  if (xf_status *s = xf_model_profile_trace(model, 0))
+    return fromStatus(s);
+  size_t regionCount = 0, eventCount = 0;
+  if (xf_status *s = xf_model_profile(model, nullptr, 0, &regionCount))
+    return fromStatus(s);
+  std::vector<xf_profile_region> regions(regionCount);
+  if (xf_status *s =
+          xf_model_profile(model, regions.data(), regionCount, &regionCount))
+    return fromStatus(s);
+  if (xf_status *s = xf_model_profile_events(model, nullptr, 0, &eventCount))
+    return fromStatus(s);
+  std::vector<xf_profile_event> events(eventCount);
+  if (xf_status *s =
+          xf_model_profile_events(model, events.data(), eventCount, &eventCount))
+    return fromStatus(s);
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec);
+  if (ec) {
+    error = "cannot write --trace " + path + ": " + ec.message();
+    return false;
+  }
+  int64_t origin = INT64_MAX;
+  for (const xf_profile_event &e : events)
+    origin = std::min(origin, e.start_ns);
+  llvm::json::OStream json(out);
+  json.object([&] {
+    json.attribute("displayTimeUnit", "ms");
+    json.attributeArray("traceEvents", [&] {
+      for (const xf_profile_event &e : events) {
+        const xf_profile_region &r = regions[size_t(e.region)];
+        json.object([&] {
+          json.attribute("name", std::string(r.ops) + " " + r.location);
+          json.attribute("cat", r.op_class);
+          json.attribute("ph", "X");
+          json.attribute("ts", (e.start_ns - origin) / 1e3);
+          json.attribute("dur", (e.end_ns - e.start_ns) / 1e3);
+          json.attribute("pid", 1);
+          json.attribute("tid", e.thread);
+        });
+      }
+    });
+  });
+  out << "\n";
+  return true;
 }
 
 /// The profile of the timed runs `times` (ms): per op class and the ten
@@ -310,9 +371,13 @@ int main(int argc, char **argv) {
 
   std::vector<double> times;
   for (unsigned r = 0; r < warmup + reps; ++r) {
-    if (profile && r == warmup)
+    if ((profile || !trace.empty()) && r == warmup) {
       if (xf_status *s = xf_model_profile_reset(model))
         return fail(statusText(s));
+      if (!trace.empty())
+        if (xf_status *s = xf_model_profile_trace(model, 1))
+          return fail(statusText(s));
+    }
     xf_tensor out{};
     auto start = std::chrono::steady_clock::now();
     if (xf_status *s = xf_model_run(model, entry.c_str(), tensors.data(),
@@ -328,6 +393,11 @@ int main(int argc, char **argv) {
   if (profile && !times.empty())
     if (xf_status *s = printProfile(model, times))
       return fail(statusText(s));
+  if (!trace.empty()) {
+    std::string error;
+    if (!writeTrace(model, trace, error))
+      return fail(error);
+  }
   std::sort(times.begin(), times.end());
   double runMedian = median(times);
   // Peak resident memory of the whole process (weights mapped in included).

@@ -58,6 +58,11 @@
 #define XF_SYM_PROFILE_NAMES "xf_profile_names"
 #define XF_SYM_PROFILE_BEGIN "xf_profile_begin"
 #define XF_SYM_PROFILE_END "xf_profile_end"
+/* The trace of a --profile library's calls (runtime inside the library):
+ * `void xf_profile_trace(int32_t on)` and `size_t
+ * xf_profile_trace_events(xf_profile_event *out, size_t capacity)`. */
+#define XF_SYM_PROFILE_TRACE "xf_profile_trace"
+#define XF_SYM_PROFILE_TRACE_EVENTS "xf_profile_trace_events"
 
 /* The thread-pool functions generated CPU code calls (defined by the
  * runtime inside the library; xfc renames LLVM's OpenMP runtime calls to

@@ -153,6 +153,27 @@ XF_API xf_status *xf_model_profile(const xf_model *model,
  * one); the same errors as xf_model_profile. */
 XF_API xf_status *xf_model_profile_reset(xf_model *model);
 
+/* One timed kernel call of a trace: the index of its region (as
+ * xf_model_profile orders them), a small number per calling thread, and
+ * its start and end on CLOCK_MONOTONIC, in nanoseconds. */
+typedef struct xf_profile_event {
+  int32_t region;
+  int32_t thread;
+  int64_t start_ns;
+  int64_t end_ns;
+} xf_profile_event;
+
+/* Starts (enable != 0; what an earlier trace recorded is dropped) or stops
+ * recording every kernel call of a --profile model, up to 2^20 calls; the
+ * same errors as xf_model_profile. */
+XF_API xf_status *xf_model_profile_trace(xf_model *model, int enable);
+
+/* The calls recorded: fills the first min(capacity, *count) of `events`
+ * (NULL when capacity is 0) in the order they ended, sets *count. */
+XF_API xf_status *xf_model_profile_events(const xf_model *model,
+                                          xf_profile_event *events,
+                                          size_t capacity, size_t *count);
+
 /* Sets how many threads this model's parallel loops use in runs started
  * from now on, by any thread (0: one per CPU the process may run on, the
  * default). Runs at the same time share the pool's workers, so a run may
