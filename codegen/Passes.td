@@ -148,8 +148,10 @@ def XfCpuProfileRegionsPass : Pass<"xf-cpu-profile-regions", "ModuleOp"> {
     `xf_profile_scope` (a parallel region, a call of an unmarked function,
     or a loop nest that contains neither) is
     bracketed by `%t = call @xf_profile_begin()` and `call
-    @xf_profile_end(%t, id)`, which add its time and one call to slot `id`
-    of the global `xf_profile_slots` (i64 pairs: nanoseconds, calls). The
+    @xf_profile_end(%t, id, flops)`, which add its time, one call and its
+    flops to slot `id` of the global `xf_profile_slots` (i64 triples:
+    nanoseconds, calls, flops; flops 2·M·N·K for a call of a linear
+    layer's kernel `xf_linear_*`, else 0). The
     global `xf_profile_names` describes the slots, one line each:
     `CLASS	OPS	LOCATION`, the class (linear, attention, norm,
     elementwise, embedding, cache, data, other) from the xf ops named in

@@ -140,6 +140,26 @@ bool hasLoop(Operation *op) {
   return found;
 }
 
+/// The flops of a unit: 2·M·N·K for a call of a linear layer's kernel
+/// (codegen/CPU/MatmulKernel.cpp: `xf_linear_*`, x [M, K] first, the
+/// output [M, N] last), else 0.
+Value flopsOf(OpBuilder &b, Location loc, Operation *unit) {
+  auto call = dyn_cast<func::CallOp>(unit);
+  if (!call || !call.getCallee().starts_with("xf_linear_") ||
+      call.getNumOperands() < 3)
+    return arith::ConstantIntOp::create(b, loc, 0, 64);
+  Value x = call.getOperand(0), out = call.getOperands().back();
+  auto dim = [&](Value v, int64_t d) -> Value {
+    return memref::DimOp::create(b, loc, v, d);
+  };
+  Value product = arith::MulIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, dim(x, 0), dim(x, 1)),
+      dim(out, 1));
+  product = arith::MulIOp::create(b, loc, product,
+                                  arith::ConstantIndexOp::create(b, loc, 2));
+  return arith::IndexCastOp::create(b, loc, b.getI64Type(), product);
+}
+
 bool containsUnitKind(Operation *op) {
   bool found = false;
   op->walk([&](Operation *inner) {
@@ -164,7 +184,7 @@ struct ProfileRegionsPass final
     auto begin = func::FuncOp::create(b, loc, XF_SYM_PROFILE_BEGIN,
                                       b.getFunctionType({}, {i64}));
     auto end = func::FuncOp::create(b, loc, XF_SYM_PROFILE_END,
-                                    b.getFunctionType({i64, i32}, {}));
+                                    b.getFunctionType({i64, i32, i64}, {}));
     begin.setPrivate();
     end.setPrivate();
 
@@ -176,9 +196,11 @@ struct ProfileRegionsPass final
       Location l = unit->getLoc();
       Value start = func::CallOp::create(at, l, begin).getResult(0);
       at.setInsertionPointAfter(unit);
+      Value flops = flopsOf(at, l, unit);
       func::CallOp::create(
           at, l, end,
-          ValueRange{start, arith::ConstantIntOp::create(at, l, id, 32)});
+          ValueRange{start, arith::ConstantIntOp::create(at, l, id, 32),
+                     flops});
     };
     // Units: calls and parallel regions; a loop nest with neither inside;
     // other ops with regions are looked into.
@@ -213,7 +235,7 @@ struct ProfileRegionsPass final
     bytes.push_back(0);
     b.setInsertionPointToEnd(module.getBody());
     auto slotsType = MemRefType::get(
-        {std::max<int64_t>(1, int64_t(regions.size())), 2}, i64);
+        {std::max<int64_t>(1, int64_t(regions.size())), 3}, i64);
     memref::GlobalOp::create(
         b, loc, XF_SYM_PROFILE_SLOTS, b.getStringAttr("public"), slotsType,
         DenseElementsAttr::get(

@@ -80,7 +80,7 @@ struct xf_model {
   void (*setThreads)(int32_t) = nullptr; ///< the library's pool's (CPU)
   const char *(*kernelError)() = nullptr; ///< xf_kernel_error (CPU)
   /// --profile libraries: xf_profile_slots and xf_profile_names (abi.h).
-  int64_t (*profileSlots)[2] = nullptr;
+  int64_t (*profileSlots)[3] = nullptr;
   void (*profileTrace)(int32_t) = nullptr; ///< xf_profile_trace
   size_t (*profileTraceEvents)(xf_profile_event *, size_t) = nullptr;
   /// Their descriptions (class, ops, location) parsed from xf_profile_names.

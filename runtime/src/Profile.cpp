@@ -55,6 +55,8 @@ xf_status *xf_model_profile(const xf_model *model, xf_profile_region *regions,
                   uint64_t(__atomic_load_n(&model->profileSlots[i][1],
                                            __ATOMIC_RELAXED)),
                   uint64_t(__atomic_load_n(&model->profileSlots[i][0],
+                                           __ATOMIC_RELAXED)),
+                  uint64_t(__atomic_load_n(&model->profileSlots[i][2],
                                            __ATOMIC_RELAXED))};
   }
   return nullptr;
@@ -64,7 +66,7 @@ xf_status *xf_model_profile_reset(xf_model *model) {
   if (xf_status *s = notProfiled(model, "xf_model_profile_reset"))
     return s;
   for (size_t i = 0; i < model->profileRegions.size(); ++i)
-    for (int j = 0; j < 2; ++j)
+    for (int j = 0; j < 3; ++j)
       __atomic_store_n(&model->profileSlots[i][j], 0, __ATOMIC_RELAXED);
   return nullptr;
 }

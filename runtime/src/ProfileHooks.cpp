@@ -1,7 +1,8 @@
 //===- ProfileHooks.cpp - The timers a --profile library calls ------------===//
 //
 // `xfc --profile` brackets each kernel of an entry with these two calls
-// (xf-cpu-profile-regions); they add the kernel's time and one call to its
+// (xf-cpu-profile-regions); they add the kernel's time, one call and its
+// flops to its
 // slot of the library's `xf_profile_slots` (abi.h), atomically: several
 // threads may run the model at once. Every library links the whole runtime;
 // the slots are a weak reference, defined in --profile libraries only, the
@@ -28,7 +29,7 @@ thread_local int32_t thread = -1;
 } // namespace
 
 extern "C" {
-extern int64_t xf_profile_slots[][2] __attribute__((weak));
+extern int64_t xf_profile_slots[][3] __attribute__((weak));
 XF_API void xf_profile_trace(int32_t on);
 XF_API size_t xf_profile_trace_events(xf_profile_event *out, size_t capacity);
 
@@ -38,10 +39,12 @@ int64_t xf_profile_begin(void) {
   return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
-void xf_profile_end(int64_t start, int32_t region) {
+void xf_profile_end(int64_t start, int32_t region, int64_t flops) {
   int64_t elapsed = xf_profile_begin() - start;
   __atomic_fetch_add(&xf_profile_slots[region][0], elapsed, __ATOMIC_RELAXED);
   __atomic_fetch_add(&xf_profile_slots[region][1], 1, __ATOMIC_RELAXED);
+  if (flops)
+    __atomic_fetch_add(&xf_profile_slots[region][2], flops, __ATOMIC_RELAXED);
   if (tracing.load(std::memory_order_relaxed)) {
     if (thread < 0)
       thread = threads.fetch_add(1);

@@ -194,7 +194,7 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       dlsym(model->library, XF_SYM_SET_THREADS));
   model->kernelError = reinterpret_cast<const char *(*)()>(
       dlsym(model->library, XF_SYM_KERNEL_ERROR));
-  model->profileSlots = reinterpret_cast<int64_t (*)[2]>(
+  model->profileSlots = reinterpret_cast<int64_t (*)[3]>(
       dlsym(model->library, XF_SYM_PROFILE_SLOTS));
   model->profileTrace = reinterpret_cast<void (*)(int32_t)>(
       dlsym(model->library, XF_SYM_PROFILE_TRACE));

@@ -77,6 +77,10 @@ TEST(Profile, CountsEveryKernelOfEveryRunByClass) {
   ASSERT_EQ(first.size(), third.size());
   for (size_t i = 0; i < first.size(); ++i) {
     EXPECT_EQ(third[i].calls, 3 * first[i].calls) << third[i].location;
+    EXPECT_EQ(third[i].flops, 3 * first[i].flops) << third[i].location;
+    // Flops are counted for the linear layers' kernels, nowhere else.
+    if (first[i].flops)
+      EXPECT_STREQ(first[i].op_class, "linear");
     EXPECT_GE(third[i].nanoseconds, first[i].nanoseconds);
     if (first[i].calls) {
       classes.insert(first[i].op_class);
@@ -91,6 +95,12 @@ TEST(Profile, CountsEveryKernelOfEveryRunByClass) {
         << location;
   }
   EXPECT_GT(ran, 10u);
+  // 2·M·N·K summed over the linear kernels: at least the LM head's,
+  // [2·7 rows, 48] · [48, 50 vocab] (tied embedding), once a run.
+  uint64_t flops = 0;
+  for (const xf_profile_region &r : first)
+    flops += r.flops;
+  EXPECT_GE(flops, 2u * 14 * 48 * 50);
   for (const char *c : {"linear", "attention", "norm", "embedding"})
     EXPECT_TRUE(classes.count(c)) << c;
 

@@ -22,6 +22,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
@@ -250,8 +251,13 @@ static xf_status *printProfile(xf_model *model,
   double runs = double(times.size());
   double wallMs = std::accumulate(times.begin(), times.end(), 0.0) / runs;
   struct Sum {
-    double ms = 0;
+    double ms = 0, flops = 0, countedNs = 0;
     uint64_t calls = 0, kernels = 0;
+  };
+  // GFLOP/s over the kernels whose flops are counted (linear layers).
+  auto gflops = [](double flops, double ns) {
+    return flops > 0 ? llvm::formatv("{0:f1}", flops / ns).str()
+                     : std::string("-");
   };
   std::map<std::string, Sum> byClass;
   double timedMs = 0;
@@ -261,26 +267,31 @@ static xf_status *printProfile(xf_model *model,
     sum.ms += ms;
     sum.calls += r.calls;
     sum.kernels += r.calls ? 1 : 0;
+    if (r.flops) {
+      sum.flops += double(r.flops);
+      sum.countedNs += double(r.nanoseconds);
+    }
     timedMs += ms;
   }
   llvm::outs() << llvm::format(
       "Profile of %u runs: %.3f ms a run (mean), %.3f ms of it in timed "
       "kernels\n\n",
       unsigned(times.size()), wallMs, timedMs);
-  llvm::outs() << "| op class | ms a run | % of the run | kernel calls a run "
-                  "| kernels that ran |\n|---|---|---|---|---|\n";
+  llvm::outs() << "| op class | ms a run | % of the run | GFLOP/s | kernel "
+                  "calls a run | kernels that ran |\n|---|---|---|---|---|---|"
+                  "\n";
   std::vector<std::pair<std::string, Sum>> classes(byClass.begin(),
                                                    byClass.end());
   std::sort(classes.begin(), classes.end(),
             [](auto &a, auto &b) { return a.second.ms > b.second.ms; });
   for (auto &[name, sum] : classes)
     if (sum.calls)
-      llvm::outs() << llvm::format("| %s | %.3f | %.1f | %.1f | %llu |\n",
-                                 name.c_str(), sum.ms, 100 * sum.ms / wallMs,
-                                 sum.calls / runs,
-                                 (unsigned long long)sum.kernels);
+      llvm::outs() << llvm::format(
+          "| %s | %.3f | %.1f | %s | %.1f | %llu |\n", name.c_str(), sum.ms,
+          100 * sum.ms / wallMs, gflops(sum.flops, sum.countedNs).c_str(),
+          sum.calls / runs, (unsigned long long)sum.kernels);
   llvm::outs() << llvm::format(
-      "| (untimed: entry glue, copies) | %.3f | %.1f | | |\n\n",
+      "| (untimed: entry glue, copies) | %.3f | %.1f | | | |\n\n",
       wallMs - timedMs, 100 * (wallMs - timedMs) / wallMs);
   std::vector<const xf_profile_region *> order;
   for (const xf_profile_region &r : regions)
@@ -288,14 +299,15 @@ static xf_status *printProfile(xf_model *model,
   std::sort(order.begin(), order.end(), [](auto *a, auto *b) {
     return a->nanoseconds > b->nanoseconds;
   });
-  llvm::outs() << "| costliest kernels | class | ops | ms a run | calls a run "
-                  "|\n|---|---|---|---|---|\n";
+  llvm::outs() << "| costliest kernels | class | ops | ms a run | GFLOP/s | "
+                  "calls a run |\n|---|---|---|---|---|---|\n";
   for (size_t i = 0; i < order.size() && i < 10; ++i)
-    llvm::outs() << llvm::format("| %s | %s | %s | %.3f | %.1f |\n",
-                                 order[i]->location, order[i]->op_class,
-                                 order[i]->ops,
-                                 order[i]->nanoseconds / 1e6 / runs,
-                                 order[i]->calls / runs);
+    llvm::outs() << llvm::format(
+        "| %s | %s | %s | %.3f | %s | %.1f |\n", order[i]->location,
+        order[i]->op_class, order[i]->ops, order[i]->nanoseconds / 1e6 / runs,
+        gflops(double(order[i]->flops), double(order[i]->nanoseconds))
+            .c_str(),
+        order[i]->calls / runs);
   llvm::outs() << "\n";
   return nullptr;
 }

@@ -49,11 +49,12 @@
 #define XF_SYM_KERNEL_ERROR "xf_kernel_error"
 
 /* A library compiled with `xfc --profile` (CPU): `int64_t
- * xf_profile_slots[N][2]`, per timed region its nanoseconds and calls, and
- * `const char xf_profile_names[]`, one line per region, "CLASS\tOPS\tLOC\n".
- * Its generated code calls `int64_t xf_profile_begin(void)` and `void
- * xf_profile_end(int64_t start, int32_t region)` (defined by the runtime
- * inside the library) around each region. Older runtimes ignore them. */
+ * xf_profile_slots[N][3]`, per timed region its nanoseconds, calls and
+ * flops (linear layers; else 0), and `const char xf_profile_names[]`, one
+ * line per region, "CLASS\tOPS\tLOC\n". Its generated code calls `int64_t
+ * xf_profile_begin(void)` and `void xf_profile_end(int64_t start, int32_t
+ * region, int64_t flops)` (defined by the runtime inside the library)
+ * around each region. Older runtimes ignore them. */
 #define XF_SYM_PROFILE_SLOTS "xf_profile_slots"
 #define XF_SYM_PROFILE_NAMES "xf_profile_names"
 #define XF_SYM_PROFILE_BEGIN "xf_profile_begin"

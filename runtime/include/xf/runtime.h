@@ -130,15 +130,17 @@ XF_API size_t xf_model_copied_weight_bytes(const xf_model *model);
 /* One timed kernel of a library compiled with `xfc --profile` (CPU): its
  * op class (linear, attention, norm, elementwise, embedding, cache, data,
  * other), the xf ops it came from ("xf.matmul,xf.add"), the description
- * line ("model.xf:12:3"), and since load or the last reset its calls and
- * total nanoseconds, summed over every thread that ran the model. The
- * strings live as long as the model. */
+ * line ("model.xf:12:3"), and since load or the last reset its calls,
+ * total nanoseconds and floating-point operations (2·M·N·K per call of a
+ * linear layer's kernel; 0 where not counted), summed over every thread
+ * that ran the model. The strings live as long as the model. */
 typedef struct xf_profile_region {
   const char *op_class;
   const char *ops;
   const char *location;
   uint64_t calls;
   uint64_t nanoseconds;
+  uint64_t flops;
 } xf_profile_region;
 
 /* The model's timed kernels in program order: fills the first
