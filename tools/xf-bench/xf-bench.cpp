@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <numeric>
 
 namespace cl = llvm::cl;
@@ -332,6 +333,8 @@ int main(int argc, char **argv) {
   if (xf_status *s = xf_model_load_on_device(library.c_str(), weights.c_str(),
                                              deviceIndex, &model))
     return fail(statusText(s));
+  // Freed on every return, errors included.
+  std::unique_ptr<xf_model, void (*)(xf_model *)> owner(model, xf_model_free);
   if (xf_status *s = xf_model_set_threads(model, numThreads))
     return fail(statusText(s));
   double loadMs = std::chrono::duration<double, std::milli>(
@@ -358,9 +361,7 @@ int main(int argc, char **argv) {
         arrays.empty() ? nullptr : &arrays.begin()->second;
     if (source && (source->isFloat || source->shape.size() != 2))
       return fail("the source must be int64 token ids [batch, length]");
-    int rc = benchGeneration(model, source, numThreads, loadMs);
-    xf_model_free(model);
-    return rc;
+    return benchGeneration(model, source, numThreads, loadMs);
   }
   const char *const *names = nullptr;
   size_t count = 0;
@@ -431,6 +432,5 @@ int main(int argc, char **argv) {
                                times.empty() ? 0 : times.back(), loadMs,
                                peakKb / 1024.0,
                                xf_model_copied_weight_bytes(model) / 1048576.0);
-  xf_model_free(model);
   return 0;
 }
