@@ -184,6 +184,19 @@ static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
   return 0;
 }
 
+/// Everything `get` (xf_model_profile, xf_model_profile_events) returns:
+/// asked for its count, then for the items.
+template <typename T>
+static xf_status *fetchAll(xf_status *(*get)(const xf_model *, T *, size_t,
+                                             size_t *),
+                           const xf_model *model, std::vector<T> &out) {
+  size_t count = 0;
+  if (xf_status *s = get(model, nullptr, 0, &count))
+    return s;
+  out.resize(count);
+  return get(model, out.data(), count, &count);
+}
+
 /// Writes the recorded kernel calls to `path` as Chrome trace events
 /// ("X" events in microseconds from the first call; one track per calling
 /// thread); false with `error` on a failure.
@@ -195,18 +208,11 @@ static bool writeTrace(xf_model *model, const std::string &path,
   };
   if (xf_status *s = xf_model_profile_trace(model, 0))
     return fromStatus(s);
-  size_t regionCount = 0, eventCount = 0;
-  if (xf_status *s = xf_model_profile(model, nullptr, 0, &regionCount))
+  std::vector<xf_profile_region> regions;
+  std::vector<xf_profile_event> events;
+  if (xf_status *s = fetchAll(xf_model_profile, model, regions))
     return fromStatus(s);
-  std::vector<xf_profile_region> regions(regionCount);
-  if (xf_status *s =
-          xf_model_profile(model, regions.data(), regionCount, &regionCount))
-    return fromStatus(s);
-  if (xf_status *s = xf_model_profile_events(model, nullptr, 0, &eventCount))
-    return fromStatus(s);
-  std::vector<xf_profile_event> events(eventCount);
-  if (xf_status *s =
-          xf_model_profile_events(model, events.data(), eventCount, &eventCount))
+  if (xf_status *s = fetchAll(xf_model_profile_events, model, events))
     return fromStatus(s);
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec);
@@ -243,11 +249,8 @@ static bool writeTrace(xf_model *model, const std::string &path,
 /// costliest kernels, per run, as Markdown tables.
 static xf_status *printProfile(xf_model *model,
                                const std::vector<double> &times) {
-  size_t count = 0;
-  if (xf_status *s = xf_model_profile(model, nullptr, 0, &count))
-    return s;
-  std::vector<xf_profile_region> regions(count);
-  if (xf_status *s = xf_model_profile(model, regions.data(), count, &count))
+  std::vector<xf_profile_region> regions;
+  if (xf_status *s = fetchAll(xf_model_profile, model, regions))
     return s;
   double runs = double(times.size());
   double wallMs = std::accumulate(times.begin(), times.end(), 0.0) / runs;
