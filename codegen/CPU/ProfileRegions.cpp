@@ -126,18 +126,13 @@ bool isUnitKind(Operation *op) {
   return isa<omp::ParallelOp>(op);
 }
 
-/// Whether `op` runs a loop (else it is bookkeeping, such as a conditional
-/// free, not worth a timer).
-bool hasLoop(Operation *op) {
-  bool found = false;
-  op->walk([&](Operation *inner) {
-    if (isa<LoopLikeOpInterface>(inner)) {
-      found = true;
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return found;
+/// Whether an op nested in `op` (or `op` itself) satisfies `pred`.
+bool containsOp(Operation *op, function_ref<bool(Operation *)> pred) {
+  return op
+      ->walk([&](Operation *inner) {
+        return pred(inner) ? WalkResult::interrupt() : WalkResult::advance();
+      })
+      .wasInterrupted();
 }
 
 /// The flops of a unit: 2·M·N·K for a call of a linear layer's kernel
@@ -158,18 +153,6 @@ Value flopsOf(OpBuilder &b, Location loc, Operation *unit) {
   product = arith::MulIOp::create(b, loc, product,
                                   arith::ConstantIndexOp::create(b, loc, 2));
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), product);
-}
-
-bool containsUnitKind(Operation *op) {
-  bool found = false;
-  op->walk([&](Operation *inner) {
-    if (inner != op && isUnitKind(inner)) {
-      found = true;
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return found;
 }
 
 struct ProfileRegionsPass final
@@ -209,11 +192,17 @@ struct ProfileRegionsPass final
         if (isUnitKind(&op)) {
           time(&op);
         } else if (op.getNumRegions()) {
-          if (containsUnitKind(&op)) {
+          if (containsOp(&op, [&](Operation *inner) {
+                return inner != &op && isUnitKind(inner);
+              })) {
             for (Region &r : op.getRegions())
               for (Block &inner : r)
                 visit(inner);
-          } else if (hasLoop(&op)) {
+          } else if (containsOp(&op, [](Operation *inner) {
+                       // A loop: else bookkeeping (a conditional free), not
+                       // worth a timer.
+                       return isa<LoopLikeOpInterface>(inner);
+                     })) {
             time(&op);
           }
         }
