@@ -19,7 +19,7 @@ B=${XF_BUILD_DIR:-build}
 T=${THREADS:-2}
 W=$B/bench/generate
 mkdir -p "$W"
-json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+source bench/common.sh
 py=/usr/bin/python3
 
 cc -O2 -fopenmp bench/stream_triad.c -o "$W/stream_triad"

@@ -16,7 +16,7 @@ B=${XF_BUILD_DIR:-build}
 T=${THREADS:-2}
 W=$B/bench/halide
 mkdir -p "$W"
-json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+source bench/common.sh
 py=/usr/bin/python3
 BACKENDS=(mlir halide auto)
 flags() {

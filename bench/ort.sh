@@ -16,7 +16,7 @@ REPS=${REPS:-5}
 ORT_VERSION=1.31.1
 W=$B/bench/ort
 mkdir -p "$W"
-json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+source bench/common.sh
 med() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 2))" "$@"; }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -14,7 +14,7 @@ T=${THREADS:-2}
 ROUNDS=${ROUNDS:-5}
 W=$B/bench/precision
 mkdir -p "$W"
-json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+source bench/common.sh
 median() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 3))" "$@"; }
 py=/usr/bin/python3
 

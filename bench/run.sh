@@ -27,7 +27,7 @@ T=${THREADS:-2}
 REPS=${REPS:-5}
 W=$B/bench
 mkdir -p "$W"
-json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+source bench/common.sh
 
 echo "| benchmark | xfc | reference | speedup (reference / xfc) |"
 echo "|---|---|---|---|"
