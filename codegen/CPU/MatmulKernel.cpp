@@ -146,34 +146,37 @@ struct Format {
 };
 
 /// Where an int8 kernel finds what turns a row's integer sums into floats:
-/// the row's scale and the sum of its quantized values (memrefs indexed
-/// like the rows of x's buffer), and W's per-row scales.
+/// the row's scale, zero point and sum of its quantized values (memrefs
+/// indexed like the rows of x's buffer), and W's per-row scales and sums of
+/// q ([2, N] f32, see xf.weight_scales).
 struct RowScales {
-  Value scale, sum, weightScales;
+  Value scale, zero, sum, weightScales;
 };
 
 /// The f32 outputs of an int8 kernel from accumulators `acc` (i32; their
-/// lanes rows or partial sums): the 128 added to every W byte taken back
-/// (128 · the row's sum of q), then scaled by the row's and W's scales
-/// (both sides compute f32(sum) · (rowScale · weightScale), as the
-/// interpreter does).
+/// lanes rows or partial sums): Σ (q_w + 128) · q_x less 128 · the row's
+/// sum of q_x (the offset of every W byte) and less the row's zero point
+/// times W's row sum of q_w, which leaves Σ q_w · (q_x - zero) exactly;
+/// then scaled by the row's and W's scales (both sides compute f32(sum) ·
+/// (rowScale · weightScale), as the interpreter does). The row's values
+/// are vectors where `acc`'s lanes are rows, W's a splat or a scalar.
 Value dequantize(OpBuilder &b, Location loc, Value acc, Value rowSum,
-                 Value rowScale, Value weightScale) {
-  Type f32 = isa<VectorType>(acc.getType())
-                 ? Type(VectorType::get({kLanes}, b.getF32Type()))
-                 : Type(b.getF32Type());
-  Value offset = arith::MulIOp::create(
-      b, loc, rowSum,
-      isa<VectorType>(acc.getType())
-          ? arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(cast<VectorType>(acc.getType()),
-                                       b.getI32IntegerAttr(XF_PARAM_I8_OFFSET)))
-                .getResult()
-          : arith::ConstantOp::create(b, loc,
-                                      b.getI32IntegerAttr(XF_PARAM_I8_OFFSET))
-                .getResult());
-  Value exact = arith::SubIOp::create(b, loc, acc, offset);
+                 Value rowZero, Value rowScale, Value weightScale,
+                 Value weightSum) {
+  auto vector = dyn_cast<VectorType>(acc.getType());
+  Type f32 = vector ? Type(VectorType::get({kLanes}, b.getF32Type()))
+                    : Type(b.getF32Type());
+  TypedAttr offsetAttr = b.getI32IntegerAttr(XF_PARAM_I8_OFFSET);
+  if (vector)
+    offsetAttr = DenseElementsAttr::get(vector, offsetAttr);
+  Value offset = arith::ConstantOp::create(b, loc, offsetAttr);
+  Value exact = arith::SubIOp::create(
+      b, loc,
+      arith::SubIOp::create(b, loc, acc,
+                            arith::MulIOp::create(b, loc, rowSum, offset)),
+      arith::MulIOp::create(
+          b, loc, rowZero,
+          arith::FPToSIOp::create(b, loc, acc.getType(), weightSum)));
   Value scale = arith::MulFOp::create(b, loc, rowScale, weightScale);
   return arith::MulFOp::create(
       b, loc, arith::SIToFPOp::create(b, loc, f32, exact), scale);
@@ -181,9 +184,10 @@ Value dequantize(OpBuilder &b, Location loc, Value acc, Value rowSum,
 
 /// Converts row `row` of x ([*, K] f32) to the format's elements 16 at a
 /// time, handing each chunk (zero past K) and its first column to `store`:
-/// bf16 rounded to nearest even; i8 quantized, q = roundeven(x · (127 /
-/// max|x|)) (zero for a zero row), with the row's scale max|x| / 127 and
-/// sum of q stored at `at` in `scales`. Columns run to K rounded up to 16.
+/// bf16 rounded to nearest even; i8 quantized asymmetrically over [lo, hi]
+/// = [min(x, 0), max(x, 0)] (xf.quantized_linear's rule), with the row's
+/// scale, zero point and sum of q stored at `at` in `scales`. Columns run
+/// to K rounded up to 16.
 void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
                 Value row, int64_t k, const RowScales *scales, ValueRange at,
                 function_ref<void(OpBuilder &, Location, Value, Value)> store) {
@@ -203,27 +207,37 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
     return vector::MaskedLoadOp::create(lb, ll, vec, x, ValueRange{row, k0},
                                         mask, zeros);
   };
-  // Over the chunks: `step(builder, k0, value, carried)` → carried.
+  // Over the chunks: `step(builder, k0, value, carried, lanes past K)` →
+  // carried; the mask is null but for the last chunk of a K % 16 tail.
   auto chunks = [&](Value init,
                     function_ref<Value(OpBuilder &, Location, Value, Value,
-                                       Value)>
+                                       Value, Value)>
                         step) {
     auto loop = scf::ForOp::create(
         b, loc, c0, idx(b, loc, body), idx(b, loc, kLanes), ValueRange{init},
         [&](OpBuilder &fb, Location fl, Value k0, ValueRange carried) {
-          scf::YieldOp::create(
-              fb, fl, step(fb, fl, k0, load(fb, fl, k0, false), carried[0]));
+          scf::YieldOp::create(fb, fl,
+                               step(fb, fl, k0, load(fb, fl, k0, false),
+                                    carried[0], Value()));
         });
     Value result = loop.getResult(0);
     if (k % kLanes) {
       Value k0 = idx(b, loc, body);
-      result = step(b, loc, k0, load(b, loc, k0, true), result);
+      SmallVector<bool> past(kLanes);
+      for (int64_t l = 0; l < kLanes; ++l)
+        past[l] = l >= k % kLanes;
+      Value mask = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+                                 ArrayRef(past)));
+      result = step(b, loc, k0, load(b, loc, k0, true), result, mask);
     }
     return result;
   };
   if (fmt.kind == Format::BF16) {
     auto bf16s = VectorType::get({kLanes}, b.getBF16Type());
-    chunks(zeros, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value) {
+    chunks(zeros, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value,
+                      Value) {
       if (fmt.native) { // vcvtneps2bf16
         store(sb, sl, k0, arith::TruncFOp::create(sb, sl, bf16s, v));
         return zeros;
@@ -253,35 +267,69 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
     });
     return;
   }
-  Value amaxVec =
-      chunks(zeros, [&](OpBuilder &sb, Location sl, Value, Value v, Value m) {
-        return arith::MaximumFOp::create(sb, sl, m,
-                                         math::AbsFOp::create(sb, sl, v));
-      });
-  Value amax = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::MAXIMUMF, amaxVec);
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-  Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
-  Value isZero =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax, zero);
+  // [lo, hi] spans 0 (masked lanes load zeros, so they count as 0 too).
+  auto extreme = [&](bool max) {
+    Value v = chunks(zeros, [&](OpBuilder &sb, Location sl, Value, Value v,
+                                Value m, Value) -> Value {
+      return max ? arith::MaximumFOp::create(sb, sl, m, v).getResult()
+                 : arith::MinimumFOp::create(sb, sl, m, v).getResult();
+    });
+    return vector::ReductionOp::create(
+        b, loc,
+        max ? vector::CombiningKind::MAXIMUMF : vector::CombiningKind::MINIMUMF,
+        v);
+  };
+  Value hi = extreme(true), lo = extreme(false);
+  Value range = arith::SubFOp::create(b, loc, hi, lo);
+  auto f32Const = [&](float c) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(c));
+  };
+  Value isZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                       range, f32Const(0));
   Value inv = arith::SelectOp::create(
-      b, loc, isZero, zero, arith::DivFOp::create(b, loc, c127, amax));
+      b, loc, isZero, f32Const(0),
+      arith::DivFOp::create(b, loc, f32Const(255), range));
+  // zero = roundeven(-lo · inv) - 128, 0 for a zero row (q all 0 then).
+  Value zeroPoint = arith::SelectOp::create(
+      b, loc, isZero, arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
+      arith::SubIOp::create(
+          b, loc,
+          arith::FPToSIOp::create(
+              b, loc, b.getI32Type(),
+              math::RoundEvenOp::create(
+                  b, loc,
+                  arith::MulFOp::create(
+                      b, loc, arith::NegFOp::create(b, loc, lo), inv))),
+          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(128))));
   Value invVec = vector::BroadcastOp::create(b, loc, vec, inv);
-  Value sumZero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(i32s, b.getI32IntegerAttr(0)));
-  Value sums = chunks(
-      sumZero, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value acc) {
-        Value q = arith::FPToSIOp::create(
+  Value zeroVec = vector::BroadcastOp::create(b, loc, i32s, zeroPoint);
+  auto splat = [&](int64_t c) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32s, b.getI32IntegerAttr(c)));
+  };
+  Value low = splat(-128), high = splat(127), sumZero = splat(0);
+  Value sums = chunks(sumZero, [&](OpBuilder &sb, Location sl, Value k0,
+                                   Value v, Value acc, Value past) -> Value {
+    Value q = arith::AddIOp::create(
+        sb, sl,
+        arith::FPToSIOp::create(
             sb, sl, i32s,
             math::RoundEvenOp::create(sb, sl,
-                                      arith::MulFOp::create(sb, sl, v, invVec)));
-        store(sb, sl, k0,
-              arith::TruncIOp::create(
-                  sb, sl, VectorType::get({kLanes}, sb.getIntegerType(8)), q));
-        return arith::AddIOp::create(sb, sl, acc, q).getResult();
-      });
-  memref::StoreOp::create(b, loc, arith::DivFOp::create(b, loc, amax, c127),
+                                      arith::MulFOp::create(sb, sl, v, invVec))),
+        zeroVec);
+    q = arith::MinSIOp::create(sb, sl, arith::MaxSIOp::create(sb, sl, q, low),
+                               high);
+    if (past) // zeros past K: their products with W's tail bytes must vanish
+      q = arith::SelectOp::create(sb, sl, past, sumZero, q);
+    store(sb, sl, k0,
+          arith::TruncIOp::create(
+              sb, sl, VectorType::get({kLanes}, sb.getIntegerType(8)), q));
+    return arith::AddIOp::create(sb, sl, acc, q).getResult();
+  });
+  memref::StoreOp::create(b, loc,
+                          arith::DivFOp::create(b, loc, range, f32Const(255)),
                           scales->scale, at);
+  memref::StoreOp::create(b, loc, zeroPoint, scales->zero, at);
   memref::StoreOp::create(
       b, loc,
       vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sums),
@@ -346,23 +394,24 @@ Value padRows(OpBuilder &b, Location loc, Value w, int64_t extra) {
   return padded;
 }
 
-/// A copy of the vector `v` [n], n < kCols, in kCols elements, zero past n
-/// (an int8 weight's scales, read per column of a strip). The caller frees
-/// it.
+/// A copy of `v` [rows, n], n < kCols, in [rows, kCols], zero past n (an
+/// int8 weight's scales and sums, read per column of a strip). The caller
+/// frees it.
 Value padVector(OpBuilder &b, Location loc, Value v) {
   auto t = cast<MemRefType>(v.getType());
+  int64_t rows = t.getDimSize(0), cols = t.getDimSize(1);
   Value padded = memref::AllocOp::create(
-      b, loc, MemRefType::get({kCols}, t.getElementType()),
+      b, loc, MemRefType::get({rows, kCols}, t.getElementType()),
       b.getI64IntegerAttr(64));
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-  for (int64_t i = 0; i < kCols; ++i)
-    memref::StoreOp::create(
-        b, loc,
-        i < t.getDimSize(0)
-            ? memref::LoadOp::create(b, loc, v, ValueRange{idx(b, loc, i)})
-                  .getResult()
-            : zero,
-        padded, ValueRange{idx(b, loc, i)});
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < kCols; ++i) {
+      SmallVector<Value, 2> at = {idx(b, loc, r), idx(b, loc, i)};
+      memref::StoreOp::create(
+          b, loc,
+          i < cols ? memref::LoadOp::create(b, loc, v, at).getResult() : zero,
+          padded, at);
+    }
   return padded;
 }
 
@@ -550,18 +599,22 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
     SmallVector<Value> columns(loop.getResults().slice(a * kCols, kCols));
     if (fmt.kind == Format::I8) {
       auto f32s = VectorType::get({kLanes}, b.getF32Type());
-      Value sum = vector::LoadOp::create(
-          b, loc, VectorType::get({kLanes}, b.getI32Type()), scales->sum,
-          ValueRange{panelIdx[a], c0});
+      auto i32s = VectorType::get({kLanes}, b.getI32Type());
+      Value sum = vector::LoadOp::create(b, loc, i32s, scales->sum,
+                                         ValueRange{panelIdx[a], c0});
+      Value zero = vector::LoadOp::create(b, loc, i32s, scales->zero,
+                                          ValueRange{panelIdx[a], c0});
       Value scale = vector::LoadOp::create(b, loc, f32s, scales->scale,
                                            ValueRange{panelIdx[a], c0});
+      auto weight = [&](int64_t row, int64_t j) -> Value {
+        return vector::BroadcastOp::create(
+            b, loc, f32s,
+            memref::LoadOp::create(b, loc, scales->weightScales,
+                                   ValueRange{idx(b, loc, row), colIdx[j]}));
+      };
       for (int64_t j = 0; j < kCols; ++j)
-        columns[j] = dequantize(
-            b, loc, columns[j], sum, scale,
-            vector::BroadcastOp::create(
-                b, loc, f32s,
-                memref::LoadOp::create(b, loc, scales->weightScales,
-                                       ValueRange{colIdx[j]})));
+        columns[j] = dequantize(b, loc, columns[j], sum, zero, scale,
+                                weight(0, j), weight(1, j));
     }
     SmallVector<Value> rows = transpose16(b, loc, columns);
     for (int64_t l = 0; l < kLanes; ++l) {
@@ -749,12 +802,17 @@ void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
                     tailIf.getResult(r * rowsW + j));
                 if (fmt.kind == Format::I8) {
                   Value row = idx(tb, tl, r);
+                  auto weight = [&](int64_t at) -> Value {
+                    return memref::LoadOp::create(
+                        tb, tl, scales->weightScales,
+                        ValueRange{idx(tb, tl, at), cols[j]});
+                  };
                   sum = dequantize(
                       tb, tl, sum,
                       memref::LoadOp::create(tb, tl, scales->sum, row),
+                      memref::LoadOp::create(tb, tl, scales->zero, row),
                       memref::LoadOp::create(tb, tl, scales->scale, row),
-                      memref::LoadOp::create(tb, tl, scales->weightScales,
-                                             ValueRange{cols[j]}));
+                      weight(0), weight(1));
                 }
                 auto store = [&](OpBuilder &sb, Location sl) {
                   memref::StoreOp::create(sb, sl, sum, c,
@@ -849,10 +907,12 @@ void emitConvertPack(OpBuilder &b, Location loc, const Format &fmt,
                       eb, el,
                       arith::ConstantOp::create(eb, el, eb.getF32FloatAttr(0)),
                       scales.scale, ValueRange{p, l});
-                  memref::StoreOp::create(
-                      eb, el,
-                      arith::ConstantOp::create(eb, el, eb.getI32IntegerAttr(0)),
-                      scales.sum, ValueRange{p, l});
+                  for (Value zeroed : {scales.zero, scales.sum})
+                    memref::StoreOp::create(
+                        eb, el,
+                        arith::ConstantOp::create(eb, el,
+                                                  eb.getI32IntegerAttr(0)),
+                        zeroed, ValueRange{p, l});
                 }
                 scf::YieldOp::create(eb, el);
               });
@@ -899,7 +959,8 @@ void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
                                         tb.getI64IntegerAttr(64));
       };
       Value xq = stack({rowsX, padded}, fmt.element(tb));
-      RowScales scales{stack({rowsX}, f32), stack({rowsX}, i32), weightScales};
+      RowScales scales{stack({rowsX}, f32), stack({rowsX}, i32),
+                       stack({rowsX}, i32), weightScales};
       forRange(tb, loc, idx(tb, loc, 0), m, idx(tb, loc, 1),
                [&](OpBuilder &rb, Location rl, Value row) {
                  convertRow(rb, rl, fmt, x, row, kStatic, &scales,
@@ -927,13 +988,14 @@ void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
     RowScales scales{
         alloc(b, {ShapedType::kDynamic, kLanes}, f32, ValueRange{panels}),
         alloc(b, {ShapedType::kDynamic, kLanes}, i32, ValueRange{panels}),
+        alloc(b, {ShapedType::kDynamic, kLanes}, i32, ValueRange{panels}),
         weightScales};
     emitConvertPack(b, loc, fmt, scales, x, xp, m, panels, kStatic);
     // Steps of one group of K; the last may end past K (W's tail bytes,
     // x's zeros).
     Value groups = idx(b, loc, (kStatic + fmt.group() - 1) / fmt.group());
     emitColumns(b, loc, fmt, &scales, xp, w, c, m, panels, n, groups);
-    for (Value buffer : {xp, scales.scale, scales.sum})
+    for (Value buffer : {xp, scales.scale, scales.zero, scales.sum})
       memref::DeallocOp::create(b, loc, buffer);
   }
   b.restoreInsertionPoint(after);

@@ -300,8 +300,19 @@ LogicalResult QuantizedLinearOp::inferReturnTypes(
   if (isInt8 != static_cast<bool>(scales))
     return emitOptionalError(loc, isInt8 ? "an i8 weight needs scales"
                                          : "a bf16 weight takes no scales");
-  if (failed(checkFeatureVector(loc, result, scales, "scales")) ||
-      failed(checkFeatureVector(loc, result, adaptor->getBias(), "bias")))
+  if (scales) {
+    auto type = rankedType(loc, scales, "scales");
+    if (failed(type))
+      return failure();
+    int64_t n = weight->getDimSize(0);
+    if (type->getRank() != 2 || type->getDimSize(0) != 2 ||
+        type->getDimSize(1) != n)
+      return emitOptionalError(loc, "scales must be tensor<2x", n,
+                               "xf32> (the weight's row scales and sums of "
+                               "q), found ",
+                               *type);
+  }
+  if (failed(checkFeatureVector(loc, result, adaptor->getBias(), "bias")))
     return failure();
   inferred.push_back(result);
   return success();

@@ -61,18 +61,21 @@ def Xf_ParamOp : Xf_Op<"param", [Pure]> {
 }
 
 def Xf_WeightScalesOp : Xf_Op<"weight_scales", [Pure]> {
-  let summary = "the per-row scales of an i8 parameter";
+  let summary = "the per-row scales and sums of an i8 parameter";
   let description = [{
-    The scale of each row of parameter `name` read as `i8` (see `xf.param`):
-    `max|w[n, :]| / 127`, so that `w[n, k] ≈ q[n, k] · scale[n]`. A weights
-    file may store both already quantized (see docs/language.md).
+    Row 0: the scale of each row of parameter `name` read as `i8` (see
+    `xf.param`), `max|w[n, :]| / 127`, so that `w[n, k] ≈ q[n, k] · scale[n]`;
+    row 1: each row's sum of q, `Σ_k q[n, k]` (an integer, exact in f32
+    for K < 2^17), which an asymmetrically quantized input needs (see
+    `xf.quantized_linear`). A weights file may store the values and scales
+    already quantized (see docs/precision.md); the sums are computed at load.
 
     ```mlir
-    %s = xf.weight_scales "fc.weight" : tensor<2048xf32>
+    %s = xf.weight_scales "fc.weight" : tensor<2x2048xf32>
     ```
   }];
   let arguments = (ins StrAttr:$name);
-  let results = (outs RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>]>:$result);
+  let results = (outs RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[2]>]>:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
@@ -214,13 +217,17 @@ def Xf_QuantizedLinearOp : Xf_InferredOp<"quantized_linear",
     ([..., K]) is converted like the weight, the products are accumulated
     exactly or in f32, then `bias` and `activation` apply as on `xf.matmul`:
     - `bf16` weight: `y[n] = Σ_k bf16(x[k]) · W[n, k]`, f32 accumulation;
-    - `i8` weight with `scales` (`xf.weight_scales`): per row of `x`,
-      `a = max|x|`, `q = roundeven(x · (127 / a))` (zero when `a = 0`),
-      `y[n] = f32(Σ_k q[k] · W[n, k]) · ((a / 127) · scales[n])`, the sum in
-      32-bit integers.
+    - `i8` weight with `scales` (`xf.weight_scales`, `[2, N]`): each row of
+      `x` quantized asymmetrically over `[lo, hi] = [min(x, 0), max(x, 0)]`:
+      `inv = 255 / (hi - lo)`, `z = roundeven(-lo · inv) - 128`,
+      `q = clamp(roundeven(x · inv) + z, -128, 127)`, `s = (hi - lo) / 255`
+      (`q`, `z`, `s` zero when `hi = lo`), so that `x ≈ s · (q - z)`; then
+      `y[n] = f32(Σ_k (q[k] - z) · W[n, k]) · (s · scales[0, n])`, the sum in
+      32-bit integers (`scales[1, n] = Σ_k W[n, k]` lets a kernel take `z`
+      out of the sum).
 
     ```mlir
-    %y = xf.quantized_linear %x, %q scales(%s : tensor<2048xf32>)
+    %y = xf.quantized_linear %x, %q scales(%s : tensor<2x2048xf32>)
         bias(%b : tensor<2048xf32>) {activation = #xf.activation<relu>}
         : tensor<?x?x512xf32>, tensor<2048x512xi8>
     // %y : tensor<?x?x2048xf32>

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -118,8 +119,7 @@ float roundToBf16(float x) {
 
 /// Quantizes `x[0..k)` symmetrically to integers in [-127, 127] (as floats
 /// in `q`), returning the scale max|x| / 127 (0 and all-zero q for a zero
-/// row): the rule of xf.param's i8 weights and of xf.quantized_linear's
-/// rows alike.
+/// row): the rule of xf.param's i8 weights.
 float quantizeRow(const float *x, int64_t k, float *q) {
   float amax = 0;
   for (int64_t p = 0; p < k; ++p)
@@ -132,6 +132,30 @@ float quantizeRow(const float *x, int64_t k, float *q) {
   for (int64_t p = 0; p < k; ++p)
     q[p] = std::min(127.0f, std::max(-127.0f, std::nearbyint(x[p] * inv)));
   return amax / 127.0f;
+}
+
+/// Quantizes `x[0..k)` asymmetrically as xf.quantized_linear's inputs are:
+/// over [lo, hi] = [min(x, 0), max(x, 0)], q in [-128, 127] (as floats in
+/// `q`) with zero point `zero`, so that x ≈ scale · (q - zero); returns the
+/// scale (0, and q and zero 0, for a zero row).
+float quantizeInputRow(const float *x, int64_t k, float *q, float &zero) {
+  float lo = 0, hi = 0;
+  for (int64_t p = 0; p < k; ++p) {
+    lo = std::min(lo, x[p]);
+    hi = std::max(hi, x[p]);
+  }
+  float range = hi - lo;
+  zero = 0;
+  if (range == 0) {
+    std::fill(q, q + k, 0.0f);
+    return 0;
+  }
+  float inv = 255.0f / range;
+  zero = std::nearbyint(-lo * inv) - 128.0f;
+  for (int64_t p = 0; p < k; ++p)
+    q[p] = std::min(127.0f,
+                    std::max(-128.0f, std::nearbyint(x[p] * inv) + zero));
+  return range / 255.0f;
 }
 
 class Evaluator {
@@ -316,9 +340,9 @@ bool Evaluator::evalQuantizedLinear(QuantizedLinearOp op) {
   for (int64_t i = 0, rows = x.numElements() / std::max<int64_t>(k, 1);
        i < rows; ++i) {
     const float *xi = x.f.data() + i * k;
-    float rowScale = 0;
+    float rowScale = 0, zero = 0;
     if (isInt8)
-      rowScale = quantizeRow(xi, k, row.data());
+      rowScale = quantizeInputRow(xi, k, row.data(), zero);
     else
       for (int64_t p = 0; p < k; ++p)
         row[p] = roundToBf16(xi[p]);
@@ -326,9 +350,10 @@ bool Evaluator::evalQuantizedLinear(QuantizedLinearOp op) {
       const float *wj = w.f.data() + j * k;
       float y;
       if (isInt8) {
-        int64_t acc = 0; // exact: |q| <= 127 on both sides
+        int64_t acc = 0; // exact: |q - zero| <= 255, |w| <= 127
         for (int64_t p = 0; p < k; ++p)
-          acc += static_cast<int64_t>(row[p]) * static_cast<int64_t>(wj[p]);
+          acc += static_cast<int64_t>(row[p] - zero) *
+                 static_cast<int64_t>(wj[p]);
         y = static_cast<float>(acc) * (rowScale * scales->f[j]);
       } else {
         double acc = 0; // bf16 products are exact in f32
@@ -745,11 +770,14 @@ bool Evaluator::eval(Operation *op) {
             param(op, s.getName(), shape, transposed);
         if (!w)
           return false;
-        HostTensor r = HostTensor::zeros(ElementKind::F32, {shape[0]});
+        // Row 0 the scales, row 1 the sums of q.
+        HostTensor r = HostTensor::zeros(ElementKind::F32, {2, shape[0]});
         std::vector<float> q(shape[1]);
-        for (int64_t row = 0; row < shape[0]; ++row)
+        for (int64_t row = 0; row < shape[0]; ++row) {
           r.f[row] = quantizeRow(w->f.data() + row * shape[1], shape[1],
                                  q.data());
+          r.f[shape[0] + row] = std::accumulate(q.begin(), q.end(), 0.0f);
+        }
         return set(op, std::move(r));
       })
       .Case<QuantizedLinearOp>(

@@ -31,7 +31,12 @@ bool isLinear(MatmulOp m, Value w) {
          t.getElementType().isF32();
 }
 
-/// The reduced form of f32 parameter `param` (and its scales for i8),
+/// What xf.weight_scales gives for `rows` rows: [2, rows] f32.
+RankedTensorType scalesType(Builder &b, int64_t rows) {
+  return RankedTensorType::get({2, rows}, b.getF32Type());
+}
+
+/// The reduced form of f32 parameter `param` (and its scales and sums for i8),
 /// stored as it is, created at the builder's insertion point.
 std::pair<Value, Value> reducedParam(OpBuilder &b, ParamOp param,
                                      Type weightType) {
@@ -44,7 +49,7 @@ std::pair<Value, Value> reducedParam(OpBuilder &b, ParamOp param,
   Value scales;
   if (weightType.isInteger(8))
     scales = WeightScalesOp::create(
-        b, loc, RankedTensorType::get({shape[0]}, b.getF32Type()), name);
+        b, loc, scalesType(b, shape[0]), name);
   return {weight, scales};
 }
 
@@ -95,9 +100,7 @@ void reduceWeightArgument(func::FuncOp fn, unsigned index,
   (void)fn.insertArgument(at, RankedTensorType::get(shape, weightType), {},
                           loc);
   if (int8)
-    (void)fn.insertArgument(
-        at + 1, RankedTensorType::get({shape[0]}, rewriter.getF32Type()), {},
-        loc);
+    (void)fn.insertArgument(at + 1, scalesType(rewriter, shape[0]), {}, loc);
   for (auto [i, call] : llvm::enumerate(calls)) {
     ParamOp param = params[i];
     rewriter.setInsertionPointAfter(param);

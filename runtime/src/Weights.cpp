@@ -93,7 +93,9 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
   }
   int64_t rows = p.shape[0], k = p.shape[1];
   uint8_t *out = allocate(rows * k);
-  float *scales = reinterpret_cast<float *>(allocate(rows * sizeof(float)));
+  // The scales, then each row's sum of q (xf.weight_scales' [2, rows]).
+  float *scales =
+      reinterpret_cast<float *>(allocate(2 * rows * sizeof(float)));
   std::string scaleName = p.name + XF_PARAM_SCALE_SUFFIX;
   if (t->dtype == "I8") {
     // Quantized ahead of time (xf-quantize): the values, always [out, in]
@@ -122,8 +124,14 @@ const void *WeightBinder::bindI8(const ParamSpec &p, std::string &error,
                  scales);
   }
   readNames.push_back(p.name);
-  for (int64_t e = 0; e < rows * k; ++e)
-    out[e] = static_cast<uint8_t>(out[e] + XF_PARAM_I8_OFFSET);
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t sum = 0;
+    for (int64_t e = row * k; e < (row + 1) * k; ++e) {
+      sum += static_cast<int8_t>(out[e]);
+      out[e] = static_cast<uint8_t>(out[e] + XF_PARAM_I8_OFFSET);
+    }
+    scales[rows + row] = static_cast<float>(sum);
+  }
   bound[key(scaleName, XF_DTYPE_F32)] = scales;
   return out;
 }

@@ -26,8 +26,8 @@ public:
   explicit WeightBinder(const SafetensorsFile &file) : file(file) {}
 
   /// The buffer of parameter `p` (null with `error`, and `notFound` when
-  /// the file lacks it). An i8 weight binds its scales
-  /// (`<name>.scale`, f32) too, from the same source.
+  /// the file lacks it). An i8 weight binds its scales and sums of q
+  /// (`<name>.scale`, f32 [2, rows]) too, from the same source.
   const void *bind(const ParamSpec &p, std::string &error, bool &notFound);
 
   /// The names of the file's tensors that no bound parameter read.

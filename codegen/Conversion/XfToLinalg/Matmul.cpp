@@ -168,7 +168,8 @@ struct QuantizedLinearLowering : OpConversionPattern<QuantizedLinearOp> {
     SmallVector<AffineMap> maps = {map(xExprs), map({n, k})};
     SmallVector<Value> inputs = {x, adaptor.getWeight()};
     if (isInt8) {
-      maps.push_back(map({n}));
+      // [2, N]: the kernel reads row 1 too (W's sums of q).
+      maps.push_back(map({getAffineConstantExpr(0, ctx), n}));
       inputs.push_back(adaptor.getScales());
     }
     maps.push_back(map(outExprs));

@@ -23,7 +23,7 @@
  * manifest key XF_KEY_ABI_VERSION) and the runtime checks before reading
  * anything else. Libraries from before the ABI was versioned have neither;
  * the runtime reports them as version 0. */
-#define XF_ABI_VERSION 3
+#define XF_ABI_VERSION 4
 
 /*--- Symbols a library exports ---------------------------------------------*/
 
@@ -175,11 +175,13 @@
  * (XF_KEY_DTYPE on its manifest entry; version 1 had none: all f32) is f32,
  * bf16 (2-D: each value rounded to the nearest bf16) or i8 (2-D: each row
  * quantized symmetrically, q = roundeven(w * 127 / max|row|)). An i8
- * weight `w` comes with an f32 parameter `w` XF_PARAM_SCALE_SUFFIX, its
- * rows' scales max|row| / 127; a weights file may store both so (I8 and
- * F32 tensors), else they are computed at load from its F32/F16/BF16
- * tensor. The entry receives an i8 weight as unsigned bytes q +
- * XF_PARAM_I8_OFFSET (the unsigned operand of a u8 x s8 dot product), and
+ * weight `w` comes with an f32 parameter `w` XF_PARAM_SCALE_SUFFIX of
+ * shape [2, rows]: its rows' scales max|row| / 127, then its rows' sums
+ * of q; a weights file may store the values and scales so (I8 and F32
+ * [rows] tensors), else they are computed at load from its F32/F16/BF16
+ * tensor; the sums are always computed at load. The entry receives an
+ * i8 weight as unsigned bytes q + XF_PARAM_I8_OFFSET (the unsigned operand
+ * of a u8 x s8 dot product), and
  * every bf16 or i8 weight buffer followed by XF_PARAM_TAIL_BYTES readable
  * bytes (kernels read a row's last partial group of 2 or 4 whole). */
 #define XF_PARAM_SCALE_SUFFIX ".scale"

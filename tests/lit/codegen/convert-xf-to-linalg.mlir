@@ -89,16 +89,17 @@ func.func @attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tenso
 // -----
 
 // Tests that an int8 linear layer becomes a generic over (rows, n, k) with
-// x, the i8 weight and its scales, tagged "int8" for the CPU kernel, then
-// the bias + activation epilogue.
+// x, the i8 weight and its scales (row 0 of [2, N]: the kernel reads the
+// sums in row 1), tagged "int8" for the CPU kernel, then the bias +
+// activation epilogue.
 // CHECK-DAG: #[[XM:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[WM:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
-// CHECK-DAG: #[[SM:.+]] = affine_map<(d0, d1, d2, d3) -> (d2)>
+// CHECK-DAG: #[[SM:.+]] = affine_map<(d0, d1, d2, d3) -> (0, d2)>
 // CHECK-LABEL: func.func @quantized_linear
-// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[XM]], #[[WM]], #[[SM]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<?x?x512xf32>, tensor<64x512xi8>, tensor<64xf32>) {{.*}} attrs = {xf.weight_matmul = "int8"}
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[XM]], #[[WM]], #[[SM]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<?x?x512xf32>, tensor<64x512xi8>, tensor<2x64xf32>) {{.*}} attrs = {xf.weight_matmul = "int8"}
 // CHECK: linalg.generic {{.*}} ins(%[[Y]], %{{.+}} : tensor<?x?x64xf32>, tensor<64xf32>)
 // CHECK: arith.maximumf
-func.func @quantized_linear(%x: tensor<?x?x512xf32>, %q: tensor<64x512xi8>, %s: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x?x64xf32> {
-  %y = xf.quantized_linear %x, %q scales(%s : tensor<64xf32>) bias(%b : tensor<64xf32>) {activation = #xf.activation<relu>} : tensor<?x?x512xf32>, tensor<64x512xi8>
+func.func @quantized_linear(%x: tensor<?x?x512xf32>, %q: tensor<64x512xi8>, %s: tensor<2x64xf32>, %b: tensor<64xf32>) -> tensor<?x?x64xf32> {
+  %y = xf.quantized_linear %x, %q scales(%s : tensor<2x64xf32>) bias(%b : tensor<64xf32>) {activation = #xf.activation<relu>} : tensor<?x?x512xf32>, tensor<64x512xi8>
   return %y : tensor<?x?x64xf32>
 }

@@ -150,27 +150,33 @@ func.func @narrow(%x: memref<?x8xf32>, %w: memref<5x8xf32>, %y: memref<?x5xf32>)
 // -----
 
 // Tests an int8 linear layer: the narrow weight copied into 12 rows plus
-// the tail bytes past them (ceil(64 / 37) = 2 rows), its scales into 12;
-// the kernel quantizes x's rows (roundeven of x · 127 / max|x|) and
-// multiplies groups of 4 bytes with AVX512-VNNI's vpdpbusd where the CPU
-// has it, else with 32-bit integer ops.
+// the tail bytes past them (ceil(64 / 37) = 2 rows), its scales and sums
+// into [2, 12]; the kernel quantizes x's rows over [min(x, 0), max(x, 0)]
+// (roundeven of x · 255 / range plus the zero point, clamped to
+// [-128, 127]), multiplies groups of 4 bytes with AVX512-VNNI's vpdpbusd
+// where the CPU has it, else with 32-bit integer ops, and takes the zero
+// point back with W's row sums.
 // CHECK-LABEL: func.func @int8
 // CHECK: %[[PAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<14x37xi8>
-// CHECK: %[[SPAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<12xf32>
-// CHECK: call @xf_linear_int8_k37(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x37xf32>, memref<?x37xi8>, memref<?xf32>, memref<?x?xf32>) -> ()
+// CHECK: %[[SPAD:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x12xf32>
+// CHECK: call @xf_linear_int8_k37(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x37xf32>, memref<?x37xi8>, memref<?x?xf32>, memref<?x?xf32>) -> ()
 // CHECK: memref.dealloc %[[PAD]]
 // CHECK: memref.dealloc %[[SPAD]]
 // CHECK: func.func private @xf_linear_int8_k37
 // CHECK: memref.alloca() {alignment = 64 : i64} : memref<1x48xi8>
+// CHECK: arith.maximumf %{{.+}} : vector<16xf32>
+// CHECK: arith.minimumf %{{.+}} : vector<16xf32>
 // CHECK: math.roundeven %{{.+}} : vector<16xf32>
+// CHECK: arith.maxsi %{{.+}} : vector<16xi32>
+// CHECK: arith.minsi %{{.+}} : vector<16xi32>
 // NATIVE: llvm.inline_asm asm_dialect = att "vpdpbusd $2, $1, $0", "=v,v,v,0" {{.*}} : (vector<64xi8>, vector<64xi8>, vector<16xi32>) -> vector<16xi32>
 // GENERIC-NOT: llvm.inline_asm
 // GENERIC: arith.muli %{{.+}}, %{{.+}} : vector<16xi32>
 // The panels: [P, groups of 4 of K rounded up to 48, 16 rows x 4].
 // CHECK: memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x12x64xi8>
-func.func @int8(%x: memref<?x37xf32>, %w: memref<5x37xi8>, %s: memref<5xf32>, %y: memref<?x5xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w, %s : memref<?x37xf32>, memref<5x37xi8>, memref<5xf32>) outs(%y : memref<?x5xf32>)
+func.func @int8(%x: memref<?x37xf32>, %w: memref<5x37xi8>, %s: memref<2x5xf32>, %y: memref<?x5xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w, %s : memref<?x37xf32>, memref<5x37xi8>, memref<2x5xf32>) outs(%y : memref<?x5xf32>)
       attrs = {xf.weight_matmul = "int8"} {
   ^bb0(%a: f32, %b: i8, %c: f32, %o: f32):
     %bf = arith.sitofp %b : i8 to f32

@@ -38,15 +38,15 @@ func.func @tied(%ids: tensor<?xi64>) -> tensor<?x10xf32> {
 // named `<weight>.scale` (a weights file's name for them), and that the same
 // name read as f32 (a tied embedding) is a third.
 // CHECK-LABEL: func.func @quantized
-// CHECK-SAME: (%[[X:.+]]: tensor<?x?xi64>, %[[T:.+]]: tensor<50x8xf32>, %[[Q:.+]]: tensor<50x8xi8>, %[[S:.+]]: tensor<50xf32>)
+// CHECK-SAME: (%[[X:.+]]: tensor<?x?xi64>, %[[T:.+]]: tensor<50x8xf32>, %[[Q:.+]]: tensor<50x8xi8>, %[[S:.+]]: tensor<2x50xf32>)
 // CHECK-SAME: attributes {xf.params = ["wte", "wte", "wte.scale"]}
-// CHECK: xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<50xf32>)
+// CHECK: xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2x50xf32>)
 func.func @quantized(%ids: tensor<?x?xi64>) -> tensor<?x?x50xf32> {
   %t = xf.param "wte" : tensor<50x8xf32>
   %x = xf.embedding %t, %ids : tensor<50x8xf32>, tensor<?x?xi64>
   %q = xf.param "wte" : tensor<50x8xi8>
-  %s = xf.weight_scales "wte" : tensor<50xf32>
-  %y = xf.quantized_linear %x, %q scales(%s : tensor<50xf32>) : tensor<?x?x8xf32>, tensor<50x8xi8>
+  %s = xf.weight_scales "wte" : tensor<2x50xf32>
+  %y = xf.quantized_linear %x, %q scales(%s : tensor<2x50xf32>) : tensor<?x?x8xf32>, tensor<50x8xi8>
   return %y : tensor<?x?x50xf32>
 }
 

@@ -394,9 +394,9 @@ func.func @quantized_linear_features(%x: tensor<?x7xf32>) {
 
 // -----
 
-func.func @quantized_linear_scales_shape(%x: tensor<?x8xf32>, %s: tensor<5xf32>) {
+func.func @quantized_linear_scales_shape(%x: tensor<?x8xf32>, %s: tensor<2x5xf32>) {
   %w = xf.param "w" : tensor<4x8xi8>
-  // expected-error @+1 {{scales must be tensor<4xf32> to match the last dim of the input, found 'tensor<5xf32>'}}
-  %y = xf.quantized_linear %x, %w scales(%s : tensor<5xf32>) : tensor<?x8xf32>, tensor<4x8xi8>
+  // expected-error @+1 {{scales must be tensor<2x4xf32> (the weight's row scales and sums of q), found 'tensor<2x5xf32>'}}
+  %y = xf.quantized_linear %x, %w scales(%s : tensor<2x5xf32>) : tensor<?x8xf32>, tensor<4x8xi8>
   return
 }

@@ -143,10 +143,10 @@ func.func @reduced_precision(%x: tensor<?x?x512xf32>, %b: tensor<2048xf32>)
     -> (tensor<?x?x2048xf32>, tensor<?x?x2048xf32>) {
   // CHECK: %[[Q:.+]] = xf.param "fc.weight" : tensor<2048x512xi8>
   %q = xf.param "fc.weight" : tensor<2048x512xi8>
-  // CHECK: %[[S:.+]] = xf.weight_scales "fc.weight" : tensor<2048xf32>
-  %s = xf.weight_scales "fc.weight" : tensor<2048xf32>
-  // CHECK: xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2048xf32>) bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<gelu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
-  %y = xf.quantized_linear %x, %q scales(%s : tensor<2048xf32>) bias(%b : tensor<2048xf32>)
+  // CHECK: %[[S:.+]] = xf.weight_scales "fc.weight" : tensor<2x2048xf32>
+  %s = xf.weight_scales "fc.weight" : tensor<2x2048xf32>
+  // CHECK: xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2x2048xf32>) bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<gelu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
+  %y = xf.quantized_linear %x, %q scales(%s : tensor<2x2048xf32>) bias(%b : tensor<2048xf32>)
       {activation = #xf.activation<gelu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
   // CHECK: %[[H:.+]] = xf.param "fc.weight" : tensor<2048x512xbf16>
   %h = xf.param "fc.weight" : tensor<2048x512xbf16>

@@ -6,8 +6,8 @@
 // as bf16), keeping its bias and activation.
 // INT8-LABEL: func.func @linear
 // INT8: %[[Q:.+]] = xf.param "fc.weight" : tensor<2048x512xi8>
-// INT8: %[[S:.+]] = xf.weight_scales "fc.weight" : tensor<2048xf32>
-// INT8: %[[Y:.+]] = xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2048xf32>) bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<relu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
+// INT8: %[[S:.+]] = xf.weight_scales "fc.weight" : tensor<2x2048xf32>
+// INT8: %[[Y:.+]] = xf.quantized_linear %{{.+}}, %[[Q]] scales(%[[S]] : tensor<2x2048xf32>) bias(%{{.+}} : tensor<2048xf32>) {activation = #xf.activation<relu>} : tensor<?x?x512xf32>, tensor<2048x512xi8>
 // INT8-NOT: xf.matmul
 // INT8: return %[[Y]]
 // BF16-LABEL: func.func @linear
@@ -54,11 +54,11 @@ func.func @tied(%ids: tensor<?x?xi64>) -> tensor<?x?x50xf32> {
 // in place of the f32 one (read by nothing else), every call passes them.
 // INT8-LABEL: func.func @entry
 // INT8: %[[Q:.+]] = xf.param "l0.fc" : tensor<16x8xi8>
-// INT8: %[[S:.+]] = xf.weight_scales "l0.fc" : tensor<16xf32>
-// INT8: call @layer(%{{.+}}, %[[Q]], %[[S]]) : (tensor<?x?x8xf32>, tensor<16x8xi8>, tensor<16xf32>) -> tensor<?x?x16xf32>
+// INT8: %[[S:.+]] = xf.weight_scales "l0.fc" : tensor<2x16xf32>
+// INT8: call @layer(%{{.+}}, %[[Q]], %[[S]]) : (tensor<?x?x8xf32>, tensor<16x8xi8>, tensor<2x16xf32>) -> tensor<?x?x16xf32>
 // INT8-LABEL: func.func private @layer
-// INT8-SAME: (%[[X:.+]]: tensor<?x?x8xf32>, %[[WQ:.+]]: tensor<16x8xi8>, %[[WS:.+]]: tensor<16xf32>)
-// INT8: xf.quantized_linear %[[X]], %[[WQ]] scales(%[[WS]] : tensor<16xf32>)
+// INT8-SAME: (%[[X:.+]]: tensor<?x?x8xf32>, %[[WQ:.+]]: tensor<16x8xi8>, %[[WS:.+]]: tensor<2x16xf32>)
+// INT8: xf.quantized_linear %[[X]], %[[WQ]] scales(%[[WS]] : tensor<2x16xf32>)
 func.func @entry(%x: tensor<?x?x8xf32>) -> tensor<?x?x16xf32> {
   %w = xf.param "l0.fc" : tensor<16x8xf32>
   %y = call @layer(%x, %w) : (tensor<?x?x8xf32>, tensor<16x8xf32>) -> tensor<?x?x16xf32>
