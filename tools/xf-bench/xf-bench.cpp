@@ -8,9 +8,9 @@
 // it times generation instead: a prefill of C tokens and single-token steps
 // after it (per-token latency and tokens/s of each). With --profile (a
 // library compiled with `xfc --profile`) it first prints where the timed
-// runs spent their time: a Markdown table by op class, then the costliest
-// kernels; --trace FILE.json writes each kernel call of them as a Chrome
-// trace. Exit status: 0 success, 1 a user error.
+// runs (the steps, with --generate-context) spent their time: a Markdown
+// table by op class, then the costliest kernels; --trace FILE.json writes
+// each kernel call of them as a Chrome trace. Exit status: 0 success, 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,94 +94,6 @@ static double msSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - start)
       .count();
-}
-
-/// --generate-context C: the prefill of C tokens (median over runs, each on
-/// a reset state) and single-token steps after it, as one JSON line. Token
-/// ids cycle through 1..vocab-1; a model with memory encodes `source` first
-/// (untimed).
-static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
-                           int numThreads, double loadMs) {
-  const int64_t context = generateContext;
-  std::string manifestText = xf_model_manifest(model), error;
-  xf::rt::Json manifest;
-  if (!xf::rt::parseJson(manifestText.data(),
-                         manifestText.data() + manifestText.size(), manifest,
-                         error))
-    return fail(error);
-  const xf::rt::Json *gen = manifest.get(XF_KEY_GENERATION);
-  const xf::rt::Json *vocab = gen ? gen->get(XF_KEY_VOCAB) : nullptr;
-  const xf::rt::Json *memoryIds = gen ? gen->get(XF_KEY_MEMORY_IDS) : nullptr;
-  if (!vocab || !memoryIds)
-    return fail("the library has no generation entries");
-  bool hasSource = !memoryIds->string.empty();
-  if (hasSource != (source != nullptr))
-    return fail(hasSource ? "give the source: --input " + memoryIds->string +
-                                "=@FILE"
-                          : std::string("the model has no source; drop --input"));
-  const int64_t batch = source ? source->shape[0] : 1;
-  xf_generation *state = nullptr;
-  if (xf_status *s = xf_generation_create(model, batch,
-                                          context + warmup + reps, &state))
-    return fail(statusText(s));
-  std::vector<int64_t> prompt(batch * context), next(batch, 1);
-  for (size_t k = 0; k < prompt.size(); ++k)
-    prompt[k] = 1 + int64_t(k) % (vocab->asInt() - 1);
-  xf_tensor src{};
-  if (source) {
-    src.dtype = XF_I64;
-    src.rank = 2;
-    src.shape[0] = source->shape[0];
-    src.shape[1] = source->shape[1];
-    src.data = const_cast<int64_t *>(source->i.data());
-  }
-  auto append = [&](std::vector<int64_t> &ids, int64_t len) -> xf_status * {
-    xf_tensor t{};
-    t.dtype = XF_I64;
-    t.rank = 2;
-    t.shape[0] = batch;
-    t.shape[1] = len;
-    t.data = ids.data();
-    xf_tensor out{};
-    xf_status *s = xf_generation_append(state, &t, nullptr, &out);
-    free(out.data);
-    return s;
-  };
-  std::vector<double> prefill, steps;
-  for (unsigned r = 0; r < warmup + reps; ++r) {
-    xf_generation_reset(state);
-    if (source)
-      if (xf_status *s = xf_generation_encode(state, &src))
-        return fail(statusText(s));
-    auto start = std::chrono::steady_clock::now();
-    if (xf_status *s = append(prompt, context))
-      return fail(statusText(s));
-    if (r >= warmup)
-      prefill.push_back(msSince(start));
-  }
-  for (unsigned r = 0; r < warmup + reps; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    if (xf_status *s = append(next, 1))
-      return fail(statusText(s));
-    if (r >= warmup)
-      steps.push_back(msSince(start));
-  }
-  xf_generation_free(state);
-  double prefillMs = median(prefill), stepMs = median(steps);
-  llvm::outs() << "{\"mode\": \"generate\", \"batch\": " << batch
-               << ", \"context\": " << context << ", \"reps\": " << reps
-               << ", \"threads\": " << numThreads
-               << llvm::format(
-                      ", \"prefill_ms\": %.3f, \"prefill_tokens_per_s\": %.1f, "
-                      "\"step_median_ms\": %.3f, \"step_mean_ms\": %.3f, "
-                      "\"step_min_ms\": %.3f, "
-                      "\"step_tokens_per_s\": %.1f, \"load_ms\": %.1f}\n",
-                      prefillMs, batch * context / (prefillMs / 1000), stepMs,
-                      std::accumulate(steps.begin(), steps.end(), 0.0) /
-                          steps.size(),
-                      *std::min_element(steps.begin(), steps.end()),
-                      batch / (stepMs / 1000), loadMs);
-  return 0;
 }
 
 /// Everything `get` (xf_model_profile, xf_model_profile_events) returns:
@@ -316,6 +228,121 @@ static xf_status *printProfile(xf_model *model,
   return nullptr;
 }
 
+/// Starts the profile (and trace) of the timed runs, when asked for.
+static xf_status *startProfile(xf_model *model) {
+  if (!profile && trace.empty())
+    return nullptr;
+  if (xf_status *s = xf_model_profile_reset(model))
+    return s;
+  return trace.empty() ? nullptr : xf_model_profile_trace(model, 1);
+}
+
+/// Prints the profile of the timed runs `times` and writes the trace, when
+/// asked for; false with `error`.
+static bool finishProfile(xf_model *model, const std::vector<double> &times,
+                          std::string &error) {
+  if (profile && !times.empty())
+    if (xf_status *s = printProfile(model, times)) {
+      error = statusText(s);
+      return false;
+    }
+  return trace.empty() || writeTrace(model, trace, error);
+}
+
+/// --generate-context C: the prefill of C tokens (median over runs, each on
+/// a reset state) and single-token steps after it, as one JSON line. Token
+/// ids cycle through 1..vocab-1; a model with memory encodes `source` first
+/// (untimed).
+static int benchGeneration(xf_model *model, const xf::rt::NpyArray *source,
+                           int numThreads, double loadMs) {
+  const int64_t context = generateContext;
+  std::string manifestText = xf_model_manifest(model), error;
+  xf::rt::Json manifest;
+  if (!xf::rt::parseJson(manifestText.data(),
+                         manifestText.data() + manifestText.size(), manifest,
+                         error))
+    return fail(error);
+  const xf::rt::Json *gen = manifest.get(XF_KEY_GENERATION);
+  const xf::rt::Json *vocab = gen ? gen->get(XF_KEY_VOCAB) : nullptr;
+  const xf::rt::Json *memoryIds = gen ? gen->get(XF_KEY_MEMORY_IDS) : nullptr;
+  if (!vocab || !memoryIds)
+    return fail("the library has no generation entries");
+  bool hasSource = !memoryIds->string.empty();
+  if (hasSource != (source != nullptr))
+    return fail(hasSource ? "give the source: --input " + memoryIds->string +
+                                "=@FILE"
+                          : std::string("the model has no source; drop --input"));
+  const int64_t batch = source ? source->shape[0] : 1;
+  xf_generation *state = nullptr;
+  if (xf_status *s = xf_generation_create(model, batch,
+                                          context + warmup + reps, &state))
+    return fail(statusText(s));
+  std::vector<int64_t> prompt(batch * context), next(batch, 1);
+  for (size_t k = 0; k < prompt.size(); ++k)
+    prompt[k] = 1 + int64_t(k) % (vocab->asInt() - 1);
+  xf_tensor src{};
+  if (source) {
+    src.dtype = XF_I64;
+    src.rank = 2;
+    src.shape[0] = source->shape[0];
+    src.shape[1] = source->shape[1];
+    src.data = const_cast<int64_t *>(source->i.data());
+  }
+  auto append = [&](std::vector<int64_t> &ids, int64_t len) -> xf_status * {
+    xf_tensor t{};
+    t.dtype = XF_I64;
+    t.rank = 2;
+    t.shape[0] = batch;
+    t.shape[1] = len;
+    t.data = ids.data();
+    xf_tensor out{};
+    xf_status *s = xf_generation_append(state, &t, nullptr, &out);
+    free(out.data);
+    return s;
+  };
+  std::vector<double> prefill, steps;
+  for (unsigned r = 0; r < warmup + reps; ++r) {
+    xf_generation_reset(state);
+    if (source)
+      if (xf_status *s = xf_generation_encode(state, &src))
+        return fail(statusText(s));
+    auto start = std::chrono::steady_clock::now();
+    if (xf_status *s = append(prompt, context))
+      return fail(statusText(s));
+    if (r >= warmup)
+      prefill.push_back(msSince(start));
+  }
+  // The profile and trace cover the timed steps.
+  for (unsigned r = 0; r < warmup + reps; ++r) {
+    if (r == warmup)
+      if (xf_status *s = startProfile(model))
+        return fail(statusText(s));
+    auto start = std::chrono::steady_clock::now();
+    if (xf_status *s = append(next, 1))
+      return fail(statusText(s));
+    if (r >= warmup)
+      steps.push_back(msSince(start));
+  }
+  xf_generation_free(state);
+  if (!finishProfile(model, steps, error))
+    return fail(error);
+  double prefillMs = median(prefill), stepMs = median(steps);
+  llvm::outs() << "{\"mode\": \"generate\", \"batch\": " << batch
+               << ", \"context\": " << context << ", \"reps\": " << reps
+               << ", \"threads\": " << numThreads
+               << llvm::format(
+                      ", \"prefill_ms\": %.3f, \"prefill_tokens_per_s\": %.1f, "
+                      "\"step_median_ms\": %.3f, \"step_mean_ms\": %.3f, "
+                      "\"step_min_ms\": %.3f, "
+                      "\"step_tokens_per_s\": %.1f, \"load_ms\": %.1f}\n",
+                      prefillMs, batch * context / (prefillMs / 1000), stepMs,
+                      std::accumulate(steps.begin(), steps.end(), 0.0) /
+                          steps.size(),
+                      *std::min_element(steps.begin(), steps.end()),
+                      batch / (stepMs / 1000), loadMs);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::string flagError;
@@ -387,13 +414,9 @@ int main(int argc, char **argv) {
 
   std::vector<double> times;
   for (unsigned r = 0; r < warmup + reps; ++r) {
-    if ((profile || !trace.empty()) && r == warmup) {
-      if (xf_status *s = xf_model_profile_reset(model))
+    if (r == warmup)
+      if (xf_status *s = startProfile(model))
         return fail(statusText(s));
-      if (!trace.empty())
-        if (xf_status *s = xf_model_profile_trace(model, 1))
-          return fail(statusText(s));
-    }
     xf_tensor out{};
     auto start = std::chrono::steady_clock::now();
     if (xf_status *s = xf_model_run(model, entry.c_str(), tensors.data(),
@@ -406,14 +429,9 @@ int main(int argc, char **argv) {
     if (r >= warmup)
       times.push_back(ms);
   }
-  if (profile && !times.empty())
-    if (xf_status *s = printProfile(model, times))
-      return fail(statusText(s));
-  if (!trace.empty()) {
-    std::string error;
-    if (!writeTrace(model, trace, error))
-      return fail(error);
-  }
+  std::string error;
+  if (!finishProfile(model, times, error))
+    return fail(error);
   std::sort(times.begin(), times.end());
   double runMedian = median(times);
   // Peak resident memory of the whole process (weights mapped in included).
