@@ -20,6 +20,7 @@ T=${THREADS:-2}
 W=$B/bench/generate
 mkdir -p "$W"
 source bench/common.sh
+need_pytorch
 py=/usr/bin/python3
 
 cc -O2 -fopenmp bench/stream_triad.c -o "$W/stream_triad"

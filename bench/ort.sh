@@ -17,6 +17,7 @@ ORT_VERSION=1.31.1
 W=$B/bench/ort
 mkdir -p "$W"
 source bench/common.sh
+need_pytorch
 med() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 2))" "$@"; }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -13,21 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-missing=()
-for p in python3-torch python3-numpy libopenblas0-pthread libopenblas-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source bench/common.sh
+need_pytorch
 B=${XF_BUILD_DIR:-build}
 T=${THREADS:-2}
 REPS=${REPS:-5}
 W=$B/bench
 mkdir -p "$W"
-source bench/common.sh
 
 echo "| benchmark | xfc | reference | speedup (reference / xfc) |"
 echo "|---|---|---|---|"
