@@ -17,7 +17,6 @@ T=${THREADS:-2}
 W=$B/bench/halide
 mkdir -p "$W"
 source bench/common.sh
-need_pytorch
 py=/usr/bin/python3
 BACKENDS=(mlir halide auto)
 flags() {

@@ -15,7 +15,6 @@ ROUNDS=${ROUNDS:-5}
 W=$B/bench/precision
 mkdir -p "$W"
 source bench/common.sh
-need_pytorch
 median() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 3))" "$@"; }
 py=/usr/bin/python3
 

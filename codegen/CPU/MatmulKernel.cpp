@@ -198,49 +198,37 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
   Value zeros = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0)));
   int64_t body = k - k % kLanes;
-  auto load = [&](OpBuilder &lb, Location ll, Value k0, bool tail) -> Value {
-    if (!tail)
-      return vector::LoadOp::create(lb, ll, vec, x, ValueRange{row, k0});
-    Value mask = vector::CreateMaskOp::create(
-        lb, ll, VectorType::get({kLanes}, lb.getI1Type()),
-        ValueRange{idx(lb, ll, k % kLanes)});
-    return vector::MaskedLoadOp::create(lb, ll, vec, x, ValueRange{row, k0},
-                                        mask, zeros);
-  };
-  // Over the chunks: `step(builder, k0, value, carried, lanes past K)` →
-  // carried; the mask is null but for the last chunk of a K % 16 tail.
-  auto chunks = [&](Value init,
-                    function_ref<Value(OpBuilder &, Location, Value, Value,
-                                       Value, Value)>
-                        step) {
+  // Over the chunks: `step(builder, k0, value, carried, valid lanes)` →
+  // carried; the valid lanes' mask is null but for the last chunk of a
+  // K % 16 tail, whose lanes past K load as zeros.
+  using Step = function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
+                                               Value, ValueRange, Value)>;
+  auto chunks = [&](ValueRange init, Step step) {
     auto loop = scf::ForOp::create(
-        b, loc, c0, idx(b, loc, body), idx(b, loc, kLanes), ValueRange{init},
+        b, loc, c0, idx(b, loc, body), idx(b, loc, kLanes), init,
         [&](OpBuilder &fb, Location fl, Value k0, ValueRange carried) {
-          scf::YieldOp::create(fb, fl,
-                               step(fb, fl, k0, load(fb, fl, k0, false),
-                                    carried[0], Value()));
+          Value v = vector::LoadOp::create(fb, fl, vec, x, ValueRange{row, k0});
+          scf::YieldOp::create(fb, fl, step(fb, fl, k0, v, carried, Value()));
         });
-    Value result = loop.getResult(0);
+    SmallVector<Value> result(loop.getResults());
     if (k % kLanes) {
       Value k0 = idx(b, loc, body);
-      SmallVector<bool> past(kLanes);
-      for (int64_t l = 0; l < kLanes; ++l)
-        past[l] = l >= k % kLanes;
-      Value mask = arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
-                                 ArrayRef(past)));
-      result = step(b, loc, k0, load(b, loc, k0, true), result, mask);
+      Value valid = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({kLanes}, b.getI1Type()),
+          ValueRange{idx(b, loc, k % kLanes)});
+      Value v = vector::MaskedLoadOp::create(b, loc, vec, x,
+                                             ValueRange{row, k0}, valid, zeros);
+      result = step(b, loc, k0, v, result, valid);
     }
     return result;
   };
   if (fmt.kind == Format::BF16) {
     auto bf16s = VectorType::get({kLanes}, b.getBF16Type());
-    chunks(zeros, [&](OpBuilder &sb, Location sl, Value k0, Value v, Value,
-                      Value) {
+    chunks({}, [&](OpBuilder &sb, Location sl, Value k0, Value v, ValueRange,
+                   Value) -> SmallVector<Value> {
       if (fmt.native) { // vcvtneps2bf16
         store(sb, sl, k0, arith::TruncFOp::create(sb, sl, bf16s, v));
-        return zeros;
+        return {};
       }
       // Without AVX512-BF16 LLVM calls a library routine; rounding to
       // nearest even in integer ops instead: bits + 0x7fff + (bit 16),
@@ -263,23 +251,22 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
                 arith::TruncIOp::create(
                     sb, sl, VectorType::get({kLanes}, sb.getI16Type()),
                     rounded)));
-      return zeros;
+      return {};
     });
     return;
   }
-  // [lo, hi] spans 0 (masked lanes load zeros, so they count as 0 too).
-  auto extreme = [&](bool max) {
-    Value v = chunks(zeros, [&](OpBuilder &sb, Location sl, Value, Value v,
-                                Value m, Value) -> Value {
-      return max ? arith::MaximumFOp::create(sb, sl, m, v).getResult()
-                 : arith::MinimumFOp::create(sb, sl, m, v).getResult();
-    });
-    return vector::ReductionOp::create(
-        b, loc,
-        max ? vector::CombiningKind::MAXIMUMF : vector::CombiningKind::MINIMUMF,
-        v);
-  };
-  Value hi = extreme(true), lo = extreme(false);
+  // [lo, hi] spans 0 (masked lanes load zeros, so they count as 0 too):
+  // max and min in one pass.
+  SmallVector<Value> extremes =
+      chunks({zeros, zeros}, [&](OpBuilder &sb, Location sl, Value, Value v,
+                                 ValueRange m, Value) -> SmallVector<Value> {
+        return {arith::MaximumFOp::create(sb, sl, m[0], v),
+                arith::MinimumFOp::create(sb, sl, m[1], v)};
+      });
+  Value hi = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::MAXIMUMF, extremes[0]);
+  Value lo = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::MINIMUMF, extremes[1]);
   Value range = arith::SubFOp::create(b, loc, hi, lo);
   auto f32Const = [&](float c) -> Value {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(c));
@@ -309,7 +296,8 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
   };
   Value low = splat(-128), high = splat(127), sumZero = splat(0);
   Value sums = chunks(sumZero, [&](OpBuilder &sb, Location sl, Value k0,
-                                   Value v, Value acc, Value past) -> Value {
+                                   Value v, ValueRange acc,
+                                   Value valid) -> SmallVector<Value> {
     Value q = arith::AddIOp::create(
         sb, sl,
         arith::FPToSIOp::create(
@@ -319,13 +307,13 @@ void convertRow(OpBuilder &b, Location loc, const Format &fmt, Value x,
         zeroVec);
     q = arith::MinSIOp::create(sb, sl, arith::MaxSIOp::create(sb, sl, q, low),
                                high);
-    if (past) // zeros past K: their products with W's tail bytes must vanish
-      q = arith::SelectOp::create(sb, sl, past, sumZero, q);
+    if (valid) // zeros past K: their products with W's tail bytes must vanish
+      q = arith::SelectOp::create(sb, sl, valid, q, sumZero);
     store(sb, sl, k0,
           arith::TruncIOp::create(
               sb, sl, VectorType::get({kLanes}, sb.getIntegerType(8)), q));
-    return arith::AddIOp::create(sb, sl, acc, q).getResult();
-  });
+    return {arith::AddIOp::create(sb, sl, acc[0], q)};
+  })[0];
   memref::StoreOp::create(b, loc,
                           arith::DivFOp::create(b, loc, range, f32Const(255)),
                           scales->scale, at);
