@@ -11,6 +11,7 @@ PKGS=(
   libhalide14-0-dev
   python3 python3-numpy
   libvulkan-dev mesa-vulkan-drivers spirv-tools vulkan-tools
+  vulkan-validationlayers
 )
 
 missing=()

@@ -6,6 +6,9 @@
 #   scripts/test.sh --quick   the suite alone (ctest in build/)
 # Every suite prints what it skipped; set XF_REQUIRE_VULKAN=1 and
 # XF_REQUIRE_PTXAS=1 (CI does) to make a missing lavapipe or ptxas fail.
+# The suite's Vulkan runs go through the Khronos validation layer with
+# synchronization validation (XF_VULKAN_VALIDATION=1; set it to 0 to run
+# without): any validation error fails the test that caused it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
@@ -24,8 +27,9 @@ report_skips() {
   grep -h '^UNSUPPORTED: ' "$log" || true
 }
 
-echo "== the suite ($B)"
-ctest --test-dir "$B" --output-on-failure -j2
+echo "== the suite ($B), Vulkan validation ${XF_VULKAN_VALIDATION:-1}"
+XF_VULKAN_VALIDATION=${XF_VULKAN_VALIDATION:-1} \
+  ctest --test-dir "$B" --output-on-failure -j2
 report_skips "$B"
 [[ "$MODE" == --quick ]] && exit 0
 

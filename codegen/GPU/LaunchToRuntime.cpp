@@ -88,15 +88,30 @@ void LaunchToRuntimePass::runOnOperation() {
       return WalkResult::interrupt();
     }
     ValueRange operands = launch.getKernelOperands();
-    auto arrayType =
-        MemRefType::get({std::max<int64_t>(operands.size(), 1)}, i64);
+    int64_t words = 0;
+    for (Value v : operands)
+      words += isa<MemRefType>(v.getType()) ? 2 : 1;
+    auto arrayType = MemRefType::get({std::max<int64_t>(words, 1)}, i64);
     Value array = memref::AllocaOp::create(b, loc, arrayType);
-    for (auto [k, v] : llvm::enumerate(operands)) {
+    int64_t slot = 0;
+    auto store = [&](Value word) {
+      Value at = arith::ConstantIndexOp::create(b, loc, slot++);
+      memref::StoreOp::create(b, loc, word, array, at);
+    };
+    for (Value v : operands) {
       Value word;
       Type t = v.getType();
-      if (isa<MemRefType>(t)) {
+      if (auto memref = dyn_cast<MemRefType>(t)) {
+        // The address, then the extent in bytes: a backend binds exactly
+        // the operand's bytes (SPIR-V lets a driver assume that distinct
+        // bindings do not overlap).
         Value addr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, v);
-        word = arith::IndexCastOp::create(b, loc, i64, addr);
+        store(arith::IndexCastOp::create(b, loc, i64, addr));
+        Value elements = memref::DimOp::create(b, loc, v, 0);
+        Value elementBytes = arith::ConstantIndexOp::create(
+            b, loc, (memref.getElementTypeBitWidth() + 7) / 8);
+        word = arith::IndexCastOp::create(
+            b, loc, i64, arith::MulIOp::create(b, loc, elements, elementBytes));
       } else if (t.isIndex()) {
         word = arith::IndexCastOp::create(b, loc, i64, v);
       } else if (t.isInteger(64)) {
@@ -110,8 +125,7 @@ void LaunchToRuntimePass::runOnOperation() {
         launch.emitError("kernel operand of type ") << t << " cannot be passed";
         return WalkResult::interrupt();
       }
-      Value slot = arith::ConstantIndexOp::create(b, loc, k);
-      memref::StoreOp::create(b, loc, word, array, slot);
+      store(word);
     }
     Value arrayAddr =
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, array);

@@ -158,14 +158,17 @@ public:
     // Each operand as the NVVM calling convention expands it: a 1-D memref
     // is {allocated, aligned, offset, size, stride}; i64 and index take a
     // word, i32 and f32 its low half. (Reserved: the pointers stay valid.)
+    // A buffer's extent (its second word) is not needed here.
     std::vector<int64_t> words;
     words.reserve(5 * k.kinds.size());
     std::vector<void *> params;
     for (size_t i = 0; i < k.kinds.size(); ++i) {
-      if (k.kinds[i] == XF_KIND_BUFFER)
-        words.insert(words.end(), {args[i], args[i], 0, INT64_MAX / 8, 1});
-      else
-        words.push_back(args[i]);
+      if (k.kinds[i] == XF_KIND_BUFFER) {
+        words.insert(words.end(), {*args, *args, 0, INT64_MAX / 8, 1});
+        args += 2;
+      } else {
+        words.push_back(*args++);
+      }
       size_t n = k.kinds[i] == XF_KIND_BUFFER ? 5 : 1;
       for (size_t j = words.size() - n; j < words.size(); ++j)
         params.push_back(&words[j]);

@@ -6,6 +6,9 @@
 // it. Launches are recorded into one command buffer with a barrier after
 // each dispatch and submitted at sync(). Scalars travel packed in one
 // buffer of i32 words, the last binding (codegen/GPU/Targets.cpp).
+// XF_VULKAN_VALIDATION=1 runs under the Khronos validation layer with
+// synchronization validation; its first error fails the load or the call
+// that caused it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +16,10 @@
 #include "xf/abi.h"
 #include <cstring>
 #include <dlfcn.h>
+#include <cstdlib>
 #include <map>
+#include <mutex>
+#include <utility>
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
@@ -70,6 +76,32 @@ namespace {
   X(vkWaitForFences)                                                           \
   X(vkQueueSubmit)
 
+/// The validation layer's errors, kept for the call that caused them.
+class ValidationLog {
+public:
+  static VKAPI_ATTR VkBool32 VKAPI_CALL
+  onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+            VkDebugUtilsMessageTypeFlagsEXT,
+            const VkDebugUtilsMessengerCallbackDataEXT *data, void *self) {
+    auto *log = static_cast<ValidationLog *>(self);
+    std::lock_guard<std::mutex> lock(log->mutex);
+    if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT &&
+        log->first.empty())
+      log->first = std::string("Vulkan validation: ") +
+                   (data && data->pMessage ? data->pMessage : "an error");
+    return VK_FALSE;
+  }
+  /// The first error since the last call, and forgets it.
+  std::string take() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return std::exchange(first, std::string());
+  }
+
+private:
+  std::mutex mutex;
+  std::string first;
+};
+
 class VulkanBackend : public GpuBackend {
 public:
   ~VulkanBackend() override {
@@ -92,6 +124,8 @@ public:
         vkDestroyCommandPool(device, commandPool, nullptr);
       vkDestroyDevice(device, nullptr);
     }
+    if (messenger)
+      vkDestroyDebugUtilsMessengerEXT(instance, messenger, nullptr);
     if (instance)
       vkDestroyInstance(instance, nullptr);
     if (library)
@@ -99,6 +133,7 @@ public:
   }
 
   bool start(int ordinal, std::string &error);
+  bool createInstance(std::string &error);
   bool loadModule(const void *binary, size_t size,
                   const std::vector<KernelSpec> &table,
                   std::string &error) override;
@@ -130,7 +165,7 @@ private:
     VkDeviceSize size = 0;
   };
   struct Kernel {
-    std::string kinds;
+    std::string name, kinds;
     uint32_t bindings = 0;
     VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
     VkPipelineLayout layout = VK_NULL_HANDLE;
@@ -165,6 +200,9 @@ private:
 #undef XF_VK_DECLARE
 
   VkInstance instance = VK_NULL_HANDLE;
+  ValidationLog validation;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  PFN_vkDestroyDebugUtilsMessengerEXT vkDestroyDebugUtilsMessengerEXT = nullptr;
   VkPhysicalDevice physical = VK_NULL_HANDLE;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
@@ -195,20 +233,8 @@ bool VulkanBackend::start(int ordinal, std::string &error) {
     error = "the Vulkan loader lacks vkGetInstanceProcAddr";
     return false;
   }
-  vkCreateInstance = reinterpret_cast<PFN_vkCreateInstance>(
-      vkGetInstanceProcAddr(nullptr, "vkCreateInstance"));
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "xfc";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo instanceInfo{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  instanceInfo.pApplicationInfo = &app;
-  if (!vkCreateInstance ||
-      vkCreateInstance(&instanceInfo, nullptr, &instance) != VK_SUCCESS) {
-    error = "no Vulkan device (cannot create a Vulkan instance: is a driver "
-            "such as mesa-vulkan-drivers installed?)";
-    instance = VK_NULL_HANDLE;
+  if (!createInstance(error))
     return false;
-  }
 #define XF_VK_LOAD(name)                                                       \
   name = reinterpret_cast<PFN_##name>(vkGetInstanceProcAddr(instance, #name)); \
   if (!name) {                                                                 \
@@ -314,6 +340,83 @@ bool VulkanBackend::start(int ordinal, std::string &error) {
                "vkCreateFence", error);
 }
 
+bool VulkanBackend::createInstance(std::string &error) {
+  vkCreateInstance = reinterpret_cast<PFN_vkCreateInstance>(
+      vkGetInstanceProcAddr(nullptr, "vkCreateInstance"));
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "xfc";
+  app.apiVersion = VK_API_VERSION_1_1;
+  VkInstanceCreateInfo instanceInfo{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  instanceInfo.pApplicationInfo = &app;
+
+  const char *setting = std::getenv("XF_VULKAN_VALIDATION");
+  bool validate = setting && *setting && std::strcmp(setting, "0") != 0;
+  const char *layer = "VK_LAYER_KHRONOS_validation";
+  const char *extension = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+  // GPU-assisted validation is left off: the layer's version in Debian 12
+  // does not check storage-buffer bounds, so it would only cost time.
+  VkValidationFeatureEnableEXT sync =
+      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = &sync;
+  VkDebugUtilsMessengerCreateInfoEXT messengerInfo{
+      VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+  messengerInfo.pNext = &features;
+  messengerInfo.messageSeverity =
+      VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT |
+      VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT;
+  messengerInfo.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                              VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                              VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+  messengerInfo.pfnUserCallback = &ValidationLog::onMessage;
+  messengerInfo.pUserData = &validation;
+  if (validate) {
+    auto enumerate = reinterpret_cast<PFN_vkEnumerateInstanceLayerProperties>(
+        vkGetInstanceProcAddr(nullptr, "vkEnumerateInstanceLayerProperties"));
+    uint32_t count = 0;
+    if (enumerate)
+      enumerate(&count, nullptr);
+    std::vector<VkLayerProperties> layers(count);
+    if (count)
+      enumerate(&count, layers.data());
+    bool found = false;
+    for (const VkLayerProperties &l : layers)
+      found = found || std::strcmp(l.layerName, layer) == 0;
+    if (!found) {
+      error = "XF_VULKAN_VALIDATION is set, but the Khronos validation layer "
+              "is not installed (Debian: vulkan-validationlayers)";
+      return false;
+    }
+    instanceInfo.enabledLayerCount = 1;
+    instanceInfo.ppEnabledLayerNames = &layer;
+    instanceInfo.enabledExtensionCount = 1;
+    instanceInfo.ppEnabledExtensionNames = &extension;
+    instanceInfo.pNext = &messengerInfo;
+  }
+  if (!vkCreateInstance ||
+      vkCreateInstance(&instanceInfo, nullptr, &instance) != VK_SUCCESS) {
+    error = "no Vulkan device (cannot create a Vulkan instance: is a driver "
+            "such as mesa-vulkan-drivers installed?)";
+    instance = VK_NULL_HANDLE;
+    return false;
+  }
+  if (!validate)
+    return true;
+  auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+      vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT"));
+  vkDestroyDebugUtilsMessengerEXT =
+      reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+          vkGetInstanceProcAddr(instance, "vkDestroyDebugUtilsMessengerEXT"));
+  messengerInfo.pNext = nullptr;
+  if (!create || !vkDestroyDebugUtilsMessengerEXT ||
+      !check(create(instance, &messengerInfo, nullptr, &messenger),
+             "vkCreateDebugUtilsMessengerEXT", error))
+    return false;
+  error = validation.take();
+  return error.empty();
+}
+
 bool VulkanBackend::createBlock(VkDeviceSize bytes, Block &out) {
   VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   info.size = std::max<VkDeviceSize>(bytes, 16);
@@ -377,6 +480,7 @@ bool VulkanBackend::loadModule(const void *binary, size_t size,
   }
   for (const KernelSpec &spec : table) {
     Kernel k;
+    k.name = spec.name;
     k.kinds = spec.kinds;
     bool scalars = false;
     for (char c : spec.kinds) {
@@ -427,7 +531,8 @@ bool VulkanBackend::loadModule(const void *binary, size_t size,
       return false;
     kernels.push_back(k);
   }
-  return true;
+  error = validation.take();
+  return error.empty();
 }
 
 VkDescriptorSet VulkanBackend::allocateSet(VkDescriptorSetLayout layout) {
@@ -480,28 +585,49 @@ void VulkanBackend::launch(int kernel, const int64_t grid[3],
   if (!set)
     return fail("cannot allocate a Vulkan descriptor set");
 
-  // Buffers by address; scalars packed as i32 words into the arena.
+  // Buffers by address, bound to exactly their bytes; scalars packed as i32
+  // words into the arena.
   std::vector<VkDescriptorBufferInfo> infos;
   std::vector<uint32_t> words;
-  for (size_t i = 0; i < k.kinds.size(); ++i) {
-    char kind = k.kinds[i];
+  for (char kind : k.kinds) {
     if (kind == XF_KIND_BUFFER) {
-      auto it = blocks.upper_bound(static_cast<uintptr_t>(args[i]));
+      uintptr_t address = static_cast<uintptr_t>(args[0]);
+      VkDeviceSize bytes = static_cast<VkDeviceSize>(args[1]);
+      args += 2;
+      auto it = blocks.upper_bound(address);
       if (it == blocks.begin())
         return fail("a kernel operand is not a device buffer");
       --it;
-      VkDeviceSize offset = static_cast<uintptr_t>(args[i]) - it->first;
-      if (offset >= it->second.size || offset % offsetAlignment)
+      VkDeviceSize offset = address - it->first;
+      if (offset >= it->second.size || offset % offsetAlignment ||
+          bytes > it->second.size - offset)
         return fail("a kernel operand is not a device buffer");
-      VkDeviceSize range = std::min(it->second.size - offset, maxRange);
+      // A range is at least a word (an empty tensor's binding is never
+      // read) and whole words, which the block's size always allows.
+      VkDeviceSize range = std::min((std::max<VkDeviceSize>(bytes, 4) + 3) /
+                                        4 * 4,
+                                    it->second.size - offset);
+      if (range > maxRange)
+        return fail("a kernel operand of " + std::to_string(bytes) +
+                    " bytes exceeds the device's storage buffer range");
       infos.push_back({it->second.buffer, offset, range});
     } else {
-      uint64_t bits = static_cast<uint64_t>(args[i]);
+      uint64_t bits = static_cast<uint64_t>(*args++);
       words.push_back(static_cast<uint32_t>(bits));
       if (kind == XF_KIND_I64)
         words.push_back(static_cast<uint32_t>(bits >> 32));
     }
   }
+  // SPIR-V lets a driver assume that distinct bindings do not alias (our
+  // kernels declare none Aliased), so operands that share bytes would be
+  // wrong on such a driver even where lavapipe computes them right.
+  for (size_t a = 0; a < infos.size(); ++a)
+    for (size_t b = a + 1; b < infos.size(); ++b)
+      if (infos[a].buffer == infos[b].buffer &&
+          infos[a].offset < infos[b].offset + infos[b].range &&
+          infos[b].offset < infos[a].offset + infos[a].range)
+        return fail("kernel " + k.name + " binds overlapping bytes at buffer operands " +
+                    std::to_string(a) + " and " + std::to_string(b));
   if (infos.size() < k.bindings) {
     VkDeviceSize bytes = std::max<size_t>(words.size(), 1) * 4;
     if (arenaInUse < arenas.size() &&
@@ -563,6 +689,9 @@ void VulkanBackend::waitIdle() {
     vkResetFences(device, 1, &fence);
     vkResetCommandBuffer(commands, 0);
   }
+  std::string validationError = validation.take();
+  if (!validationError.empty())
+    fail(validationError);
   for (VkDescriptorPool p : pools)
     vkResetDescriptorPool(device, p, 0);
   poolInUse = 0;

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <llvm/Support/FileSystem.h>
+#include <optional>
+#include <string>
 
 using namespace mlir::xf;
 
@@ -56,13 +58,21 @@ std::string loadMessage(const std::string &library, int device = 0,
   return message;
 }
 
-/// Sets an environment variable for the scope.
+/// Sets an environment variable for the scope, then restores it.
 struct ScopedEnv {
   std::string name;
+  std::optional<std::string> before;
   ScopedEnv(const char *name, const char *value) : name(name) {
+    if (const char *old = std::getenv(name))
+      before = old;
     setenv(name, value, 1);
   }
-  ~ScopedEnv() { unsetenv(name.c_str()); }
+  ~ScopedEnv() {
+    if (before)
+      setenv(name.c_str(), before->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
 };
 
 TEST(GpuRuntime, CudaWithoutDriverLibrary) {
@@ -112,6 +122,18 @@ TEST(GpuRuntime, VulkanDeviceOutOfRange) {
   EXPECT_EQ(code, XF_STATUS_NO_DEVICE) << message;
   EXPECT_NE(message.find("Vulkan device 99 requested"), std::string::npos)
       << message;
+}
+
+TEST(GpuRuntime, VulkanValidationWithoutTheLayer) {
+  std::string lib = compileFor("vulkan");
+  ScopedEnv validate("XF_VULKAN_VALIDATION", "1");
+  // The loader then looks for explicit layers there alone.
+  ScopedEnv layers("VK_LAYER_PATH", "/nonexistent");
+  xf_status_code_t code;
+  EXPECT_EQ(loadMessage(lib, 0, &code),
+            "XF_VULKAN_VALIDATION is set, but the Khronos validation layer is "
+            "not installed (Debian: vulkan-validationlayers)");
+  EXPECT_EQ(code, XF_STATUS_NO_DEVICE);
 }
 
 TEST(GpuRuntime, CpuLibraryReportsItsTarget) {

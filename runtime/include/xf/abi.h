@@ -23,7 +23,7 @@
  * manifest key XF_KEY_ABI_VERSION) and the runtime checks before reading
  * anything else. Libraries from before the ABI was versioned have neither;
  * the runtime reports them as version 0. */
-#define XF_ABI_VERSION 4
+#define XF_ABI_VERSION 5
 
 /*--- Symbols a library exports ---------------------------------------------*/
 
@@ -90,14 +90,14 @@
 #define XF_SYM_GPU_BIND "xf_gpu_bind"
 /* `void xf_gpu_launch(int32_t kernel, index gx, gy, gz, bx, by, bz,
  * int64_t *args)`: called by generated host code; `kernel` indexes the
- * kernel table, `args` holds one 64-bit word per operand. */
+ * kernel table, `args` holds its operands' 64-bit words (below). */
 #define XF_SYM_GPU_LAUNCH "xf_gpu_launch"
 
 /*--- The GPU kernel table ---------------------------------------------------*
  * One line per kernel, in launch-index order: "<name>:<kinds>\n", one kind
- * character per operand. A buffer operand's word is its aligned device
- * address; the others carry the value (f32 as its bit pattern, i32 zero-
- * extended). */
+ * character per operand. A buffer operand takes two words: its aligned
+ * device address and its extent in bytes; the others one word that carries
+ * the value (f32 as its bit pattern, i32 zero-extended). */
 #define XF_KIND_BUFFER 'm'
 #define XF_KIND_INDEX 'i'
 #define XF_KIND_I64 'l'

@@ -2,14 +2,19 @@
 
 // Tests that a launch becomes a call with the kernel's table position, the
 // grid and block sizes and the address of its operands as i64 words
-// (buffer addresses, index values, f32 bits), that the table records each
-// kernel's operand kinds, and that the kernels leave the module.
+// (a buffer's address and its extent in bytes, index values, f32 bits),
+// that the table records each kernel's operand kinds, and that the kernels
+// leave the module.
 // CHECK: module attributes {xf.gpu_kernels = ["first:m", "second:mif"]}
 // CHECK-LABEL: func.func @f
-// CHECK: %[[ARGS:.+]] = memref.alloca() : memref<3xi64>
+// CHECK: %[[ARGS:.+]] = memref.alloca() : memref<4xi64>
 // CHECK: %[[PTR:.+]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK: %[[P64:.+]] = arith.index_cast %[[PTR]] : index to i64
 // CHECK: memref.store %[[P64]], %[[ARGS]][%c0
+// CHECK: %[[N:.+]] = memref.dim %arg0, %c0
+// CHECK: %[[BYTES:.+]] = arith.muli %[[N]], %c4
+// CHECK: %[[B64:.+]] = arith.index_cast %[[BYTES]] : index to i64
+// CHECK: memref.store %[[B64]], %[[ARGS]][%c1
 // CHECK: arith.index_cast %arg1 : index to i64
 // CHECK: %[[BITS:.+]] = arith.bitcast %arg2 : f32 to i32
 // CHECK: arith.extui %[[BITS]] : i32 to i64
