@@ -203,14 +203,18 @@ def XfCpuMatmulKernelPass : Pass<"xf-cpu-matmul-kernel", "ModuleOp"> {
     times a static [N, K] weight) becomes a call of an outer-product kernel.
     x is packed per call into panels of 16 rows stored column by column
     ([ceil(M/16), K, 16], rows past M zero; 16x16 register transposes for
-    full panels). W is read as stored. One parallel loop over chunks of 16
-    panels x blocks of 96 columns runs row bands of 2 panels, each across
-    the block's strips left to right, in tiles of 2 panels x 12 columns: 24
-    vector accumulators across K, each step 2 vector loads of x and 12
-    broadcast loads of W for 24 FMAs; a last odd panel gets a 1-panel tile.
-    When 12 does not divide N, the last strip shifts left to end at column
-    N and masks off the columns its neighbour stores; a weight of fewer than
-    12 rows is copied, zero-padded, into 12 rows at the call site. Results
+    full panels). W is read as stored. The tile's shape comes from the
+    module's `xf.cpu_kernel_config` (`matmul_panels` P, `matmul_cols` C,
+    `matmul_k_unroll`; without it the AVX-512 shape P = 2, C = 12, unroll
+    4; xfc sets P = 1, C = 6 for CPUs without AVX-512). One parallel loop
+    over chunks of 16 panels x blocks of about 96 columns (whole strips)
+    runs row bands of P panels, each across the block's strips left to
+    right, in tiles of P panels x C columns: P·C vector accumulators
+    across K, each step P vector loads of x and C broadcast loads of W for
+    P·C FMAs; leftover panels get 1-panel tiles. When C does not divide N,
+    the last strip shifts left to end at column N and masks off the
+    columns its neighbour stores; a weight of fewer than C rows is copied,
+    zero-padded, into C rows at the call site. Results
     are transposed back into rows and stored (masked to the strip's
     columns) only for rows that exist. The kernel is one private
     function per K (`xf_linear_k<K>`, internal, noinline; M and N dynamic),

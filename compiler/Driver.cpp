@@ -18,6 +18,7 @@
 #include "compiler/Driver.h"
 #include "frontend/HF/ImportHF.h"
 #include "frontend/Parse/Parser.h"
+#include "codegen/CPU/KernelConfig.h"
 #include "codegen/CPU/Pipeline.h"
 #include "codegen/GPU/Pipeline.h"
 #include "codegen/Passes.h"
@@ -365,6 +366,22 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                ? CompileResult{}
                : userError(error);
 
+  // One TargetMachine (host detection included) for the manifest's CPU
+  // features, O3 and code emission.
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(options.target, error);
+  if (!tm)
+    return error.rfind("unknown --cpu", 0) == 0
+               ? userError("xfc: error: " + error)
+               : internalError(error);
+  // The CPU kernels' tiling for this target (shown from --emit=fused on),
+  // unless the input chose its own.
+  if (!options.gpu && !(*module)->hasAttr(XfDialect::getCpuKernelConfigAttrName()))
+    (*module)->setAttr(XfDialect::getCpuKernelConfigAttrName(),
+                       cpu::KernelConfig::forTarget(
+                           llvm::is_contained(cpuFeatures(*tm), "avx512f"))
+                           .toAttr(&context));
+
   // xf-level optimization (transpose folding; fusion passes join here).
   // --explain-fusion remarks: one line each, on stderr.
   ScopedDiagnosticHandler remarks(&context, [](Diagnostic &diag) {
@@ -414,14 +431,6 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
   StringRef targetName = !isGpu                             ? "cpu"
                          : options.gpu->api == GpuApi::Cuda ? "cuda"
                                                             : "vulkan";
-  // One TargetMachine (host detection included) for the manifest's CPU
-  // features, O3 and code emission.
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createTargetMachine(options.target, error);
-  if (!tm)
-    return error.rfind("unknown --cpu", 0) == 0
-               ? userError("xfc: error: " + error)
-               : internalError(error);
   std::string manifest = buildManifest(*module, *model, targetName,
                                        tm->getTargetCPU(), cpuFeatures(*tm));
   std::string header = buildHeader(*module, *model);

@@ -5,14 +5,17 @@
 // stored column by column ([P, K, 16], rows past M zero), so one vector holds
 // one column of 16 rows; W is read as stored ([N, K]; one of fewer than 12
 // rows is zero-padded to 12 at the call site). A kernel tile keeps
-// kPanels x kCols accumulators (32 rows x 12 columns of C) in vector
-// registers across K; each step loads kPanels vectors of x and broadcasts
-// kCols weights W[n, k], for kPanels·kCols FMAs. One kernel function serves
-// every weight with the same K. See the pass description in codegen/Passes.td.
+// panels x cols accumulators (with AVX-512: 2 panels, 32 rows x 12 columns
+// of C; the target's shape is the module's xf.cpu_kernel_config,
+// KernelConfig.h) in vector registers across K; each step loads `panels`
+// vectors of x and broadcasts `cols` weights W[n, k], for panels·cols FMAs.
+// One kernel function serves every weight with the same K. See the pass
+// description in codegen/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CPU/KernelBuilder.h"
+#include "codegen/CPU/KernelConfig.h"
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -35,10 +38,8 @@ using namespace mlir::xf::cpu;
 namespace {
 
 constexpr int64_t kLanes = 16;    ///< rows per panel: one 512-bit vector
-constexpr int64_t kPanels = 2;    ///< panels per kernel tile
-constexpr int64_t kCols = 12;     ///< columns of C per kernel tile
 constexpr int64_t kChunk = 16;    ///< panels per parallel task
-constexpr int64_t kColBlock = 96; ///< columns per parallel task (8 tiles)
+constexpr int64_t kColBlock = 96; ///< columns per parallel task
 constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
 /// Streaming shapes, as (rows of x, rows of W) per step, tried in order:
 /// fewer rows of x leave registers for more concurrent W streams, and it is
@@ -60,6 +61,7 @@ constexpr int64_t kPrefetchAhead = 4096;
 struct Format {
   enum Kind { F32, BF16, I8 } kind = F32;
   bool native = false; ///< the CPU has the instruction
+  KernelConfig tile;   ///< the tile's shape for the target
 
   int64_t group() const { return kind == F32 ? 1 : kind == BF16 ? 2 : 4; }
   int64_t bytes() const { return 4 / group(); }
@@ -352,14 +354,15 @@ MemRefType dynamicType(Type t, bool keepColumns) {
                              {ShapedType::kDynamic, ShapedType::kDynamic}));
 }
 
-/// A copy of the static weight `w` [n, k], n < kCols, in kCols rows (and
-/// `extra` more), zero past n: the kernel reads whole strips of kCols
+/// A copy of the static weight `w` [n, k], n < cols, in `cols` rows (and
+/// `extra` more), zero past n: the kernel reads whole strips of `cols`
 /// weight rows. The caller frees it.
-Value padRows(OpBuilder &b, Location loc, Value w, int64_t extra) {
+Value padRows(OpBuilder &b, Location loc, Value w, int64_t cols,
+              int64_t extra) {
   auto t = cast<MemRefType>(w.getType());
   Value padded = memref::AllocOp::create(
       b, loc,
-      MemRefType::get({kCols + extra, t.getDimSize(1)}, t.getElementType()),
+      MemRefType::get({cols + extra, t.getDimSize(1)}, t.getElementType()),
       b.getI64IntegerAttr(64));
   // Sequential loops: a few KB, not worth waking the threads for.
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1),
@@ -378,22 +381,22 @@ Value padRows(OpBuilder &b, Location loc, Value w, int64_t extra) {
     });
   };
   rows(c0, n, /*copy=*/true);
-  rows(n, idx(b, loc, kCols + extra), /*copy=*/false);
+  rows(n, idx(b, loc, cols + extra), /*copy=*/false);
   return padded;
 }
 
-/// A copy of `v` [rows, n], n < kCols, in [rows, kCols], zero past n (an
+/// A copy of `v` [rows, n], n < width, in [rows, width], zero past n (an
 /// int8 weight's scales and sums, read per column of a strip). The caller
 /// frees it.
-Value padVector(OpBuilder &b, Location loc, Value v) {
+Value padVector(OpBuilder &b, Location loc, Value v, int64_t width) {
   auto t = cast<MemRefType>(v.getType());
   int64_t rows = t.getDimSize(0), cols = t.getDimSize(1);
   Value padded = memref::AllocOp::create(
-      b, loc, MemRefType::get({rows, kCols}, t.getElementType()),
+      b, loc, MemRefType::get({rows, width}, t.getElementType()),
       b.getI64IntegerAttr(64));
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < kCols; ++i) {
+    for (int64_t i = 0; i < width; ++i) {
       SmallVector<Value, 2> at = {idx(b, loc, r), idx(b, loc, i)};
       memref::StoreOp::create(
           b, loc,
@@ -514,9 +517,9 @@ Value broadcastGroup(OpBuilder &b, Location loc, const Format &fmt, Value w,
           b, loc, VectorType::get({kLanes}, b.getI32Type()), word));
 }
 
-/// C[16p .. 16(p+panels), n0 .. n0+kCols) = x · Wᵀ for the rows that exist,
-/// stored only in the columns [from, to): panels x kCols accumulators across
-/// K. W rows n0 .. n0+kCols must exist. One tile serves every strip: the
+/// C[16p .. 16(p+panels), n0 .. n0+cols) = x · Wᵀ for the rows that exist,
+/// stored only in the columns [from, to): panels x cols accumulators across
+/// K. W rows n0 .. n0+cols must exist. One tile serves every strip: the
 /// last strip of C shifts left to end at column n and masks off the columns
 /// before its start, which its neighbour stores (a second, narrower tile
 /// made the kernel twice as long for LLVM to compile; clamping W rows per
@@ -526,13 +529,14 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
               const RowScales *scales, Value xp, Value w, Value c, Value m,
               Value p, Value n0, int64_t panels, Value k, Value from,
               Value to) {
+  const int64_t cols = fmt.tile.cols;
   Value c0 = idx(b, loc, 0);
   VectorType vec = fmt.operand(b);
   Value zero = fmt.zeroAccumulator(b, loc);
   SmallVector<Value> panelIdx, colIdx;
   for (int64_t a = 0; a < panels; ++a)
     panelIdx.push_back(addIdx(b, loc, p, a));
-  for (int64_t j = 0; j < kCols; ++j)
+  for (int64_t j = 0; j < cols; ++j)
     colIdx.push_back(addIdx(b, loc, n0, j));
   // `unroll` steps of K per iteration over [lo, hi).
   auto steps = [&](Value lo, Value hi, int64_t unroll, ValueRange init) {
@@ -546,37 +550,38 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
             for (int64_t a = 0; a < panels; ++a)
               xs.push_back(vector::LoadOp::create(
                   fb, fl, vec, xp, ValueRange{panelIdx[a], kk, c0}));
-            for (int64_t j = 0; j < kCols; ++j) {
+            for (int64_t j = 0; j < cols; ++j) {
               Value wv = broadcastGroup(fb, fl, fmt, w, colIdx[j], kk);
               for (int64_t a = 0; a < panels; ++a)
-                next[a * kCols + j] =
-                    fmt.mac(fb, fl, next[a * kCols + j], wv, xs[a]);
+                next[a * cols + j] =
+                    fmt.mac(fb, fl, next[a * cols + j], wv, xs[a]);
             }
           }
           scf::YieldOp::create(fb, fl, next);
         });
   };
-  // Steps of K by 4 (less loop overhead per FMA), then the last K % 4.
+  // Steps of K by kUnroll (less loop overhead per FMA), then the rest.
+  int64_t unroll = fmt.tile.kUnroll;
   Value k4 = arith::SubIOp::create(
-      b, loc, k, arith::RemUIOp::create(b, loc, k, idx(b, loc, 4)));
-  auto main = steps(c0, k4, 4, SmallVector<Value>(panels * kCols, zero));
+      b, loc, k, arith::RemUIOp::create(b, loc, k, idx(b, loc, unroll)));
+  auto main = steps(c0, k4, unroll, SmallVector<Value>(panels * cols, zero));
   auto loop = steps(k4, k, 1, main.getResults());
   // Row l of panel a is lane l of its accumulators: a 16x16 register
-  // transpose (columns past kCols zero) turns lanes into rows, each stored
-  // as kCols contiguous floats, masked to [from, to), if the row exists.
+  // transpose (columns past cols zero) turns lanes into rows, each stored
+  // as cols contiguous floats, masked to [from, to), if the row exists.
   Value lanes = idx(b, loc, kLanes);
-  SmallVector<int64_t> iota(kCols);
-  for (int64_t j = 0; j < kCols; ++j)
+  SmallVector<int64_t> iota(cols);
+  for (int64_t j = 0; j < cols; ++j)
     iota[j] = j;
-  auto idxVec = VectorType::get({kCols}, b.getIndexType());
-  Value cols = arith::AddIOp::create(
+  auto idxVec = VectorType::get({cols}, b.getIndexType());
+  Value colIds = arith::AddIOp::create(
       b, loc,
       arith::ConstantOp::create(b, loc,
                                 DenseElementsAttr::get(idxVec, ArrayRef(iota))),
       vector::BroadcastOp::create(b, loc, idxVec, n0));
   auto inRange = [&](arith::CmpIPredicate pred, Value bound) {
     return arith::CmpIOp::create(
-        b, loc, pred, cols, vector::BroadcastOp::create(b, loc, idxVec, bound));
+        b, loc, pred, colIds, vector::BroadcastOp::create(b, loc, idxVec, bound));
   };
   Value mask =
       arith::AndIOp::create(b, loc, inRange(arith::CmpIPredicate::uge, from),
@@ -584,7 +589,7 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
   for (int64_t a = 0; a < panels; ++a) {
     Value base = arith::MulIOp::create(b, loc, panelIdx[a], lanes);
     Value valid = arith::SubIOp::create(b, loc, m, base);
-    SmallVector<Value> columns(loop.getResults().slice(a * kCols, kCols));
+    SmallVector<Value> columns(loop.getResults().slice(a * cols, cols));
     if (fmt.kind == Format::I8) {
       auto f32s = VectorType::get({kLanes}, b.getF32Type());
       auto i32s = VectorType::get({kLanes}, b.getI32Type());
@@ -600,7 +605,7 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
             memref::LoadOp::create(b, loc, scales->weightScales,
                                    ValueRange{idx(b, loc, row), colIdx[j]}));
       };
-      for (int64_t j = 0; j < kCols; ++j)
+      for (int64_t j = 0; j < cols; ++j)
         columns[j] = dequantize(b, loc, columns[j], sum, zero, scale,
                                 weight(0, j), weight(1, j));
     }
@@ -610,7 +615,7 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
                                            idx(b, loc, l), valid);
       scf::IfOp::create(b, loc, exists, [&](OpBuilder &tb, Location tl) {
         Value row = vector::ExtractStridedSliceOp::create(
-            tb, tl, rows[l], ArrayRef<int64_t>{0}, ArrayRef<int64_t>{kCols},
+            tb, tl, rows[l], ArrayRef<int64_t>{0}, ArrayRef<int64_t>{cols},
             ArrayRef<int64_t>{1});
         vector::MaskedStoreOp::create(
             tb, tl, c, ValueRange{addIdx(tb, tl, base, l), n0}, mask, row);
@@ -621,19 +626,21 @@ void emitTile(OpBuilder &b, Location loc, const Format &fmt,
 }
 
 /// All n columns of C for every panel, in one parallel loop over chunks of
-/// kChunk panels x blocks of kColBlock columns. A block runs row bands (pairs
-/// of panels, then a last single panel), each across its strips of kCols
-/// columns (the last strip of C narrower when kCols does not divide n). W
-/// has max(n, kCols) rows (see padRows).
+/// kChunk panels x blocks of kColBlock columns. A block runs row bands
+/// (groups of the tile's panels, then single panels), each across its
+/// strips of the tile's columns (the last strip of C narrower when they do
+/// not divide n). W has at least that many rows (see padRows).
 void emitColumns(OpBuilder &b, Location loc, const Format &fmt,
                  const RowScales *scales, Value xp, Value w, Value c,
                  Value m, Value panels, Value n, Value k) {
+  const int64_t cols = fmt.tile.cols, bandPanels = fmt.tile.panels;
   Value c0 = idx(b, loc, 0);
   Value lastStart = arith::SubIOp::create(
-      b, loc, memref::DimOp::create(b, loc, w, 0), idx(b, loc, kCols));
-  Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, kPanels);
-  Value colsV = idx(b, loc, kCols);
-  Value blockV = idx(b, loc, kColBlock);
+      b, loc, memref::DimOp::create(b, loc, w, 0), idx(b, loc, cols));
+  Value chunk = idx(b, loc, kChunk), pairStep = idx(b, loc, bandPanels);
+  Value colsV = idx(b, loc, cols);
+  // Whole strips per block: none crosses into the next block's columns.
+  Value blockV = idx(b, loc, (kColBlock + cols - 1) / cols * cols);
   scf::ParallelOp::create(
       b, loc, ValueRange{c0, c0}, ValueRange{panels, n},
       ValueRange{chunk, blockV},
@@ -665,7 +672,7 @@ void emitColumns(OpBuilder &b, Location loc, const Format &fmt,
         };
         forRange(pb, pl, iv[0], pairsEnd, pairStep,
                  [&](OpBuilder &nb, Location nl, Value p) {
-                   band(nb, nl, p, kPanels);
+                   band(nb, nl, p, bandPanels);
                  });
         forRange(
             pb, pl, pairsEnd, pEnd, idx(pb, pl, 1),
@@ -1005,8 +1012,10 @@ struct XfCpuMatmulKernelPass final
     // offsets from one pointer.
     SymbolTable symbols(module);
     DenseMap<FunctionType, func::FuncOp> kernels;
+    KernelConfig tile = KernelConfig::of(module);
     for (linalg::GenericOp g : targets) {
       Format fmt;
+      fmt.tile = tile;
       if (auto precision = g->getAttrOfType<StringAttr>(
               XfDialect::getWeightMatmulAttrName())) {
         fmt.kind = precision.getValue() == "bf16" ? Format::BF16 : Format::I8;
@@ -1022,13 +1031,13 @@ struct XfCpuMatmulKernelPass final
       Location loc = g.getLoc();
       Value w = g.getDpsInputs()[1];
       auto wType = cast<MemRefType>(w.getType());
-      bool narrow = wType.getDimSize(0) < kCols;
+      bool narrow = wType.getDimSize(0) < fmt.tile.cols;
       // A narrow copy keeps the tail bytes past its last row that xf/abi.h
       // promises past every bf16 or int8 weight.
       int64_t rowBytes = wType.getDimSize(1) * fmt.bytes();
       SmallVector<Value> copies;
       if (narrow) {
-        w = padRows(b, loc, w,
+        w = padRows(b, loc, w, fmt.tile.cols,
                     fmt.kind == Format::F32
                         ? 0
                         : (XF_PARAM_TAIL_BYTES + rowBytes - 1) / rowBytes);
@@ -1039,7 +1048,7 @@ struct XfCpuMatmulKernelPass final
       if (fmt.kind == Format::I8) {
         Value scales = g.getDpsInputs()[2];
         if (narrow) {
-          scales = padVector(b, loc, scales);
+          scales = padVector(b, loc, scales, fmt.tile.cols);
           copies.push_back(scales);
         }
         operands.push_back({scales, false});

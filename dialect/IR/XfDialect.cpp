@@ -84,6 +84,30 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
   }
   if (name == getKernelKeyAttrName())
     return success(); // any attribute: compared, never read
+  if (name == getCpuKernelConfigAttrName()) {
+    auto dict = dyn_cast<DictionaryAttr>(value);
+    if (!dict)
+      return op->emitError() << "'" << name << "' must be a dictionary";
+    // Each key with the range its kernel supports.
+    static const struct {
+      StringRef key;
+      int64_t lo, hi;
+    } keys[] = {
+        {"matmul_panels", 1, 4}, {"matmul_cols", 1, 16}, {"matmul_k_unroll", 1, 8}};
+    for (NamedAttribute entry : dict) {
+      const auto *known = llvm::find_if(
+          keys, [&](const auto &k) { return k.key == entry.getName(); });
+      if (known == std::end(keys))
+        return op->emitError() << "'" << name << "' has an unknown key '"
+                               << entry.getName().getValue() << "'";
+      auto v = dyn_cast<IntegerAttr>(entry.getValue());
+      if (!v || v.getInt() < known->lo || v.getInt() > known->hi)
+        return op->emitError()
+               << "'" << name << "': " << known->key << " must be an integer in ["
+               << known->lo << ", " << known->hi << "]";
+    }
+    return success();
+  }
   return op->emitError() << "unknown xf attribute '" << name << "'";
 }
 

@@ -90,6 +90,12 @@ def Xf_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getFusionCandidateAttrName() {
       return "xf.fusion_candidate";
     }
+    /// On the module, for the CPU: the kernels' register tiling chosen for
+    /// the target (codegen/CPU/KernelConfig.h), a dictionary of integers;
+    /// xfc sets it from the CPU's features unless the input has one.
+    static constexpr ::llvm::StringLiteral getCpuKernelConfigAttrName() {
+      return "xf.cpu_kernel_config";
+    }
     /// On an out-of-line CPU kernel function while convert-xf-to-linalg
     /// runs: what it was made for (its operand types and the op's
     /// attributes), so equal ops share it; removed at the pass's end.

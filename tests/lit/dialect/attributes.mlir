@@ -61,3 +61,21 @@ func.func @unknown() attributes {xf.fused} {
 // expected-error @+1 {{'xf.gpu_kernels' must be an array of strings}}
 module attributes {xf.gpu_kernels = "k:m"} {
 }
+
+// -----
+
+// CHECK: module attributes {xf.cpu_kernel_config = {matmul_cols = 6 : i64, matmul_panels = 1 : i64}}
+module attributes {xf.cpu_kernel_config = {matmul_panels = 1, matmul_cols = 6}} {
+}
+
+// -----
+
+// expected-error @+1 {{'xf.cpu_kernel_config': matmul_cols must be an integer in [1, 16]}}
+module attributes {xf.cpu_kernel_config = {matmul_cols = 17}} {
+}
+
+// -----
+
+// expected-error @+1 {{'xf.cpu_kernel_config' has an unknown key 'matmul_rows'}}
+module attributes {xf.cpu_kernel_config = {matmul_rows = 32}} {
+}

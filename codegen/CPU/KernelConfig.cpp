@@ -1,0 +1,43 @@
+//===- KernelConfig.cpp - The CPU kernels' tiling per target --------------===//
+
+#include "codegen/CPU/KernelConfig.h"
+#include "dialect/IR/XfDialect.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+using namespace mlir::xf::cpu;
+
+KernelConfig KernelConfig::forTarget(bool avx512) {
+  KernelConfig c;
+  if (!avx512) {
+    c.panels = 1;
+    c.cols = 6;
+  }
+  return c;
+}
+
+KernelConfig KernelConfig::of(ModuleOp module) {
+  KernelConfig c;
+  auto dict =
+      module->getAttrOfType<DictionaryAttr>(XfDialect::getCpuKernelConfigAttrName());
+  if (!dict)
+    return c;
+  auto get = [&](StringRef key, int64_t &field) {
+    if (auto v = dict.getAs<IntegerAttr>(key))
+      field = v.getInt();
+  };
+  get("matmul_panels", c.panels);
+  get("matmul_cols", c.cols);
+  get("matmul_k_unroll", c.kUnroll);
+  return c;
+}
+
+DictionaryAttr KernelConfig::toAttr(MLIRContext *ctx) const {
+  Builder b(ctx);
+  return b.getDictionaryAttr({
+      b.getNamedAttr("matmul_cols", b.getI64IntegerAttr(cols)),
+      b.getNamedAttr("matmul_k_unroll", b.getI64IntegerAttr(kUnroll)),
+      b.getNamedAttr("matmul_panels", b.getI64IntegerAttr(panels)),
+  });
+}
