@@ -6,7 +6,10 @@
 # after a warm-up; the median of the rounds' medians, and each round's
 # ratio. ONNX Runtime runs the model bench/onnx_seed.py exports (checked
 # against PyTorch there, and its logits against PyTorch's before timing).
-# Prints the CPU, the FMA peak measured in the same run and a Markdown table.
+# Then the same for the BERT-base-sized encoder (examples/bert_base.xf,
+# random weights, bench/onnx_bert.py) at B=8 S=128 (rows padded to
+# different lengths), xfc and ONNX Runtime both checked against PyTorch.
+# Prints the CPU, the FMA peak measured in the same run and Markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${XF_BUILD_DIR:-build}
@@ -57,3 +60,34 @@ for cfg in "1 128" "4 256"; do
   x=$(med "${xs[@]}"); o=$(med "${os[@]}"); p=$(med "${ps[@]}")
   echo "| B=$1 S=T=$2 | $x | $o | $p | $(python3 -c "print(round($o / $x, 2))")x ($(IFS=,; echo "${ratios[*]}" | sed 's/,/, /g')) | $(python3 -c "print(round($p / $x, 2))")x |"
 done
+
+# BERT-base-sized encoder, B=8 S=128 ($BERT_BATCH, $BERT_LEN).
+D="$W/bert_b${BERT_BATCH:-8}_s${BERT_LEN:-128}"
+/usr/bin/python3 bench/onnx_bert.py "$D" --batch "${BERT_BATCH:-8}" --len "${BERT_LEN:-128}"
+"$B/bin/xfc" examples/bert_base.xf -o "$W/bert"
+"$B/bin/xf-run" "$W/bert" --weights "$D/weights.safetensors" --input ids=@"$D/ids.npy" \
+  --output hidden=@"$D/xfc_hidden.npy" >/dev/null
+# xfc against PyTorch on the real tokens (a padded row's padding positions
+# are not a model output anyone reads).
+err=$(/usr/bin/python3 -c "
+import sys, numpy as np
+d = sys.argv[1]
+ids, ref, got = (np.load(f'{d}/{n}.npy') for n in ('ids', 'torch_hidden', 'xfc_hidden'))
+real = ids != 0
+print(f'{np.abs(got - ref)[real].max() / np.abs(ref[real]).max():.2e}')" "$D")
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 1e-4 else 1)" "$err" ||
+  { echo "ort.sh: xfc's BERT hidden states differ from PyTorch's by $err" >&2; exit 1; }
+echo
+echo "| BERT-base encoder (d 768, 12 layers), median of $ROUNDS rounds' medians ($REPS calls) | xfc ms | ONNX Runtime ms | xfc speedup vs ONNX Runtime (per round) | xfc vs PyTorch (real tokens) |"
+echo "|---|---|---|---|---|"
+xs=(); os=(); ratios=()
+for _ in $(seq "$ROUNDS"); do
+  x=$("$B/bin/xf-bench" "$W/bert" --weights "$D/weights.safetensors" \
+    --input ids=@"$D/ids.npy" --reps "$REPS" --threads "$T" | json median_ms)
+  o=$(node bench/ort_run.js "$D" --model bert.onnx --inputs ids --output hidden \
+    --expected torch_hidden.npy --threads "$T" --reps "$REPS" | json median_ms)
+  xs+=("$x"); os+=("$o")
+  ratios+=("$(python3 -c "print(round($o / $x, 2))")")
+done
+x=$(med "${xs[@]}"); o=$(med "${os[@]}")
+echo "| B=${BERT_BATCH:-8} S=${BERT_LEN:-128} | $x | $o | $(python3 -c "print(round($o / $x, 2))")x ($(IFS=,; echo "${ratios[*]}" | sed 's/,/, /g')) | $err |"

@@ -1,10 +1,13 @@
-// Times the seed model's ONNX export (bench/onnx_seed.py) in ONNX Runtime's
-// CPU execution provider (the npm package onnxruntime-node), on the inputs
-// xf-bench uses; first checks its logits against PyTorch's. Prints one JSON
-// line like xf-bench.
+// Times an ONNX export (bench/onnx_seed.py, bench/onnx_bert.py) in ONNX
+// Runtime's CPU execution provider (the npm package onnxruntime-node), on
+// the inputs xf-bench uses; first checks its output against PyTorch's.
+// Prints one JSON line like xf-bench.
 //
 //   NODE_PATH=DIR/node_modules node bench/ort_run.js DIR --threads 2 --reps 5
-// DIR holds seed.onnx, src.npy, tgt.npy, torch_logits.npy.
+//       [--model seed.onnx --inputs src,tgt --output logits
+//        --expected torch_logits.npy]
+// DIR holds the model, <input>.npy for each input and the expected output
+// (the defaults: the seed model's).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -40,9 +43,14 @@ async function main() {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
+  const text = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
   const threads = option('--threads', 2), reps = option('--reps', 5);
+  const output = text('--output', 'logits');
   const session = await ort.InferenceSession.create(
-      path.join(dir, 'seed.onnx'), {
+      path.join(dir, text('--model', 'seed.onnx')), {
         executionProviders: ['cpu'],
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
@@ -50,13 +58,14 @@ async function main() {
         graphOptimizationLevel: 'all',
       });
   const feeds = {};
-  for (const name of ['src', 'tgt']) {
+  for (const name of text('--inputs', 'src,tgt').split(',')) {
     const a = readNpy(path.join(dir, `${name}.npy`));
     feeds[name] = new ort.Tensor(a.type, a.data, a.shape);
   }
-  // The check: ONNX Runtime's logits against PyTorch's (the notes' module).
-  const expected = readNpy(path.join(dir, 'torch_logits.npy')).data;
-  const got = (await session.run(feeds)).logits.data;
+  // The check: ONNX Runtime's output against PyTorch's.
+  const expected =
+      readNpy(path.join(dir, text('--expected', 'torch_logits.npy'))).data;
+  const got = (await session.run(feeds))[output].data;
   let diff = 0, scale = 0;
   for (let i = 0; i < expected.length; ++i) {
     diff = Math.max(diff, Math.abs(got[i] - expected[i]));
@@ -64,7 +73,7 @@ async function main() {
   }
   const error = diff / scale;
   if (got.length !== expected.length || !(error <= 1e-4)) {
-    console.error(`ort_run.js: ONNX Runtime's logits differ from PyTorch's ` +
+    console.error(`ort_run.js: ONNX Runtime's ${output} differ from PyTorch's ` +
                   `by ${error} (relative to the largest)`);
     process.exit(1);
   }

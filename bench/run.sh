@@ -4,7 +4,8 @@
 # and B=4, S=T=256, and one greedy decoding step; the largest linear layer
 # against OpenBLAS sgemm and the FMA peak (measured in the same run by
 # bench/fma_peak.c, and the nominal one: FMA flops per cycle of the CPU the
-# seed library was compiled for × the measured clock); the seed model's
+# seed library was compiled for × the measured clock), and compiled for
+# AVX2 machines (--cpu=x86-64-v3) run on this one; the seed model's
 # compile time; attention (heads 8,
 # d_k 64) fused vs --no-fuse=attention vs PyTorch at S = 128, 512, 2048, 8192
 # with a padding mask and at S = 512, 2048 with padding ∪ causal (time and
@@ -104,6 +105,13 @@ else
 fi
 echo "| linear 1024x512 · (2048x512)ᵀ, median ms (min) | $ours ($ours_gf GFLOP/s; min $ours_min) | OpenBLAS $blas_ms ($blas_gf GFLOP/s) | $(python3 -c "print(round($blas_ms / $ours, 2))")x |"
 echo "| the same against the FMA peak | $pct% of $PEAK GFLOP/s measured by bench/fma_peak.c ($nominal) | | |"
+# The same layer compiled for AVX2 machines (x86-64-v3: the kernel's
+# AVX2 tiling, KernelConfig.h), run here.
+"$B/bin/xfc" bench/linear.mlir --cpu=x86-64-v3 -o "$L/avx2"
+avx2=$("$B/bin/xf-bench" "$L/avx2" --weights "$L/w.safetensors" --input x=@"$L/x.npy" \
+  --reps 50 --threads "$T" | json median_ms)
+avx2_gf=$(python3 -c "print(round(2 * 1024 * 2048 * 512 / $avx2 / 1e6, 1))")
+echo "| the same compiled --cpu=x86-64-v3 (AVX2), median ms | $avx2 ($avx2_gf GFLOP/s) | this CPU's own build $ours | $(python3 -c "print(round($ours / $avx2, 2))")x |"
 
 # 4. Attention: fused (flash-style kernel) vs unfused xfc vs PyTorch eager,
 # with the padding mask (bench/attention.mlir) and with padding ∪ causal
