@@ -13,6 +13,7 @@ KernelConfig KernelConfig::forTarget(bool avx512) {
   if (!avx512) {
     c.panels = 1;
     c.cols = 6;
+    c.dotShapes = {{1, 8}, {2, 2}, {4, 1}};
   }
   return c;
 }
@@ -30,13 +31,22 @@ KernelConfig KernelConfig::of(ModuleOp module) {
   get("matmul_panels", c.panels);
   get("matmul_cols", c.cols);
   get("matmul_k_unroll", c.kUnroll);
+  if (auto shapes = dict.getAs<DenseI64ArrayAttr>("matmul_dot_shapes")) {
+    c.dotShapes.clear();
+    for (size_t i = 0; i + 1 < shapes.size(); i += 2)
+      c.dotShapes.push_back({shapes[i], shapes[i + 1]});
+  }
   return c;
 }
 
 DictionaryAttr KernelConfig::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
+  SmallVector<int64_t> shapes;
+  for (auto [rowsX, rowsW] : dotShapes)
+    shapes.append({rowsX, rowsW});
   return b.getDictionaryAttr({
       b.getNamedAttr("matmul_cols", b.getI64IntegerAttr(cols)),
+      b.getNamedAttr("matmul_dot_shapes", b.getDenseI64ArrayAttr(shapes)),
       b.getNamedAttr("matmul_k_unroll", b.getI64IntegerAttr(kUnroll)),
       b.getNamedAttr("matmul_panels", b.getI64IntegerAttr(panels)),
   });

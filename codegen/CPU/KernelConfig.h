@@ -15,16 +15,25 @@
 namespace mlir::xf::cpu {
 
 /// A linear kernel's tile: `panels` panels of 16 rows of x times `cols`
-/// columns of W in accumulators, K unrolled by `kUnroll`. Vector operands
-/// are 16 f32 lanes whatever the target; LLVM splits them into two
-/// 256-bit halves where there is no AVX-512, so a tile costs
-/// panels·cols·(512 / vector bits) registers.
+/// columns of W in accumulators, K unrolled by `kUnroll`; and for a few
+/// rows of x (a generation step's), the streaming shapes: (rows of x, rows
+/// of W) per step, the first whose rows of x cover M. Vector operands are
+/// 16 f32 lanes whatever the target; LLVM splits them into two 256-bit
+/// halves where there is no AVX-512, so an accumulator costs 512 / vector
+/// bits registers.
 struct KernelConfig {
   int64_t panels = 2, cols = 12, kUnroll = 4;
+  /// Fewer rows of x leave registers for more concurrent W streams, and it
+  /// is the number of streams in flight that sets how close a step gets to
+  /// the memory bandwidth (one row of x against 4 streams reaches about
+  /// half of it, against 8 nearly all).
+  SmallVector<std::pair<int64_t, int64_t>> dotShapes = {{1, 8}, {2, 8}, {4, 4}};
 
   /// For a CPU with AVX-512 (32 zmm registers: 2x12 accumulators, 2 x
-  /// vectors and a broadcast) or without (16 ymm: 1x6 accumulators of two
-  /// halves each, one x vector of two halves and a broadcast).
+  /// vectors and a broadcast; streams 1x8, 2x8, 4x4) or without (16 ymm:
+  /// 1x6 accumulators of two halves each, one x vector of two halves and a
+  /// broadcast; streams 1x8, 2x2, 4x1, whose accumulators, x rows and W
+  /// vector about fill them).
   static KernelConfig forTarget(bool avx512);
   /// The module's `xf.cpu_kernel_config`, the AVX-512 tiling where it has
   /// none.

@@ -41,12 +41,6 @@ constexpr int64_t kLanes = 16;    ///< rows per panel: one 512-bit vector
 constexpr int64_t kChunk = 16;    ///< panels per parallel task
 constexpr int64_t kColBlock = 96; ///< columns per parallel task
 constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
-/// Streaming shapes, as (rows of x, rows of W) per step, tried in order:
-/// fewer rows of x leave registers for more concurrent W streams, and it is
-/// the number of streams in flight that sets how close a step gets to the
-/// memory bandwidth (one row of x against 4 streams reaches about half of
-/// it, against 8 nearly all).
-constexpr std::pair<int64_t, int64_t> kDotShapes[] = {{1, 8}, {2, 8}, {4, 4}};
 /// Floats of W ahead of each stream's position that it prefetches into L2
 /// (16 KB: rows of the next groups, W being row-major): an L1 miss
 /// per stream keeps too few lines in flight to cover L3/DRAM latency on
@@ -934,7 +928,7 @@ void emitKernelBody(OpBuilder &b, Location loc, const Format &fmt, Value x,
   };
   // One branch per streaming shape, the panel kernel in the last else.
   OpBuilder::InsertPoint after;
-  for (auto [rowsX, rowsW] : kDotShapes) {
+  for (auto [rowsX, rowsW] : fmt.tile.dotShapes) {
     Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, m,
                                       idx(b, loc, rowsX));
     auto choice = scf::IfOp::create(b, loc, few, /*withElseRegion=*/true);

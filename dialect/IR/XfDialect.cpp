@@ -95,6 +95,20 @@ LogicalResult XfDialect::verifyOperationAttribute(Operation *op,
     } keys[] = {
         {"matmul_panels", 1, 4}, {"matmul_cols", 1, 16}, {"matmul_k_unroll", 1, 8}};
     for (NamedAttribute entry : dict) {
+      if (entry.getName() == "matmul_dot_shapes") {
+        // (rows of x, rows of W) pairs, rows of x increasing.
+        auto shapes = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
+        bool ok = shapes && !shapes.empty() && shapes.size() % 2 == 0;
+        for (size_t i = 0; ok && i < shapes.size(); i += 2)
+          ok = shapes[i] >= 1 && shapes[i] <= 8 && shapes[i + 1] >= 1 &&
+               shapes[i + 1] <= 16 && (i == 0 || shapes[i] > shapes[i - 2]);
+        if (!ok)
+          return op->emitError()
+                 << "'" << name
+                 << "': matmul_dot_shapes must be an array<i64> of (rows of "
+                    "x in [1, 8], increasing; rows of W in [1, 16]) pairs";
+        continue;
+      }
       const auto *known = llvm::find_if(
           keys, [&](const auto &k) { return k.key == entry.getName(); });
       if (known == std::end(keys))

@@ -64,8 +64,8 @@ module attributes {xf.gpu_kernels = "k:m"} {
 
 // -----
 
-// CHECK: module attributes {xf.cpu_kernel_config = {matmul_cols = 6 : i64, matmul_panels = 1 : i64}}
-module attributes {xf.cpu_kernel_config = {matmul_panels = 1, matmul_cols = 6}} {
+// CHECK: module attributes {xf.cpu_kernel_config = {matmul_cols = 6 : i64, matmul_dot_shapes = array<i64: 1, 8, 4, 1>, matmul_panels = 1 : i64}}
+module attributes {xf.cpu_kernel_config = {matmul_panels = 1, matmul_cols = 6, matmul_dot_shapes = array<i64: 1, 8, 4, 1>}} {
 }
 
 // -----
@@ -78,4 +78,10 @@ module attributes {xf.cpu_kernel_config = {matmul_cols = 17}} {
 
 // expected-error @+1 {{'xf.cpu_kernel_config' has an unknown key 'matmul_rows'}}
 module attributes {xf.cpu_kernel_config = {matmul_rows = 32}} {
+}
+
+// -----
+
+// expected-error @+1 {{'xf.cpu_kernel_config': matmul_dot_shapes must be an array<i64> of (rows of x in [1, 8], increasing; rows of W in [1, 16]) pairs}}
+module attributes {xf.cpu_kernel_config = {matmul_dot_shapes = array<i64: 2, 8, 1, 8>}} {
 }
