@@ -374,12 +374,13 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
     return error.rfind("unknown --cpu", 0) == 0
                ? userError("xfc: error: " + error)
                : internalError(error);
+  const std::vector<std::string> features = cpuFeatures(*tm);
   // The CPU kernels' tiling for this target (shown from --emit=fused on),
   // unless the input chose its own.
   if (!options.gpu && !(*module)->hasAttr(XfDialect::getCpuKernelConfigAttrName()))
     (*module)->setAttr(XfDialect::getCpuKernelConfigAttrName(),
                        cpu::KernelConfig::forTarget(
-                           llvm::is_contained(cpuFeatures(*tm), "avx512f"))
+                           llvm::is_contained(features, "avx512f"))
                            .toAttr(&context));
 
   // xf-level optimization (transpose folding; fusion passes join here).
@@ -432,7 +433,7 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                          : options.gpu->api == GpuApi::Cuda ? "cuda"
                                                             : "vulkan";
   std::string manifest = buildManifest(*module, *model, targetName,
-                                       tm->getTargetCPU(), cpuFeatures(*tm));
+                                       tm->getTargetCPU(), features);
   std::string header = buildHeader(*module, *model);
   std::vector<std::string> entries;
   for (auto fn : module->getOps<func::FuncOp>())
@@ -443,7 +444,6 @@ CompileResult mlir::xf::compile(const CompileOptions &options) {
                   UnitAttr::get(&context));
     }
   if (!isGpu) {
-    std::vector<std::string> features = cpuFeatures(*tm);
     CpuLoweringOptions cpuOptions;
     cpuOptions.vnni = llvm::is_contained(features, "avx512vnni");
     cpuOptions.avx512bf16 = llvm::is_contained(features, "avx512bf16");
