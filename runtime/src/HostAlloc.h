@@ -2,9 +2,10 @@
 //
 // Compiled CPU code allocates its temporaries and results through
 // `_mlir_memref_to_llvm_alloc/free` (runtime/src/Gpu.cpp routes them here
-// when no GPU backend is bound). Blocks of 1 MiB and more are kept after
-// they are freed and handed out again, so a model run in a loop does not
-// map, fault in and unmap its large activations on every call (which cost a
+// when no GPU backend is bound), and a CPU generation state's caches come
+// from it too. Blocks of 64 KiB and more are kept after they are freed and
+// handed out again, so a model run in a loop (or a state per request) does
+// not map, fault in and unmap its large buffers on every call (which cost a
 // third of a linear layer's time); smaller blocks are plain malloc.
 //
 //===----------------------------------------------------------------------===//
