@@ -12,6 +12,7 @@
 #include "runtime/src/Model.h"
 #include "runtime/src/Sampling.h"
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <cstdlib>
 #include <cstring>
@@ -170,7 +171,6 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
   }
   g->batch = batch;
   g->capacity = capacity;
-  g->lengths.assign(batch, 0);
   // Each cache's shape and its byte offset (a multiple of 64) in one block.
   struct Placed {
     const std::string *name;
@@ -179,6 +179,13 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
   };
   std::vector<Placed> offsets;
   size_t total = 0;
+  auto tooLarge = [&] {
+    return makeStatus(XF_STATUS_OUT_OF_MEMORY,
+                      "the generation state's caches for batch " +
+                          std::to_string(batch) + " and capacity " +
+                          std::to_string(capacity) +
+                          " exceed the address space");
+  };
   for (const BoundEntry *e : {g->encode, g->step}) {
     if (!e)
       continue;
@@ -196,10 +203,17 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
                             "malformed library: state '" + in.name +
                                 "' has an unnamed dynamic dim");
         c.shape.push_back(d);
-        n *= static_cast<size_t>(d);
+        if (__builtin_mul_overflow(n, static_cast<size_t>(d), &n))
+          return tooLarge();
       }
       offsets.push_back({&in.name, &c, total});
-      total += (n * sizeof(float) + 63) / 64 * 64;
+      size_t bytes;
+      if (__builtin_mul_overflow(n, sizeof(float), &bytes) ||
+          bytes > SIZE_MAX / 4)
+        return tooLarge();
+      total += (bytes + 63) / 64 * 64; // both at most SIZE_MAX / 4 + 63
+      if (total > SIZE_MAX / 4)
+        return tooLarge();
     }
   }
   // Zeroed: attention reads (and masks to weight 0) rows past a length,
@@ -232,6 +246,9 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
                             "' (" + std::to_string(bytes) + " bytes)");
     std::memset(c.data, 0, bytes);
   }
+  // After the caches, which are larger: a batch too large for them has
+  // been refused before this allocates.
+  g->lengths.assign(batch, 0);
   *out = g.release();
   return nullptr;
 }

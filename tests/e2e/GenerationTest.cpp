@@ -387,6 +387,10 @@ TEST_F(GenerationApi, MisuseReturnsAStatusAndChangesNothing) {
             "batch must be at least 1, found 0");
   EXPECT_EQ(message(xf_generation_create(m.model, 1, 65, &none)),
             "capacity must be in 1..64 (the model's max_len), found 65");
+  // Caches whose size overflows size_t are refused before any allocation.
+  EXPECT_EQ(message(xf_generation_create(m.model, int64_t(1) << 62, 64, &none)),
+            "the generation state's caches for batch 4611686018427387904 and "
+            "capacity 64 exceed the address space");
   EXPECT_EQ(none, nullptr);
 
   State g(m, 2, 4);
