@@ -171,11 +171,12 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
   }
   g->batch = batch;
   g->capacity = capacity;
-  // Each cache's shape and its byte offset (a multiple of 64) in one block.
+  // Each cache's shape, and its bytes (padded to 64) at `offset` in one
+  // block.
   struct Placed {
     const std::string *name;
     Cache *cache;
-    size_t offset;
+    size_t offset, bytes;
   };
   std::vector<Placed> offsets;
   size_t total = 0;
@@ -206,12 +207,13 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
         if (__builtin_mul_overflow(n, static_cast<size_t>(d), &n))
           return tooLarge();
       }
-      offsets.push_back({&in.name, &c, total});
       size_t bytes;
       if (__builtin_mul_overflow(n, sizeof(float), &bytes) ||
           bytes > SIZE_MAX / 4)
         return tooLarge();
-      total += (bytes + 63) / 64 * 64; // both at most SIZE_MAX / 4 + 63
+      bytes = (bytes + 63) / 64 * 64;
+      offsets.push_back({&in.name, &c, total, bytes});
+      total += bytes; // both at most SIZE_MAX / 4 + 63
       if (total > SIZE_MAX / 4)
         return tooLarge();
     }
@@ -235,16 +237,15 @@ xf_status *xf_generation_create(const xf_model *model, int64_t batch,
     for (const Placed &p : offsets)
       p.cache->data = reinterpret_cast<float *>(at + p.offset);
   }
-  for (size_t i = 0; model->gpu && i < offsets.size(); ++i) {
-    size_t end = i + 1 < offsets.size() ? offsets[i + 1].offset : total;
-    size_t bytes = end - offsets[i].offset;
-    Cache &c = *offsets[i].cache;
-    c.data = static_cast<float *>(allocDevice(*model, bytes));
-    if (!c.data)
+  for (const Placed &p : offsets) {
+    if (!model->gpu)
+      break;
+    p.cache->data = static_cast<float *>(allocDevice(*model, p.bytes));
+    if (!p.cache->data)
       return makeStatus(XF_STATUS_OUT_OF_MEMORY,
-                        "out of memory for the cache '" + *offsets[i].name +
-                            "' (" + std::to_string(bytes) + " bytes)");
-    std::memset(c.data, 0, bytes);
+                        "out of memory for the cache '" + *p.name + "' (" +
+                            std::to_string(p.bytes) + " bytes)");
+    std::memset(p.cache->data, 0, p.bytes);
   }
   // After the caches, which are larger: a batch too large for them has
   // been refused before this allocates.
