@@ -164,23 +164,28 @@ def XfCpuProfileRegionsPass : Pass<"xf-cpu-profile-regions", "ModuleOp"> {
 }
 
 def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule", "ModuleOp"> {
-  let summary = "OpenMP worksharing loops deal out guided chunks themselves";
+  let summary = "OpenMP worksharing loops split into ranges the threads claim";
   let description = [{
     After convert-scf-to-openmp: every `omp.wsloop` that is only a loop nest
-    in an `omp.parallel` becomes a loop in which each thread takes its next
-    chunk from an atomic counter (allocated and zeroed before the parallel
-    region) until the collapsed iteration space is used up; a chunk
-    recovers its first indices from the counter value (innermost fastest)
-    and steps them with carries. A body without loops of its own
-    (elementwise work) runs its innermost dimension in blocks of 1024
-    iterations, each a whole inner loop that LLVM vectorizes, and the
-    counter deals out the other dimensions and the blocks (scalar
-    elementwise loops were 16% of a B=4 forward; now 2.5%). Chunks are
-    guided: half a thread's share of what is left, at
-    least one iteration, so a core slowed by other work on a shared machine
-    gets less, not the same share as the others (a static split made every
-    loop wait for its slowest core). No OpenMP dispatcher is used (Debian's
-    libomp formatted debugging strings on every chunk it dealt out: 10% of
+    in an `omp.parallel` becomes 16 contiguous ranges of its collapsed
+    iteration space, each run by the thread that first claims it through
+    its atomic counter (16 counters, allocated and zeroed before the
+    parallel region); a range recovers its first indices (innermost
+    fastest) and steps them with carries. Thread t of p visits the ranges
+    from t*16/p on: its own block first, so a loop run again (the same
+    layer at the next generation step) gives each core the same rows of
+    the weights as before, still in its caches (a guided split handed them
+    to whichever thread came first; a generation step read its weights
+    about 4% faster with owned ranges, and a 32 MB weight against one row
+    10-30%); then the others' ranges that nobody has started, so a core
+    slowed by other work on a shared machine hands over all but its
+    current range (a static split made every loop wait for its slowest
+    core). A body without loops of its own (elementwise work) runs its
+    innermost dimension in blocks of 1024 iterations, each a whole inner
+    loop that LLVM vectorizes, and the ranges split the other dimensions
+    and the blocks (scalar elementwise loops were 16% of a B=4 forward;
+    now 2.5%). No OpenMP dispatcher is used (Debian's libomp formatted
+    debugging strings on every chunk it dealt out: 10% of
     a decode step's time). When the loop is its region's only work and its
     bounds come from outside the region, the trip counts are computed
     before the region and decide whether it forks at all (`omp.parallel

@@ -1,23 +1,24 @@
 //===- LoopSchedule.cpp - OpenMP loops deal out their own chunks ----------===//
 //
-// Rewrites each OpenMP worksharing loop so that its threads take guided
-// chunks from an atomic counter instead of asking an OpenMP dispatcher (see
-// the pass description in codegen/Passes.td):
+// Rewrites each OpenMP worksharing loop so that its threads claim ranges of
+// its iterations through atomic counters instead of asking an OpenMP
+// dispatcher (see the pass description in codegen/Passes.td):
 //
-//   omp.parallel {                     %next = 0  (an alloca of the function)
-//     omp.wsloop {                     total = the trip counts' product
+//   omp.parallel {                   %claims[0..16) = 0 (an alloca of the
+//     omp.wsloop {                     function); total = trip counts' product
 //       omp.loop_nest (%i, %j) = ... → omp.parallel if (total is worth it) {
-//         body                           while (start = fetch-and-add of
-//     }                                    max(1, (total - next) / 2p)
-//   }                                      to %next) < total:
-//                                          for l in [start, start + chunk):
-//                                            (%i, %j) = delinearize(l)
-//                                            body
+//         body                           for k in [0, 16):
+//     }                                    r = (t*16/p + k) % 16
+//   }                                      if range r is not empty and
+//                                             fetch-and-add(%claims[r]) == 0:
+//                                            for l in range r:
+//                                              (%i, %j) = delinearize(l)
+//                                              body
 //                                        }
 //
 // A body without loops runs its innermost dimension in blocks of
 // kInnerBlock iterations, each a whole scf.for that LLVM vectorizes (the
-// chunks then deal out the other dimensions and the blocks).
+// ranges then split the other dimensions and the blocks).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +42,14 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kNumThreads = "omp_get_num_threads";
+constexpr StringLiteral kThreadNum = "omp_get_thread_num";
+/// The ranges a loop's iterations are split into. Thread t of p first runs
+/// its own block of them, [t R / p, (t + 1) R / p), so that a loop run again
+/// (the same layer at the next generation step) gives each thread the same
+/// iterations as before, whose weights are still in that core's caches;
+/// then it claims the others' ranges that nobody has started, so a core
+/// slowed by other work hands over all but its current range.
+constexpr int64_t kRanges = 16;
 /// Iterations of an elementwise loop's innermost dimension per block: one
 /// vectorized inner loop, and a unit of work large enough to deal out.
 constexpr int64_t kInnerBlock = 1024;
@@ -49,7 +58,7 @@ constexpr int64_t kMinForkIterations = 16384;
 
 /// Whether the pass can take over `loop`'s schedule: nothing but one loop
 /// nest of one block, with no clause, directly in an omp.parallel that is
-/// not inside another (its counter, in the function's frame, is then used
+/// not inside another (its counters, in the function's frame, are then used
 /// by one team at a time).
 bool canDealOut(omp::WsloopOp loop) {
   auto nest = dyn_cast<omp::LoopNestOp>(loop.getWrappedLoop());
@@ -61,21 +70,30 @@ bool canDealOut(omp::WsloopOp loop) {
          nest.getRegion().hasOneBlock();
 }
 
-/// Replaces `loop` by guided chunks taken from a counter that starts at 0
-/// before its omp.parallel.
-void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
+/// Replaces `loop` by kRanges ranges claimed through counters that start at
+/// 0 before its omp.parallel.
+void dealOut(omp::WsloopOp loop, func::FuncOp numThreads,
+             func::FuncOp threadNum) {
   auto nest = cast<omp::LoopNestOp>(loop.getWrappedLoop());
   auto parallel = cast<omp::ParallelOp>(loop->getParentOp());
   Location loc = loop.getLoc();
-  // The counter lives in the function's frame (an alloca next to a loop
-  // would grow the stack on every trip) and restarts before each region.
+  // The counters live in the function's frame (an alloca next to a loop
+  // would grow the stack on every trip) and restart before each region.
   auto fn = loop->getParentOfType<FunctionOpInterface>();
   OpBuilder b = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
   Type i64 = b.getI64Type();
-  Value counter = memref::AllocaOp::create(b, loc, MemRefType::get({}, i64));
+  Value counter =
+      memref::AllocaOp::create(b, loc, MemRefType::get({kRanges}, i64));
   b.setInsertionPoint(parallel);
-  memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 0, 64),
-                          counter);
+  Value unclaimed = arith::ConstantIntOp::create(b, loc, 0, 64);
+  scf::ForOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                     arith::ConstantIndexOp::create(b, loc, kRanges),
+                     arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
+                     [&](OpBuilder &zb, Location, Value r, ValueRange) {
+                       memref::StoreOp::create(zb, loc, unclaimed, counter,
+                                               ValueRange{r});
+                       scf::YieldOp::create(zb, loc);
+                     });
 
   // Trip counts before the region when its bounds come from outside (they
   // then also decide whether to fork), else inside it.
@@ -92,8 +110,8 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
   };
   // A body without loops of its own (elementwise work) runs its innermost
   // dimension in blocks of kInnerBlock iterations, each a whole inner loop
-  // that LLVM vectorizes; the counter deals out the other dimensions and
-  // the blocks. Otherwise it deals out single iterations.
+  // that LLVM vectorizes; the ranges split the other dimensions and
+  // the blocks. Otherwise they split single iterations.
   auto ivs = nest.getRegion().front().getArguments();
   int64_t rank = ivs.size();
   bool blocked =
@@ -129,41 +147,39 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
         b, loc, arith::CmpIPredicate::sge, blocked ? iterations : total,
         cst(blocked ? kMinForkIterations : 2)));
   b.setInsertionPoint(loop);
-  Value threads = arith::ExtSIOp::create(
-      b, loc, i64, func::CallOp::create(b, loc, numThreads).getResult(0));
-  Value divisor = arith::MulIOp::create(b, loc, threads, cst(2));
-  // The chunk that starts at `start`: half a thread's share of what is
-  // left, at least one iteration.
-  auto chunkAt = [&](OpBuilder &cb, Value start) {
-    Value left = arith::SubIOp::create(cb, loc, total, start);
-    return arith::MaxSIOp::create(
-        cb, loc, one, arith::DivSIOp::create(cb, loc, left, divisor));
+  auto asI64 = [&](func::FuncOp f) -> Value {
+    return arith::ExtSIOp::create(b, loc, i64,
+                                  func::CallOp::create(b, loc, f).getResult(0));
   };
-
-  scf::WhileOp::create(
-      b, loc, TypeRange{i64}, ValueRange{},
-      [&](OpBuilder &wb, Location, ValueRange) {
-        auto take =
-            memref::GenericAtomicRMWOp::create(wb, loc, counter, ValueRange{});
-        {
-          OpBuilder::InsertionGuard guard(wb);
-          wb.setInsertionPointToStart(&take.getAtomicBody().front());
-          Value cur = take.getCurrentValue();
-          memref::AtomicYieldOp::create(
-              wb, loc, arith::AddIOp::create(wb, loc, cur, chunkAt(wb, cur)));
-        }
-        Value start = take.getResult();
-        scf::ConditionOp::create(
-            wb, loc,
-            arith::CmpIOp::create(wb, loc, arith::CmpIPredicate::slt, start,
-                                  total),
-            ValueRange{start});
-      },
-      [&](OpBuilder &wb, Location, ValueRange args) {
-        Value start = args[0];
-        Value end = arith::MinSIOp::create(
-            wb, loc, total,
-            arith::AddIOp::create(wb, loc, start, chunkAt(wb, start)));
+  Value threads = asI64(numThreads), thread = asI64(threadNum);
+  Value ranges = cst(kRanges);
+  // Thread t starts at its own block of ranges, [t R / p, (t + 1) R / p),
+  // then goes on to the others' ranges that are still unclaimed.
+  Value own = arith::DivSIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, thread, ranges), threads);
+  scf::ForOp::create(
+      b, loc, zero, ranges, one, ValueRange{},
+      [&](OpBuilder &wb, Location, Value k, ValueRange) {
+        Value r = arith::RemSIOp::create(
+            wb, loc, arith::AddIOp::create(wb, loc, own, k), ranges);
+        auto boundOf = [&](Value range) -> Value {
+          return arith::DivSIOp::create(
+              wb, loc, arith::MulIOp::create(wb, loc, range, total), ranges);
+        };
+        Value start = boundOf(r);
+        Value end = boundOf(arith::AddIOp::create(wb, loc, r, one));
+        Value nonEmpty = arith::CmpIOp::create(
+            wb, loc, arith::CmpIPredicate::slt, start, end);
+        auto ifNonEmpty = scf::IfOp::create(wb, loc, nonEmpty);
+        wb.setInsertionPointToStart(&ifNonEmpty.getThenRegion().front());
+        Value claims = memref::AtomicRMWOp::create(
+            wb, loc, arith::AtomicRMWKind::addi, one, counter,
+            ValueRange{
+                arith::IndexCastOp::create(wb, loc, wb.getIndexType(), r)});
+        Value mine = arith::CmpIOp::create(wb, loc, arith::CmpIPredicate::eq,
+                                           claims, zero);
+        auto ifMine = scf::IfOp::create(wb, loc, mine);
+        wb.setInsertionPointToStart(&ifMine.getThenRegion().front());
         // The chunk's first position per dimension (one division per
         // dimension and chunk), then stepped innermost first with carries.
         SmallVector<Value> first(rank);
@@ -244,6 +260,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads) {
               }
               scf::YieldOp::create(fb, loc, next);
             });
+        wb.setInsertionPointAfter(ifNonEmpty);
         scf::YieldOp::create(wb, loc);
       });
   // The worksharing loop ended with a barrier; the region's end has one.
@@ -264,16 +281,19 @@ struct XfCpuLoopSchedulePass final
     });
     if (loops.empty())
       return;
-    auto numThreads = module.lookupSymbol<func::FuncOp>(kNumThreads);
-    if (!numThreads) {
+    auto declare = [&](StringLiteral name) {
+      if (auto f = module.lookupSymbol<func::FuncOp>(name))
+        return f;
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      numThreads =
-          func::FuncOp::create(b, module.getLoc(), kNumThreads,
-                               b.getFunctionType({}, {b.getI32Type()}));
-      numThreads.setPrivate();
-    }
+      auto f = func::FuncOp::create(b, module.getLoc(), name,
+                                    b.getFunctionType({}, {b.getI32Type()}));
+      f.setPrivate();
+      return f;
+    };
+    func::FuncOp numThreads = declare(kNumThreads),
+                 threadNum = declare(kThreadNum);
     for (omp::WsloopOp loop : loops)
-      dealOut(loop, numThreads);
+      dealOut(loop, numThreads, threadNum);
   }
 };
 

@@ -7,8 +7,11 @@
 // ($XF_THREAD_WAIT_MS) after their last team, then sleep until handed one;
 // every wait yields its core after kPauses pauses. Teams may be smaller
 // than asked for when other threads' forks hold the workers: the generated
-// loops take their chunks from a shared counter and size them by the team
-// (xf-cpu-loop-schedule), so any team size computes the same result.
+// loops claim their ranges through shared counters and any thread may run
+// any range (xf-cpu-loop-schedule), so any team size computes the same
+// result. A fork claims workers from the first, so one calling thread's
+// teams have the same workers at the same indices: the loops start each
+// thread on its own ranges, whose weights its core has cached.
 //
 //===----------------------------------------------------------------------===//
 
@@ -313,6 +316,8 @@ void xf_parallel_fork_if(void *, int32_t, xf_parallel_region region,
 }
 
 int32_t xf_parallel_thread_id(void *) { return currentIndex; }
+
+int32_t xf_parallel_thread_num() { return currentIndex; }
 
 int32_t xf_parallel_team_size() { return currentTeam ? currentTeam->size : 1; }
 

@@ -1,20 +1,22 @@
 // RUN: xf-opt %s --split-input-file --xf-cpu-loop-schedule | FileCheck %s
 
 // Tests that a worksharing loop nest whose body has a loop of its own becomes
-// guided chunks taken from an atomic counter over all its dimensions: the
-// counter is an alloca of the function, zeroed before the parallel region;
-// each thread takes max(1, (total - counter) / 2p) iterations at a time
-// until the collapsed space (2-D here, an inclusive upper bound and a step
-// of 2 in the inner dimension) is used up; a chunk recovers its first
-// indices (innermost fastest) once, then steps them with carries. The loop
-// was the region's last op, so no barrier is added; omp_get_num_threads is
-// declared once. The trip counts come from values defined before the
-// region, so they are computed there, and the region forks only for two
-// iterations or more.
+// 16 ranges of its collapsed iteration space (2-D here, an inclusive upper
+// bound and a step of 2 in the inner dimension), each claimed once through
+// an atomic counter: the counters are an alloca of the function, zeroed
+// before the parallel region; thread t of p visits the ranges from t*16/p
+// on (its own first), and runs range r, [r*total/16, (r+1)*total/16), when
+// it is not empty and its counter was 0. A range recovers its first indices
+// (innermost fastest) once, then steps them with carries. The loop was the
+// region's last op, so no barrier is added; omp_get_num_threads and
+// omp_get_thread_num are declared once. The trip counts come from values
+// defined before the region, so they are computed there, and the region
+// forks only for two iterations or more.
 // CHECK-LABEL: func.func @nest
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
-// CHECK: %[[NEXT:.+]] = memref.alloca() : memref<i64>
-// CHECK: memref.store %{{.+}}, %[[NEXT]][] : memref<i64>
+// CHECK: %[[CLAIMS:.+]] = memref.alloca() : memref<16xi64>
+// CHECK: scf.for %[[Z:.+]] = %{{.+}} to %c16 step
+// CHECK-NEXT: memref.store %c0_i64, %[[CLAIMS]][%[[Z]]] : memref<16xi64>
 // CHECK: %[[T0:.+]] = arith.ceildivsi
 // CHECK: arith.maxsi %{{.+}}, %[[T0]]
 // CHECK: arith.addi %{{.+}}, %c1_i64
@@ -25,19 +27,26 @@
 // CHECK: %[[FORK:.+]] = arith.cmpi sge, %[[TOTAL]], %[[TWO]]
 // CHECK-NEXT: omp.parallel if(%[[FORK]]) {
 // CHECK-NOT: omp.wsloop
-// CHECK: %[[P:.+]] = func.call @omp_get_num_threads() : () -> i32
-// CHECK: scf.while : () -> i64 {
-// CHECK: %[[START:.+]] = memref.generic_atomic_rmw %[[NEXT]][] : memref<i64> {
-// CHECK: ^bb0(%[[CUR:.+]]: i64):
-// CHECK: %[[LEFT:.+]] = arith.subi %[[TOTAL]], %[[CUR]]
-// CHECK: %[[HALF:.+]] = arith.divsi %[[LEFT]]
-// CHECK: %[[CHUNK:.+]] = arith.maxsi %{{.+}}, %[[HALF]]
-// CHECK: %[[NEW:.+]] = arith.addi %[[CUR]], %[[CHUNK]]
-// CHECK: memref.atomic_yield %[[NEW]]
-// CHECK: arith.cmpi slt, %[[START]], %[[TOTAL]]
-// CHECK: scf.condition
-// CHECK: } do {
-// CHECK: ^bb0(%[[FROM:.+]]: i64):
+// CHECK: %[[P32:.+]] = func.call @omp_get_num_threads() : () -> i32
+// CHECK: %[[P:.+]] = arith.extsi %[[P32]]
+// CHECK: %[[T32:.+]] = func.call @omp_get_thread_num() : () -> i32
+// CHECK: %[[T:.+]] = arith.extsi %[[T32]]
+// CHECK: %[[T16:.+]] = arith.muli %[[T]], %c16_i64
+// CHECK: %[[OWN:.+]] = arith.divsi %[[T16]], %[[P]]
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %c16_i64 step
+// CHECK: %[[OK:.+]] = arith.addi %[[OWN]], %[[K]]
+// CHECK: %[[R:.+]] = arith.remsi %[[OK]], %c16_i64
+// CHECK: %[[LO16:.+]] = arith.muli %[[R]], %[[TOTAL]]
+// CHECK: %[[FROM:.+]] = arith.divsi %[[LO16]], %c16_i64
+// CHECK: %[[R1:.+]] = arith.addi %[[R]], %c1
+// CHECK: %[[HI16:.+]] = arith.muli %[[R1]], %[[TOTAL]]
+// CHECK: %[[TO:.+]] = arith.divsi %[[HI16]], %c16_i64
+// CHECK: %[[NONEMPTY:.+]] = arith.cmpi slt, %[[FROM]], %[[TO]]
+// CHECK: scf.if %[[NONEMPTY]] {
+// CHECK: %[[RI:.+]] = arith.index_cast %[[R]] : i64 to index
+// CHECK: %[[BEFORE:.+]] = memref.atomic_rmw addi %{{.+}}, %[[CLAIMS]][%[[RI]]]
+// CHECK: %[[MINE:.+]] = arith.cmpi eq, %[[BEFORE]], %c0
+// CHECK: scf.if %[[MINE]] {
 // CHECK: %[[IN0:.+]] = arith.remsi %[[FROM]], %[[T1]]
 // CHECK: %[[OUT0:.+]] = arith.divsi %[[FROM]], %[[T1]]
 // CHECK: scf.for %{{.+}} = %[[FROM]] to %{{.+}} step %{{.+}} iter_args(%[[OUT:.+]] = %[[OUT0]], %[[IN:.+]] = %[[IN0]]) -> (i64, i64) : i64 {
@@ -56,7 +65,8 @@
 // CHECK: scf.yield %[[NOUT]], %[[NIN]]
 // CHECK-NOT: omp.barrier
 // CHECK: omp.terminator
-// CHECK: func.func private @omp_get_num_threads() -> i32
+// CHECK-DAG: func.func private @omp_get_num_threads() -> i32
+// CHECK-DAG: func.func private @omp_get_thread_num() -> i32
 func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -85,7 +95,7 @@ func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
 // left alone.
 // CHECK-LABEL: func.func @kept
 // CHECK: omp.parallel {
-// CHECK: scf.while
+// CHECK: memref.atomic_rmw
 // CHECK: omp.barrier
 // CHECK: omp.wsloop schedule(static) {
 // CHECK: omp.parallel {
@@ -126,7 +136,7 @@ func.func @kept(%n: index, %buf: memref<?xf32>) {
 // Tests that a nest whose body has no loop (elementwise work) runs its
 // innermost dimension in blocks of 1024 iterations, each a whole inner loop
 // (for LLVM to vectorize) within the nest's own bounds (an inclusive upper
-// bound plus one); the counter deals out the outer dimension and the blocks.
+// bound plus one); the ranges split the outer dimension and the blocks.
 // The region forks for 16384 elements or more.
 // CHECK-LABEL: func.func @elementwise
 // CHECK-SAME: (%[[N:.+]]: index, %[[M:.+]]: index, %[[BUF:.+]]: memref<?x?xf32>)
@@ -139,8 +149,7 @@ func.func @kept(%n: index, %buf: memref<?xf32>) {
 // CHECK: %[[TOTAL:.+]] = arith.muli %{{.+}}, %[[BLOCKS]]
 // CHECK: %[[FORK:.+]] = arith.cmpi sge, %[[ELEMENTS]], %c16384_i64
 // CHECK-NEXT: omp.parallel if(%[[FORK]]) {
-// CHECK: scf.while
-// CHECK: } do {
+// CHECK: memref.atomic_rmw
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ROW:.+]] = %{{.+}}, %[[BLOCK:.+]] = %{{.+}}) -> (i64, i64) : i64 {
 // CHECK: %[[I:.+]] = arith.index_cast %{{.+}} : i64 to index
 // CHECK: %[[WIDTH:.+]] = arith.muli %c4, %c1024
@@ -180,7 +189,7 @@ func.func @elementwise(%n: index, %m: index, %buf: memref<?x?xf32>) {
 // CHECK: omp.parallel {
 // CHECK: memref.load
 // CHECK: arith.ceildivsi
-// CHECK: scf.while
+// CHECK: memref.atomic_rmw
 func.func @inner_bounds(%sizes: memref<1xindex>, %buf: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
