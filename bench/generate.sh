@@ -9,9 +9,10 @@
 # random weights); each cached step against the roofline: bytes it must
 # read (weights + caches) / the triad bandwidth bench/stream_triad.c
 # measures in the same run (DRAM), and / the read-only bandwidth
-# bench/read_bandwidth.c measures over an array of the step's size (a
-# cache level, where the weights fit in one: the bound a warm step meets). Then a whole greedy generation of 128 tokens,
-# cached vs the encode + per-step decode loop (bench/greedy_e2e.c). Prints
+# bench/read_bandwidth.c measures over an array of the step's size (its
+# median pass; a cache level where the weights fit in one: the bound a
+# warm step meets). Then a whole greedy generation of 128 tokens, cached
+# vs the encode + per-step decode loop (bench/greedy_e2e.c). Prints
 # Markdown tables. Run by bench/run.sh, or alone after scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ clang-19 -O2 -mavx512f -mfma bench/fma_peak.c -o "$W/fma_peak" -lpthread
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), L3 $(lscpu | awk -F: '/L3 cache/{print $2}' | xargs); memory bandwidth" \
   "(STREAM-like triad, $T threads): $BW GB/s; FMA peak: $("$W/fma_peak" "$T" 5 | json gflops) GFLOP/s"
 echo
-echo "| model, context | cached step ms | MB read | roofline ms at the triad's GB/s (step ×) | read GB/s over MB | roofline ms at it (step ×) | recompute ms | speedup | PyTorch eager + cache ms | speedup |"
+echo "| model, context | cached step ms | MB read | roofline ms at the triad's GB/s (step ×) | read GB/s over MB (median pass) | roofline ms at it (step ×) | recompute ms | speedup | PyTorch eager + cache ms | speedup |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 
 # The seed model at its defaults; decoder bytes per step: its weights but
