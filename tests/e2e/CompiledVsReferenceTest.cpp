@@ -119,9 +119,10 @@ TEST_F(SeedCompiled, ConcurrentRunsOfOneModelAgree) {
 
 TEST_F(SeedCompiled, ResultsDoNotDependOnTheThreadCount) {
   // Inputs large enough that every kind of region forks (elementwise ones
-  // from 16384 elements: 9 x 57 x d_model 32 is 16416): teams of 1, 2, 3
-  // and 5 threads deal the same work out differently, and must compute the
-  // same bits.
+  // from 16384 elements: 9 x 57 x d_model 32 is 16416): teams of 1, 2, 3,
+  // 5 and 17 threads split the same work differently (a loop's 16 ranges
+  // unevenly, or with several threads starting at the same range), and
+  // must compute the same bits.
   Model m(*dir + "/libseed_transformer.so", kData + "weights.safetensors");
   ASSERT_TRUE(m.model);
   std::mt19937 rng(7);
@@ -132,7 +133,7 @@ TEST_F(SeedCompiled, ResultsDoNotDependOnTheThreadCount) {
   for (int64_t k = 50; k < 60; ++k)
     src.i[k] = 0; // row 0 padded at its end
   std::vector<float> first;
-  for (int threads : {1, 2, 3, 5}) {
+  for (int threads : {1, 2, 3, 5, 17}) {
     SCOPED_TRACE(threads);
     ASSERT_EQ(xf_model_set_threads(m.model, threads), nullptr);
     Array logits = run(m, "forward", {&src, &tgt});
