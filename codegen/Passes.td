@@ -197,7 +197,7 @@ def XfCpuLoopSchedulePass : Pass<"xf-cpu-loop-schedule", "ModuleOp"> {
   let dependentDialects = [
     "::mlir::omp::OpenMPDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
-    "::mlir::func::FuncDialect"
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"
   ];
 }
 

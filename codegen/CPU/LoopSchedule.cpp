@@ -25,6 +25,7 @@
 #include "codegen/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -42,7 +43,11 @@ using namespace mlir;
 namespace {
 
 constexpr StringLiteral kNumThreads = "omp_get_num_threads";
-constexpr StringLiteral kThreadNum = "omp_get_thread_num";
+/// The calling thread's index in its team: OpenMP's global thread number,
+/// which xf's pool (runtime/src/Parallel.h) defines as that index. The
+/// OpenMP lowering emits the same call (with its source location, which the
+/// pool ignores) and xfc binds it to the pool.
+constexpr StringLiteral kThreadNum = "__kmpc_global_thread_num";
 /// The ranges a loop's iterations are split into. Thread t of p first runs
 /// its own block of them, [t R / p, (t + 1) R / p), so that a loop run again
 /// (the same layer at the next generation step) gives each thread the same
@@ -82,7 +87,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads,
   auto fn = loop->getParentOfType<FunctionOpInterface>();
   OpBuilder b = OpBuilder::atBlockBegin(&fn.getFunctionBody().front());
   Type i64 = b.getI64Type();
-  Value counter =
+  Value claimed =
       memref::AllocaOp::create(b, loc, MemRefType::get({kRanges}, i64));
   b.setInsertionPoint(parallel);
   Value unclaimed = arith::ConstantIntOp::create(b, loc, 0, 64);
@@ -90,7 +95,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads,
                      arith::ConstantIndexOp::create(b, loc, kRanges),
                      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
                      [&](OpBuilder &zb, Location, Value r, ValueRange) {
-                       memref::StoreOp::create(zb, loc, unclaimed, counter,
+                       memref::StoreOp::create(zb, loc, unclaimed, claimed,
                                                ValueRange{r});
                        scf::YieldOp::create(zb, loc);
                      });
@@ -147,11 +152,14 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads,
         b, loc, arith::CmpIPredicate::sge, blocked ? iterations : total,
         cst(blocked ? kMinForkIterations : 2)));
   b.setInsertionPoint(loop);
-  auto asI64 = [&](func::FuncOp f) -> Value {
-    return arith::ExtSIOp::create(b, loc, i64,
-                                  func::CallOp::create(b, loc, f).getResult(0));
+  auto callI64 = [&](func::FuncOp f, ValueRange args) -> Value {
+    return arith::ExtSIOp::create(
+        b, loc, i64, func::CallOp::create(b, loc, f, args).getResult(0));
   };
-  Value threads = asI64(numThreads), thread = asI64(threadNum);
+  Value threads = callI64(numThreads, {});
+  Value thread = callI64(
+      threadNum, ValueRange{LLVM::ZeroOp::create(
+                     b, loc, LLVM::LLVMPointerType::get(b.getContext()))});
   Value ranges = cst(kRanges);
   // Thread t starts at its own block of ranges, [t R / p, (t + 1) R / p),
   // then goes on to the others' ranges that are still unclaimed.
@@ -173,7 +181,7 @@ void dealOut(omp::WsloopOp loop, func::FuncOp numThreads,
         auto ifNonEmpty = scf::IfOp::create(wb, loc, nonEmpty);
         wb.setInsertionPointToStart(&ifNonEmpty.getThenRegion().front());
         Value claims = memref::AtomicRMWOp::create(
-            wb, loc, arith::AtomicRMWKind::addi, one, counter,
+            wb, loc, arith::AtomicRMWKind::addi, one, claimed,
             ValueRange{
                 arith::IndexCastOp::create(wb, loc, wb.getIndexType(), r)});
         Value mine = arith::CmpIOp::create(wb, loc, arith::CmpIPredicate::eq,
@@ -281,17 +289,19 @@ struct XfCpuLoopSchedulePass final
     });
     if (loops.empty())
       return;
-    auto declare = [&](StringLiteral name) {
+    auto declare = [&](StringLiteral name, TypeRange args) {
       if (auto f = module.lookupSymbol<func::FuncOp>(name))
         return f;
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
       auto f = func::FuncOp::create(b, module.getLoc(), name,
-                                    b.getFunctionType({}, {b.getI32Type()}));
+                                    b.getFunctionType(args, {b.getI32Type()}));
       f.setPrivate();
       return f;
     };
-    func::FuncOp numThreads = declare(kNumThreads),
-                 threadNum = declare(kThreadNum);
+    func::FuncOp numThreads = declare(kNumThreads, {}),
+                 threadNum =
+                     declare(kThreadNum,
+                             {LLVM::LLVMPointerType::get(module.getContext())});
     for (omp::WsloopOp loop : loops)
       dealOut(loop, numThreads, threadNum);
   }

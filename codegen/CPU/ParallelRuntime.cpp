@@ -14,8 +14,7 @@ bool mlir::xf::bindParallelRuntime(llvm::Module &module, std::string &error) {
       {"__kmpc_fork_call_if", XF_SYM_PARALLEL_FORK_IF},
       {"__kmpc_global_thread_num", XF_SYM_PARALLEL_THREAD_ID},
       {"__kmpc_barrier", XF_SYM_PARALLEL_BARRIER},
-      {"omp_get_num_threads", XF_SYM_PARALLEL_TEAM_SIZE},
-      {"omp_get_thread_num", XF_SYM_PARALLEL_THREAD_NUM}};
+      {"omp_get_num_threads", XF_SYM_PARALLEL_TEAM_SIZE}};
   for (llvm::Function &f : module) {
     llvm::StringRef name = f.getName();
     if (!f.isDeclaration() ||

@@ -317,8 +317,6 @@ void xf_parallel_fork_if(void *, int32_t, xf_parallel_region region,
 
 int32_t xf_parallel_thread_id(void *) { return currentIndex; }
 
-int32_t xf_parallel_thread_num() { return currentIndex; }
-
 int32_t xf_parallel_team_size() { return currentTeam ? currentTeam->size : 1; }
 
 void xf_parallel_barrier(void *, int32_t) {

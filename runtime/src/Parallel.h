@@ -35,10 +35,6 @@ void xf_parallel_fork_if(void *location, int32_t argc,
                          void *args);
 /// The calling thread's index in its team (0 outside a region).
 int32_t xf_parallel_thread_id(void *location);
-/// The calling thread's index in its team, as xf_parallel_thread_id (0
-/// outside a region): OpenMP's omp_get_thread_num, which the generated
-/// loops call to pick their first range.
-int32_t xf_parallel_thread_num();
 /// The size of the calling thread's team (1 outside a region).
 int32_t xf_parallel_team_size();
 /// Waits until every thread of the calling thread's team has arrived.

@@ -72,7 +72,6 @@
 #define XF_SYM_PARALLEL_FORK_IF "xf_parallel_fork_if"
 #define XF_SYM_PARALLEL_THREAD_ID "xf_parallel_thread_id"
 #define XF_SYM_PARALLEL_TEAM_SIZE "xf_parallel_team_size"
-#define XF_SYM_PARALLEL_THREAD_NUM "xf_parallel_thread_num"
 #define XF_SYM_PARALLEL_BARRIER "xf_parallel_barrier"
 /* The most pointer arguments a forked region may take. */
 #define XF_PARALLEL_MAX_FORK_ARGS 8

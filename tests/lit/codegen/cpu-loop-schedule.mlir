@@ -9,7 +9,8 @@
 // it is not empty and its counter was 0. A range recovers its first indices
 // (innermost fastest) once, then steps them with carries. The loop was the
 // region's last op, so no barrier is added; omp_get_num_threads and
-// omp_get_thread_num are declared once. The trip counts come from values
+// __kmpc_global_thread_num (the thread's index in xf's pool, asked with a
+// null source location) are declared once. The trip counts come from values
 // defined before the region, so they are computed there, and the region
 // forks only for two iterations or more.
 // CHECK-LABEL: func.func @nest
@@ -29,7 +30,8 @@
 // CHECK-NOT: omp.wsloop
 // CHECK: %[[P32:.+]] = func.call @omp_get_num_threads() : () -> i32
 // CHECK: %[[P:.+]] = arith.extsi %[[P32]]
-// CHECK: %[[T32:.+]] = func.call @omp_get_thread_num() : () -> i32
+// CHECK: %[[LOC:.+]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[T32:.+]] = func.call @__kmpc_global_thread_num(%[[LOC]]) : (!llvm.ptr) -> i32
 // CHECK: %[[T:.+]] = arith.extsi %[[T32]]
 // CHECK: %[[T16:.+]] = arith.muli %[[T]], %c16_i64
 // CHECK: %[[OWN:.+]] = arith.divsi %[[T16]], %[[P]]
@@ -66,7 +68,7 @@
 // CHECK-NOT: omp.barrier
 // CHECK: omp.terminator
 // CHECK-DAG: func.func private @omp_get_num_threads() -> i32
-// CHECK-DAG: func.func private @omp_get_thread_num() -> i32
+// CHECK-DAG: func.func private @__kmpc_global_thread_num(!llvm.ptr) -> i32
 func.func @nest(%n: index, %m: index, %buf: memref<?x?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
