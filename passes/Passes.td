@@ -54,8 +54,9 @@ def XfFuseAttentionPass : Pass<"xf-fuse-attention", "func::FuncOp"> {
     It does not fuse when an intermediate (scores, probabilities) has
     another use, when the softmax axis is not the key axis, when the fill
     value is not finite (-inf makes fully masked rows NaN), for 5-D scores
-    that are not such a view, or for a general mask with grouped queries.
-    With `explain`, every candidate softmax gets one remark: fused, or why
+    that are not such a view, for a general mask with grouped queries, or
+    when the matmuls or the padding mask broadcast a static 1 (batch, heads,
+    ids) that the op would index per row. With `explain`, every candidate softmax gets one remark: fused, or why
     not.
 
     Before:

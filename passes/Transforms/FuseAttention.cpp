@@ -129,6 +129,33 @@ LogicalResult groupedInputs(ReshapeOp qGroups, Value &q, Value &k, Value &v) {
   return success();
 }
 
+/// Dim `i` of the ranked tensor `x`.
+int64_t dimOf(Value x, unsigned i) {
+  return cast<RankedTensorType>(x.getType()).getDimSize(i);
+}
+
+/// Whether a static 1 meets a size that is not 1: the matmuls and masks
+/// stretch it (only a static 1 broadcasts), the op does not.
+bool stretches(int64_t a, int64_t b) { return (a == 1) != (b == 1); }
+
+/// Refuses Q, K, V (4-D, batch and heads first) whose batch or head dims
+/// broadcast against each other. K/V heads of 1
+/// against more query heads are grouped queries, which the op reads.
+LogicalResult checkNoStretch(RewriterBase &rewriter, MatmulOp pv, Value q,
+                             Value k, Value v) {
+  if (stretches(dimOf(q, 0), dimOf(k, 0)) ||
+      stretches(dimOf(q, 0), dimOf(v, 0)))
+    return rewriter.notifyMatchFailure(
+        pv, "Q, K and V broadcast along the batch (the op reads them at the "
+            "same batch row)");
+  if (stretches(dimOf(k, 1), dimOf(v, 1)) ||
+      (dimOf(q, 1) == 1 && dimOf(k, 1) != 1))
+    return rewriter.notifyMatchFailure(
+        pv, "the heads broadcast (the op takes K/V heads that divide the "
+            "query heads)");
+  return success();
+}
+
 } // namespace
 
 FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
@@ -205,6 +232,8 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
   };
   if (!rank4(q) || !rank4(k) || !rank4(v))
     return rewriter.notifyMatchFailure(pv, "Q, K or V is not 4-D");
+  if (failed(checkNoStretch(rewriter, pv, q, k, v)))
+    return failure();
 
   // 4. Masks.
   MaskParts parts;
@@ -214,6 +243,16 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
       return rewriter.notifyMatchFailure(
           pv, "two different padding masks, or causal masks with different "
               "offsets");
+  if (parts.keyIds) {
+    auto ids = cast<RankedTensorType>(parts.keyIds.getType());
+    auto kt = cast<RankedTensorType>(k.getType());
+    int64_t keyLength = kt.getDimSize(qk.getTransposeB() ? 2 : 3);
+    if (ids.getRank() != 2 || stretches(ids.getDimSize(0), dimOf(q, 0)) ||
+        stretches(ids.getDimSize(1), keyLength))
+      return rewriter.notifyMatchFailure(
+          pv, "the padding ids broadcast over the batch or the keys (the op "
+              "reads one id per batch row and key)");
+  }
   if (rest.size() > 1)
     return rewriter.notifyMatchFailure(pv, "more than one general mask");
   if (rank == 5 && !rest.empty())
@@ -257,16 +296,34 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
         replaced = t;
       }
 
+  // The op's own shape rules decide last: whatever the checks above missed
+  // stays unfused with a reason rather than building an op that does not
+  // verify, or one whose type differs from the value it replaces.
   MLIRContext *ctx = rewriter.getContext();
-  rewriter.setInsertionPoint(replaced);
-  auto attention = AttentionOp::create(
-      rewriter, softmax.getLoc(), q, k, v, parts.keyIds, parts.mask,
+  OperationState state(softmax.getLoc(), AttentionOp::getOperationName());
+  AttentionOp::build(
+      rewriter, state, TypeRange{}, q, k, v, parts.keyIds, parts.mask,
       parts.queryOffsets, rewriter.getF32FloatAttr(static_cast<float>(scale)),
       rewriter.getBoolAttr(parts.causal),
       rewriter.getI64IntegerAttr(parts.padId),
       rewriter.getF32FloatAttr(maskValue), LayoutAttr::get(ctx, qLayout),
       LayoutAttr::get(ctx, kLayout), LayoutAttr::get(ctx, vLayout),
       LayoutAttr::get(ctx, outLayout));
+  SmallVector<Type, 1> inferred;
+  if (failed(AttentionOp::inferReturnTypes(
+          ctx, std::nullopt, state.operands, state.attributes.getDictionary(ctx),
+          state.getRawProperties(), state.regions, inferred)))
+    return rewriter.notifyMatchFailure(
+        pv, "Q, K, V and the masks do not fit one xf.attention");
+  Type replacedType = replaced->getResult(0).getType();
+  if (!qGroups && inferred.front() != replacedType)
+    return rewriter.notifyMatchFailure(pv, [&](Diagnostic &diag) {
+      diag << "the fused result " << inferred.front()
+           << " would replace a value of type " << replacedType;
+    });
+  state.addTypes(inferred);
+  rewriter.setInsertionPoint(replaced);
+  auto attention = cast<AttentionOp>(rewriter.create(state));
   LLVM_DEBUG(llvm::dbgs() << "fused " << attention << "\n");
   Value result = attention.getResult();
   if (qGroups) {

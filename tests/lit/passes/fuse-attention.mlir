@@ -185,3 +185,63 @@ func.func @over_cache(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x8x?xf32>, %v: tens
   %o = xf.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>
   return %o : tensor<?x2x?x8xf32>
 }
+
+// -----
+
+// Tests that K and V of one batch row, broadcast by the matmuls over Q's
+// two rows, stay unfused: the op reads K and V at Q's batch row.
+// CHECK-LABEL: func.func @batch_broadcast
+// CHECK-NOT: xf.attention
+// EXPLAIN: remark: attention: not fused: Q, K and V broadcast along the batch (the op reads them at the same batch row)
+func.func @batch_broadcast(%q: tensor<2x4x?x16xf32>, %k: tensor<1x4x?x16xf32>, %v: tensor<1x4x?x16xf32>) -> tensor<2x4x?x16xf32> {
+  %s = xf.matmul %q, %k {transpose_b = true} : tensor<2x4x?x16xf32>, tensor<1x4x?x16xf32>
+  %p = xf.softmax %s {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<1x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
+
+// -----
+
+// Tests that one query head broadcast against four K/V heads stays unfused
+// (the op's K/V heads must divide its query heads).
+// CHECK-LABEL: func.func @query_head_broadcast
+// CHECK-NOT: xf.attention
+// EXPLAIN: remark: attention: not fused: the heads broadcast (the op takes K/V heads that divide the query heads)
+func.func @query_head_broadcast(%q: tensor<?x1x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  %s = xf.matmul %q, %k {transpose_b = true} : tensor<?x1x?x16xf32>, tensor<?x4x?x16xf32>
+  %p = xf.softmax %s {axis = 3 : i64} : tensor<?x4x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Tests that one row of padding ids, broadcast over the batch, stays
+// unfused: the op reads the ids of each batch row.
+// CHECK-LABEL: func.func @ids_broadcast
+// CHECK-NOT: xf.attention
+// EXPLAIN: remark: attention: not fused: the padding ids broadcast over the batch or the keys (the op reads one id per batch row and key)
+func.func @ids_broadcast(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?x16xf32>, %v: tensor<?x4x?x16xf32>,
+                         %ids: tensor<1x?xi64>, %l: index) -> tensor<?x4x?x16xf32> {
+  %s = xf.matmul %q, %k {transpose_b = true} : tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>
+  %pad = xf.padding_mask %ids : tensor<1x?xi64>
+  %m = xf.reshape %pad(%l) : tensor<1x1x?xi1> -> tensor<1x1x1x?xi1>
+  %f = xf.masked_fill %s, %m {value = -1.0e9 : f32} : tensor<?x4x?x?xf32>, tensor<1x1x1x?xi1>
+  %p = xf.softmax %f {axis = 3 : i64} : tensor<?x4x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>
+  return %o : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Tests that a fused op whose type would differ from the value it replaces
+// (the matmul takes K's static batch, the op Q's dynamic one) stays unfused.
+// CHECK-LABEL: func.func @result_type_differs
+// CHECK-NOT: xf.attention
+// EXPLAIN: remark: attention: not fused: the fused result 'tensor<?x4x?x16xf32>' would replace a value of type 'tensor<2x4x?x16xf32>'
+func.func @result_type_differs(%q: tensor<?x4x?x16xf32>, %k: tensor<2x4x?x16xf32>, %v: tensor<?x4x?x16xf32>) -> tensor<2x4x?x16xf32> {
+  %s = xf.matmul %q, %k {transpose_b = true} : tensor<?x4x?x16xf32>, tensor<2x4x?x16xf32>
+  %p = xf.softmax %s {axis = 3 : i64} : tensor<2x4x?x?xf32>
+  %o = xf.matmul %p, %v : tensor<2x4x?x?xf32>, tensor<?x4x?x16xf32>
+  return %o : tensor<2x4x?x16xf32>
+}
