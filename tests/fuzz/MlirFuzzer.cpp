@@ -1,16 +1,16 @@
 //===- MlirFuzzer.cpp - xfc on .mlir modules ------------------------------===//
 //
-// Any bytes as an xf IR module: parsed and verified as xfc does; a module
-// that verifies goes through the xf optimization pipeline (canonicalize,
-// transpose folding, attention and epilogue fusion), which must not crash
-// on verified IR.
+// Any bytes as an xf IR module: parsed and verified as xfc does
+// (compiler/ParseIR.h); a module that verifies goes through the xf
+// optimization pipeline (canonicalize, transpose folding, attention and
+// epilogue fusion), which must not crash on verified IR.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/ParseIR.h"
 #include "compiler/RegisterXf.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "passes/Passes.h"
 #include <string>
@@ -27,14 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     c->getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
     return *c;
   }();
-  // MLIR's lexer reads up to a terminating NUL, as files give it.
-  std::string text(reinterpret_cast<const char *>(data), size);
-  mlir::ParserConfig config(&context);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(text, config);
-  if (!module || mlir::failed(mlir::verify(*module)) ||
-      mlir::failed(mlir::xf::verifyXfOpsInFunctions(*module)))
-    return 0; // xfc rejects these (compiler/ParseIR.h)
+  std::string error;
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::xf::parseXfBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          "input.mlir"),
+      context, "xf-fuzz-mlir", error);
+  if (!module || mlir::failed(mlir::verify(*module)))
+    return 0; // xfc rejects these
   mlir::PassManager pm(&context);
   mlir::xf::XfOptimizationOptions options;
   options.explainFusion = true;
