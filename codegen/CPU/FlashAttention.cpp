@@ -617,11 +617,8 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
           scf::ReduceOp::create(pb, pl);
         });
   };
-  if (!offsets) {
-    emitRows(b, kRows);
-    return;
-  }
-  // A step of one token per row has one query: groups of kRows would
+  // A step of one token per row (its self-attention over the cache, its
+  // cross-attention over the source) has one query: groups of kRows would
   // compute kRows - 1 copies of it.
   Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lq, c1);
   auto choice = scf::IfOp::create(b, loc, single, /*withElseRegion=*/true);
@@ -629,6 +626,8 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
   emitRows(tb, 1);
   OpBuilder eb = choice.getElseBodyBuilder();
   emitRows(eb, kRows);
+  if (!offsets)
+    return;
   // (The buffer deallocation pipeline frees the partial states.)
   emitMergeChunks(b, loc, partM, partL, partAcc, out, oBshd, batch, headsV, lq,
                   chunks, vWidth);
