@@ -22,6 +22,11 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
   double mb = argc > 2 ? atof(argv[2]) : 64;
@@ -59,12 +64,7 @@ int main(int argc, char **argv) {
       times[r - 1] = t;
     total += sum;
   }
-  for (int i = 1; i < 30; ++i) /* insertion sort, ascending */
-    for (int j = i; j > 0 && times[j] < times[j - 1]; --j) {
-      double t = times[j];
-      times[j] = times[j - 1];
-      times[j - 1] = t;
-    }
+  qsort(times, 30, sizeof(double), cmp);
   double bytes = n * sizeof(float);
   printf("{\"threads\": %d, \"megabytes\": %.1f, \"read_gb_per_s\": %.2f, "
          "\"best_gb_per_s\": %.2f, \"check\": %.0f}\n",

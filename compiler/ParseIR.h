@@ -65,16 +65,15 @@ inline size_t findHugeResultNumber(llvm::StringRef text) {
 inline OwningOpRef<ModuleOp>
 parseXfBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer, MLIRContext &context,
               const std::string &tool, std::string &error) {
-  std::string unplaced =
-      tool + ": error: " + buffer->getBufferIdentifier().str() + ": ";
+  std::string name = buffer->getBufferIdentifier().str();
+  std::string unplaced = tool + ": error: " + name + ": ";
+  llvm::StringRef text = buffer->getBuffer();
   llvm::SourceMgr sources;
-  unsigned id = sources.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-  llvm::StringRef text = sources.getMemoryBuffer(id)->getBuffer();
+  sources.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   if (size_t at = findHugeResultNumber(text); at != llvm::StringRef::npos) {
     auto [line, column] =
         sources.getLineAndColumn(llvm::SMLoc::getFromPointer(text.data() + at));
-    error = sources.getMemoryBuffer(id)->getBufferIdentifier().str() + ":" +
-            std::to_string(line) + ":" + std::to_string(column) +
+    error = name + ":" + std::to_string(line) + ":" + std::to_string(column) +
             ": error: result number out of range (at most " +
             std::to_string(kMaxResultNumber) + ")";
     return nullptr;

@@ -139,8 +139,8 @@ int64_t dimOf(Value x, unsigned i) {
 bool stretches(int64_t a, int64_t b) { return (a == 1) != (b == 1); }
 
 /// Refuses Q, K, V (4-D, batch and heads first) whose batch or head dims
-/// broadcast against each other. K/V heads of 1
-/// against more query heads are grouped queries, which the op reads.
+/// broadcast against each other. K/V heads of 1 against more query heads
+/// are grouped queries, which the op reads.
 LogicalResult checkNoStretch(RewriterBase &rewriter, MatmulOp pv, Value q,
                              Value k, Value v) {
   if (stretches(dimOf(q, 0), dimOf(k, 0)) ||
@@ -243,16 +243,14 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
       return rewriter.notifyMatchFailure(
           pv, "two different padding masks, or causal masks with different "
               "offsets");
-  if (parts.keyIds) {
-    auto ids = cast<RankedTensorType>(parts.keyIds.getType());
-    auto kt = cast<RankedTensorType>(k.getType());
-    int64_t keyLength = kt.getDimSize(qk.getTransposeB() ? 2 : 3);
-    if (ids.getRank() != 2 || stretches(ids.getDimSize(0), dimOf(q, 0)) ||
-        stretches(ids.getDimSize(1), keyLength))
+  // The ids are [batch, keys] (xf.padding_mask's rule).
+  if (parts.keyIds &&
+      (stretches(dimOf(parts.keyIds, 0), dimOf(q, 0)) ||
+       stretches(dimOf(parts.keyIds, 1),
+                 dimOf(k, qk.getTransposeB() ? 2 : 3))))
       return rewriter.notifyMatchFailure(
           pv, "the padding ids broadcast over the batch or the keys (the op "
               "reads one id per batch row and key)");
-  }
   if (rest.size() > 1)
     return rewriter.notifyMatchFailure(pv, "more than one general mask");
   if (rank == 5 && !rest.empty())
