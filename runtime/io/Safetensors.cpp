@@ -66,7 +66,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
                                                        std::string &error) {
   std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
   file->filePath = path;
-  int fd = ::open(path.c_str(), O_RDONLY);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = path + ": cannot open: " + std::strerror(errno);
     return nullptr;
@@ -85,7 +85,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
     return nullptr;
   }
   void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
+  file->fd = fd;
   if (map == MAP_FAILED) {
     error = path + ": cannot map: " + std::strerror(errno);
     return nullptr;
@@ -180,6 +180,26 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
 SafetensorsFile::~SafetensorsFile() {
   if (mapping)
     munmap(mapping, mappingSize);
+  if (fd >= 0)
+    ::close(fd);
+}
+
+bool SafetensorsFile::readBytes(const TensorEntry &tensor, void *out,
+                                std::string &error) const {
+  auto *to = static_cast<uint8_t *>(out);
+  size_t at = tensor.data - static_cast<const uint8_t *>(mapping);
+  for (size_t done = 0; done < tensor.bytes;) {
+    ssize_t n = ::pread(fd, to + done, tensor.bytes - done, at + done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      error = filePath + ": tensor '" + tensor.name + "': cannot read: " +
+              (n < 0 ? std::strerror(errno) : "the file is shorter than its header says");
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 const TensorEntry *SafetensorsFile::find(const std::string &name) const {

@@ -1,7 +1,8 @@
 //===- Safetensors.h - Memory-mapped safetensors files ----------*- C++ -*-===//
 //
 // Opens a safetensors file (8-byte header length, JSON header, raw data) by
-// mapping it, checks its header, and reads tensors by name with exact
+// mapping it, checks its header, and reads tensors (through the mapping or
+// from the file) by name with exact
 // errors: missing tensor, wrong dtype, shape mismatch, truncated file,
 // malformed header, offsets out of range. No MLIR/LLVM dependency.
 //
@@ -37,6 +38,12 @@ public:
   const std::vector<TensorEntry> &tensors() const { return entries; }
   const TensorEntry *find(const std::string &name) const;
 
+  /// Reads the bytes of `tensor` (one of tensors()) as stored into `out`
+  /// from the file (not through the mapping: no page faults on it); false
+  /// with `error` if the read fails.
+  bool readBytes(const TensorEntry &tensor, void *out,
+                 std::string &error) const;
+
   /// Reads tensor `name` as f32 with exactly `shape`, converting F16/BF16.
   /// With `transposed`, the file stores the 2-D transpose (GPT-2's Conv1D
   /// `[in, out]`) and `out` gets it transposed back into `shape`.
@@ -49,6 +56,8 @@ private:
   std::string filePath;
   void *mapping = nullptr;
   size_t mappingSize = 0;
+  int fd = -1; ///< open for readBytes
+
   std::vector<TensorEntry> entries;
 };
 

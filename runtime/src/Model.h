@@ -72,7 +72,11 @@ struct xf_model {
   std::string manifestText, unusedWeights;
   xf::rt::Manifest manifest;
   std::unique_ptr<xf::rt::SafetensorsFile> weights;
-  /// The parameters' host buffers (mapped, converted or quantized).
+  /// CPU libraries: the memory the weights are read into (null: they are
+  /// read where the file is mapped; $XF_WEIGHTS).
+  std::unique_ptr<xf::rt::WeightArena> weightArena;
+  /// The parameters' host buffers (resident, mapped, converted or
+  /// quantized).
   std::unique_ptr<xf::rt::WeightBinder> binder;
   /// GPU libraries: each host parameter buffer's device copy.
   std::map<const void *, void *> deviceParams;

@@ -1,7 +1,8 @@
 //===- Runtime.cpp - The xfc runtime C API --------------------------------===//
 //
 // Loads a compiled library (its ABI version first, then its manifest),
-// binds its parameters from a memory-mapped safetensors file, checks caller
+// binds its parameters from a safetensors file (read into a huge-page
+// arena, or used where the file is mapped), checks caller
 // tensors against the manifest and calls the generated entry functions
 // through the uniform entry ABI of xf/abi.h.
 //
@@ -15,6 +16,7 @@
 #include "runtime/src/HostAlloc.h"
 #include "runtime/src/Manifest.h"
 #include "runtime/src/Parallel.h"
+#include "runtime/src/WeightArena.h"
 #include "runtime/src/Weights.h"
 #include <cstdlib>
 #include <cstring>
@@ -265,9 +267,31 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       return makeStatus(XF_STATUS_DEVICE_ERROR, error);
   }
 
+  // A CPU library reads its weights into an arena of huge pages, unless
+  // $XF_WEIGHTS says `mapped` or the kernel has no transparent huge pages
+  // (small pages of its own stream no faster than the file's); GPU
+  // libraries upload them once from the mapping. The arena holds every
+  // tensor as stored and the copies converted from it (bf16 and i8 are
+  // smaller than the f32 they come from), each with its tail.
+  bool resident = !model->gpu && transparentHugePages();
+  if (const char *setting = std::getenv("XF_WEIGHTS")) {
+    std::string placement = setting;
+    if (placement != "resident" && placement != "mapped")
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        "XF_WEIGHTS must be 'resident' or 'mapped', found '" +
+                            placement + "'");
+    resident = !model->gpu && placement == "resident";
+  }
+  if (resident) {
+    size_t bytes = 0;
+    for (const TensorEntry &t : model->weights->tensors())
+      bytes += 2 * t.bytes + 3 * (XF_PARAM_TAIL_BYTES + 64);
+    model->weightArena = WeightArena::reserve(bytes);
+  }
   // i8 weights first: binding one binds its scales, which the manifest
   // lists as an f32 parameter of their own.
-  model->binder = std::make_unique<WeightBinder>(*model->weights);
+  model->binder = std::make_unique<WeightBinder>(*model->weights,
+                                                 model->weightArena.get());
   for (bool int8Pass : {true, false})
     for (const EntrySpec &spec : model->manifest.entries) {
       BoundEntry &entry = model->entries[spec.name];
@@ -332,6 +356,10 @@ const char *xf_model_unused_weights(const xf_model *model) {
 
 size_t xf_model_copied_weight_bytes(const xf_model *model) {
   return model && model->binder ? model->binder->copiedBytes : 0;
+}
+
+size_t xf_model_resident_weight_bytes(const xf_model *model) {
+  return model && model->binder ? model->binder->residentBytes : 0;
 }
 
 xf_status *xf_model_set_threads(xf_model *model, int threads) {

@@ -21,8 +21,11 @@ std::string key(const std::string &name, const std::string &dtype) {
 } // namespace
 
 uint8_t *WeightBinder::allocate(size_t bytes) {
-  size_t total = bytes + XF_PARAM_TAIL_BYTES + 64;
   copiedBytes += bytes;
+  if (arena)
+    if (uint8_t *p = arena->take(bytes + XF_PARAM_TAIL_BYTES))
+      return p;
+  size_t total = bytes + XF_PARAM_TAIL_BYTES + 64;
   owned.emplace_back(new uint8_t[total]());
   uint8_t *p = owned.back().get();
   return p + (64 - reinterpret_cast<uintptr_t>(p) % 64) % 64;
@@ -49,7 +52,13 @@ const void *WeightBinder::bindF32(const ParamSpec &p, std::string &error,
   if (t && !p.transposed && t->dtype == "F32" && t->shape == p.shape &&
       reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
     readNames.push_back(p.name);
-    return t->data; // zero-copy
+    uint8_t *resident = arena ? arena->take(t->bytes) : nullptr;
+    if (!resident)
+      return t->data; // read where the file is mapped
+    if (!file.readBytes(*t, resident, error))
+      return nullptr;
+    residentBytes += t->bytes;
+    return resident;
   }
   std::vector<float> copy;
   if (!file.readF32(p.name, p.shape, copy, error, p.transposed))

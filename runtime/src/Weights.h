@@ -1,9 +1,11 @@
 //===- Weights.h - Parameters bound from a weights file ---------*- C++ -*-===//
 //
 // Turns a manifest's parameters into the buffers an entry receives: f32
-// tensors mapped from the safetensors file where they can be, converted
-// copies where not (F16/BF16 files, unaligned data), and bf16/i8 weights
-// in the layout xf/abi.h gives them, from a float tensor or as stored.
+// tensors as stored, read into the model's weight arena (or, without one,
+// where the safetensors file is mapped), converted copies where they are
+// not f32 as stored (F16/BF16 files, a transposed layout, unaligned data),
+// and bf16/i8 weights in the layout xf/abi.h gives them, from a float
+// tensor or as stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 
 #include "runtime/io/Safetensors.h"
 #include "runtime/src/Manifest.h"
+#include "runtime/src/WeightArena.h"
 #include <map>
 #include <memory>
 #include <string>
@@ -23,7 +26,10 @@ namespace xf::rt {
 /// dtype however many entries use it.
 class WeightBinder {
 public:
-  explicit WeightBinder(const SafetensorsFile &file) : file(file) {}
+  /// Binds from `file` into `arena` (null: f32 tensors stay where the file
+  /// is mapped, copies come from the heap).
+  WeightBinder(const SafetensorsFile &file, WeightArena *arena)
+      : file(file), arena(arena) {}
 
   /// The buffer of parameter `p` (null with `error`, and `notFound` when
   /// the file lacks it). An i8 weight binds its scales and sums of q
@@ -34,8 +40,10 @@ public:
   std::string unusedTensors() const;
 
   /// Bytes of the buffers bound parameters own (copies: packed, converted
-  /// or reduced), as opposed to tensors read in the mapped file.
+  /// or reduced), as opposed to tensors used as stored.
   size_t copiedBytes = 0;
+  /// Bytes of f32 tensors used as stored that were read into the arena.
+  size_t residentBytes = 0;
 
 private:
   const void *bindF32(const ParamSpec &p, std::string &error,
@@ -44,10 +52,12 @@ private:
                        bool &notFound);
   const void *bindI8(const ParamSpec &p, std::string &error, bool &notFound);
   /// A zeroed 64-byte-aligned buffer of `bytes` plus the tail xf/abi.h
-  /// promises past a reduced-precision weight, kept until the binder dies.
+  /// promises past a reduced-precision weight, kept until the binder dies
+  /// (in the arena while it has room).
   uint8_t *allocate(size_t bytes);
 
   const SafetensorsFile &file;
+  WeightArena *arena;
   std::map<std::string, const void *> bound; ///< by name + '\0' + dtype
   std::vector<std::unique_ptr<uint8_t[]>> owned;
   std::vector<std::string> readNames;

@@ -259,6 +259,49 @@ TEST_F(SeedCompiled, RejectsBadInputsWithOneMessage) {
   EXPECT_EQ(code, XF_STATUS_NOT_FOUND);
 }
 
+// $XF_WEIGHTS: `resident` reads every tensor the model uses into the
+// model's arena, `mapped` none; both compute the same bits; anything else
+// fails the load with one message.
+TEST_F(SeedCompiled, ResidentAndMappedWeightsAgree) {
+  struct Restore {
+    ~Restore() { unsetenv("XF_WEIGHTS"); }
+  } restore;
+  std::string library = *dir + "/libseed_transformer.so",
+              weights = kData + "weights.safetensors";
+  std::string error;
+  auto file = xf::rt::SafetensorsFile::open(weights, error);
+  ASSERT_TRUE(file) << error;
+  Array src = loadNpy(kData + "padded_src.npy"),
+        tgt = loadNpy(kData + "padded_tgt.npy");
+  std::map<std::string, std::vector<float>> logits;
+  for (const char *placement : {"resident", "mapped"}) {
+    SCOPED_TRACE(placement);
+    setenv("XF_WEIGHTS", placement, 1);
+    Model m(library, weights);
+    ASSERT_TRUE(m.model);
+    size_t used = 0;
+    std::string unused = "\n" + std::string(xf_model_unused_weights(m.model));
+    for (const xf::rt::TensorEntry &t : file->tensors())
+      if (unused.find("\n" + t.name + "\n") == std::string::npos)
+        used += t.bytes;
+    EXPECT_EQ(xf_model_resident_weight_bytes(m.model),
+              std::string(placement) == "resident" ? used : 0u);
+    EXPECT_EQ(xf_model_copied_weight_bytes(m.model), 0u);
+    logits[placement] = run(m, "forward", {&src, &tgt}).f;
+  }
+  EXPECT_EQ(logits["resident"], logits["mapped"]);
+
+  setenv("XF_WEIGHTS", "huge", 1);
+  xf_model *model = nullptr;
+  xf_status *s = xf_model_load(library.c_str(), weights.c_str(), &model);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(xf_status_code(s), XF_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(xf_status_message(s)),
+            "XF_WEIGHTS must be 'resident' or 'mapped', found 'huge'");
+  xf_status_free(s);
+  EXPECT_EQ(model, nullptr);
+}
+
 TEST_F(SeedCompiled, LoadReportsMissingWeights) {
   xf_model *model = nullptr;
   // A different depth needs tensors the file does not have.

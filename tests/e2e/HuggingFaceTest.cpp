@@ -142,7 +142,7 @@ void HuggingFace::runCompiled(const std::string &target) {
     return;
   // Only GPT-2's Conv1D weights ([in, out]) are copied, packed at load:
   // per layer c_attn [32, 96], c_proj [32, 32], c_fc [32, 128] and
-  // mlp.c_proj [128, 32]. Everything else is read in the mapped file.
+  // mlp.c_proj [128, 32]. Everything else is used as stored.
   EXPECT_EQ(xf_model_copied_weight_bytes(m.model),
             GetParam() == "gpt2" ? 2u * (32 * 96 + 32 * 32 + 2 * 32 * 128) * 4
                                  : 0u);

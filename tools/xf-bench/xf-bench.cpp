@@ -4,7 +4,8 @@
 //  --input NAME=@file.npy ... [--reps N] [--warmup N] [--threads N]`
 // loads the library once, runs the entry `warmup` times, then `reps` timed
 // times, and prints one JSON line: entry, reps, threads (0: all cores),
-// median_ms, min_ms, max_ms, load_ms, peak_rss_mb. With --generate-context C
+// median_ms, min_ms, max_ms, load_ms, peak_rss_mb, copied_weights_mb and
+// resident_weights_mb (xf_model_copied/resident_weight_bytes). With --generate-context C
 // it times generation instead: a prefill of C tokens and single-token steps
 // after it (per-token latency and tokens/s of each). With --profile (a
 // library compiled with `xfc --profile`) it first prints where the timed
@@ -448,10 +449,13 @@ int main(int argc, char **argv) {
                << llvm::format(", \"median_ms\": %.3f, \"min_ms\": %.3f, "
                                "\"max_ms\": %.3f, \"load_ms\": %.1f, "
                                "\"peak_rss_mb\": %.1f, "
-                               "\"copied_weights_mb\": %.1f}\n",
+                               "\"copied_weights_mb\": %.1f, "
+                               "\"resident_weights_mb\": %.1f}\n",
                                runMedian, times.empty() ? 0 : times.front(),
                                times.empty() ? 0 : times.back(), loadMs,
                                peakKb / 1024.0,
-                               xf_model_copied_weight_bytes(model) / 1048576.0);
+                               xf_model_copied_weight_bytes(model) / 1048576.0,
+                               xf_model_resident_weight_bytes(model) /
+                                   1048576.0);
   return 0;
 }

@@ -87,8 +87,13 @@ typedef struct xf_tensor {
 typedef struct xf_model xf_model;
 
 /* Loads `library_path` (a lib<model>.so from xfc) and binds every parameter
- * its entry points use from `weights_path` (safetensors; F32 tensors are
- * memory-mapped, not copied; F16/BF16 are converted). Fails, naming the
+ * its entry points use from `weights_path` (safetensors; F16/BF16 are
+ * converted). A CPU library reads its weights into memory of its own in
+ * transparent huge pages, where the kernel has them; with the environment
+ * variable XF_WEIGHTS=mapped (or without huge pages, or a GPU library) F32
+ * tensors are read where the file is memory-mapped, not copied
+ * (XF_WEIGHTS=resident copies them even into small pages; any other value
+ * fails the load). Fails, naming the
  * tensor, on a missing tensor, a shape or dtype mismatch or a malformed
  * file; fails, naming them, when the library was compiled for instruction
  * sets this CPU lacks (xfc --cpu). On success *out_model owns the library
@@ -121,11 +126,15 @@ XF_API const char *xf_model_manifest(const xf_model *model);
  * the empty string). Owned by the model. */
 XF_API const char *xf_model_unused_weights(const xf_model *model);
 
-/* Bytes of weights the load copied into memory of its own: packed into
- * the kernels' layout (a weight stored transposed), converted to f32, or
- * to bf16/i8 for reduced precision. The rest is read where the weights file
- * is mapped. 0 for a null model. */
+/* Bytes of weights the load had to transform: packed into the kernels'
+ * layout (a weight stored transposed), converted to f32, or to bf16/i8 for
+ * reduced precision. The rest is used as stored. 0 for a null model. */
 XF_API size_t xf_model_copied_weight_bytes(const xf_model *model);
+
+/* Bytes of weights used as stored that the load read into the model's own
+ * memory (see xf_model_load; 0 when they are read where the file is
+ * mapped, and for a null model). */
+XF_API size_t xf_model_resident_weight_bytes(const xf_model *model);
 
 /* One timed kernel of a library compiled with `xfc --profile` (CPU): its
  * op class (linear, attention, norm, elementwise, embedding, cache, data,
