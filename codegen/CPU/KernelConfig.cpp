@@ -13,7 +13,6 @@ KernelConfig KernelConfig::forTarget(bool avx512) {
   if (!avx512) {
     c.panels = 1;
     c.cols = 6;
-    c.dotShapes = {{1, 8}, {2, 2}, {4, 1}};
   }
   return c;
 }
