@@ -194,7 +194,8 @@ bool SafetensorsFile::readBytes(const TensorEntry &tensor, void *out,
       continue;
     if (n <= 0) {
       error = filePath + ": tensor '" + tensor.name + "': cannot read: " +
-              (n < 0 ? std::strerror(errno) : "the file is shorter than its header says");
+              (n < 0 ? std::strerror(errno)
+                     : "the file is shorter than its header says");
       return false;
     }
     done += static_cast<size_t>(n);

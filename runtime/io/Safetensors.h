@@ -2,9 +2,9 @@
 //
 // Opens a safetensors file (8-byte header length, JSON header, raw data) by
 // mapping it, checks its header, and reads tensors (through the mapping or
-// from the file) by name with exact
-// errors: missing tensor, wrong dtype, shape mismatch, truncated file,
-// malformed header, offsets out of range. No MLIR/LLVM dependency.
+// from the file) by name with exact errors: missing tensor, wrong dtype,
+// shape mismatch, truncated file, malformed header, offsets out of range.
+// No MLIR/LLVM dependency.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,7 +57,6 @@ private:
   void *mapping = nullptr;
   size_t mappingSize = 0;
   int fd = -1; ///< open for readBytes
-
   std::vector<TensorEntry> entries;
 };
 

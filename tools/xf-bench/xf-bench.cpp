@@ -5,13 +5,14 @@
 // loads the library once, runs the entry `warmup` times, then `reps` timed
 // times, and prints one JSON line: entry, reps, threads (0: all cores),
 // median_ms, min_ms, max_ms, load_ms, peak_rss_mb, copied_weights_mb and
-// resident_weights_mb (xf_model_copied/resident_weight_bytes). With --generate-context C
-// it times generation instead: a prefill of C tokens and single-token steps
-// after it (per-token latency and tokens/s of each). With --profile (a
-// library compiled with `xfc --profile`) it first prints where the timed
-// runs (the steps, with --generate-context) spent their time: a Markdown
-// table by op class, then the costliest kernels; --trace FILE.json writes
-// each kernel call of them as a Chrome trace. Exit status: 0 success, 1 a user error.
+// resident_weights_mb (xf_model_copied/resident_weight_bytes). With
+// --generate-context C it times generation instead: a prefill of C tokens
+// and single-token steps after it (per-token latency and tokens/s of
+// each). With --profile (a library compiled with `xfc --profile`) it
+// first prints where the timed runs (the steps, with --generate-context)
+// spent their time: a Markdown table by op class, then the costliest
+// kernels; --trace FILE.json writes each kernel call of them as a Chrome
+// trace. Exit status: 0 success, 1 a user error.
 //
 //===----------------------------------------------------------------------===//
 
