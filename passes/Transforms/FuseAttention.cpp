@@ -248,9 +248,9 @@ FailureOr<AttentionOp> mlir::xf::fuseAttention(RewriterBase &rewriter,
       (stretches(dimOf(parts.keyIds, 0), dimOf(q, 0)) ||
        stretches(dimOf(parts.keyIds, 1),
                  dimOf(k, qk.getTransposeB() ? 2 : 3))))
-      return rewriter.notifyMatchFailure(
-          pv, "the padding ids broadcast over the batch or the keys (the op "
-              "reads one id per batch row and key)");
+    return rewriter.notifyMatchFailure(
+        pv, "the padding ids broadcast over the batch or the keys (the op "
+            "reads one id per batch row and key)");
   if (rest.size() > 1)
     return rewriter.notifyMatchFailure(pv, "more than one general mask");
   if (rank == 5 && !rest.empty())

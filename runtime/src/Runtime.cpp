@@ -166,6 +166,18 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
     return makeStatus(XF_STATUS_INVALID_ARGUMENT,
                       "xf_model_load: null argument");
   *outModel = nullptr;
+  // Where a CPU library's weights go (below): an arena of huge pages where
+  // the kernel has them, unless $XF_WEIGHTS says `mapped` (or `resident`:
+  // an arena even in small pages). Checked before anything is opened.
+  bool resident = transparentHugePages();
+  if (const char *setting = std::getenv("XF_WEIGHTS")) {
+    std::string placement = setting;
+    if (placement != "resident" && placement != "mapped")
+      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
+                        "XF_WEIGHTS must be 'resident' or 'mapped', found '" +
+                            placement + "'");
+    resident = placement == "resident";
+  }
   auto model = std::make_unique<xf_model>();
   // RTLD_LOCAL: several models (each with its own runtime copy) can coexist.
   model->library = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
@@ -267,22 +279,12 @@ xf_status *xf_model_load_on_device(const char *libraryPath,
       return makeStatus(XF_STATUS_DEVICE_ERROR, error);
   }
 
-  // A CPU library reads its weights into an arena of huge pages, unless
-  // $XF_WEIGHTS says `mapped` or the kernel has no transparent huge pages
-  // (small pages of its own stream no faster than the file's); GPU
-  // libraries upload them once from the mapping. The arena holds every
-  // tensor as stored and the copies converted from it (bf16 and i8 are
-  // smaller than the f32 they come from), each with its tail.
-  bool resident = !model->gpu && transparentHugePages();
-  if (const char *setting = std::getenv("XF_WEIGHTS")) {
-    std::string placement = setting;
-    if (placement != "resident" && placement != "mapped")
-      return makeStatus(XF_STATUS_INVALID_ARGUMENT,
-                        "XF_WEIGHTS must be 'resident' or 'mapped', found '" +
-                            placement + "'");
-    resident = !model->gpu && placement == "resident";
-  }
-  if (resident) {
+  // A CPU library reads its weights into the arena (small pages of its own
+  // stream no faster than the file's, hence not by default without huge
+  // pages); GPU libraries upload them once from the mapping. The arena
+  // holds every tensor as stored and the copies converted from it (bf16
+  // and i8 are smaller than the f32 they come from), each with its tail.
+  if (resident && !model->gpu) {
     size_t bytes = 0;
     for (const TensorEntry &t : model->weights->tensors())
       bytes += 2 * t.bytes + 3 * (XF_PARAM_TAIL_BYTES + 64);
