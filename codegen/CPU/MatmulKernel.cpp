@@ -46,6 +46,12 @@ constexpr int64_t kDotBlock = 32; ///< columns per parallel task (streaming)
 /// per stream keeps too few lines in flight to cover L3/DRAM latency on
 /// one core, the L2's own queue keeps more.
 constexpr int64_t kPrefetchAhead = 4096;
+/// Independent accumulators a streaming kernel keeps at least: each row
+/// of W against one row of x is a chain of dependent FMAs (4 cycles each),
+/// which alone would cap one thread at 16 bytes a cycle minus the row's
+/// reduction, below what a core streams from memory; the K steps are dealt
+/// round-robin to this many chains instead.
+constexpr int64_t kMinChains = 4;
 
 /// How a kernel multiplies x by W: f32 FMAs; bf16 pairs of K per 32-bit
 /// lane (AVX512-BF16's vdpbf16ps, or the same arithmetic in f32 FMAs); or
@@ -680,10 +686,11 @@ void emitColumns(OpBuilder &b, Location loc, const Format &fmt,
 /// output is a dot product of a row of x with a row of W, read as stored,
 /// once. A parallel loop over blocks of kDotBlock columns; a step takes
 /// `rowsW` rows of W against `rowsX` rows of x (rows past m repeat the
-/// last, never stored), 16 lanes of K at a time with vector accumulators,
+/// last, never stored), 16 lanes of K at a time with vector accumulators
+/// (K's steps dealt round-robin to enough of them for kMinChains chains),
 /// prefetching kPrefetchAhead floats ahead of each W stream, the K % 16 tail
-/// masked, then one reduction per output. Bound by streaming W from
-/// memory, not by FMAs.
+/// masked, then one reduction (a tree) per output. Bound by streaming W
+/// from memory, not by FMAs.
 void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
                  const RowScales *scales, Value x, Value w, Value c, Value m,
                  Value n, Value k, int64_t rowsX, int64_t rowsW) {
@@ -759,9 +766,37 @@ void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
             }
             return next;
           };
+          // `chains` sets of accumulators over steps of chains·16 lanes,
+          // added pairwise; the steps left before the tail go to one set.
+          int64_t outs = rowsX * rowsW;
+          int64_t chains = std::max<int64_t>(1, (kMinChains + outs - 1) / outs);
+          Value stride = idx(cb, cl, fmt.width() * chains);
+          Value kMain = arith::SubIOp::create(
+              cb, cl, k, arith::RemUIOp::create(cb, cl, k, stride));
+          auto main = scf::ForOp::create(
+              cb, cl, c0, kMain, stride,
+              SmallVector<Value>(outs * chains, accZero),
+              [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
+                SmallVector<Value> next;
+                for (int64_t s = 0; s < chains; ++s)
+                  llvm::append_range(
+                      next, step(fb, fl, addIdx(fb, fl, k0, s * fmt.width()),
+                                 acc.slice(s * outs, outs), Value()));
+                scf::YieldOp::create(fb, fl, next);
+              });
+          SmallVector<Value> sets(main.getResults());
+          for (int64_t live = chains; live > 1; live = (live + 1) / 2)
+            for (int64_t s = 0; s < live / 2; ++s)
+              for (int64_t o = 0; o < outs; ++o) {
+                Value &into = sets[s * outs + o];
+                Value from = sets[(s + (live + 1) / 2) * outs + o];
+                into = fmt.kind == Format::I8
+                           ? arith::AddIOp::create(cb, cl, into, from).getResult()
+                           : arith::AddFOp::create(cb, cl, into, from).getResult();
+              }
+          sets.resize(outs);
           auto body = scf::ForOp::create(
-              cb, cl, c0, kBody, lanes,
-              SmallVector<Value>(rowsX * rowsW, accZero),
+              cb, cl, kMain, kBody, lanes, sets,
               [&](OpBuilder &fb, Location fl, Value k0, ValueRange acc) {
                 scf::YieldOp::create(fb, fl, step(fb, fl, k0, acc, Value()));
               });
@@ -788,7 +823,8 @@ void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
                 Value col = addIdx(tb, tl, n0, j);
                 Value sum = vector::ReductionOp::create(
                     tb, tl, vector::CombiningKind::ADD,
-                    tailIf.getResult(r * rowsW + j));
+                    tailIf.getResult(r * rowsW + j),
+                    arith::FastMathFlags::reassoc);
                 if (fmt.kind == Format::I8) {
                   Value row = idx(tb, tl, r);
                   auto weight = [&](int64_t at) -> Value {

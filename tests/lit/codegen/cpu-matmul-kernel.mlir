@@ -212,3 +212,35 @@ func.func @bf16(%x: memref<?x64xf32>, %w: memref<16x64xbf16>, %y: memref<?x16xf3
   }
   return
 }
+
+// -----
+
+// Tests the streaming path of one row of x (the default shapes stream 1,
+// 2, then 4 rows, one row of W at a time): K = 80 in steps of 64 dealt to
+// 4 accumulators, which are added pairwise, then the step of 16 left over
+// into one, then each output reduced as a tree (reassociated).
+// CHECK-LABEL: func.func private @xf_linear_k80
+// CHECK: arith.cmpi ule, %{{.+}}, %c1
+// CHECK: scf.parallel
+// CHECK: scf.for {{.*}} step %c64 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield
+// CHECK: %[[A:.+]] = arith.addf %[[S:.+]]#0, %[[S]]#2 : vector<16xf32>
+// CHECK: %[[B:.+]] = arith.addf %[[S]]#1, %[[S]]#3 : vector<16xf32>
+// CHECK: %[[AB:.+]] = arith.addf %[[A]], %[[B]] : vector<16xf32>
+// CHECK: scf.for {{.*}} step %c16 iter_args(%{{.+}} = %[[AB]]) -> (vector<16xf32>)
+// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
+// Two rows: two outputs, each over 2 accumulators.
+// CHECK: arith.cmpi ule, %{{.+}}, %c2
+// CHECK: scf.for {{.*}} step %c32{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+func.func @stream(%x: memref<?x80xf32>, %w: memref<40x80xf32>, %y: memref<?x40xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x80xf32>, memref<40x80xf32>) outs(%y : memref<?x40xf32>)
+      attrs = {xf.weight_matmul} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %o, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
