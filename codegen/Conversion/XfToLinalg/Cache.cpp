@@ -5,6 +5,13 @@
 // bufferization writes into the cache's own buffer: a function argument of
 // a generation step is updated in place and never copied.
 //
+// The copy is a generic whose outermost loop is the cache axis: a step
+// writes one token, and keys cached transposed have the axis innermost,
+// where a loop of one iteration per element would wrap each store. New
+// rows made by a transpose are read from the transpose's input instead
+// (the transpose is then dead): a step's keys go from the projection's
+// [B, T, H, D] into the [B, H, D, capacity] cache in one pass.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/Conversion/XfToLinalg/Builders.h"
@@ -35,35 +42,71 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
         tensor::getMixedSizes(rewriter, loc, rows);
     rowSizes[0] = rewriter.getIndexAttr(1);
     SmallVector<OpFoldResult> unit(rank, rewriter.getIndexAttr(1));
+    // Loop l (of `rank`) runs over rows dim order[l]: the axis first.
+    SmallVector<int64_t> order = {axis};
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        order.push_back(d);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> loopOf(rank);
+    for (int64_t l = 0; l < rank; ++l)
+      loopOf[order[l]] = getAffineDimExpr(l, ctx);
+    AffineMap destMap = AffineMap::get(rank, 0, loopOf, ctx);
+    AffineMap sourceMap = destMap;
+    Value source = rows;
+    SmallVector<OpFoldResult> sourceSizes;
+    auto transpose = rows.getDefiningOp<linalg::TransposeOp>();
+    if (transpose && transpose.getPermutation()[0] == 0) {
+      source = transpose.getInput();
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      SmallVector<AffineExpr> sourceOf(rank);
+      for (int64_t i = 0; i < rank; ++i)
+        sourceOf[perm[i]] = loopOf[i];
+      sourceMap = AffineMap::get(rank, 0, sourceOf, ctx);
+      sourceSizes = tensor::getMixedSizes(rewriter, loc, source);
+      sourceSizes[0] = rewriter.getIndexAttr(1);
+    }
     auto loop = scf::ForOp::create(
         rewriter, loc, c0, batch, c1, ValueRange{cache},
         [&](OpBuilder &b, Location l, Value row, ValueRange carried) {
-          SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
-          from[0] = row;
-          Value slice = tensor::ExtractSliceOp::create(
-              b, l,
-              RankedTensorType::get(
-                  [&] {
-                    SmallVector<int64_t> shape(rowsType.getShape());
-                    shape[0] = 1;
-                    return shape;
-                  }(),
-                  rowsType.getElementType()),
-              rows, from, rowSizes, unit);
-          SmallVector<OpFoldResult> to = from;
+          // Row `row` of the source: of the new rows, or of the
+          // transpose's input (dim perm[i] of which is dim i of the rows).
+          auto rowOf = [&](Value t, ArrayRef<OpFoldResult> sizes) -> Value {
+            auto type = cast<RankedTensorType>(t.getType());
+            SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
+            from[0] = row;
+            SmallVector<int64_t> shape(type.getShape());
+            shape[0] = 1;
+            return tensor::ExtractSliceOp::create(
+                b, l, RankedTensorType::get(shape, type.getElementType()), t,
+                from, sizes, unit);
+          };
+          Value slice = source == rows ? rowOf(rows, rowSizes)
+                                       : rowOf(source, sourceSizes);
+          SmallVector<OpFoldResult> to(rank, b.getIndexAttr(0));
+          to[0] = row;
           if (offsets) {
             Value at = tensor::ExtractOp::create(b, l, offsets, row);
             to[axis] = arith::IndexCastOp::create(b, l, b.getIndexType(), at)
                            .getResult();
           }
           // Copied into the cache's own slice and inserted back: bufferized,
-          // a loop writing the cache's subview (no temporary, and no
-          // memref.copy of a strided view, which would need a library).
+          // a loop writing the cache's subview, no temporary. (Rows read as
+          // they are give the generic equal maps: canonicalization then
+          // inserts the rows' slice itself, a memref.copy into the subview.)
+          SmallVector<int64_t> rowShape(rowsType.getShape());
+          rowShape[0] = 1;
           Value dest = tensor::ExtractSliceOp::create(
-              b, l, cast<RankedTensorType>(slice.getType()), carried[0], to,
-              rowSizes, unit);
-          Value copied =
-              linalg::CopyOp::create(b, l, slice, dest).getResult(0);
+              b, l, RankedTensorType::get(rowShape, rowsType.getElementType()),
+              carried[0], to, rowSizes, unit);
+          Value copied = linalg::GenericOp::create(
+                             b, l, dest.getType(), slice, dest,
+                             ArrayRef<AffineMap>{sourceMap, destMap},
+                             parallel(rank),
+                             [](OpBuilder &gb, Location gl, ValueRange args) {
+                               linalg::YieldOp::create(gb, gl, args[0]);
+                             })
+                             .getResult(0);
           Value updated = tensor::InsertSliceOp::create(
               b, l, copied, carried[0], to, rowSizes, unit);
           scf::YieldOp::create(b, l, updated);
