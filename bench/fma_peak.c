@@ -9,11 +9,11 @@
  * Prints one JSON line: {"threads": T, "gflops": G, "per_core": G/T,
  * "ghz": clock}.
  *   fma_peak THREADS REPS */
+#include "timing.h"
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 enum { kChains = 24 };
 static const long kIters = 50000000;
@@ -21,20 +21,14 @@ static const long kAdds = 400000000;
 static volatile float sink[64]; /* read by nobody, stored to by all */
 static double ghz[256];
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static void *clock_run(void *arg) {
   long x = 0;
-  double t0 = now_s();
+  double t0 = seconds_now();
   /* 16 dependent adds per iteration: the loop counter's own add, compare
    * and branch run beside them on other ALUs. */
   for (long i = 0; i < kAdds; i += 16)
     __asm__ volatile(".rept 16\n\tadd $1, %0\n\t.endr" : "+r"(x));
-  ghz[(long)arg] = kAdds / (now_s() - t0) / 1e9;
+  ghz[(long)arg] = kAdds / (seconds_now() - t0) / 1e9;
   return NULL;
 }
 
@@ -56,12 +50,12 @@ static void *fma_run(void *arg) {
 /* Runs `body` on `threads` threads at once; returns the seconds taken. */
 static double together(void *(*body)(void *), int threads) {
   pthread_t ids[256];
-  double t0 = now_s();
+  double t0 = seconds_now();
   for (long t = 0; t < threads; ++t)
     pthread_create(&ids[t], NULL, body, (void *)t);
   for (int t = 0; t < threads; ++t)
     pthread_join(ids[t], NULL);
-  return now_s() - t0;
+  return seconds_now() - t0;
 }
 
 int main(int argc, char **argv) {

@@ -10,17 +10,11 @@
  *      -Wl,-rpath,OUT -o greedy_e2e     (the library exports the C API)
  *   ./greedy_e2e OUT/libseed_transformer.so WEIGHTS N S REPS THREADS
  */
+#include "timing.h"
 #include "xf/runtime.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
 
 static int check(xf_status *s) {
   if (!s)
@@ -28,11 +22,6 @@ static int check(xf_status *s) {
   fprintf(stderr, "greedy_e2e: error: %s\n", xf_status_message(s));
   xf_status_free(s);
   exit(1);
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {
@@ -54,18 +43,18 @@ int main(int argc, char **argv) {
          *recompute = malloc(reps * sizeof(double));
   int64_t *ids = malloc((n + 1) * sizeof(int64_t));
   for (int r = 0; r <= reps; ++r) { /* the first round warms up */
-    double t0 = now();
+    double t0 = 1e3 * seconds_now();
     xf_generation *state = NULL;
     xf_tensor out;
     check(xf_generation_create(model, 1, n > s ? n : s, &state));
     check(xf_generation_encode(state, &source));
     check(xf_generation_greedy(state, NULL, NULL, start, -1, pad, n, &out));
-    double t1 = now();
+    double t1 = 1e3 * seconds_now();
     int64_t first = ((int64_t *)out.data)[n - 1];
     free(out.data);
     xf_generation_free(state);
 
-    double t2 = now();
+    double t2 = 1e3 * seconds_now();
     xf_tensor memory, logits;
     check(xf_model_run(model, "encode", &source, 1, &memory));
     ids[0] = start;
@@ -81,7 +70,7 @@ int main(int argc, char **argv) {
       free(logits.data);
     }
     free(memory.data);
-    double t3 = now();
+    double t3 = 1e3 * seconds_now();
     if (ids[n] != first)
       fprintf(stderr, "greedy_e2e: note: the paths' last tokens differ (%lld vs "
               "%lld): decode masks generated pad tokens as keys, the cache "
@@ -92,8 +81,8 @@ int main(int argc, char **argv) {
       recompute[r - 1] = t3 - t2;
     }
   }
-  qsort(cached, reps, sizeof(double), cmp);
-  qsort(recompute, reps, sizeof(double), cmp);
+  qsort(cached, reps, sizeof(double), compare_doubles);
+  qsort(recompute, reps, sizeof(double), compare_doubles);
   printf("{\"tokens\": %d, \"source\": %d, \"reps\": %d, \"cached_ms\": %.1f, "
          "\"recompute_ms\": %.1f, \"speedup\": %.2f}\n",
          n, s, reps, cached[reps / 2], recompute[reps / 2],

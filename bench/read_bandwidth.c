@@ -10,22 +10,11 @@
  *   cc -O2 -mavx2 -fopenmp bench/read_bandwidth.c -o read_bandwidth
  *   ./read_bandwidth 2 88   (threads, megabytes)
  */
+#include "timing.h"
 #include <immintrin.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
@@ -42,7 +31,7 @@ int main(int argc, char **argv) {
     a[i] = 1;
   double times[30], total = 0;
   for (int r = 0; r <= 30; ++r) {
-    double t0 = now(), sum = 0;
+    double t0 = seconds_now(), sum = 0;
 #pragma omp parallel reduction(+ : sum)
     {
       __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
@@ -59,12 +48,12 @@ int main(int argc, char **argv) {
       for (int k = 0; k < 8; ++k)
         sum += part[k];
     }
-    double t = now() - t0;
+    double t = seconds_now() - t0;
     if (r > 0)
       times[r - 1] = t;
     total += sum;
   }
-  qsort(times, 30, sizeof(double), cmp);
+  qsort(times, 30, sizeof(double), compare_doubles);
   double bytes = n * sizeof(float);
   printf("{\"threads\": %d, \"megabytes\": %.1f, \"read_gb_per_s\": %.2f, "
          "\"best_gb_per_s\": %.2f, \"check\": %.0f}\n",

@@ -2,23 +2,12 @@
  * Y[M, N] = X[M, K] · W[N, K]ᵀ (nn.Linear's layout), fp32.
  * Prints one JSON line: median and min ms over REPS, GFLOP/s.
  *   sgemm_openblas M N K THREADS REPS */
+#include "timing.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 extern void openblas_set_num_threads(int);
-
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv) {
   if (argc != 6) {
@@ -38,12 +27,12 @@ int main(int argc, char **argv) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k,
               0, y, n);
   for (int r = 0; r < reps; ++r) {
-    double s = now_ms();
+    double s = 1e3 * seconds_now();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k,
                 0, y, n);
-    t[r] = now_ms() - s;
+    t[r] = 1e3 * seconds_now() - s;
   }
-  qsort(t, reps, sizeof(double), cmp);
+  qsort(t, reps, sizeof(double), compare_doubles);
   double median = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
   printf("{\"impl\": \"openblas-sgemm\", \"threads\": %d, \"median_ms\": %.3f, "
          "\"min_ms\": %.3f, \"gflops\": %.1f}\n",

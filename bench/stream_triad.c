@@ -6,16 +6,10 @@
  *
  *   cc -O2 -fopenmp bench/stream_triad.c -o stream_triad && ./stream_triad 2
  */
+#include "timing.h"
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
@@ -34,11 +28,11 @@ int main(int argc, char **argv) {
   }
   double best = 1e30;
   for (int r = 0; r < 10; ++r) {
-    double t0 = now();
+    double t0 = seconds_now();
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; ++i)
       a[i] = b[i] + 3.0f * c[i];
-    double t = now() - t0;
+    double t = seconds_now() - t0;
     if (t < best)
       best = t;
   }
