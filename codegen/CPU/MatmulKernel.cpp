@@ -769,7 +769,8 @@ void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
           // `chains` sets of accumulators over steps of chains·16 lanes,
           // added pairwise; the steps left before the tail go to one set.
           int64_t outs = rowsX * rowsW;
-          int64_t chains = std::max<int64_t>(1, (kMinChains + outs - 1) / outs);
+          int64_t chains =
+              std::max<int64_t>(1, (kMinChains + outs - 1) / outs);
           Value stride = idx(cb, cl, fmt.width() * chains);
           Value kMain = arith::SubIOp::create(
               cb, cl, k, arith::RemUIOp::create(cb, cl, k, stride));
@@ -790,9 +791,10 @@ void emitFewRows(OpBuilder &b, Location loc, const Format &fmt,
               for (int64_t o = 0; o < outs; ++o) {
                 Value &into = sets[s * outs + o];
                 Value from = sets[(s + (live + 1) / 2) * outs + o];
-                into = fmt.kind == Format::I8
-                           ? arith::AddIOp::create(cb, cl, into, from).getResult()
-                           : arith::AddFOp::create(cb, cl, into, from).getResult();
+                if (fmt.kind == Format::I8)
+                  into = arith::AddIOp::create(cb, cl, into, from);
+                else
+                  into = arith::AddFOp::create(cb, cl, into, from);
               }
           sets.resize(outs);
           auto body = scf::ForOp::create(

@@ -54,7 +54,7 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
     AffineMap destMap = AffineMap::get(rank, 0, loopOf, ctx);
     AffineMap sourceMap = destMap;
     Value source = rows;
-    SmallVector<OpFoldResult> sourceSizes;
+    SmallVector<OpFoldResult> sourceSizes = rowSizes;
     auto transpose = rows.getDefiningOp<linalg::TransposeOp>();
     if (transpose && transpose.getPermutation()[0] == 0) {
       source = transpose.getInput();
@@ -69,20 +69,17 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
     auto loop = scf::ForOp::create(
         rewriter, loc, c0, batch, c1, ValueRange{cache},
         [&](OpBuilder &b, Location l, Value row, ValueRange carried) {
-          // Row `row` of the source: of the new rows, or of the
-          // transpose's input (dim perm[i] of which is dim i of the rows).
-          auto rowOf = [&](Value t, ArrayRef<OpFoldResult> sizes) -> Value {
-            auto type = cast<RankedTensorType>(t.getType());
-            SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
-            from[0] = row;
-            SmallVector<int64_t> shape(type.getShape());
-            shape[0] = 1;
-            return tensor::ExtractSliceOp::create(
-                b, l, RankedTensorType::get(shape, type.getElementType()), t,
-                from, sizes, unit);
-          };
-          Value slice = source == rows ? rowOf(rows, rowSizes)
-                                       : rowOf(source, sourceSizes);
+          // Row `row` of the new rows, or of the transpose's input (dim
+          // perm[i] of which is dim i of the rows).
+          auto sourceType = cast<RankedTensorType>(source.getType());
+          SmallVector<int64_t> sourceRow(sourceType.getShape());
+          sourceRow[0] = 1;
+          SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
+          from[0] = row;
+          Value slice = tensor::ExtractSliceOp::create(
+              b, l,
+              RankedTensorType::get(sourceRow, sourceType.getElementType()),
+              source, from, sourceSizes, unit);
           SmallVector<OpFoldResult> to(rank, b.getIndexAttr(0));
           to[0] = row;
           if (offsets) {
@@ -99,14 +96,14 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
           Value dest = tensor::ExtractSliceOp::create(
               b, l, RankedTensorType::get(rowShape, rowsType.getElementType()),
               carried[0], to, rowSizes, unit);
-          Value copied = linalg::GenericOp::create(
-                             b, l, dest.getType(), slice, dest,
-                             ArrayRef<AffineMap>{sourceMap, destMap},
-                             parallel(rank),
-                             [](OpBuilder &gb, Location gl, ValueRange args) {
-                               linalg::YieldOp::create(gb, gl, args[0]);
-                             })
-                             .getResult(0);
+          Value copied =
+              linalg::GenericOp::create(
+                  b, l, dest.getType(), slice, dest,
+                  ArrayRef<AffineMap>{sourceMap, destMap}, parallel(rank),
+                  [](OpBuilder &gb, Location gl, ValueRange args) {
+                    linalg::YieldOp::create(gb, gl, args[0]);
+                  })
+                  .getResult(0);
           Value updated = tensor::InsertSliceOp::create(
               b, l, copied, carried[0], to, rowSizes, unit);
           scf::YieldOp::create(b, l, updated);
