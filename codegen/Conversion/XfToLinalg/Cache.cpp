@@ -42,23 +42,22 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
         tensor::getMixedSizes(rewriter, loc, rows);
     rowSizes[0] = rewriter.getIndexAttr(1);
     SmallVector<OpFoldResult> unit(rank, rewriter.getIndexAttr(1));
-    // Loop l (of `rank`) runs over rows dim order[l]: the axis first.
-    SmallVector<int64_t> order = {axis};
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis)
-        order.push_back(d);
+    // The loop over each dim of the rows: the axis's first, then the
+    // others in order.
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> loopOf(rank);
-    for (int64_t l = 0; l < rank; ++l)
-      loopOf[order[l]] = getAffineDimExpr(l, ctx);
+    loopOf[axis] = getAffineDimExpr(0, ctx);
+    for (int64_t d = 0, l = 1; d < rank; ++d)
+      if (d != axis)
+        loopOf[d] = getAffineDimExpr(l++, ctx);
     AffineMap destMap = AffineMap::get(rank, 0, loopOf, ctx);
     AffineMap sourceMap = destMap;
     Value source = rows;
     SmallVector<OpFoldResult> sourceSizes = rowSizes;
     auto transpose = rows.getDefiningOp<linalg::TransposeOp>();
     if (transpose && transpose.getPermutation()[0] == 0) {
-      source = transpose.getInput();
       ArrayRef<int64_t> perm = transpose.getPermutation();
+      source = transpose.getInput();
       SmallVector<AffineExpr> sourceOf(rank);
       for (int64_t i = 0; i < rank; ++i)
         sourceOf[perm[i]] = loopOf[i];
