@@ -34,7 +34,11 @@ void xf::buildXfToBuffersPipeline(OpPassManager &pm, KernelTarget kernels,
   //    the accurate library versions).
   pm.addPass(xf::createXfApproximateMathPass());
   // 4. Tensors → buffers; function boundaries get identity layouts so the
-  //    runtime can pass plain row-major descriptors.
+  //    runtime can pass plain row-major descriptors. First, a tensor.empty
+  //    that is written whole and then inserted into a slice (a cache
+  //    write's new rows) becomes that slice, so its producer writes the
+  //    destination's buffer instead of a temporary copied in after.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

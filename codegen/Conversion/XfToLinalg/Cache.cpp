@@ -87,7 +87,10 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
                            .getResult();
           }
           // Copied into the cache's own slice and inserted back: bufferized,
-          // a loop writing the cache's subview, no temporary. (Rows read as
+          // a loop writing the cache's subview, no temporary (elementwise
+          // fusion swaps the slice for a tensor.empty, which the generic
+          // never reads; empty-tensor elimination swaps it back before
+          // bufferization: codegen/Common/Bufferize.cpp). (Rows read as
           // they are give the generic equal maps: canonicalization then
           // inserts the rows' slice itself, a memref.copy into the subview.)
           SmallVector<int64_t> rowShape(rowsType.getShape());
