@@ -23,8 +23,9 @@
 // Scores multiply a query element into 64 contiguous keys (four vector
 // FMAs; 4 rows give 16 independent chains), so they need keys contiguous.
 // A K stored transposed (`bhds`) is read as it is (masked loads past the
-// end); otherwise a first parallel loop makes Kᵀ once per call, in blocks
-// of 64 keys (16 KB contiguous each), from 16 keys × 16 head dims tiles of
+// end, each head dim's row of the next key block prefetched); otherwise a
+// first parallel loop makes Kᵀ once per call, in blocks of 64 keys (16 KB
+// contiguous each), from 16 keys × 16 head dims tiles of
 // K loaded row by row and transposed in registers (`vector.transpose`,
 // lowered to AVX-512 shuffles): a copy the size of K. P·V reads each
 // probability back from a small buffer as the broadcast operand of its
@@ -392,9 +393,26 @@ void emitKernelBody(OpBuilder &b, Location loc, AttentionOp op, Value q,
                 ob, l, DenseElementsAttr::get(sVec, ob.getF32FloatAttr(0)));
             Value block =
                 arith::DivUIOp::create(ob, l, j0, idx(ob, l, kKeyBlock));
+            // A Kᵀ read as stored also prefetches, per head dim, its row of
+            // the next block's keys (clamped to the last key): 64 short
+            // rows a block, too many streams for the hardware prefetchers,
+            // whose misses otherwise wait in turn.
+            SmallVector<Value> nextKeys;
+            if (kT) {
+              Value lastKey = arith::SubIOp::create(ob, l, lk, c1);
+              for (int64_t t = 0; t < kKeyBlock; t += 16)
+                nextKeys.push_back(arith::MinUIOp::create(
+                    ob, l, addIdx(ob, l, j0, kKeyBlock + t), lastKey));
+            }
             auto dots = scf::ForOp::create(
                 ob, l, c0, widthV, c1, SmallVector<Value>(rows, zero),
                 [&](OpBuilder &db, Location dl, Value d, ValueRange sAcc) {
+                  for (Value key : nextKeys)
+                    memref::PrefetchOp::create(db, dl, k,
+                                               ValueRange{bi, kh, d, key},
+                                               /*isWrite=*/false,
+                                               /*localityHint=*/3,
+                                               /*isDataCache=*/true);
                   Value keys = kT ? vector::MaskedLoadOp::create(
                                         db, dl, sVec, k,
                                         ValueRange{bi, kh, d, j0}, laneOk, zero)

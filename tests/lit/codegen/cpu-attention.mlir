@@ -129,14 +129,23 @@ func.func @narrow_heads(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: te
 
 // Tests that a K stored transposed (bhds) is read as stored: keys are
 // contiguous, so there is no tile and no transpose; loads of a key block
-// are masked to the keys that exist.
+// are masked to the keys that exist. Each head dim's step also prefetches
+// its row of the next block's keys, 16 at a time, clamped to the last key.
 // CHECK-LABEL: func.func @k_transposed
 // CHECK-NOT: vector.transpose
 // CHECK: scf.parallel
 // CHECK-NOT: scf.parallel
 // CHECK: %[[LANES:.+]] = vector.create_mask %{{.+}} : vector<64xi1>
+// CHECK: %[[LAST:.+]] = arith.subi %{{.+}}, %c1
+// CHECK: %[[AHEAD:.+]] = arith.addi %[[J0:[^,]+]], %c64
+// CHECK: %[[NEXT:.+]] = arith.minui %[[AHEAD]], %[[LAST]]
+// CHECK: scf.for %[[D:.+]] = %c0 to %c64 step %c1 {{.*}} -> (vector<64xf32>) {
+// CHECK-NEXT: memref.prefetch %{{.+}}[%{{.+}}, %{{.+}}, %[[D]], %[[NEXT]]], read, locality<3>, data
+// CHECK-COUNT-3: memref.prefetch
+// CHECK-NEXT: vector.maskedload %{{.+}}[%{{.+}}, %{{.+}}, %[[D]], %[[J0]]], %[[LANES]], %{{.+}} : memref<?x8x64x?xf32>, vector<64xi1>, vector<64xf32>
 // CHECK: scf.for {{.*}} -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
-// CHECK: vector.maskedload %{{.+}}, %[[LANES]], %{{.+}} : memref<?x8x64x?xf32>, vector<64xi1>, vector<64xf32>
+// CHECK-COUNT-4: memref.prefetch
+// CHECK-NEXT: vector.maskedload %{{.+}}, %[[LANES]], %{{.+}} : memref<?x8x64x?xf32>, vector<64xi1>, vector<64xf32>
 // CHECK-NOT: vector.transpose
 func.func @k_transposed(%q: tensor<?x8x?x64xf32>, %kt: tensor<?x8x64x?xf32>, %v: tensor<?x8x?x64xf32>) -> tensor<?x8x?x64xf32> {
   %o = xf.attention %q, %kt, %v {scale = 0.125 : f32, k_layout = #xf.layout<bhds>}
