@@ -87,12 +87,12 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
                            .getResult();
           }
           // Copied into the cache's own slice and inserted back: bufferized,
-          // a loop writing the cache's subview, no temporary (elementwise
-          // fusion swaps the slice for a tensor.empty, which the generic
-          // never reads; empty-tensor elimination swaps it back before
-          // bufferization: codegen/Common/Bufferize.cpp). (Rows read as
-          // they are give the generic equal maps: canonicalization then
-          // inserts the rows' slice itself, a memref.copy into the subview.)
+          // a loop writing the cache's subview, no temporary. Elementwise
+          // fusion swaps the slice for a tensor.empty (the generic never
+          // reads it); empty-tensor elimination swaps it back before
+          // bufferization (codegen/Common/Bufferize.cpp). Rows read as they
+          // are give the generic equal maps: canonicalization then inserts
+          // the rows' slice itself, a memref.copy into the subview.
           SmallVector<int64_t> rowShape(rowsType.getShape());
           rowShape[0] = 1;
           Value dest = tensor::ExtractSliceOp::create(
